@@ -1,0 +1,3 @@
+from rolecall.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,364 @@
+"""The command line. Each sub-command imports what it needs inside its handler, so the paths a
+cached session can serve (process, export, exec, list, ...) never load botocore or textual."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from rolecall import __version__
+
+FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
+
+
+def _engine(args):
+    from rolecall.core.engine import Engine
+    from rolecall.core.index import load_catalog
+
+    catalog = load_catalog(args.profiles)
+    if catalog.problems and args.command not in ("check",):
+        count = len(catalog.problems)
+        _say(f"{count} problem{'s' if count > 1 else ''} in your profiles (those profiles are skipped): run `rolecall check`")
+    return Engine(catalog)
+
+
+def _say(message: str) -> None:
+    print(f"rolecall: {message}", file=sys.stderr)
+
+
+def _code_source(args):
+    from rolecall.core import mfa
+
+    return mfa.default_source(getattr(args, "mfa_code", None))
+
+
+def _session(args, engine=None):
+    engine = engine or _engine(args)
+    duration = None
+    if getattr(args, "duration", None):
+        from rolecall.core.durations import parse_duration
+        from rolecall.core.errors import ConfigError
+
+        try:
+            duration = parse_duration(args.duration)
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+    force = getattr(args, "refresh", False)
+    return engine.credentials(args.profile, _code_source(args), force=force, duration=duration)
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def cmd_list(args) -> int:
+    import json
+
+    from rolecall.core.credentials import format_remaining, iso
+
+    engine = _engine(args)
+    now = engine.now()
+    live = {s.profile: s for s in engine.sessions()}
+    rows = []
+    for profile in engine.catalog.profiles.values():
+        session = live.get(profile.name)
+        if session and session.role_arn != profile.role_arn:
+            session = None
+        rows.append((profile, session))
+    if args.json:
+        out = [
+            {
+                "name": p.name,
+                "account": p.account_name,
+                "account_id": p.account_id,
+                "role": p.role_name,
+                "role_arn": p.role_arn,
+                "region": p.region,
+                "mfa": p.needs_mfa,
+                "source": p.source,
+                "tags": p.tags,
+                "session_expires": iso(s.expiration) if s and s.expiration else None,
+            }
+            for p, s in rows
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    if not rows:
+        _say("no profiles: create profiles.yaml (see profiles.example.yaml) or add role profiles to ~/.aws/config")
+        return 0
+
+    def left(session) -> str:
+        if not session or not session.expiration:
+            return "-"
+        remaining = session.remaining(now)
+        return "expired" if remaining.total_seconds() <= 0 else format_remaining(remaining)
+
+    table = [("PROFILE", "ACCOUNT", "ROLE", "REGION", "MFA", "SESSION")] + [
+        (p.name, f"{p.account_name} ({p.account_id})", p.role_name, p.region or "-", "yes" if p.needs_mfa else "-", left(s))
+        for p, s in rows
+    ]
+    _print_table(table)
+    return 0
+
+
+def _print_table(rows) -> None:
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+
+
+def cmd_assume(args) -> int:
+    from rolecall.core.credentials import format_remaining, iso
+
+    engine = _engine(args)
+    session = _session(args, engine)
+    left = format_remaining(session.remaining(engine.now()))
+    print(f"{session.profile}: session until {iso(session.expiration)} ({left} left)")
+    return 0
+
+
+def cmd_process(args) -> int:
+    import json
+
+    from rolecall.core.formats import process_json
+
+    print(json.dumps(process_json(_session(args))))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from rolecall.core.formats import render
+
+    sys.stdout.write(render(args.format, _session(args)))
+    return 0
+
+
+def cmd_copy(args) -> int:
+    from rolecall.core import clipboard
+    from rolecall.core.formats import render
+
+    text = render(args.format, _session(args))
+    how = clipboard.copy(text)
+    note = ""
+    if how == "system clipboard" and args.clear_after > 0:
+        clipboard.clear_later(text, args.clear_after)
+        note = f"; cleared in {args.clear_after:g}s if still there"
+    _say(f"copied {args.profile} credentials ({args.format} format) to the {how}{note}")
+    return 0
+
+
+def _role_env(args):
+    from rolecall.core.environ import check_not_nested, role_environ
+
+    check_not_nested(os.environ, args.force)
+    return role_environ(os.environ, _session(args))
+
+
+def cmd_exec(args) -> int:
+    from rolecall.core import spawn
+    from rolecall.core.errors import ConfigError
+
+    command = list(args.cmd)
+    if command and command[0] == "--":
+        command = command[1:]
+    if not command:
+        raise ConfigError("no command given: rolecall exec PROFILE -- COMMAND [ARGS...]")
+    spawn.replace_process(command, _role_env(args))
+    return 0
+
+
+def cmd_shell(args) -> int:
+    from urllib.parse import quote
+
+    from rolecall.core import paths, spawn
+
+    env = _role_env(args)
+    workdir = paths.cache_dir() / "shell" / quote(args.profile, safe="")
+    argv, env = spawn.shell_argv(env, args.profile, workdir)
+    _say(f"shell with {args.profile} credentials; exit to leave")
+    spawn.replace_process(argv, env)
+    return 0
+
+
+def cmd_sessions(args) -> int:
+    import json
+
+    from rolecall.core.credentials import format_remaining, iso
+
+    engine = _engine(args)
+    if args.clear:
+        removed = engine.cache.clear()
+        _say(f"forgot {removed} cached session{'s' if removed != 1 else ''}")
+        return 0
+    now = engine.now()
+    rows = [("role", s.profile, s.role_arn, s.expiration) for s in engine.sessions()]
+    for serial in engine.cache.mfa_serials():
+        creds = engine.cache.get_mfa(serial)
+        if creds:
+            rows.append(("mfa", serial, None, creds.expiration))
+    if args.json:
+        out = [
+            {
+                "kind": kind,
+                "name": name,
+                "role_arn": arn,
+                "expires": iso(expires) if expires else None,
+                "seconds_left": max(0, int((expires - now).total_seconds())) if expires else None,
+            }
+            for kind, name, arn, expires in rows
+        ]
+        print(json.dumps(out, indent=2))
+        return 0
+    if not rows:
+        _say("no cached sessions")
+        return 0
+
+    def left(expires) -> str:
+        if expires is None:
+            return "-"
+        return "expired" if expires <= now else format_remaining(expires - now)
+
+    _print_table([("KIND", "NAME", "EXPIRES", "LEFT")] + [(k, n, iso(e) if e else "-", left(e)) for k, n, _, e in rows])
+    return 0
+
+
+def cmd_whoami(args) -> int:
+    import json
+
+    engine = _engine(args)
+    print(json.dumps(engine.whoami(_session(args, engine)), indent=2))
+    return 0
+
+
+def cmd_console(args) -> int:
+    from rolecall.core.console import signin_url
+
+    url = signin_url(_session(args))
+    if args.print:
+        print(url)
+        return 0
+    import webbrowser
+
+    if not webbrowser.open(url):
+        print(url)
+        _say("no browser to open: the sign-in URL is above (valid 15 minutes)")
+    else:
+        _say(f"opened the AWS console for {args.profile}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from rolecall.core import paths
+    from rolecall.core.index import load_catalog
+
+    catalog = load_catalog(args.profiles, use_index=False)
+    for problem in catalog.problems:
+        print(problem)
+    count = len(catalog.profiles)
+    source = paths.profiles_file(args.profiles)
+    if catalog.problems:
+        _say(f"{len(catalog.problems)} problem(s); {count} profile(s) usable")
+        return 2
+    if not count:
+        _say(f"no profiles found (looked in {source} and {paths.aws_config_file()})")
+        return 2
+    print(f"ok: {count} profile{'s' if count != 1 else ''}")
+    return 0
+
+
+def cmd_ui(args) -> int:
+    from rolecall.tui.run import run_app
+
+    return run_app(profiles=args.profiles, theme=getattr(args, "theme", None))
+
+
+def cmd_demo(args) -> int:
+    from rolecall.demo import run_demo
+
+    return run_demo(cli=args.cli, theme=getattr(args, "theme", None))
+
+
+# --------------------------------------------------------------------------- parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rolecall",
+        description="AWS role switching: a TUI with live session countdowns, and a fast CLI.",
+    )
+    parser.add_argument("--version", action="version", version=f"rolecall {__version__}")
+    parser.add_argument("--profiles", metavar="PATH", help="profiles.yaml to use (default: $ROLECALL_PROFILES or the config dir)")
+    parser.add_argument("--theme", metavar="NAME", help="TUI theme: a bundled name, or a file stem in <config>/rolecall/themes")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def command(name, handler, help_text, profile=False, mfa=False):
+        p = sub.add_parser(name, help=help_text, description=help_text)
+        p.set_defaults(handler=handler)
+        if profile:
+            p.add_argument("profile", metavar="PROFILE")
+        if mfa:
+            p.add_argument("--mfa-code", metavar="CODE", help="six-digit MFA code, if one is needed")
+        return p
+
+    command("ui", cmd_ui, "open the TUI (the default)")
+    p = command("list", cmd_list, "profiles with account, role, region and session left")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = command("assume", cmd_assume, "assume a profile and cache its session", profile=True, mfa=True)
+    p.add_argument("--duration", metavar="D", help="session length, e.g. 1h, 90m (15m..12h)")
+    p.add_argument("--refresh", action="store_true", help="assume again even if a cached session is valid")
+    for name, handler, text in (
+        ("exec", cmd_exec, "run a command with a profile's credentials"),
+        ("shell", cmd_shell, "open $SHELL with a profile's credentials"),
+    ):
+        p = command(name, handler, text, profile=True, mfa=True)
+        p.add_argument("--force", action="store_true", help="allow running inside another rolecall environment")
+        if name == "exec":
+            p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]")
+    p = command("export", cmd_export, "print a profile's credentials for a shell or a file", profile=True, mfa=True)
+    p.add_argument("--format", "-f", choices=FORMATS, default="env")
+    command("process", cmd_process, "credential_process output (JSON, Version 1)", profile=True, mfa=True)
+    p = command("copy", cmd_copy, "copy a profile's credentials to the clipboard", profile=True, mfa=True)
+    p.add_argument("--format", "-f", choices=FORMATS, default="env")
+    p.add_argument(
+        "--clear-after", type=float, metavar="SECONDS",
+        default=float(os.environ.get("ROLECALL_CLIPBOARD_CLEAR", "60") or 0),
+        help="empty the clipboard after this long if it still holds the credentials (0: never; default 60)",
+    )
+    p = command("sessions", cmd_sessions, "cached sessions with time left")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--clear", action="store_true", help="forget every cached session")
+    command("whoami", cmd_whoami, "GetCallerIdentity with a profile's credentials", profile=True, mfa=True)
+    p = command("console", cmd_console, "open the AWS console signed in as a profile", profile=True, mfa=True)
+    p.add_argument("--print", action="store_true", help="print the sign-in URL instead of opening a browser")
+    command("check", cmd_check, "validate profiles.yaml and ~/.aws/config")
+    p = command("demo", cmd_demo, "try rolecall against a local fake STS (needs the demo extra)")
+    p.add_argument("--cli", action="store_true", help="open a shell set up for the demo instead of the TUI")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        args.command = "ui"
+        args.handler = cmd_ui
+    from rolecall.core.errors import RolecallError
+
+    try:
+        return args.handler(args)
+    except RolecallError as exc:
+        _say(exc.message)
+        if exc.hint:
+            print(f"  hint: {exc.hint}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print(file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        if os.environ.get("ROLECALL_DEBUG"):
+            raise
+        _say(f"unexpected error ({type(exc).__name__}); set ROLECALL_DEBUG=1 for details")
+        return 1

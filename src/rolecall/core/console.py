@@ -1,0 +1,46 @@
+"""The AWS console sign-in URL for a session, through the federation endpoint."""
+
+from __future__ import annotations
+
+import json
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+
+from rolecall.core.credentials import Session
+from rolecall.core.errors import AwsError
+
+FEDERATION_URL = "https://signin.aws.amazon.com/federation"
+
+
+def federation_url() -> str:
+    return os.environ.get("ROLECALL_FEDERATION_URL") or FEDERATION_URL
+
+
+def signin_url(session: Session, *, base: str | None = None, timeout: float = 10) -> str:
+    """Trade the session for a sign-in token and build the login URL (valid for 15 minutes)."""
+    base = base or federation_url()
+    creds = session.credentials
+    if not creds.session_token:
+        raise AwsError("the console needs temporary credentials (a role session)")
+    payload = json.dumps(
+        {"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key, "sessionToken": creds.session_token}
+    )
+    query = urllib.parse.urlencode({"Action": "getSigninToken", "Session": payload})
+    try:
+        with urllib.request.urlopen(f"{base}?{query}", timeout=timeout) as response:
+            token = json.loads(response.read())["SigninToken"]
+    except urllib.error.HTTPError as exc:
+        raise AwsError(f"the AWS sign-in endpoint refused the session: HTTP {exc.code}") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise AwsError(f"cannot reach the AWS sign-in endpoint: {reason}") from None
+    except (ValueError, KeyError):
+        raise AwsError("the AWS sign-in endpoint gave no sign-in token") from None
+    region = session.region or "us-east-1"
+    destination = f"https://{region}.console.aws.amazon.com/console/home?region={region}"
+    login = urllib.parse.urlencode(
+        {"Action": "login", "Issuer": "rolecall", "Destination": destination, "SigninToken": token}
+    )
+    return f"{base}?{login}"

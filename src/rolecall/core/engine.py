@@ -1,0 +1,232 @@
+"""The engine both faces use: profiles in, live sessions out, through the cache, MFA and STS.
+
+Collaborators are passed in (clock, cache, STS gateway factory, audit file), so tests and the
+demo hand it a fake clock and a local STS; the CLI and the TUI hand it the real ones.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+from rolecall.core import audit, durations, paths
+from rolecall.core.cache import SessionCache
+from rolecall.core.clock import Clock, SystemClock
+from rolecall.core.credentials import Credentials, Session
+from rolecall.core.errors import AwsError, InvalidMfaCode, MfaCodeRequired
+from rolecall.core.mfa import CodeSource
+from rolecall.core.profiles import Catalog, Profile
+
+TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
+
+
+def _default_gateway():
+    from rolecall.core.sts import StsGateway
+
+    return StsGateway()
+
+
+@dataclass
+class Engine:
+    catalog: Catalog
+    cache: SessionCache = field(default_factory=lambda: SessionCache(paths.cache_dir()))
+    clock: Clock = field(default_factory=SystemClock)
+    gateway_factory: Callable[[], object] = _default_gateway
+    audit_path: Path | None = field(default_factory=paths.audit_file)
+    session_name: str | None = None
+    _gateway: object | None = field(default=None, init=False, repr=False)
+
+    @property
+    def sts(self):
+        if self._gateway is None:
+            self._gateway = self.gateway_factory()
+        return self._gateway
+
+    def now(self) -> datetime:
+        return self.clock.now()
+
+    # -- reading what is cached, without AWS
+
+    def cached(self, name: str) -> Session | None:
+        """The cached session of a profile if it still belongs to that profile's role (any time left)."""
+        session = self.cache.get(name)
+        profile = self.catalog.profiles.get(name)
+        if session and profile and session.role_arn != profile.role_arn:
+            return None
+        return session
+
+    def usable(self, name: str) -> Session | None:
+        """A cached session with at least 5 minutes left, or None."""
+        session = self.cached(name)
+        if session and session.credentials.fresh(self.now()):
+            return session
+        return None
+
+    def sessions(self) -> list[Session]:
+        return self.cache.sessions()
+
+    def forget(self, name: str) -> bool:
+        return self.cache.forget(name)
+
+    def mfa_session(self, serial: str) -> Credentials | None:
+        found = self.cache.get_mfa(serial)
+        return found if found and found.fresh(self.now()) else None
+
+    # -- getting credentials, calling AWS when the cache cannot serve
+
+    def credentials(
+        self,
+        name: str,
+        code_source: CodeSource,
+        *,
+        force: bool = False,
+        duration: int | None = None,
+    ) -> Session:
+        """A session for `name` with at least 5 minutes left: from the cache, or freshly assumed."""
+        profile = self.catalog.get(name)
+        if duration is not None:
+            durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration")
+        return self._session(profile, code_source, force=force, duration=duration)
+
+    def _session(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
+        if not force:
+            found = self.usable(profile.name)
+            if found:
+                return found
+        before = self.cached(profile.name)
+        with self.cache.lock(profile.name):
+            # Another process may have refreshed it while we waited for the lock.
+            found = self.cached(profile.name)
+            if found and found.credentials.fresh(self.now()) and (not force or found != before):
+                return found
+            session = self._assume(profile, code_source, duration)
+            self.cache.put(session)
+        if self.audit_path:
+            audit.record(self.audit_path, session, self.now())
+        return session
+
+    def _assume(self, profile: Profile, code_source: CodeSource, duration: int | None) -> Session:
+        seconds = duration or profile.duration
+        if profile.via:
+            parent = self._session(self.catalog.get(profile.via), code_source, force=False, duration=None)
+            seconds = min(seconds, durations.CHAINED_MAX)
+            try:
+                creds = self._call_assume(profile, parent.credentials, seconds)
+            except AwsError as exc:
+                if exc.code not in TOKEN_EXPIRED:
+                    raise
+                parent = self._session(self.catalog.get(profile.via), code_source, force=True, duration=None)
+                creds = self._call_assume(profile, parent.credentials, seconds)
+        else:
+            creds = self._assume_from_base(profile, code_source, seconds)
+        return Session(
+            profile=profile.name,
+            role_arn=profile.role_arn,
+            credentials=creds,
+            session_name=self._session_name(profile),
+            source_identity=profile.source_identity,
+            assumed_at=self.now(),
+            region=profile.region,
+        )
+
+    def _assume_from_base(self, profile: Profile, code_source: CodeSource, seconds: int) -> Credentials:
+        from rolecall.core.sources import base_credentials
+
+        base = base_credentials(profile)
+        if not profile.needs_mfa:
+            return self._call_assume(profile, base, seconds)
+        serial = profile.mfa_serial or ""
+        if base.temporary:
+            # GetSessionToken needs long-term keys: pass the code to AssumeRole itself.
+            return self._with_code(profile, code_source, lambda code: self._call_assume(profile, base, seconds, code))
+        mfa = self._mfa_credentials(profile, base, code_source)
+        try:
+            return self._call_assume(profile, mfa, seconds)
+        except AwsError as exc:
+            if exc.code not in TOKEN_EXPIRED:
+                raise
+            # The cached MFA session died early (revoked, clock change): ask for a code once more.
+            self.cache.forget_mfa(serial)
+            mfa = self._mfa_credentials(profile, base, code_source)
+            return self._call_assume(profile, mfa, seconds)
+
+    def _mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
+        serial = profile.mfa_serial or ""
+        found = self.mfa_session(serial)
+        if found:
+            return found
+        with self.cache.lock_mfa(serial):
+            found = self.mfa_session(serial)
+            if found:
+                return found
+            creds = self._with_code(
+                profile,
+                code_source,
+                lambda code: self.sts.get_session_token(
+                    base, serial=serial, code=code, duration=profile.mfa_session_duration, region=profile.region
+                ),
+            )
+            self.cache.put_mfa(serial, creds)
+            return creds
+
+    def _with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
+        """Get a code and make the call; ask again (up to 3 codes) when AWS rejects one and the source can."""
+        attempts = 3 if getattr(code_source, "retry_on_invalid", False) else 1
+        rejected: InvalidMfaCode | None = None
+        for _ in range(attempts):
+            try:
+                code = code_source(profile)
+            except MfaCodeRequired:
+                if rejected:
+                    raise rejected from None
+                raise
+            try:
+                return call(code)
+            except InvalidMfaCode as exc:
+                rejected = exc
+        assert rejected is not None
+        raise rejected
+
+    def _call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
+        from rolecall.core.sts import AssumeRequest
+
+        request = AssumeRequest(
+            role_arn=profile.role_arn,
+            session_name=self._session_name(profile),
+            duration=seconds,
+            region=profile.region,
+            external_id=profile.external_id,
+            mfa_serial=profile.mfa_serial if code else None,
+            mfa_code=code,
+            source_identity=profile.source_identity,
+            session_tags=tuple(sorted(profile.session_tags.items())),
+            policy_arns=profile.session_policy_arns,
+        )
+        return self.sts.assume_role(base, request)
+
+    def _session_name(self, profile: Profile) -> str:
+        from rolecall.core.sts import session_name
+
+        return profile.role_session_name or self.session_name or session_name()
+
+    # -- things done with a session
+
+    def whoami(self, session: Session) -> dict:
+        return self.sts.get_caller_identity(session.credentials, session.region)
+
+
+def needs_code(engine: Engine, name: str) -> str | None:
+    """The MFA serial a code must be asked for before `name` can be assumed, else None.
+
+    Lets the TUI open its MFA modal up front instead of failing in a worker.
+    """
+    profile = engine.catalog.get(name)
+    for hop in engine.catalog.chain(profile):
+        if engine.usable(hop.name):
+            return None
+    root = engine.catalog.chain(profile)[0]
+    if not root.needs_mfa or engine.mfa_session(root.mfa_serial or ""):
+        return None
+    return root.mfa_serial

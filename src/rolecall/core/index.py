@@ -1,0 +1,67 @@
+"""Loading the catalog, with a JSON index of the parsed result reused while the sources are unchanged.
+
+The index is what keeps `rolecall process` from importing yaml or botocore on every call:
+its key is the path, size and mtime of profiles.yaml, ~/.aws/config and ~/.aws/credentials.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from rolecall import __version__
+from rolecall.core import paths, storage
+from rolecall.core.errors import Problem, StorageError
+from rolecall.core.profiles import Catalog, Profile, build_catalog, load_aws_config, load_profiles_yaml
+
+
+def _stamp(path: Path) -> list:
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [str(path), None]
+    return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: bool = True) -> Catalog:
+    yaml_path = paths.profiles_file(profiles_path)
+    config_path, creds_path = paths.aws_config_file(), paths.aws_credentials_file()
+    key = [__version__] + [_stamp(p) for p in (yaml_path, config_path, creds_path)]
+    index_path = paths.cache_dir() / "index.json"
+    if use_index:
+        catalog = _read_index(index_path, key)
+        if catalog is not None:
+            return catalog
+    yaml_found, yaml_problems = load_profiles_yaml(yaml_path)
+    aws_found, aws_problems = load_aws_config(config_path, creds_path)
+    catalog = build_catalog(yaml_found, aws_found, yaml_problems + aws_problems)
+    if use_index:
+        _write_index(index_path, key, catalog)
+    return catalog
+
+
+def _read_index(path: Path, key: list) -> Catalog | None:
+    try:
+        with open(path, "rb") as handle:
+            data = json.load(handle)
+        if data.get("key") != json.loads(json.dumps(key)):
+            return None
+        return Catalog(
+            profiles={p["name"]: Profile.from_dict(p) for p in data["profiles"]},
+            problems=[Problem(**p) for p in data["problems"]],
+        )
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _write_index(path: Path, key: list, catalog: Catalog) -> None:
+    data = {
+        "key": key,
+        "profiles": [p.to_dict() for p in catalog.profiles.values()],
+        "problems": [{"source": p.source, "line": p.line, "message": p.message} for p in catalog.problems],
+    }
+    try:
+        storage.write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))
+    except StorageError:
+        pass  # the index only saves time; without it every run parses the sources again

@@ -1,0 +1,83 @@
+"""Where MFA codes come from: a code given up front, a command, or a person at the terminal.
+
+A code source is a callable `(profile) -> str`. It raises MfaCodeRequired when it cannot get
+a code without a person and no person can be asked, so nothing ever hangs waiting.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import subprocess
+from typing import Callable
+
+from rolecall.core.errors import ConfigError, MfaCodeRequired
+from rolecall.core.profiles import Profile
+
+CODE = re.compile(r"^\d{6}$")
+
+CodeSource = Callable[[Profile], str]
+
+
+def valid_code(code: str) -> bool:
+    return bool(CODE.match(code))
+
+
+def given(code: str) -> CodeSource:
+    """A code passed on the command line; it is checked for shape before AWS sees it."""
+    code = code.strip()
+    if not valid_code(code):
+        raise ConfigError("an MFA code is six digits")
+
+    def source(profile: Profile) -> str:
+        return code
+
+    return source
+
+
+def from_process(profile: Profile) -> str:
+    """Run the profile's mfa_process and take the code it prints."""
+    try:
+        done = subprocess.run(shlex.split(profile.mfa_process or ""), capture_output=True, text=True, timeout=60)
+    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise ConfigError(f"mfa_process of {profile.name} failed to run: {exc}") from None
+    code = done.stdout.strip()
+    if done.returncode != 0 or not valid_code(code):
+        raise ConfigError(f"mfa_process of {profile.name} printed no six-digit code (exit {done.returncode})")
+    return code
+
+
+def from_terminal(profile: Profile) -> str:
+    """Ask on the controlling terminal (not stdout, which credential_process hands to the SDK)."""
+    try:
+        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError:
+        raise MfaCodeRequired(profile.mfa_serial or "", f"an MFA code is needed for {profile.mfa_serial} and there is no terminal to ask on") from None
+    with tty:
+        for _ in range(3):
+            tty.write(f"MFA code for {profile.mfa_serial}: ")
+            tty.flush()
+            code = tty.readline().strip()
+            if valid_code(code):
+                return code
+            tty.write("an MFA code is six digits\n")
+        raise MfaCodeRequired(profile.mfa_serial or "", "no valid MFA code was entered")
+
+
+def default_source(code: str | None = None) -> CodeSource:
+    """--mfa-code if given, else the profile's mfa_process, else the terminal (when there is one)."""
+    fixed = given(code) if code else None
+
+    def source(profile: Profile) -> str:
+        if fixed:
+            return fixed(profile)
+        if profile.mfa_process:
+            return from_process(profile)
+        if os.environ.get("ROLECALL_NO_PROMPT"):
+            raise MfaCodeRequired(profile.mfa_serial or "")
+        return from_terminal(profile)
+
+    # A code typed or generated anew can be asked for again after AWS rejects one; a fixed one cannot.
+    source.retry_on_invalid = fixed is None  # type: ignore[attr-defined]
+    return source

@@ -1,0 +1,109 @@
+"""Running a command or an interactive shell with a session's environment."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import subprocess
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from rolecall.core.errors import ConfigError
+
+FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
+FROM_TERMINAL = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name))
+
+
+def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> None:
+    """Become the command (as aws-vault does): every signal and the exit status are then its own."""
+    if not argv:
+        raise ConfigError("no command given: rolecall exec PROFILE -- COMMAND [ARGS...]")
+    if shutil.which(argv[0], path=env.get("PATH")) is None:
+        raise ConfigError(f"command not found: {argv[0]}")
+    import sys
+
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        os.execvpe(argv[0], list(argv), dict(env))
+    except OSError as exc:
+        raise ConfigError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
+
+
+def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
+    """Run argv as a child and return its exit status (128 + N when signal N killed it).
+
+    Ctrl+C and Ctrl+\\ reach the child from the terminal; we ignore them meanwhile, like system(3).
+    SIGTERM and SIGHUP sent to us are passed on to the child.
+    """
+    if not argv:
+        raise ConfigError("no command given")
+    try:
+        child = subprocess.Popen(list(argv), env=dict(env))
+    except FileNotFoundError:
+        raise ConfigError(f"command not found: {argv[0]}") from None
+    except PermissionError:
+        raise ConfigError(f"cannot run {argv[0]}: permission denied") from None
+
+    def forward(signum, _frame):
+        with contextlib.suppress(ProcessLookupError):
+            child.send_signal(signum)
+
+    previous = {}
+    for sig in FORWARDED + FROM_TERMINAL:
+        with contextlib.suppress(ValueError, OSError):  # only the main thread may set handlers
+            previous[sig] = signal.signal(sig, forward if sig in FORWARDED else signal.SIG_IGN)
+    try:
+        status = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return 128 - status if status < 0 else status
+
+
+def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
+    """argv and extra environment that start `shell` with the profile in its prompt, where it allows."""
+    name = Path(shell).name
+    marker = f"(rolecall:{profile}) "
+    if name == "bash":
+        rc = workdir / "bashrc"
+        rc.write_text(
+            '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n'
+            f"PS1={_sh_quote(marker)}\"$PS1\"\n",
+            encoding="utf-8",
+        )
+        return [shell, "--rcfile", str(rc), "-i"], {}
+    if name == "zsh":
+        rc = workdir / ".zshrc"
+        rc.write_text(
+            'ZDOTDIR="${ROLECALL_ZDOTDIR:-$HOME}"\n'
+            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n'
+            f"PROMPT={_sh_quote(marker)}\"$PROMPT\"\n",
+            encoding="utf-8",
+        )
+        return [shell, "-i"], {"ZDOTDIR": str(workdir), "ROLECALL_ZDOTDIR": os.environ.get("ZDOTDIR", "")}
+    if name == "fish":
+        init = (
+            "functions -c fish_prompt __rolecall_prompt; "
+            f"function fish_prompt; printf '%s' {_sh_quote(marker)}; __rolecall_prompt; end"
+        )
+        return [shell, "--init-command", init], {}
+    return [shell], {"PS1": marker + "$ "}
+
+
+def _sh_quote(text: str) -> str:
+    return "'" + text.replace("'", "'\\''") + "'"
+
+
+def user_shell(environ: Mapping[str, str]) -> str:
+    shell = environ.get("SHELL") or shutil.which("bash") or "/bin/sh"
+    return shell
+
+
+def shell_argv(env: Mapping[str, str], profile: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
+    """The user's shell ($SHELL) with the profile in its prompt; returns argv and the env to use."""
+    workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    argv, extra = shell_command(user_shell(env), profile, workdir)
+    return argv, {**env, **extra}

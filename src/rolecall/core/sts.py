@@ -1,0 +1,181 @@
+"""The only module that talks to STS. botocore is imported on first use, never at import time.
+
+Every AWS or network failure leaves here as an AwsError with one line a user can read.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import threading
+from dataclasses import dataclass
+
+from rolecall.core.credentials import Credentials
+from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode
+
+SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
+
+
+def session_name(user: str | None = None) -> str:
+    """`rolecall-<user>`, reduced to STS's RoleSessionName alphabet and 64 characters."""
+    if user is None:
+        import getpass
+
+        try:
+            user = getpass.getuser()
+        except Exception:  # no passwd entry, no USER: still a valid name
+            user = "user"
+    name = SESSION_NAME_CHARS.sub("-", f"rolecall-{user}")[:64]
+    return name if len(name) >= 2 else "rolecall"
+
+
+def endpoint_url(region: str | None) -> str | None:
+    """AWS_ENDPOINT_URL_STS, else AWS_ENDPOINT_URL, else None (botocore picks the regional endpoint)."""
+    return os.environ.get("AWS_ENDPOINT_URL_STS") or os.environ.get("AWS_ENDPOINT_URL") or None
+
+
+@dataclass(frozen=True)
+class AssumeRequest:
+    role_arn: str
+    session_name: str
+    duration: int
+    region: str | None = None
+    external_id: str | None = None
+    mfa_serial: str | None = None
+    mfa_code: str | None = None
+    source_identity: str | None = None
+    session_tags: tuple[tuple[str, str], ...] = ()
+    policy_arns: tuple[str, ...] = ()
+
+
+class StsGateway:
+    """STS calls with explicit credentials. One botocore session is shared by every call."""
+
+    def __init__(self, *, connect_timeout: float = 3, read_timeout: float = 10, max_attempts: int = 3):
+        self.connect_timeout = connect_timeout
+        self.read_timeout = read_timeout
+        self.max_attempts = max_attempts
+        self._session = None
+        self._lock = threading.Lock()
+
+    def _botocore_session(self):
+        with self._lock:
+            if self._session is None:
+                import botocore.session
+
+                session = botocore.session.Session()
+                # The user's own config files must not change (or break) what we send.
+                session.set_config_variable("config_file", os.devnull)
+                session.set_config_variable("credentials_file", os.devnull)
+                self._session = session
+            return self._session
+
+    def _client(self, credentials: Credentials, region: str | None):
+        from botocore.config import Config
+
+        region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        config = Config(
+            connect_timeout=self.connect_timeout,
+            read_timeout=self.read_timeout,
+            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            user_agent_extra="rolecall",
+        )
+        try:
+            return self._botocore_session().create_client(
+                "sts",
+                region_name=region,
+                endpoint_url=endpoint_url(region),
+                aws_access_key_id=credentials.access_key_id,
+                aws_secret_access_key=credentials.secret_access_key,
+                aws_session_token=credentials.session_token,
+                config=config,
+            )
+        except Exception as exc:
+            raise ConfigError(f"cannot set up STS for region {region}: {_first_line(exc)}") from None
+
+    def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials:
+        params: dict = {
+            "RoleArn": request.role_arn,
+            "RoleSessionName": request.session_name,
+            "DurationSeconds": request.duration,
+        }
+        if request.external_id:
+            params["ExternalId"] = request.external_id
+        if request.mfa_serial and request.mfa_code:
+            params["SerialNumber"] = request.mfa_serial
+            params["TokenCode"] = request.mfa_code
+        if request.source_identity:
+            params["SourceIdentity"] = request.source_identity
+        if request.session_tags:
+            params["Tags"] = [{"Key": k, "Value": v} for k, v in request.session_tags]
+        if request.policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in request.policy_arns]
+        client = self._client(credentials, request.region)
+        response = self._call(client, "AssumeRole", request.role_arn, params)
+        return Credentials.from_dict(response["Credentials"])
+
+    def get_session_token(
+        self, credentials: Credentials, *, serial: str, code: str, duration: int, region: str | None
+    ) -> Credentials:
+        client = self._client(credentials, region)
+        params = {"SerialNumber": serial, "TokenCode": code, "DurationSeconds": duration}
+        response = self._call(client, "GetSessionToken", serial, params)
+        return Credentials.from_dict(response["Credentials"])
+
+    def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict:
+        client = self._client(credentials, region)
+        response = self._call(client, "GetCallerIdentity", "the caller", {})
+        return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
+
+    def _call(self, client, operation: str, target: str, params: dict) -> dict:
+        from botocore import exceptions as bx
+
+        method = getattr(client, _snake(operation))
+        try:
+            return method(**params)
+        except bx.ClientError as exc:
+            raise _client_error(exc, operation, target) from None
+        except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
+            raise AwsError(
+                f"STS did not answer in time ({_endpoint(client)}): {_first_line(exc)}", code="Timeout"
+            ) from None
+        except bx.EndpointConnectionError:
+            raise AwsError(
+                f"cannot reach STS at {_endpoint(client)}: check the network (or AWS_ENDPOINT_URL_STS)",
+                code="NetworkError",
+            ) from None
+        except bx.ParamValidationError as exc:
+            detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or _first_line(exc)
+            raise ConfigError(f"AWS would not accept {operation} for {target}: {detail}") from None
+        except bx.BotoCoreError as exc:
+            raise AwsError(f"{operation} for {target} failed: {_first_line(exc)}", code=type(exc).__name__) from None
+
+
+def _snake(operation: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
+
+
+def _endpoint(client) -> str:
+    return getattr(client.meta, "endpoint_url", "STS")
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _client_error(exc, operation: str, target: str) -> AwsError:
+    error = exc.response.get("Error", {})
+    code = error.get("Code") or "Unknown"
+    message = " ".join((error.get("Message") or "").split())
+    if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
+        return InvalidMfaCode(f"AWS rejected the MFA code: {message or code}", code=code)
+    if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
+        return AwsError(f"AWS is throttling STS ({operation} for {target}), even after retries: {message}", code=code)
+    if code in ("RequestExpired", "SignatureDoesNotMatch") and ("expired" in message.lower() or "time" in message.lower()):
+        return AwsError(
+            f"AWS says the request time is wrong ({code}): check this machine's clock. {message}".strip(), code=code
+        )
+    if code in ("ExpiredToken", "ExpiredTokenException"):
+        return AwsError(f"the credentials used for {operation} have expired: {message}", code=code)
+    return AwsError(f"AWS refused {operation} for {target}: {code}: {message}".rstrip(": "), code=code)

@@ -1,0 +1,171 @@
+"""Shared fixtures: a real local STS (moto's server), a sandboxed HOME, a fake clock, and a CLI runner."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import urllib.request
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from rolecall.core.clock import FakeClock
+
+BASE_KEY = "AKIAIOSFODNN7EXAMPLE"
+BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+MFA_SERIAL = "arn:aws:iam::111111111111:mfa/alice"
+
+PROFILES = """\
+version: 1
+defaults:
+  region: eu-west-1
+  source_profile: corp
+  mfa_serial: arn:aws:iam::111111111111:mfa/alice
+accounts:
+  - id: "222222222222"
+    name: prod
+    tags: {env: prod}
+    roles:
+      - role: Admin
+        mfa: true
+      - role: ReadOnly
+        duration: 4h
+  - id: "333333333333"
+    name: staging
+    tags: {env: staging}
+    roles:
+      - role: Admin
+        mfa: true
+  - id: "444444444444"
+    name: shared
+    roles:
+      - role: Hub
+      - role: Deploy
+        via: shared/Hub
+        duration: 4h
+        external_id: deploy-2024
+        session_tags: {team: infra}
+        source_identity: alice
+"""
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_sts(moto_server):
+    """The moto server's URL, with its state reset for this test."""
+    request = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
+    urllib.request.urlopen(request, timeout=10).read()
+    return moto_server
+
+
+@dataclass
+class Sandbox:
+    root: Path
+    home: Path
+    env: dict
+
+    @property
+    def profiles(self) -> Path:
+        return self.root / "profiles.yaml"
+
+    @property
+    def cache(self) -> Path:
+        return self.home / ".cache" / "rolecall"
+
+    @property
+    def state(self) -> Path:
+        return self.home / ".local" / "state" / "rolecall"
+
+    @property
+    def aws_config(self) -> Path:
+        return self.home / ".aws" / "config"
+
+    @property
+    def aws_credentials(self) -> Path:
+        return self.home / ".aws" / "credentials"
+
+    def write_profiles(self, text: str) -> Path:
+        self.profiles.write_text(textwrap.dedent(text), encoding="utf-8")
+        return self.profiles
+
+
+@pytest.fixture
+def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
+    """HOME, XDG_* and AWS_* files in tmp_path; STS calls go to the moto server."""
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    for name in list(os.environ):
+        if name.startswith(("AWS_", "ROLECALL_")):
+            monkeypatch.delenv(name)
+    env = {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        "AWS_ENDPOINT_URL_STS": moto_sts,
+        "ROLECALL_PROFILES": str(tmp_path / "profiles.yaml"),
+        "ROLECALL_CLIPBOARD_CLEAR": "0",
+        "USER": "alice",
+    }
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    box = Sandbox(root=tmp_path, home=home, env=env)
+    box.aws_credentials.write_text(
+        f"[corp]\naws_access_key_id = {BASE_KEY}\naws_secret_access_key = {BASE_SECRET}\n", encoding="utf-8"
+    )
+    box.write_profiles(PROFILES)
+    return box
+
+
+@pytest.fixture
+def fake_clock() -> FakeClock:
+    return FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self):
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def cli(sandbox):
+    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin."""
+
+    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None) -> Result:
+        full_env = {**os.environ, **(env or {})}
+        done = subprocess.run(
+            [sys.executable, "-m", "rolecall", *args],
+            env=full_env,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL if input is None else None,
+            input=input,
+            start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
+        )
+        return Result(done.returncode, done.stdout, done.stderr)
+
+    return run
