@@ -73,6 +73,8 @@ class Credentials:
             expiration = expiration.astimezone(timezone.utc)
         elif expiration:
             expiration = parse_time(expiration)
+        if expiration:
+            expiration = expiration.replace(microsecond=0)  # what ISO 8601 output keeps, rounded down
         return cls(
             access_key_id=data["AccessKeyId"],
             secret_access_key=data["SecretAccessKey"],

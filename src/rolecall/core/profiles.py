@@ -214,6 +214,7 @@ class _Reader:
         for key in INHERITED & set(node):
             value = self.check_value(node, key, node[key], what)
             if value is _BAD:
+                merged[_INVALID] = True  # the profiles below would be assumed with the wrong setting
                 continue
             if key in MERGED:
                 merged[key] = {**merged.get(key, {}), **value}
@@ -334,6 +335,8 @@ class _Reader:
         self.check_keys(node, ROLE_KEYS, "role")
         what = f"role in account {account_name}"
         settings = self.settings(node, base, what)
+        if settings.get(_INVALID):
+            return None
         region = settings.get("region")
         if "arn" in node:
             arn = node["arn"]
@@ -394,6 +397,7 @@ class _Reader:
 
 
 _BAD = object()
+_INVALID = "invalid setting"
 
 
 def load_profiles_yaml(path: Path) -> tuple[list[tuple[Profile, int]], list[Problem]]:
