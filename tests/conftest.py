@@ -124,6 +124,8 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
         "ROLECALL_PROFILES": str(tmp_path / "profiles.yaml"),
         "ROLECALL_CLIPBOARD_CLEAR": "0",
         "USER": "alice",
+        # the venv's own scripts (aws, rolecall) come first, as for a user who activated it
+        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)

@@ -63,8 +63,9 @@ class StsGateway:
             if self._session is None:
                 import botocore.session
 
-                session = botocore.session.Session()
-                # The user's own config files must not change (or break) what we send.
+                # The user's own config files and AWS_PROFILE must not change (or break) what we send:
+                # everything a call needs is passed explicitly.
+                session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
                 session.set_config_variable("config_file", os.devnull)
                 session.set_config_variable("credentials_file", os.devnull)
                 self._session = session

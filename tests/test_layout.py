@@ -1,0 +1,57 @@
+"""Architecture rules that keep rolecall fast and the engine independent of the UI."""
+
+from __future__ import annotations
+
+import json
+import pkgutil
+import subprocess
+import sys
+
+import rolecall.core
+
+
+def _modules_after(code: str, env=None) -> set[str]:
+    probe = code + "\nimport sys, json\nprint(json.dumps(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0, done.stderr
+    return set(json.loads(done.stdout.splitlines()[-1]))
+
+
+def test_core_never_imports_textual():
+    names = [f"rolecall.core.{m.name}" for m in pkgutil.iter_modules(rolecall.core.__path__)]
+    assert "rolecall.core.engine" in names
+    loaded = _modules_after("\n".join(f"import {name}" for name in names))
+    assert not any(m == "textual" or m.startswith("textual.") for m in loaded)
+
+
+def test_importing_core_loads_no_aws_sdk():
+    names = [f"rolecall.core.{m.name}" for m in pkgutil.iter_modules(rolecall.core.__path__)]
+    loaded = _modules_after("\n".join(f"import {name}" for name in names))
+    assert not {"boto3", "botocore"} & loaded
+
+
+def test_cached_process_imports_neither_sdk_nor_ui_nor_yaml(cli):
+    assert cli("assume", "prod/ReadOnly").code == 0
+    runner = (
+        "import sys, json\n"
+        "from rolecall.cli import main\n"
+        "code = main(['process', 'prod/ReadOnly'])\n"
+        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'textual', 'yaml'))\n"
+        "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    assert report == {"code": 0, "heavy": []}
+    assert json.loads(done.stdout)["Version"] == 1
+
+
+def test_cached_export_and_list_import_no_sdk(cli):
+    assert cli("assume", "prod/ReadOnly").code == 0
+    for args in (["export", "prod/ReadOnly"], ["list", "--json"], ["sessions"]):
+        runner = (
+            "import sys\nfrom rolecall.cli import main\n"
+            f"main({args!r})\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','textual')), file=sys.stderr)\n"
+        )
+        done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
+        assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
