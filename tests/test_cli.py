@@ -248,3 +248,15 @@ def test_copy_without_any_clipboard_says_so(cli):
     result = cli("copy", "prod/ReadOnly", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
     assert result.code == 1
     assert "no clipboard here" in result.err
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed")
+def test_bash_shell_shows_the_profile_in_its_prompt(cli):
+    result = cli("shell", "prod/ReadOnly", env={"SHELL": shutil.which("bash")}, input='echo "prompt=$PS1"\nexit 0\n')
+    assert result.code == 0, result.err
+    assert "prompt=(rolecall:prod/ReadOnly) " in result.out
+
+
+def test_duration_out_of_range_is_a_config_error(cli):
+    result = cli("assume", "prod/ReadOnly", "--duration", "13h")
+    assert (result.code, result.err.strip()) == (2, "rolecall: duration 13h is outside 15m..12h")

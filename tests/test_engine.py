@@ -162,3 +162,13 @@ def test_session_name_is_sanitised_to_the_sts_alphabet():
     assert session_name("ålice smith!") == "rolecall-ålice-smith-"
     assert session_name("a" * 100) == "rolecall-" + "a" * 55
     assert session_name("j.doe@corp") == "rolecall-j.doe@corp"
+
+
+def test_sts_goes_to_the_profiles_regional_endpoint_without_an_override(monkeypatch):
+    from rolecall.core.credentials import Credentials
+    from rolecall.core.sts import StsGateway
+
+    monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
+    monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    client = StsGateway()._client(Credentials("AKIAEXAMPLE", "secret"), "ap-southeast-2")
+    assert client.meta.endpoint_url == "https://sts.ap-southeast-2.amazonaws.com"

@@ -15,7 +15,7 @@ from rolecall.core import audit, durations, paths
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import AwsError, InvalidMfaCode, MfaCodeRequired
+from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
@@ -87,7 +87,10 @@ class Engine:
         """A session for `name` with at least 5 minutes left: from the cache, or freshly assumed."""
         profile = self.catalog.get(name)
         if duration is not None:
-            durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration")
+            try:
+                durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration")
+            except ValueError as exc:
+                raise ConfigError(str(exc)) from None
         return self._session(profile, code_source, force=force, duration=duration)
 
     def _session(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
