@@ -81,16 +81,18 @@ class StsGateway:
             retries={"mode": "standard", "max_attempts": self.max_attempts},
             user_agent_extra="rolecall",
         )
+        session = self._botocore_session()
         try:
-            return self._botocore_session().create_client(
-                "sts",
-                region_name=region,
-                endpoint_url=endpoint_url(region),
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-                config=config,
-            )
+            with self._lock:  # a botocore session is not thread-safe; the clients it makes are
+                return session.create_client(
+                    "sts",
+                    region_name=region,
+                    endpoint_url=endpoint_url(region),
+                    aws_access_key_id=credentials.access_key_id,
+                    aws_secret_access_key=credentials.secret_access_key,
+                    aws_session_token=credentials.session_token,
+                    config=config,
+                )
         except Exception as exc:
             raise ConfigError(f"cannot set up STS for region {region}: {_first_line(exc)}") from None
 
