@@ -54,7 +54,7 @@ def _session(args, engine=None):
 def cmd_list(args) -> int:
     import json
 
-    from rolecall.core.credentials import format_remaining, iso
+    from rolecall.core.credentials import iso
 
     engine = _engine(args)
     now = engine.now()
@@ -87,18 +87,22 @@ def cmd_list(args) -> int:
         _say("no profiles: create profiles.yaml (see profiles.example.yaml) or add role profiles to ~/.aws/config")
         return 0
 
-    def left(session) -> str:
-        if not session or not session.expiration:
-            return "-"
-        remaining = session.remaining(now)
-        return "expired" if remaining.total_seconds() <= 0 else format_remaining(remaining)
-
     table = [("PROFILE", "ACCOUNT", "ROLE", "REGION", "MFA", "SESSION")] + [
-        (p.name, f"{p.account_name} ({p.account_id})", p.role_name, p.region or "-", "yes" if p.needs_mfa else "-", left(s))
+        (p.name, f"{p.account_name} ({p.account_id})", p.role_name, p.region or "-", "yes" if p.needs_mfa else "-",
+         _left(s.expiration if s else None, now))
         for p, s in rows
     ]
     _print_table(table)
     return 0
+
+
+def _left(expires, now) -> str:
+    """Time left as the CLI's tables show it: H:MM:SS, `expired`, or `-` for no session."""
+    from rolecall.core.credentials import format_remaining
+
+    if expires is None:
+        return "-"
+    return "expired" if expires <= now else format_remaining(expires - now)
 
 
 def _print_table(rows) -> None:
@@ -183,7 +187,7 @@ def cmd_shell(args) -> int:
 def cmd_sessions(args) -> int:
     import json
 
-    from rolecall.core.credentials import format_remaining, iso
+    from rolecall.core.credentials import iso
 
     engine = _engine(args)
     if args.clear:
@@ -213,12 +217,7 @@ def cmd_sessions(args) -> int:
         _say("no cached sessions")
         return 0
 
-    def left(expires) -> str:
-        if expires is None:
-            return "-"
-        return "expired" if expires <= now else format_remaining(expires - now)
-
-    _print_table([("KIND", "NAME", "EXPIRES", "LEFT")] + [(k, n, iso(e) if e else "-", left(e)) for k, n, _, e in rows])
+    _print_table([("KIND", "NAME", "EXPIRES", "LEFT")] + [(k, n, iso(e) if e else "-", _left(e, now)) for k, n, _, e in rows])
     return 0
 
 
