@@ -1,1 +1,1 @@
-"""The rolecall engine. Never imports textual; boto3/botocore only inside sts.py, lazily."""
+"""The rolecall engine. Never imports textual; botocore only where AWS is called or its config read, lazily."""
