@@ -1,0 +1,504 @@
+"""The rolecall app: accounts and roles on the left, live sessions with countdowns on the right.
+
+All AWS work goes through the engine in worker threads; widgets are only touched on the event
+loop (results come back with call_from_thread). One 1-second timer drives every countdown.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import subprocess
+from typing import Callable
+from urllib.parse import quote
+
+from textual import on, work
+from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Footer, Header, Input, Label, Static, Tree
+
+from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
+from rolecall.core import settings as user_settings
+from rolecall.core.clock import Clock, SystemClock
+from rolecall.core.credentials import Session, format_remaining
+from rolecall.core.engine import Engine, needs_code
+from rolecall.core.errors import MfaCodeRequired, RolecallError
+from rolecall.core.profiles import Profile
+from rolecall.tui import themes
+from rolecall.tui.commands import RolecallCommands
+from rolecall.tui.screens.choose import ChooseScreen
+from rolecall.tui.screens.help import HelpScreen
+from rolecall.tui.screens.mfa import MfaScreen
+from rolecall.tui.screens.prompt import PromptScreen
+from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.sessions import SessionsList
+
+CodeSource = Callable[[Profile], str]
+
+
+class RolecallApp(App):
+    CSS_PATH = "app.tcss"
+    TITLE = "rolecall"
+    COMMANDS = App.COMMANDS | {RolecallCommands}
+    BINDINGS = [
+        Binding("slash", "focus_filter", "Filter", id="filter"),
+        Binding("enter", "assume", "Assume", id="assume"),
+        Binding("s", "shell", "Shell", id="shell"),
+        Binding("e", "exec", "Run", id="exec"),
+        Binding("c", "copy", "Copy", id="copy"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("x", "forget", "Forget", id="forget"),
+        Binding("o", "console", "Console", id="console"),
+        Binding("t", "change_theme", "Theme", id="theme"),
+        Binding("question_mark", "help", "Help", id="help"),
+        Binding("q", "quit", "Quit", id="quit"),
+    ]
+    HELP = [
+        ("/", "focus the filter (fuzzy: account, id, role, tags); Esc clears it"),
+        ("enter", "assume the selected role (asks for an MFA code when needed)"),
+        ("s", "open $SHELL with the role's credentials; exit it to come back"),
+        ("e", "run one command with the role's credentials"),
+        ("c", "copy the credentials (choose a format)"),
+        ("r", "refresh (assume again) the selected role"),
+        ("x", "forget the selected role's session"),
+        ("o", "open the AWS console as the role"),
+        ("t", "pick a theme (remembered)"),
+        ("ctrl+p", "command palette: every action, and assume <profile>"),
+        ("?", "this help"),
+        ("q", "quit"),
+    ]
+
+    def __init__(
+        self,
+        *,
+        profiles: str | os.PathLike | None = None,
+        engine: Engine | None = None,
+        clock: Clock | None = None,
+        theme: str | None = None,
+        banner: str | None = None,
+        code_source: CodeSource | None = None,
+        mfa_hint: str | None = None,
+    ):
+        super().__init__()
+        self.profiles_path = profiles
+        self.engine = engine
+        self.clock = clock or (engine.clock if engine else SystemClock())
+        self.banner = banner
+        self.code_source = code_source
+        self.mfa_hint = mfa_hint
+        self.settings = user_settings.load()
+        self._theme_choice = theme
+        self._busy: set[str] = set()
+        self._timer = None
+
+    # ------------------------------------------------------------------ layout and start
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="⇄")
+        if self.banner:
+            yield Static(self.banner, id="banner")
+        with Horizontal(id="main"):
+            with Vertical(id="left"):
+                yield Input(placeholder="/ filter: account, id, role, tags", id="filter")
+                yield AccountsTree(id="accounts")
+            with Vertical(id="right"):
+                yield Label("Sessions", id="sessions-title", classes="panel-title")
+                yield SessionsList(id="sessions")
+                yield Label("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._apply_themes()
+        if self.settings.keymap:
+            self.set_keymap(self.settings.keymap)
+        for problem in self.settings.problems:
+            self.notify(str(problem), title="settings", severity="warning")
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self._timer = self.set_interval(1, self.tick)
+        if self.engine is None:
+            self.query_one(AccountsTree).loading = True
+            self.load_profiles()
+        else:
+            self.show_engine(self.engine)
+
+    def _apply_themes(self) -> None:
+        found, problems = themes.load_themes()
+        name, problem = themes.resolve(self._theme_choice or self.settings.theme, found)
+        for theme in found:
+            self.register_theme(theme)
+        for item in problems:
+            self.notify(f"theme skipped: {item}", severity="warning", timeout=10)
+        if problem:
+            self.notify(problem, severity="warning", timeout=10)
+        self.theme = name or themes.DEFAULT
+
+    def _remember_theme(self, theme) -> None:
+        try:
+            user_settings.remember("theme", theme.name)
+        except RolecallError as exc:
+            self.notify(f"theme not remembered: {exc.message}", severity="warning")
+
+    @work(thread=True, exit_on_error=False)
+    def load_profiles(self) -> None:
+        from rolecall.core.index import load_catalog
+
+        catalog = load_catalog(self.profiles_path)
+        self.call_from_thread(self.show_engine, Engine(catalog, clock=self.clock))
+
+    def show_engine(self, engine: Engine) -> None:
+        self.engine = engine
+        tree = self.query_one(AccountsTree)
+        tree.loading = False
+        tree.set_profiles(list(engine.catalog.profiles.values()))
+        sessions = self.query_one(SessionsList)
+        now = self.clock.now()
+        for session in engine.sessions():
+            if session.profile in engine.catalog.profiles:
+                sessions.upsert(session, now)
+        self._mark_live()
+        problems = engine.catalog.problems
+        if problems:
+            self.notify(
+                f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles "
+                "(those are skipped): run `rolecall check`",
+                severity="warning",
+                timeout=10,
+            )
+        if not engine.catalog.profiles:
+            self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
+        tree.focus()
+        self._update_subtitle()
+
+    def tick(self) -> None:
+        now = self.clock.now()
+        self.query_one(SessionsList).tick(now)
+        self._mark_live(now)
+
+    def _mark_live(self, now=None) -> None:
+        now = now or self.clock.now()
+        live = set()
+        for name, item in self.query_one(SessionsList).items().items():
+            left = item.session.remaining(now)
+            if left is None or left.total_seconds() > 0:
+                live.add(name)
+        self.query_one(AccountsTree).set_live(live)
+
+    def _update_subtitle(self) -> None:
+        if self.engine:
+            count = len(self.engine.catalog.profiles)
+            live = len(self.query_one(SessionsList).items())
+            self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Label).update(text)
+
+    # ------------------------------------------------------------------ filter
+
+    def action_focus_filter(self) -> None:
+        self.query_one("#filter", Input).focus()
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        count = self.query_one(AccountsTree).filter(event.value)
+        self.set_status(f"{count} match{'es' if count != 1 else ''}" if event.value.strip() else "")
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.action_assume()
+
+    def on_key(self, event) -> None:
+        filter_input = self.query_one("#filter", Input)
+        if self.focused is not filter_input:
+            return
+        if event.key == "escape":
+            if filter_input.value:
+                filter_input.value = ""
+            else:
+                self.query_one(AccountsTree).focus()
+            event.stop()
+        elif event.key in ("down", "tab"):
+            self.query_one(AccountsTree).focus()
+            event.stop()
+
+    # ------------------------------------------------------------------ which role
+
+    def current_profile(self) -> Profile | None:
+        if self.engine is None:
+            return None
+        sessions = self.query_one(SessionsList)
+        if self.focused is sessions and sessions.current_profile:
+            return self.engine.catalog.profiles.get(sessions.current_profile)
+        return self.query_one(AccountsTree).current_profile
+
+    def _selected(self) -> Profile | None:
+        profile = self.current_profile()
+        if profile is None:
+            self.notify("select a role first", severity="warning", timeout=3)
+        return profile
+
+    @on(Tree.NodeSelected, "#accounts")
+    def role_chosen(self, event: Tree.NodeSelected) -> None:
+        if isinstance(event.node.data, Profile):
+            self.assume(event.node.data)
+
+    @on(SessionsList.Selected, "#sessions")
+    def session_chosen(self, event: SessionsList.Selected) -> None:
+        name = getattr(event.item, "session", None)
+        if name is not None and self.engine and name.profile in self.engine.catalog.profiles:
+            self.query_one(AccountsTree).select_profile(name.profile)
+            self.assume(self.engine.catalog.profiles[name.profile])
+
+    # ------------------------------------------------------------------ assuming
+
+    def _code(self, profile: Profile) -> str:
+        if self.code_source:
+            return self.code_source(profile)
+        if profile.mfa_process:
+            return mfa.from_process(profile)
+        raise MfaCodeRequired(profile.mfa_serial or "")
+
+    def action_assume(self) -> None:
+        profile = self._selected()
+        if profile:
+            self.assume(profile)
+
+    def assume_named(self, name: str) -> None:
+        if self.engine and name in self.engine.catalog.profiles:
+            self.query_one(AccountsTree).select_profile(name)
+            self.assume(self.engine.catalog.profiles[name])
+
+    def assume(self, profile: Profile, then: Callable[[Session], None] | None = None, force: bool = False) -> None:
+        if self.engine is None or profile.name in self._busy:
+            return
+        serial = needs_code(self.engine, profile.name) if not force else self._serial_for_refresh(profile)
+        root = self.engine.catalog.chain(profile)[0]
+        if serial and not (self.code_source or root.mfa_process):
+            self.ask_code(profile, serial, then, force)
+            return
+        self._busy.add(profile.name)
+        self.set_status(f"assuming {profile.name}…")
+        self.assume_in_background(profile.name, then, force)
+
+    def _serial_for_refresh(self, profile: Profile) -> str | None:
+        root = self.engine.catalog.chain(profile)[0]
+        if root.needs_mfa and not self.engine.mfa_session(root.mfa_serial or ""):
+            return root.mfa_serial
+        return None
+
+    def ask_code(self, profile: Profile, serial: str, then, force: bool) -> None:
+        engine = self.engine
+
+        def attempt(code: str) -> Session:
+            return engine.credentials(profile.name, mfa.given(code), force=force)
+
+        def done(session: Session | None) -> None:
+            if session is None:
+                self.set_status("")
+                return
+            self.assumed(session, then)
+
+        self.push_screen(MfaScreen(serial, profile.name, attempt, hint=self.mfa_hint), done)
+
+    @work(thread=True, exit_on_error=False)
+    def assume_in_background(self, name: str, then, force: bool) -> None:
+        try:
+            session = self.engine.credentials(name, self._code, force=force)
+        except MfaCodeRequired as exc:
+            self.call_from_thread(self._needs_code_after_all, name, exc.serial, then, force)
+        except RolecallError as exc:
+            self.call_from_thread(self.failed, name, exc.message)
+        else:
+            self.call_from_thread(self.assumed, session, then)
+
+    def _needs_code_after_all(self, name: str, serial: str, then, force: bool) -> None:
+        self._busy.discard(name)
+        self.ask_code(self.engine.catalog.profiles[name], serial, then, force)
+
+    def failed(self, name: str, message: str) -> None:
+        self._busy.discard(name)
+        self.set_status("")
+        self.notify(message, title=f"{name} not assumed", severity="error", timeout=10)
+
+    def assumed(self, session: Session, then=None) -> None:
+        self._busy.discard(session.profile)
+        now = self.clock.now()
+        self.query_one(SessionsList).upsert(session, now)
+        self._mark_live(now)
+        self._update_subtitle()
+        left = session.remaining(now)
+        self.set_status(f"{session.profile}: {format_remaining(left)} left" if left else session.profile)
+        if then:
+            then(session)
+
+    def with_session(self, then: Callable[[Session], None]) -> None:
+        """Run `then` with the selected role's live session, assuming it first when there is none."""
+        profile = self._selected()
+        if profile is None or self.engine is None:
+            return
+        session = self.engine.usable(profile.name)
+        if session:
+            then(session)
+        else:
+            self.assume(profile, then)
+
+    def action_refresh(self) -> None:
+        profile = self._selected()
+        if profile:
+            self.assume(profile, force=True)
+
+    def action_forget(self) -> None:
+        profile = self._selected()
+        if profile is None or self.engine is None:
+            return
+        self.engine.forget(profile.name)
+        removed = self.query_one(SessionsList).remove_profile(profile.name)
+        self._mark_live()
+        self._update_subtitle()
+        self.notify(f"forgot the session of {profile.name}" if removed else f"{profile.name} had no session", timeout=3)
+
+    # ------------------------------------------------------------------ shell, command, copy, console
+
+    def _role_env(self, session: Session) -> dict[str, str] | None:
+        try:
+            environ.check_not_nested(os.environ)
+        except RolecallError as exc:
+            self.notify(exc.message, severity="error")
+            return None
+        return environ.role_environ(os.environ, session)
+
+    def action_shell(self) -> None:
+        self.with_session(self.open_shell)
+
+    def open_shell(self, session: Session) -> None:
+        env = self._role_env(session)
+        if env is None:
+            return
+        workdir = paths.cache_dir() / "shell" / quote(session.profile, safe="")
+        argv, env = spawn.shell_argv(env, session.profile, workdir)
+        status = self._run_suspended(argv, env, pause=False)
+        if status is None:
+            self.notify(f"this terminal cannot hand over to a shell: use `rolecall shell {session.profile}`",
+                        severity="error")
+        else:
+            self.notify(f"shell for {session.profile} exited ({status})", timeout=4)
+
+    def action_exec(self) -> None:
+        def ask(session: Session) -> None:
+            self.push_screen(
+                PromptScreen(f"Run with {session.profile}", "command and arguments"),
+                lambda line: self.run_command(session, line) if line else None,
+            )
+
+        self.with_session(ask)
+
+    def run_command(self, session: Session, line: str) -> None:
+        env = self._role_env(session)
+        if env is None:
+            return
+        try:
+            argv = shlex.split(line)
+        except ValueError as exc:
+            self.notify(f"cannot parse the command: {exc}", severity="error")
+            return
+        try:
+            status = self._run_suspended(argv, env, pause=True)
+            if status is None:  # no terminal to hand over (Textual Web, tests): run it with its output captured
+                done = subprocess.run(argv, env=env, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                status = done.returncode
+                tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
+                self.set_status(tail[0][:200])
+        except (RolecallError, OSError) as exc:
+            self.notify(getattr(exc, "message", None) or str(exc), severity="error")
+            return
+        self.notify(f"`{line}` exited {status}", severity="information" if status == 0 else "warning")
+
+    def _run_suspended(self, argv: list[str], env: dict[str, str], pause: bool) -> int | None:
+        """Hand the terminal to argv and take it back; None when this terminal cannot be suspended."""
+        if self._timer:
+            self._timer.pause()
+        try:
+            with self.suspend():
+                status = spawn.run(argv, env)
+                if pause:
+                    print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
+                    try:
+                        input()
+                    except EOFError:
+                        pass
+            return status
+        except SuspendNotSupported:
+            return None
+        finally:
+            if self._timer:
+                self._timer.resume()
+            self.tick()
+
+    def action_copy(self) -> None:
+        def choose(session: Session) -> None:
+            self.push_screen(
+                ChooseScreen(f"Copy {session.profile} credentials as", list(formats.FORMATS), selected="env"),
+                lambda fmt: self.copy_credentials(session, fmt) if fmt else None,
+            )
+
+        self.with_session(choose)
+
+    def copy_credentials(self, session: Session, fmt: str) -> None:
+        text = formats.render(fmt, session)
+        self.copy_to_clipboard(text)
+        system = clipboard.system_copy(text)
+        delay = self.settings.clipboard_clear_seconds
+        note = ""
+        if system and delay > 0:
+            self.set_timer(delay, lambda: clipboard.clear_if_unchanged(clipboard.fingerprint(text)))
+            note = f"; cleared in {delay:g}s"
+        self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
+
+    def action_console(self) -> None:
+        self.with_session(self.open_console)
+
+    @work(thread=True, exit_on_error=False)
+    def open_console(self, session: Session) -> None:
+        from rolecall.core.console import signin_url
+
+        try:
+            url = signin_url(session)
+        except RolecallError as exc:
+            self.call_from_thread(self.notify, exc.message, severity="error")
+            return
+        import webbrowser
+
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            opened = False
+        if opened:
+            self.call_from_thread(self.notify, f"opened the AWS console as {session.profile}", timeout=4)
+        else:
+            self.call_from_thread(self._console_url_to_clipboard, session.profile, url)
+
+    def _console_url_to_clipboard(self, profile: str, url: str) -> None:
+        self.copy_to_clipboard(url)
+        self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
+
+    # ------------------------------------------------------------------ help
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(self.HELP, extra=self.mfa_hint or ""))
+
+
+def make_app(
+    *,
+    profiles: str | os.PathLike | None = None,
+    engine: Engine | None = None,
+    clock: Clock | None = None,
+    theme: str | None = None,
+    banner: str | None = None,
+    code_source: CodeSource | None = None,
+    mfa_hint: str | None = None,
+) -> RolecallApp:
+    """The one way to build the app: used by the CLI, the demo, the tests and the screenshot script."""
+    return RolecallApp(
+        profiles=profiles, engine=engine, clock=clock, theme=theme, banner=banner,
+        code_source=code_source, mfa_hint=mfa_hint,
+    )

@@ -1,0 +1,70 @@
+"""The MFA modal: one six-digit input; AWS's answer to a wrong code is shown here for a retry."""
+
+from __future__ import annotations
+
+from typing import Callable
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.validation import Regex
+from textual.widgets import Input, Label
+
+from rolecall.core.credentials import Session
+from rolecall.core.errors import RolecallError
+
+
+class MfaScreen(ModalScreen[Session | None]):
+    """Dismisses with the Session that the code opened, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="mfa.cancel")]
+
+    def __init__(self, serial: str, profile: str, attempt: Callable[[str], Session], hint: str | None = None):
+        super().__init__()
+        self.serial = serial
+        self.profile = profile
+        self.attempt = attempt
+        self.hint = hint
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="mfa-dialog", classes="dialog"):
+            yield Label(f"MFA code for {self.serial}", id="mfa-title", classes="dialog-title")
+            yield Label(f"to assume {self.profile}" + (f"  ·  {self.hint}" if self.hint else ""), classes="dim")
+            yield Input(
+                placeholder="six digits",
+                max_length=6,
+                restrict=r"\d*",
+                validators=[Regex(r"^\d{6}$", failure_description="six digits")],
+                id="mfa-code",
+            )
+            yield Label("", id="mfa-message")
+
+    @on(Input.Submitted, "#mfa-code")
+    def submit(self, event: Input.Submitted) -> None:
+        if not event.validation_result or not event.validation_result.is_valid:
+            self.query_one("#mfa-message", Label).update("an MFA code is six digits")
+            return
+        event.input.disabled = True
+        self.query_one("#mfa-message", Label).update("checking…")
+        self.check(event.value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def check(self, code: str) -> None:
+        try:
+            session = self.attempt(code)
+        except RolecallError as exc:
+            self.app.call_from_thread(self.rejected, exc.message)
+            return
+        self.app.call_from_thread(self.dismiss, session)
+
+    def rejected(self, message: str) -> None:
+        code = self.query_one("#mfa-code", Input)
+        code.disabled = False
+        code.value = ""
+        code.focus()
+        self.query_one("#mfa-message", Label).update(message)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
