@@ -171,3 +171,34 @@ def cli(sandbox):
         return Result(done.returncode, done.stdout, done.stderr)
 
     return run
+
+
+FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+
+
+def seed_sessions(offsets: dict[str, int]) -> None:
+    """Put sessions in the real cache, each expiring `offsets[name]` seconds after FIXED_NOW."""
+    from datetime import timedelta
+
+    from rolecall.core.cache import SessionCache
+    from rolecall.core.credentials import Credentials, Session
+    from rolecall.core.index import load_catalog
+    from rolecall.core.paths import cache_dir
+
+    catalog = load_catalog(use_index=False)
+    cache = SessionCache(cache_dir())
+    for number, (name, seconds) in enumerate(offsets.items()):
+        profile = catalog.get(name)
+        cache.put(
+            Session(
+                profile=name,
+                role_arn=profile.role_arn,
+                credentials=Credentials(
+                    f"ASIASEEDED{number:010d}", f"seeded-secret-{number}-" + "x" * 24, f"seeded-token-{number}-" + "y" * 40,
+                    FIXED_NOW + timedelta(seconds=seconds),
+                ),
+                session_name="rolecall-alice",
+                assumed_at=FIXED_NOW,
+                region=profile.region,
+            )
+        )

@@ -1,5 +1,9 @@
-"""Fuzzy matching of profiles: every word of the query must appear, letters in order, in the
-profile's account name, account id, role name, profile name or tags."""
+"""Fuzzy matching of profiles over account name, account id, role name, profile name and tags.
+
+Each word of the query must match. A word that appears as written in some profile keeps only
+those profiles (typing `prod` should not also bring `p-r-o-d` scattered through an ARN); a
+word found nowhere as written matches its letters in order (`stgadm` finds staging/Admin).
+"""
 
 from __future__ import annotations
 
@@ -9,29 +13,45 @@ from functools import lru_cache
 from rolecall.core.profiles import Profile
 
 
-@lru_cache(maxsize=64)
-def compile_query(query: str) -> tuple[re.Pattern, ...]:
-    """One pattern per word; each letter is a group so a match can be highlighted."""
-    return tuple(
-        re.compile(".*?".join(f"({re.escape(char)})" for char in word), re.IGNORECASE)
-        for word in query.split()
-    )
-
-
 def haystack(profile: Profile) -> str:
     tags = " ".join(f"{k}={v}" for k, v in profile.tags.items())
-    return f"{profile.account_name} {profile.account_id} {profile.role_name} {profile.name} {tags}"
+    return f"{profile.account_name} {profile.account_id} {profile.role_name} {profile.name} {tags}".lower()
 
 
-def matches(patterns: tuple[re.Pattern, ...], text: str) -> bool:
-    return all(p.search(text) for p in patterns)
+@lru_cache(maxsize=256)
+def _letters_in_order(word: str) -> re.Pattern:
+    return re.compile(".*?".join(f"({re.escape(char)})" for char in word), re.IGNORECASE)
 
 
-def spans(patterns: tuple[re.Pattern, ...], text: str) -> list[tuple[int, int]]:
-    """Where the query's letters fall in `text` (for highlighting), word by word."""
-    found = []
-    for pattern in patterns:
-        match = pattern.search(text)
-        if match:
-            found.extend(match.span(g) for g in range(1, (match.lastindex or 0) + 1))
-    return found
+class Query:
+    def __init__(self, text: str):
+        self.words = tuple(dict.fromkeys(text.lower().split()))
+
+    def __bool__(self) -> bool:
+        return bool(self.words)
+
+    def select(self, haystacks: list[str]) -> list[int]:
+        """Indices of the haystacks (from `haystack()`) that match every word."""
+        chosen = range(len(haystacks))
+        for word in self.words:
+            exact = [i for i in chosen if word in haystacks[i]]
+            if exact:
+                chosen = exact
+            else:
+                pattern = _letters_in_order(word)
+                chosen = [i for i in chosen if pattern.search(haystacks[i])]
+        return list(chosen)
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where the words fall in a displayed `text`, for highlighting."""
+        lowered = text.lower()
+        found = []
+        for word in self.words:
+            start = lowered.find(word)
+            if start >= 0:
+                found.append((start, start + len(word)))
+                continue
+            match = _letters_in_order(word).search(text)
+            if match:
+                found.extend(match.span(g) for g in range(1, (match.lastindex or 0) + 1))
+        return found

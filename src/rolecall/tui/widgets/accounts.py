@@ -10,14 +10,14 @@ from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from rolecall.core.profiles import Profile
-from rolecall.core.search import compile_query, haystack, matches, spans
+from rolecall.core.search import Query, haystack
 
 MATCH_STYLE = "bold underline"
 
 
-def _highlighted(text: str, patterns, style: str = "") -> Text:
+def _highlighted(text: str, query: Query, style: str = "") -> Text:
     label = Text(text, style=style)
-    for start, end in spans(patterns, text):
+    for start, end in query.spans(text):
         label.stylize(MATCH_STYLE, start, end)
     return label
 
@@ -55,42 +55,43 @@ class AccountsTree(Tree):
 
     def rebuild(self, keep_cursor: bool = False) -> int:
         current = self.cursor_node.data if keep_cursor and self.cursor_node else None
-        patterns = compile_query(self.query_text.strip())
+        query = Query(self.query_text)
         accounts: dict[str, list[Profile]] = {}
-        for profile, text in zip(self._profiles, self._haystacks):
-            if not patterns or matches(patterns, text):
-                accounts.setdefault(profile.account_name, []).append(profile)
+        chosen = query.select(self._haystacks) if query else range(len(self._profiles))
+        for index in chosen:
+            profile = self._profiles[index]
+            accounts.setdefault(profile.account_name, []).append(profile)
         self._rebuilding = True
         self.clear()
         cursor_line = None
         for account, roles in accounts.items():
             first = roles[0]
-            label = _highlighted(account, patterns, "bold")
+            label = _highlighted(account, query, "bold")
             label.append("  ")
-            label.append_text(_highlighted(first.account_id, patterns, "dim"))
+            label.append_text(_highlighted(first.account_id, query, "dim"))
             if first.tags:
                 label.append("  ")
-                label.append_text(_highlighted(" ".join(f"{k}={v}" for k, v in first.tags.items()), patterns, "italic"))
-            expand = bool(patterns) or account not in self._collapsed
+                label.append_text(_highlighted(" ".join(f"{k}={v}" for k, v in first.tags.items()), query, "italic"))
+            expand = bool(query) or account not in self._collapsed
             node = self.root.add(label, data=account, expand=expand)
             for profile in roles:
-                leaf = node.add_leaf(self._role_label(profile, patterns), data=profile)
+                leaf = node.add_leaf(self._role_label(profile, query), data=profile)
                 if current is not None and profile == current:
                     cursor_line = leaf
         self._rebuilding = False
         # Lines are laid out on the next refresh; only then can the cursor go to a node.
         if cursor_line is not None:
             self.call_after_refresh(self.move_cursor, cursor_line, animate=False)
-        elif patterns:
+        elif query:
             self.call_after_refresh(self._select_first_role)
         return sum(len(r) for r in accounts.values())
 
-    def _role_label(self, profile: Profile, patterns) -> Text:
+    def _role_label(self, profile: Profile, query) -> Text:
         label = Text("● " if profile.name in self._live else "  ", style="bold")
-        label.append_text(_highlighted(profile.role_name, patterns))
+        label.append_text(_highlighted(profile.role_name, query))
         if profile.name != f"{profile.account_name}/{profile.role_name}":
             label.append("  ")
-            label.append_text(_highlighted(profile.name, patterns, "dim"))
+            label.append_text(_highlighted(profile.name, query, "dim"))
         if profile.needs_mfa:
             label.append("  mfa", style="dim")
         if profile.via:

@@ -1,0 +1,360 @@
+"""The TUI driven with Pilot against the local STS: what a user sees and gets after each key."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+
+from rolecall.core import formats
+from rolecall.core.clock import FakeClock
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.tui.app import make_app
+from rolecall.tui.screens.choose import ChooseScreen
+from rolecall.tui.screens.mfa import MfaScreen
+from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.sessions import SessionItem, SessionsList
+from tests.conftest import FIXED_NOW, seed_sessions
+
+SIZE = (120, 36)
+
+
+def build(fake_clock, **kwargs):
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock, session_name="rolecall-alice")
+    return make_app(engine=engine, theme="rolecall-dark", **kwargs)
+
+
+def roles(app) -> list[str]:
+    tree = app.query_one(AccountsTree)
+    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+
+
+def sessions(app) -> dict[str, SessionItem]:
+    return app.query_one(SessionsList).items()
+
+
+def countdown_text(item: SessionItem) -> str:
+    return str(item.time_label.render())
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def select(pilot, name: str) -> None:
+    pilot.app.query_one(AccountsTree).select_profile(name)
+    await pilot.pause()
+    assert pilot.app.current_profile().name == name
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert roles(app) == ["prod/Admin", "prod/ReadOnly", "staging/Admin", "shared/Hub", "shared/Deploy"]
+        tree = app.query_one(AccountsTree)
+        assert all(account.is_expanded for account in tree.root.children)
+        assert app.current_profile().name == "prod/Admin"
+        assert "5 profiles · 0 sessions" == app.sub_title
+
+
+async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("slash", *"stg")
+        await pilot.pause()
+        assert roles(app) == ["staging/Admin"]
+        label = app.query_one(AccountsTree).root.children[0].label
+        assert any("underline" in str(span.style) for span in label.spans)
+        await pilot.press("enter")  # Enter in the filter acts on the match: an MFA role asks for a code
+        await pilot.pause()
+        assert isinstance(app.screen, MfaScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("slash", "escape")
+        await pilot.pause()
+        assert len(roles(app)) == 5
+        await pilot.press("escape")
+        assert app.focused is app.query_one(AccountsTree)
+
+
+async def test_filter_matches_tags_and_account_ids(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"env=prod")
+        await pilot.pause()
+        assert roles(app) == ["prod/Admin", "prod/ReadOnly"]
+        await pilot.press(*["backspace"] * 8, *"4444")
+        await pilot.pause()
+        assert roles(app) == ["shared/Hub", "shared/Deploy"]
+
+
+async def test_enter_assumes_and_the_countdown_ticks_and_changes_colour(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("enter")
+        await settle(pilot)
+        item = sessions(app)["prod/ReadOnly"]
+        assert re.fullmatch(r"3:59:\d\d|4:00:[0-5]\d", countdown_text(item))  # a 4h role, give or take the test's own seconds
+        assert item.has_class("-ok")
+        expires = item.session.expiration
+        fake_clock.set(expires - timedelta(minutes=10))
+        app.tick()
+        await pilot.pause()
+        assert (countdown_text(item), item.has_class("-warning")) == ("0:10:00", True)
+        fake_clock.set(expires - timedelta(minutes=4, seconds=1))
+        app.tick()
+        await pilot.pause()
+        assert (countdown_text(item), item.has_class("-error")) == ("0:04:01", True)
+        fake_clock.set(expires + timedelta(seconds=1))
+        app.tick()
+        await pilot.pause()
+        assert item.has_class("-expired") and countdown_text(item).startswith("expired")
+        assert "prod/ReadOnly" in sessions(app)  # marked, never dropped
+
+
+async def test_refresh_renews_an_expired_session_and_writes_the_cache(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("enter")
+        await settle(pilot)
+        old = sessions(app)["prod/ReadOnly"].session
+        fake_clock.set(old.expiration + timedelta(seconds=5))
+        await pilot.press("r")
+        await settle(pilot)
+        new = sessions(app)["prod/ReadOnly"].session
+        assert new.credentials.access_key_id != old.credentials.access_key_id
+        assert app.engine.cache.get("prod/ReadOnly").credentials == new.credentials
+
+
+async def test_mfa_modal_validates_cancels_and_then_one_code_serves_both_accounts(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/Admin")
+        await pilot.press("enter")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MfaScreen)
+        assert str(screen.query_one("#mfa-title").render()) == "MFA code for arn:aws:iam::111111111111:mfa/alice"
+        await pilot.press(*"12ab")
+        assert screen.query_one("#mfa-code").value == "12"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is screen
+        assert "six digits" in str(screen.query_one("#mfa-message").render())
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, MfaScreen) and sessions(app) == {}
+
+        await pilot.press("enter", *"123456", "enter")
+        await settle(pilot)
+        await pilot.pause()
+        assert not isinstance(app.screen, MfaScreen)
+        assert "prod/Admin" in sessions(app)
+
+        await select(pilot, "staging/Admin")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert not isinstance(app.screen, MfaScreen)  # the MFA session serves the second account
+        await settle(pilot)
+        assert set(sessions(app)) == {"prod/Admin", "staging/Admin"}
+
+
+async def test_aws_error_is_a_notification_and_the_app_keeps_running(sandbox, fake_clock, monkeypatch):
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("cannot reach STS at http://127.0.0.1:9" in text for text in notices(app))
+        assert app.is_running and sessions(app) == {}
+        await pilot.press("down")
+        assert app.current_profile().name == "staging/Admin"  # still answering keys
+
+
+async def test_sessions_cached_by_the_cli_appear_at_start(sandbox, cli):
+    assert cli("assume", "shared/Deploy").code == 0
+    app = build(FakeClock())
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert set(sessions(app)) == {"shared/Hub", "shared/Deploy"}
+        live = [str(leaf.label) for account in app.query_one(AccountsTree).root.children for leaf in account.children]
+        assert "● Deploy  via shared/Hub" in live
+
+
+async def test_forget_removes_the_session_from_panel_and_cache(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("x")
+        await pilot.pause()
+        assert sessions(app) == {}
+        assert app.engine.cache.get("prod/ReadOnly") is None
+
+
+async def test_copy_offers_formats_with_env_first_and_copies_without_showing_the_secret(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("c")  # no session yet: assumes first, then asks for the format
+        await settle(pilot)
+        assert isinstance(app.screen, ChooseScreen)
+        await pilot.press("enter")
+        await pilot.pause()
+        session = app.engine.usable("prod/ReadOnly")
+        assert app.clipboard == formats.render("env", session)
+        message = notices(app)[-1]
+        assert message.startswith("copied prod/ReadOnly credentials (env)")
+        assert session.credentials.secret_access_key not in " ".join(notices(app))
+
+
+async def test_copy_in_another_format(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("c")
+        await settle(pilot)
+        await pilot.press("down", "down", "down", "enter")  # env, fish, powershell, json
+        await pilot.pause()
+        assert formats.parse("json", app.clipboard)["AWS_ACCESS_KEY_ID"].startswith("ASIA")
+
+
+async def test_run_command_shows_its_exit_code(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press(*"sh -c 'echo $ROLECALL_PROFILE; exit 3'", "enter")
+        await pilot.pause()
+        assert any(text.endswith("exited 3") for text in notices(app))
+        assert str(app.query_one("#status").render()) == "prod/ReadOnly"
+
+
+async def test_shell_without_a_terminal_to_hand_over_says_so(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("s")
+        await settle(pilot)
+        assert any("rolecall shell prod/ReadOnly" in text for text in notices(app))
+
+
+async def test_palette_offers_assume_for_every_profile(sandbox, fake_clock):
+    from textual.command import CommandPalette
+    from textual.widgets import OptionList
+
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"assume shared/Dep")
+        await pilot.pause(0.5)
+        palette = app.screen
+        assert isinstance(palette, CommandPalette)
+        options = palette.query_one(OptionList)
+        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
+        assert any("assume shared/Deploy" in text for text in texts)
+
+
+async def test_help_lists_the_keys(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        text = str(app.screen.query_one("#help-keys").render())
+        for key in ("/", "enter", "s", "e", "c", "r", "x", "o", "t", "ctrl+p", "q"):
+            assert re.search(rf"^\s*{re.escape(key)}  ", text, re.M), key
+
+
+async def test_keys_can_be_remapped_in_settings(sandbox, fake_clock):
+    settings = sandbox.home / ".config" / "rolecall" / "settings.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("keymap:\n  forget: ctrl+d\n")
+    seed_sessions({"prod/ReadOnly": 3600})
+    app = build(FakeClock(FIXED_NOW))
+    async with app.run_test(size=SIZE) as pilot:
+        await select(pilot, "prod/ReadOnly")
+        await pilot.press("ctrl+d")
+        await pilot.pause()
+        assert sessions(app) == {}
+
+
+async def test_theme_flag_user_themes_and_a_bad_theme_file(sandbox, fake_clock):
+    themes = sandbox.home / ".config" / "rolecall" / "themes"
+    themes.mkdir(parents=True)
+    (themes / "mine.yaml").write_text("name: mine\nprimary: '#ff00ff'\n")
+    (themes / "broken.yaml").write_text("name: broken\nprimary: not-a-colour\n")
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+    app = make_app(engine=engine, theme="mine")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "mine"
+        assert any("broken.yaml" in text and "not a colour" in text for text in notices(app))
+        app.theme = "rolecall-light"
+        await pilot.pause()
+    remembered = (sandbox.home / ".config" / "rolecall" / "settings.yaml").read_text()
+    assert "theme: rolecall-light" in remembered
+    app = make_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.theme == "rolecall-light"
+
+
+async def test_profile_problems_are_reported_and_valid_profiles_kept(sandbox, fake_clock):
+    sandbox.write_profiles(
+        """\
+        version: 1
+        defaults: {source_profile: corp}
+        accounts:
+          - id: "222222222222"
+            name: prod
+            roles:
+              - role: Good
+              - role: Bad
+                duration: 99h
+          - id: "nope"
+            roles: [{role: X}]
+        """
+    )
+    app = make_app(clock=fake_clock, theme="rolecall-dark")  # loads the profiles itself, in a worker
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert roles(app) == ["prod/Good"]
+        assert any("2 problems in your profiles" in text for text in notices(app))
+
+
+async def test_thousands_of_profiles_load_and_filter(sandbox, fake_clock):
+    lines = ["version: 1", "defaults: {source_profile: corp}", "accounts:"]
+    for n in range(300):
+        lines += [f'  - id: "{100000000000 + n}"', f"    name: acct{n:03d}", "    roles:"]
+        lines += [f"      - role: Role{r}" for r in range(10)]
+    sandbox.profiles.write_text("\n".join(lines) + "\n")
+    app = make_app(clock=fake_clock, theme="rolecall-dark")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert len(roles(app)) == 3000
+        assert len(app.query("*")) < 100  # one tree widget renders the visible lines only
+        await pilot.press("slash", *"acct123 role7")
+        await pilot.pause()
+        assert roles(app) == ["acct123/Role7"]
+
+
+@pytest.fixture(autouse=True)
+def _no_real_clipboard(monkeypatch):
+    """pyperclip must not touch a developer's real clipboard during the suite."""
+    monkeypatch.setenv("DISPLAY", "")
+    monkeypatch.setenv("WAYLAND_DISPLAY", "")
