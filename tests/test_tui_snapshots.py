@@ -1,0 +1,58 @@
+"""How the app looks: SVG snapshots at a fixed size, theme and clock (pytest-textual-snapshot).
+
+Update after a deliberate change with `python -m pytest tests/test_tui_snapshots.py --snapshot-update`
+and look at the SVGs before committing them.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from rolecall.core.clock import FakeClock
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.tui.app import make_app
+from rolecall.tui.widgets.accounts import AccountsTree
+from tests.conftest import FIXED_NOW, seed_sessions
+
+SIZE = (120, 36)
+
+
+def app_with_sessions(theme: str = "rolecall-dark", **kwargs):
+    # 3h left, 10 min (warning), 3 min (error) and one expired 5 min ago
+    seed_sessions({"prod/ReadOnly": 3 * 3600, "staging/Admin": 600, "shared/Hub": 180, "prod/Admin": -300})
+    engine = Engine(load_catalog(use_index=False), clock=FakeClock(FIXED_NOW), session_name="rolecall-alice")
+    return make_app(engine=engine, theme=theme, **kwargs)
+
+
+def test_main_screen(sandbox, snap_compare):
+    assert snap_compare(app_with_sessions(), terminal_size=SIZE)
+
+
+def test_filter_active(sandbox, snap_compare):
+    assert snap_compare(app_with_sessions(), press=["slash", *"stg"], terminal_size=SIZE)
+
+
+def test_mfa_modal(sandbox, snap_compare):
+    async def open_modal(pilot):
+        pilot.app.query_one(AccountsTree).select_profile("staging/Admin")
+        await pilot.pause()
+        # staging/Admin's session has 10 min left; assuming a different MFA role needs a code
+        pilot.app.assume(pilot.app.engine.catalog.profiles["prod/Admin"])
+        await pilot.pause()
+
+    assert snap_compare(app_with_sessions(), run_before=open_modal, terminal_size=SIZE)
+
+
+def test_help(sandbox, snap_compare):
+    assert snap_compare(app_with_sessions(), press=["question_mark"], terminal_size=SIZE)
+
+
+def test_demo_banner(sandbox, snap_compare):
+    app = app_with_sessions(banner="DEMO: a local fake STS; nothing real is touched. MFA: any six digits.")
+    assert snap_compare(app, terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("theme", ["rolecall-dark", "rolecall-light", "rolecall-contrast"])
+def test_bundled_theme(sandbox, snap_compare, theme):
+    assert snap_compare(app_with_sessions(theme), terminal_size=SIZE)
