@@ -151,6 +151,12 @@ def cmd_copy(args) -> int:
     return 0
 
 
+def _command(args) -> list[str]:
+    """The words after `--` (argparse keeps the `--` itself in a REMAINDER)."""
+    command = list(args.cmd)
+    return command[1:] if command[:1] == ["--"] else command
+
+
 def _role_env(args):
     from rolecall.core.environ import check_not_nested, role_environ
 
@@ -162,9 +168,7 @@ def cmd_exec(args) -> int:
     from rolecall.core import spawn
     from rolecall.core.errors import ConfigError
 
-    command = list(args.cmd)
-    if command and command[0] == "--":
-        command = command[1:]
+    command = _command(args)
     if not command:
         raise ConfigError("no command given: rolecall exec PROFILE -- COMMAND [ARGS...]")
     spawn.replace_process(command, _role_env(args))
@@ -274,7 +278,7 @@ def cmd_ui(args) -> int:
 def cmd_demo(args) -> int:
     from rolecall.demo import run_demo
 
-    return run_demo(cli=args.cli, theme=getattr(args, "theme", None))
+    return run_demo(cli=args.cli, theme=getattr(args, "theme", None), command=_command(args) or None)
 
 
 # --------------------------------------------------------------------------- parser
@@ -332,6 +336,8 @@ def build_parser() -> argparse.ArgumentParser:
     command("check", cmd_check, "validate profiles.yaml and ~/.aws/config")
     p = command("demo", cmd_demo, "try rolecall against a local fake STS (needs the demo extra)")
     p.add_argument("--cli", action="store_true", help="open a shell set up for the demo instead of the TUI")
+    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]",
+                   help="with --cli: run this one command in the demo instead of a shell")
     return parser
 
 

@@ -36,7 +36,7 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
     """Run argv as a child and return its exit status (128 + N when signal N killed it).
 
     Ctrl+C and Ctrl+\\ reach the child from the terminal; we ignore them meanwhile, like system(3).
-    SIGTERM and SIGHUP sent to us are passed on to the child.
+    SIGTERM and SIGHUP sent to us are passed on to the child, then acted on by us once it is gone.
     """
     if not argv:
         raise ConfigError("no command given")
@@ -47,7 +47,10 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
     except PermissionError:
         raise ConfigError(f"cannot run {argv[0]}: permission denied") from None
 
+    received: list[int] = []
+
     def forward(signum, _frame):
+        received.append(signum)
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)
 
@@ -60,6 +63,8 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+    for sig in dict.fromkeys(received):
+        signal.raise_signal(sig)  # the TERM or HUP was meant for us too: now our own handler runs
     return 128 - status if status < 0 else status
 
 

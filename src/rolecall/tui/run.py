@@ -1,21 +1,23 @@
-"""Start the TUI from the command line (`rolecall`, `rolecall ui`)."""
+"""Start the TUI from the command line (`rolecall`, `rolecall ui`, `rolecall demo`)."""
 
 from __future__ import annotations
 
 import os
 import signal
+from typing import Callable
 
 
-def _hang_up(signum, frame) -> None:
-    # The terminal is gone: nothing can be shown, and every file write is atomic, so just go.
-    os._exit(128 + signum)
-
-
-def run_app(profiles=None, theme=None, banner=None, engine=None, mfa_hint=None) -> int:
+def run_app(profiles=None, theme=None, banner=None, mfa_hint=None, on_hangup: Callable[[], None] | None = None) -> int:
     from rolecall.tui.app import make_app
 
+    def hang_up(signum, frame) -> None:
+        # The terminal is gone: nothing can be shown and every file write is atomic, so go now.
+        if on_hangup:
+            on_hangup()
+        os._exit(128 + signum)
+
     if hasattr(signal, "SIGHUP"):
-        signal.signal(signal.SIGHUP, _hang_up)
-    app = make_app(profiles=profiles, theme=theme, banner=banner, engine=engine, mfa_hint=mfa_hint)
+        signal.signal(signal.SIGHUP, hang_up)
+    app = make_app(profiles=profiles, theme=theme, banner=banner, mfa_hint=mfa_hint)
     app.run()
     return app.return_code or 0

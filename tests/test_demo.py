@@ -1,0 +1,132 @@
+"""`rolecall demo`: a local STS on throwaway files, cleaned up however it ends."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rolecall.demo import DemoEnvironment
+from rolecall.tui.app import make_app
+from rolecall.tui.widgets.sessions import SessionsList
+
+
+def closed(url: str) -> bool:
+    host, port = url.removeprefix("http://").split(":")
+    with socket.socket() as sock:
+        return sock.connect_ex((host, int(port))) != 0
+
+
+def run_demo(args, home: Path, **kwargs) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECALL_", "XDG_"))}
+    env.update(HOME=str(home), PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    return subprocess.run(
+        [sys.executable, "-m", "rolecall", "demo", *args],
+        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **kwargs,
+    )
+
+
+def demo_dir(stderr: str) -> Path:
+    return Path(re.search(r"files in (\S+)", stderr).group(1))
+
+
+def test_environment_starts_and_stops_cleanly():
+    before = dict(os.environ)
+    with DemoEnvironment() as demo:
+        root, url = demo.root, demo.sts_url
+        assert root.is_dir() and oct(root.stat().st_mode & 0o777) == "0o700"
+        assert os.environ["AWS_ENDPOINT_URL_STS"] == url and not closed(url)
+        assert os.environ["HOME"].startswith(str(root))
+        assert "AWS_PROFILE" not in os.environ
+    assert not root.exists()
+    assert closed(url)
+    assert dict(os.environ) == before
+
+
+def test_environment_is_cleaned_up_after_a_crash():
+    before = dict(os.environ)
+    with pytest.raises(RuntimeError):
+        with DemoEnvironment() as demo:
+            root, url = demo.root, demo.sts_url
+            raise RuntimeError("boom")
+    assert not root.exists() and closed(url) and dict(os.environ) == before
+
+
+def test_cli_commands_work_in_the_demo_and_home_stays_empty(tmp_path):
+    home = tmp_path / "home"
+    home.mkdir()
+    assumed = run_demo(["--cli", "--", "rolecall", "assume", "prod/Admin", "--mfa-code", "123456"], home)
+    assert assumed.returncode == 0, assumed.stderr
+    assert assumed.stdout.startswith("prod/Admin: session until")
+    who = run_demo(["--cli", "--", "rolecall", "exec", "prod/ReadOnly", "--", "aws", "sts", "get-caller-identity"], home)
+    assert who.returncode == 0, who.stderr
+    assert '"Account": "210987654321"' in who.stdout
+    assert list(home.iterdir()) == []
+    for result in (assumed, who):
+        assert not demo_dir(result.stderr).exists()
+
+
+def test_demo_command_exit_status_is_passed_through(tmp_path):
+    result = run_demo(["--cli", "--", "sh", "-c", "exit 5"], tmp_path)
+    assert result.returncode == 5
+
+
+def test_sigterm_ends_the_demo_and_removes_its_files(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECALL_", "XDG_"))}
+    env["HOME"] = str(tmp_path)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rolecall", "demo", "--cli", "--", "sleep", "30"],
+        env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+    )
+    line = child.stderr.readline()
+    root = demo_dir(line)
+    assert root.exists()
+    deadline = time.monotonic() + 30
+    while "sleep" not in _children(child.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)  # waiting for a process to start, not for a countdown
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) != 0
+    assert not root.exists()
+
+
+def _children(pid: int) -> list[str]:
+    """Names of the processes whose parent is `pid` (from /proc)."""
+    names = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        if int(text[text.rindex(")") + 2 :].split()[1]) == pid:
+            names.append(text[text.index("(") + 1 : text.rindex(")")])
+    return names
+
+
+def test_without_moto_the_demo_says_how_to_install_it(tmp_path):
+    code = "import sys; sys.modules['moto'] = None; from rolecall.cli import main; raise SystemExit(main(['demo']))"
+    env = {**os.environ, "HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert "pip install 'rolecall[demo]'" in done.stderr and "pip install -e '.[demo]'" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+async def test_assume_in_the_demo_app_shows_a_countdown():
+    with DemoEnvironment() as demo:
+        app = make_app(profiles=demo.profiles, theme="rolecall-dark", banner="DEMO")
+        async with app.run_test(size=(120, 36)) as pilot:
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            app.assume_named("prod/ReadOnly")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            item = app.query_one(SessionsList).items()["prod/ReadOnly"]
+            assert re.fullmatch(r"\d:\d\d:\d\d", str(item.time_label.render()))
+            assert str(app.query_one("#banner").render()) == "DEMO"
