@@ -152,6 +152,7 @@ async def test_mfa_modal_validates_cancels_and_then_one_code_serves_both_account
         await pilot.pause()
         assert app.screen is screen
         assert "six digits" in str(screen.query_one("#mfa-message").render())
+        app.tick()  # the countdown timer fires while the modal is open
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MfaScreen) and sessions(app) == {}

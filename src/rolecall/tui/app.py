@@ -91,6 +91,12 @@ class RolecallApp(App):
         self._theme_choice = theme
         self._busy: set[str] = set()
         self._timer = None
+        # The main screen's widgets, kept at hand: the timer and workers reach them even while a
+        # modal screen is on top (a query would search the modal).
+        self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
+        self.accounts = AccountsTree(id="accounts")
+        self.sessions_list = SessionsList(id="sessions")
+        self.status_line = Label("", id="status")
 
     # ------------------------------------------------------------------ layout and start
 
@@ -100,12 +106,12 @@ class RolecallApp(App):
             yield Static(self.banner, id="banner")
         with Horizontal(id="main"):
             with Vertical(id="left"):
-                yield Input(placeholder="/ filter: account, id, role, tags", id="filter")
-                yield AccountsTree(id="accounts")
+                yield self.filter_input
+                yield self.accounts
             with Vertical(id="right"):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
-                yield SessionsList(id="sessions")
-                yield Label("", id="status")
+                yield self.sessions_list
+                yield self.status_line
         yield Footer()
 
     def on_mount(self) -> None:
@@ -117,7 +123,7 @@ class RolecallApp(App):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self._timer = self.set_interval(1, self.tick)
         if self.engine is None:
-            self.query_one(AccountsTree).loading = True
+            self.accounts.loading = True
             self.load_profiles()
         else:
             self.show_engine(self.engine)
@@ -148,14 +154,12 @@ class RolecallApp(App):
 
     def show_engine(self, engine: Engine) -> None:
         self.engine = engine
-        tree = self.query_one(AccountsTree)
-        tree.loading = False
-        tree.set_profiles(list(engine.catalog.profiles.values()))
-        sessions = self.query_one(SessionsList)
+        self.accounts.loading = False
+        self.accounts.set_profiles(list(engine.catalog.profiles.values()))
         now = self.clock.now()
         for session in engine.sessions():
             if session.profile in engine.catalog.profiles:
-                sessions.upsert(session, now)
+                self.sessions_list.upsert(session, now)
         self._mark_live()
         problems = engine.catalog.problems
         if problems:
@@ -167,40 +171,40 @@ class RolecallApp(App):
             )
         if not engine.catalog.profiles:
             self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
-        tree.focus()
+        self.accounts.focus()
         self._update_subtitle()
 
     def tick(self) -> None:
         now = self.clock.now()
-        self.query_one(SessionsList).tick(now)
+        self.sessions_list.tick(now)
         self._mark_live(now)
 
     def _mark_live(self, now=None) -> None:
         now = now or self.clock.now()
         live = set()
-        for name, item in self.query_one(SessionsList).items().items():
+        for name, item in self.sessions_list.items().items():
             left = item.session.remaining(now)
             if left is None or left.total_seconds() > 0:
                 live.add(name)
-        self.query_one(AccountsTree).set_live(live)
+        self.accounts.set_live(live)
 
     def _update_subtitle(self) -> None:
         if self.engine:
             count = len(self.engine.catalog.profiles)
-            live = len(self.query_one(SessionsList).items())
+            live = len(self.sessions_list.items())
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Label).update(text)
+        self.status_line.update(text)
 
     # ------------------------------------------------------------------ filter
 
     def action_focus_filter(self) -> None:
-        self.query_one("#filter", Input).focus()
+        self.filter_input.focus()
 
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
-        count = self.query_one(AccountsTree).filter(event.value)
+        count = self.accounts.filter(event.value)
         self.set_status(f"{count} match{'es' if count != 1 else ''}" if event.value.strip() else "")
 
     @on(Input.Submitted, "#filter")
@@ -208,17 +212,17 @@ class RolecallApp(App):
         self.action_assume()
 
     def on_key(self, event) -> None:
-        filter_input = self.query_one("#filter", Input)
+        filter_input = self.filter_input
         if self.focused is not filter_input:
             return
         if event.key == "escape":
             if filter_input.value:
                 filter_input.value = ""
             else:
-                self.query_one(AccountsTree).focus()
+                self.accounts.focus()
             event.stop()
         elif event.key in ("down", "tab"):
-            self.query_one(AccountsTree).focus()
+            self.accounts.focus()
             event.stop()
 
     # ------------------------------------------------------------------ which role
@@ -226,10 +230,9 @@ class RolecallApp(App):
     def current_profile(self) -> Profile | None:
         if self.engine is None:
             return None
-        sessions = self.query_one(SessionsList)
-        if self.focused is sessions and sessions.current_profile:
-            return self.engine.catalog.profiles.get(sessions.current_profile)
-        return self.query_one(AccountsTree).current_profile
+        if self.focused is self.sessions_list and self.sessions_list.current_profile:
+            return self.engine.catalog.profiles.get(self.sessions_list.current_profile)
+        return self.accounts.current_profile
 
     def _selected(self) -> Profile | None:
         profile = self.current_profile()
@@ -246,7 +249,7 @@ class RolecallApp(App):
     def session_chosen(self, event: SessionsList.Selected) -> None:
         name = getattr(event.item, "session", None)
         if name is not None and self.engine and name.profile in self.engine.catalog.profiles:
-            self.query_one(AccountsTree).select_profile(name.profile)
+            self.accounts.select_profile(name.profile)
             self.assume(self.engine.catalog.profiles[name.profile])
 
     # ------------------------------------------------------------------ assuming
@@ -265,7 +268,7 @@ class RolecallApp(App):
 
     def assume_named(self, name: str) -> None:
         if self.engine and name in self.engine.catalog.profiles:
-            self.query_one(AccountsTree).select_profile(name)
+            self.accounts.select_profile(name)
             self.assume(self.engine.catalog.profiles[name])
 
     def assume(self, profile: Profile, then: Callable[[Session], None] | None = None, force: bool = False) -> None:
@@ -323,7 +326,7 @@ class RolecallApp(App):
     def assumed(self, session: Session, then=None) -> None:
         self._busy.discard(session.profile)
         now = self.clock.now()
-        self.query_one(SessionsList).upsert(session, now)
+        self.sessions_list.upsert(session, now)
         self._mark_live(now)
         self._update_subtitle()
         left = session.remaining(now)
@@ -352,7 +355,7 @@ class RolecallApp(App):
         if profile is None or self.engine is None:
             return
         self.engine.forget(profile.name)
-        removed = self.query_one(SessionsList).remove_profile(profile.name)
+        removed = self.sessions_list.remove_profile(profile.name)
         self._mark_live()
         self._update_subtitle()
         self.notify(f"forgot the session of {profile.name}" if removed else f"{profile.name} had no session", timeout=3)

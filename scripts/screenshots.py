@@ -1,0 +1,72 @@
+"""Write the SVGs in screenshots/ from the real app: `rolecall demo`'s data, real STS sessions.
+
+Run: .venv/bin/python scripts/screenshots.py   (needs the demo extra: moto's server)
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from pathlib import Path
+
+from rolecall.core import mfa
+from rolecall.core.clock import FakeClock
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.demo import BANNER, MFA_HINT, DemoEnvironment
+from rolecall.tui.app import make_app
+from rolecall.tui.widgets.accounts import AccountsTree
+
+OUT = Path(__file__).resolve().parent.parent / "screenshots"
+SIZE = (120, 34)
+
+
+async def shoot(name: str, engine: Engine, steps=(), theme: str = "rolecall-dark", banner: str | None = None) -> None:
+    app = make_app(engine=engine, theme=theme, banner=banner, mfa_hint=MFA_HINT)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for step in steps:
+            await step(pilot)
+            await pilot.pause()
+        app.save_screenshot(f"{name}.svg", str(OUT))
+    print(f"wrote screenshots/{name}.svg")
+
+
+def select(name: str):
+    async def step(pilot):
+        pilot.app.query_one(AccountsTree).select_profile(name)
+
+    return step
+
+
+def press(*keys: str):
+    async def step(pilot):
+        await pilot.press(*keys)
+
+    return step
+
+
+async def main() -> None:
+    OUT.mkdir(exist_ok=True)
+    with DemoEnvironment() as demo:
+        catalog = load_catalog(demo.profiles)
+        code = mfa.given("123456")
+        live = Engine(catalog, session_name="rolecall-alice")
+        for name in ("prod/Admin", "staging/Developer", "prod/Deploy", "dev/Developer", "security/Auditor"):
+            live.credentials(name, code)
+        # Freeze time 50 minutes on: the 1 h sessions are in their last 10 minutes (warning colour).
+        clock = FakeClock(live.now() + timedelta(minutes=50))
+        engine = Engine(catalog, clock=clock, session_name="rolecall-alice")
+        banner = BANNER.format(url=demo.sts_url)
+        await shoot("main", engine, banner=banner)
+        await shoot("filter", engine, [press("slash", *"stag")])
+        engine.cache.forget_mfa(catalog.get("prod/Admin").mfa_serial)
+        await shoot("mfa", engine, [select("security/IncidentResponder"), press("enter")])
+        await shoot("copy", engine, [select("dev/Developer"), press("c")])
+        await shoot("help", engine, [press("question_mark")])
+        await shoot("light", engine, theme="rolecall-light")
+        await shoot("contrast", engine, theme="rolecall-contrast")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
