@@ -202,3 +202,15 @@ def seed_sessions(offsets: dict[str, int]) -> None:
                 region=profile.region,
             )
         )
+
+
+@pytest.fixture
+def sts_proxy(sandbox, moto_sts, monkeypatch):
+    """STS calls go through a scripted proxy in front of moto (see tests/sts_proxy.py)."""
+    from tests.sts_proxy import StsProxy
+
+    proxy = StsProxy(moto_sts)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", proxy.url)
+    sandbox.env["AWS_ENDPOINT_URL_STS"] = proxy.url
+    yield proxy
+    proxy.close()

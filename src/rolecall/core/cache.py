@@ -21,9 +21,37 @@ def _file_name(key: str) -> str:
     return quote(key, safe="") + ".json"
 
 
+class FileSecrets:
+    """The default: secrets stay in the cache files themselves (0600, in a 0700 directory)."""
+
+    def stow(self, entry: str, credentials: dict) -> dict:
+        return credentials
+
+    def fetch(self, entry: str, stored: dict) -> dict | None:
+        return stored
+
+    def drop(self, entry: str) -> None:
+        pass
+
+
+def secret_store():
+    """Where the secret half of a cached session lives: the files, or the OS keyring (opt-in)."""
+    backend = os.environ.get("ROLECALL_CACHE_BACKEND", "file")
+    if backend == "keyring":
+        from rolecall.core.keyring_store import KeyringSecrets
+
+        return KeyringSecrets()
+    if backend != "file":
+        from rolecall.core.errors import ConfigError
+
+        raise ConfigError(f"ROLECALL_CACHE_BACKEND must be file or keyring, not {backend!r}")
+    return FileSecrets()
+
+
 class SessionCache:
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, secrets=None):
         self.root = Path(root)
+        self.secrets = secrets or secret_store()
 
     def _path(self, kind: str, key: str) -> Path:
         return self.root / kind / _file_name(key)
@@ -35,15 +63,22 @@ class SessionCache:
         if data is None:
             return None
         try:
-            return Session.from_dict(data["session"])
+            stored = dict(data["session"])
+            credentials = self.secrets.fetch(f"session:{profile}", stored["credentials"])
+            if credentials is None:
+                return None
+            return Session.from_dict({**stored, "credentials": credentials})
         except (KeyError, TypeError, ValueError):
             storage.set_aside(self._path("sessions", profile))
             return None
 
     def put(self, session: Session) -> None:
-        storage.write_json(self._path("sessions", session.profile), {"format": FORMAT, "session": session.to_dict()})
+        data = session.to_dict()
+        data["credentials"] = self.secrets.stow(f"session:{session.profile}", data["credentials"])
+        storage.write_json(self._path("sessions", session.profile), {"format": FORMAT, "session": data})
 
     def forget(self, profile: str) -> bool:
+        self.secrets.drop(f"session:{profile}")
         try:
             self._path("sessions", profile).unlink()
             return True
@@ -74,17 +109,18 @@ class SessionCache:
         if data is None:
             return None
         try:
-            return Credentials.from_dict(data["credentials"])
+            credentials = self.secrets.fetch(f"mfa:{serial}", data["credentials"])
+            return Credentials.from_dict(credentials) if credentials else None
         except (KeyError, TypeError, ValueError):
             storage.set_aside(self._path("mfa", serial))
             return None
 
     def put_mfa(self, serial: str, credentials: Credentials) -> None:
-        storage.write_json(
-            self._path("mfa", serial), {"format": FORMAT, "serial": serial, "credentials": credentials.to_dict()}
-        )
+        stored = self.secrets.stow(f"mfa:{serial}", credentials.to_dict())
+        storage.write_json(self._path("mfa", serial), {"format": FORMAT, "serial": serial, "credentials": stored})
 
     def forget_mfa(self, serial: str) -> None:
+        self.secrets.drop(f"mfa:{serial}")
         with contextlib.suppress(FileNotFoundError):
             self._path("mfa", serial).unlink()
 
@@ -101,12 +137,13 @@ class SessionCache:
     def clear(self) -> int:
         """Forget every session and MFA session; returns how many entries were removed."""
         removed = 0
-        for kind in ("sessions", "mfa"):
+        for kind, prefix in (("sessions", "session"), ("mfa", "mfa")):
             folder = self.root / kind
             if not folder.is_dir():
                 continue
             for entry in folder.iterdir():
-                if entry.suffix == ".json":
+                if entry.suffix == ".json" and not entry.name.startswith("."):
+                    self.secrets.drop(f"{prefix}:{unquote(entry.stem)}")
                     entry.unlink(missing_ok=True)
                     removed += 1
         return removed

@@ -15,7 +15,7 @@ from rolecall.core import audit, durations, paths
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired
+from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired, StorageError
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
@@ -36,6 +36,8 @@ class Engine:
     gateway_factory: Callable[[], object] = _default_gateway
     audit_path: Path | None = field(default_factory=paths.audit_file)
     session_name: str | None = None
+    # Told about what went wrong but did not stop the work (a session that could not be saved).
+    warn: Callable[[str], None] | None = None
     _gateway: object | None = field(default=None, init=False, repr=False)
 
     @property
@@ -105,10 +107,18 @@ class Engine:
             if found and found.credentials.fresh(self.now()) and (not force or found != before):
                 return found
             session = self._assume(profile, code_source, duration)
-            self.cache.put(session)
+            self._keep(self.cache.put, session)
         if self.audit_path:
-            audit.record(self.audit_path, session, self.now())
+            self._keep(audit.record, self.audit_path, session, self.now())
         return session
+
+    def _keep(self, write: Callable, *args) -> None:
+        """Save something; if the disk refuses, say so and carry on with the credentials in hand."""
+        try:
+            write(*args)
+        except StorageError as exc:
+            if self.warn:
+                self.warn(exc.message)
 
     def _assume(self, profile: Profile, code_source: CodeSource, duration: int | None) -> Session:
         seconds = duration or profile.duration
@@ -171,7 +181,7 @@ class Engine:
                     base, serial=serial, code=code, duration=profile.mfa_session_duration, region=profile.region
                 ),
             )
-            self.cache.put_mfa(serial, creds)
+            self._keep(self.cache.put_mfa, serial, creds)
             return creds
 
     def _with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:

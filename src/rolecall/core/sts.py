@@ -51,10 +51,18 @@ class AssumeRequest:
 class StsGateway:
     """STS calls with explicit credentials. One botocore session is shared by every call."""
 
-    def __init__(self, *, connect_timeout: float = 3, read_timeout: float = 10, max_attempts: int = 3):
-        self.connect_timeout = connect_timeout
-        self.read_timeout = read_timeout
-        self.max_attempts = max_attempts
+    def __init__(
+        self,
+        *,
+        connect_timeout: float | None = None,
+        read_timeout: float | None = None,
+        max_attempts: int | None = None,
+    ):
+        # Short by default: STS answers in well under a second, and a user waiting on a dead
+        # network should hear so in seconds. Each can be set from the environment.
+        self.connect_timeout = connect_timeout or _env_number("ROLECALL_STS_CONNECT_TIMEOUT", 2.0)
+        self.read_timeout = read_timeout or _env_number("ROLECALL_STS_READ_TIMEOUT", 5.0)
+        self.max_attempts = max_attempts or int(_env_number("ROLECALL_STS_ATTEMPTS", 3))
         self._session = None
         self._lock = threading.Lock()
 
@@ -78,7 +86,7 @@ class StsGateway:
         config = Config(
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
-            retries={"mode": "standard", "max_attempts": self.max_attempts},
+            retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             user_agent_extra="rolecall",
         )
         session = self._botocore_session()
@@ -152,6 +160,14 @@ class StsGateway:
             raise ConfigError(f"AWS would not accept {operation} for {target}: {detail}") from None
         except bx.BotoCoreError as exc:
             raise AwsError(f"{operation} for {target} failed: {_first_line(exc)}", code=type(exc).__name__) from None
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, default))
+    except ValueError:
+        raise ConfigError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
+    return value if value > 0 else default
 
 
 def _snake(operation: str) -> str:
