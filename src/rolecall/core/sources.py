@@ -34,12 +34,12 @@ def base_credentials(profile: Profile) -> Credentials:
 def _sections(path, *, config: bool) -> dict:
     from botocore import configloader
 
+    if not os.path.isfile(path):
+        return {}
     try:
         if config:
             return configloader.load_config(str(path)).get("profiles", {})
         return configloader.raw_config_parse(str(path), parse_subsections=False)
-    except FileNotFoundError:
-        return {}
     except Exception as exc:
         kind = "config" if config else "credentials"
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -122,6 +122,11 @@ def locked(path: Path):
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, FILE_MODE)
     except OSError as exc:
+        if exc.errno in (errno.EROFS, errno.ENOSPC, errno.EACCES, errno.EPERM):
+            # Nothing can be written here either, so there is nothing to protect: go on unlocked
+            # and let the write that follows report the problem.
+            yield
+            return
         raise StorageError(f"cannot lock {path}: {_why(exc)}") from None
     try:
         if sys.platform == "win32":

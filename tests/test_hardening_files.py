@@ -1,0 +1,170 @@
+"""Whatever is in the user's files, rolecall explains itself in one line and loses nothing."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+import subprocess
+
+import pytest
+
+from tests.conftest import seed_sessions
+
+CONFIG_PROBLEM_FILES = {
+    "empty": ("", "the file is empty"),
+    "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text file"),
+    "a list at the top": ("- just\n- a list\n", "expected a mapping"),
+    "wrong types": ('version: 1\naccounts:\n  - id: "222222222222"\n    roles: {role: Admin}\n', "has no roles list"),
+    "duplicated keys": ('version: 1\naccounts: []\naccounts: []\n', "duplicate key 'accounts'"),
+    "tabs": ('version: 1\naccounts:\n\t- id: "222222222222"\n', "YAML syntax error"),
+    "via itself": ('version: 1\ndefaults: {source_profile: corp}\naccounts:\n  - id: "222222222222"\n    name: a\n'
+                   "    roles:\n      - role: X\n        via: a/X\n", "via makes a cycle (a/X -> a/X)"),
+    "tags not a mapping": ('version: 1\naccounts:\n  - id: "222222222222"\n    tags: [a, b]\n    roles: [{role: X}]\n',
+                           "tags must be a mapping"),
+    "mfa not a boolean": ('version: 1\naccounts:\n  - id: "222222222222"\n    roles: [{role: X, mfa: "yes please"}]\n',
+                          "mfa must be true or false"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(CONFIG_PROBLEM_FILES))
+def test_broken_profiles_file_is_exit_2_and_one_line_per_problem(cli, sandbox, case):
+    content, expected = CONFIG_PROBLEM_FILES[case]
+    if isinstance(content, bytes):
+        sandbox.profiles.write_bytes(content)
+    else:
+        sandbox.profiles.write_text(content)
+    result = cli("check")
+    assert result.code == 2
+    assert expected in result.out, result.out
+    assert "Traceback" not in result.out + result.err
+    listing = cli("list", "--json")
+    assert (listing.code, "Traceback" in listing.err) == (0, False)
+
+
+def test_huge_profiles_file_loads(cli, sandbox):
+    lines = ["version: 1", "defaults: {source_profile: corp}", "accounts:"]
+    for n in range(2000):
+        lines += [f'  - id: "{100000000000 + n}"', f"    name: a{n}", "    roles:"]
+        lines += [f"      - role: R{r}" for r in range(10)]
+    sandbox.profiles.write_text("\n".join(lines))
+    result = cli("check")
+    assert (result.code, result.out.strip()) == (0, "ok: 20000 profiles")
+
+
+def test_aws_config_with_a_syntax_error(cli, sandbox):
+    sandbox.aws_config.write_text("[profile ops\nrole_arn = arn:aws:iam::555555555555:role/Ops\n")
+    result = cli("check")
+    assert result.code == 2
+    assert f"{sandbox.aws_config}: cannot parse" in result.out
+    assert cli("process", "prod/ReadOnly").code == 0  # profiles.yaml still works
+
+
+def test_aws_config_role_with_a_missing_source_profile(cli, sandbox):
+    sandbox.aws_config.write_text("[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = nobody\n")
+    result = cli("check")
+    assert result.code == 2
+    assert f"{sandbox.aws_config}:1: profile ops: source_profile 'nobody' is not in" in result.out
+
+
+def test_missing_credentials_file(cli, sandbox):
+    sandbox.aws_credentials.unlink()
+    result = cli("assume", "prod/ReadOnly")
+    assert result.code == 2
+    assert result.err.startswith("rolecall: source_profile 'corp' has no keys in")
+
+
+def test_unreadable_credentials_file(cli, sandbox):
+    sandbox.aws_credentials.unlink()
+    sandbox.aws_credentials.mkdir()  # a directory where the file should be: unreadable as a file, even for root
+    result = cli("assume", "prod/ReadOnly")
+    assert result.code == 2, result.err
+    assert result.err.startswith("rolecall: ")
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("garbage", [b"", b'{"format": 1, "sess', b"\x00\xff garbage", b"[1, 2, 3]"])
+def test_damaged_cache_file_reads_as_absent_and_is_kept_aside(cli, sandbox, garbage):
+    assert cli("assume", "prod/ReadOnly").code == 0
+    path = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    path.write_bytes(garbage)
+    result = cli("process", "prod/ReadOnly")
+    assert result.code == 0, result.err
+    assert json.loads(path.read_text())["session"]["profile"] == "prod/ReadOnly"  # rewritten
+    if garbage not in (b"[1, 2, 3]",):
+        kept = list(path.parent.glob("prod%2FReadOnly.json.bad-*"))
+        assert kept and kept[0].read_bytes() == garbage
+
+
+def test_loose_cache_dir_permissions_are_tightened(cli, sandbox):
+    sandbox.cache.mkdir(parents=True)
+    os.chmod(sandbox.cache, 0o755)
+    assert cli("assume", "prod/ReadOnly").code == 0
+    assert stat.S_IMODE(sandbox.cache.stat().st_mode) == 0o700
+
+
+def _tmpfs(path, size: str) -> bool:
+    path.mkdir(parents=True, exist_ok=True)
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                          capture_output=True)
+    return done.returncode == 0
+
+
+def _umount(path) -> None:
+    subprocess.run(["umount", "-l", str(path)], capture_output=True)
+
+
+def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox):
+    cache = sandbox.root / "smallcache"
+    if not _tmpfs(cache, "64k"):
+        pytest.skip("needs root and tmpfs to make a real full disk")
+    try:
+        env = {"ROLECALL_CACHE_DIR": str(cache)}
+        seeded = cli("assume", "prod/ReadOnly", env=env)
+        assert seeded.code == 0, seeded.err
+        saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
+        fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+        result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+        assert result.code == 0  # the credentials are still handed out...
+        assert "the disk is full" in result.err  # ...with a clear warning
+        assert "Traceback" not in result.err
+        assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
+        assert not list((cache / "sessions").glob(".*.tmp"))
+    finally:
+        _umount(cache)
+
+
+def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox):
+    cache = sandbox.root / "rocache"
+    if not _tmpfs(cache, "1m"):
+        pytest.skip("needs root and tmpfs to make a real read-only file system")
+    try:
+        env = {"ROLECALL_CACHE_DIR": str(cache)}
+        assert cli("assume", "prod/ReadOnly", env=env).code == 0
+        saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
+        subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True)
+        result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+        assert result.code == 0
+        assert "read-only" in result.err and "Traceback" not in result.err
+        assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
+    finally:
+        _umount(cache)
+
+
+def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
+    seed_sessions({"prod/ReadOnly": 3600})
+    sandbox.profiles.write_text("version: 1\naccounts: [\n")
+    assert cli("check").code == 2
+    sandbox.write_profiles(sandbox.profiles.read_text().replace("[\n", "[]\n"))
+    files = list((sandbox.cache / "sessions").glob("*.json"))
+    assert [f.name for f in files] == ["prod%2FReadOnly.json"]
