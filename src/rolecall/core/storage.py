@@ -11,6 +11,7 @@ import json
 import os
 import stat
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -53,7 +54,7 @@ def private_dir(path: Path) -> Path:
 def write_atomic(path: Path, data: bytes) -> None:
     """Write to a 0600 temp file beside `path`, fsync, then rename over it: the old file survives any failure."""
     private_dir(path.parent)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0), FILE_MODE)
         try:

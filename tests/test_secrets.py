@@ -1,0 +1,236 @@
+"""Secrets stay secret: scanned across every output of a full run; signals; clipboard; keyring."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+from keyring.backend import KeyringBackend
+
+from rolecall.core import clipboard, mfa
+from rolecall.core.cache import SessionCache
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.core.paths import cache_dir
+from tests.sts_proxy import ACCESS_DENIED
+
+
+def test_no_secret_in_any_output_channel_of_a_full_run(cli, sandbox, sts_proxy, tmp_path):
+    channels: dict[str, str] = {}
+
+    def run(name, *args, secret_stdout=False, **kwargs):
+        result = cli(*args, **kwargs)
+        channels[f"{name} stderr"] = result.err
+        if not secret_stdout:
+            channels[f"{name} stdout"] = result.out
+        return result
+
+    run("assume", "assume", "prod/Admin", "--mfa-code", "123456")
+    run("assume chained", "assume", "shared/Deploy")
+    process = run("process", "process", "prod/ReadOnly", secret_stdout=True)
+    for fmt in ("env", "fish", "powershell", "json", "dotenv", "credentials"):
+        run(f"export {fmt}", "export", "prod/ReadOnly", "--format", fmt, secret_stdout=True)
+    run("exec", "exec", "prod/ReadOnly", "--", "true")
+    run("list", "list")
+    run("list json", "list", "--json")
+    run("sessions", "sessions")
+    run("sessions json", "sessions", "--json")
+    run("whoami", "whoami", "prod/ReadOnly")
+    run("check", "check")
+    sts_proxy.fail("AssumeRole", ACCESS_DENIED)
+    run("aws error", "assume", "--refresh", "prod/ReadOnly")
+    run("config error", "process", "no/such")
+    run("copy", "copy", "prod/ReadOnly", env={"DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    state = sandbox.state
+    for path in [*state.rglob("*"), sandbox.cache / "index.json"]:
+        if path.is_file():
+            channels[str(path)] = path.read_text()
+
+    secrets = []
+    for entry in (sandbox.cache / "sessions").glob("*.json"):
+        creds = json.loads(entry.read_text())["session"]["credentials"]
+        secrets += [creds["SecretAccessKey"], creds["SessionToken"]]
+    for entry in (sandbox.cache / "mfa").glob("*.json"):
+        creds = json.loads(entry.read_text())["credentials"]
+        secrets += [creds["SecretAccessKey"], creds["SessionToken"]]
+    secrets += [process.json()["SecretAccessKey"], "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"]
+    assert len(secrets) >= 8 and "audit.jsonl" in " ".join(channels)
+    for name, text in channels.items():
+        for secret in secrets:
+            assert secret not in text, f"a secret leaked into {name}"
+
+
+def test_reprs_are_masked(sandbox, fake_clock):
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+    session = engine.credentials("prod/ReadOnly", mfa.given("123456"))
+    for text in (repr(session), repr(session.credentials), str(session)):
+        assert session.credentials.secret_access_key not in text
+        assert session.credentials.session_token not in text
+    assert "****" in repr(session.credentials)
+
+
+def _ready_child(args, env) -> subprocess.Popen:
+    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    assert child.stdout.readline().strip() == "ready", child.stderr.read()
+    return child
+
+
+TRAP = (
+    "import signal, sys, time\n"
+    "signal.signal(signal.SIGTERM, lambda *a: sys.exit(42))\n"
+    "signal.signal(signal.SIGINT, lambda *a: sys.exit(43))\n"
+    "print('ready', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+@pytest.mark.parametrize("sig,status", [(signal.SIGTERM, 42), (signal.SIGINT, 43)])
+def test_exec_passes_signals_to_the_command_and_returns_its_status(sandbox, sig, status):
+    child = _ready_child([sys.executable, "-m", "rolecall", "exec", "prod/ReadOnly", "--", sys.executable, "-c", TRAP],
+                         dict(os.environ))
+    child.send_signal(sig)
+    assert child.wait(timeout=30) == status
+
+
+def test_shell_passes_sigterm_to_the_shell(sandbox):
+    env = {**os.environ, "SHELL": "/bin/sh"}
+    child = subprocess.Popen([sys.executable, "-m", "rolecall", "shell", "prod/ReadOnly"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child.stdin.write("echo ready\n")
+    child.stdin.flush()
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGTERM)
+    assert child.wait(timeout=30) == -signal.SIGTERM  # the shell itself got it, and died of it
+
+
+def test_spawn_run_forwards_sigterm_and_returns_the_childs_status(sandbox, tmp_path):
+    """The TUI's way (a child, not exec): SIGTERM to rolecall reaches the child; its status comes back."""
+    script = tmp_path / "runner.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "from rolecall.core import spawn\n"
+        "signal.signal(signal.SIGTERM, lambda *a: print('parent got it too', flush=True))\n"
+        f"status = spawn.run([sys.executable, '-c', {TRAP!r}], dict(os.environ))\n"
+        "print(f'status={status}', flush=True)\n"
+    )
+    child = _ready_child([sys.executable, str(script)], dict(os.environ))
+    child.send_signal(signal.SIGTERM)
+    out, _ = child.communicate(timeout=30)
+    assert out.splitlines() == ["parent got it too", "status=42"]
+
+
+class MemoryClipboard:
+    def __init__(self):
+        self.text = ""
+
+    def copy(self, text):
+        self.text = text
+
+    def paste(self):
+        return self.text
+
+
+@pytest.fixture
+def memory_clipboard(monkeypatch):
+    import pyperclip
+
+    board = MemoryClipboard()
+    monkeypatch.setattr(pyperclip, "copy", board.copy)
+    monkeypatch.setattr(pyperclip, "paste", board.paste)
+    return board
+
+
+def test_clipboard_is_cleared_only_if_it_still_holds_what_was_copied(memory_clipboard):
+    assert clipboard.copy("secret credentials") == "system clipboard"
+    assert clipboard.clear_if_unchanged(clipboard.fingerprint("secret credentials"))
+    assert memory_clipboard.text == ""
+    clipboard.copy("secret credentials")
+    memory_clipboard.text = "something the user copied since"
+    assert not clipboard.clear_if_unchanged(clipboard.fingerprint("secret credentials"))
+    assert memory_clipboard.text == "something the user copied since"
+
+
+def test_clear_later_runs_detached_and_clears(tmp_path):
+    """The real detached clearer, with pyperclip pointed at a file-backed clipboard via a sitecustomize."""
+    board = tmp_path / "board.txt"
+    board.write_text("creds")
+    (tmp_path / "sitecustomize.py").write_text(
+        "import pyperclip, pathlib\n"
+        f"_b = pathlib.Path({str(board)!r})\n"
+        "pyperclip.copy = lambda text: _b.write_text(text)\n"
+        "pyperclip.paste = lambda: _b.read_text()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1", clipboard.fingerprint("creds")],
+                          env=env, timeout=30)
+    assert done.returncode == 0
+    assert board.read_text() == ""
+
+
+class MemoryKeyring(KeyringBackend):
+    priority = 1
+
+    def __init__(self):
+        super().__init__()
+        self.store: dict[tuple[str, str], str] = {}
+
+    def set_password(self, service, username, password):
+        self.store[(service, username)] = password
+
+    def get_password(self, service, username):
+        return self.store.get((service, username))
+
+    def delete_password(self, service, username):
+        self.store.pop((service, username), None)
+
+
+def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_clock, monkeypatch):
+    import keyring
+
+    ring = MemoryKeyring()
+    keyring.set_keyring(ring)
+    monkeypatch.setenv("ROLECALL_CACHE_BACKEND", "keyring")
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+    session = engine.credentials("prod/Admin", mfa.given("123456"))
+    on_disk = "".join(p.read_text() for p in cache_dir().rglob("*.json"))
+    assert session.credentials.secret_access_key not in on_disk
+    assert session.credentials.session_token not in on_disk
+    assert session.credentials.access_key_id in on_disk
+    assert set(ring.store) == {("rolecall", "session:prod/Admin"), ("rolecall", "mfa:arn:aws:iam::111111111111:mfa/alice")}
+    again = Engine(load_catalog(use_index=False), clock=fake_clock).cached("prod/Admin")
+    assert again.credentials == session.credentials
+    engine.forget("prod/Admin")
+    assert ("rolecall", "session:prod/Admin") not in ring.store
+    ring.store.clear()  # the keyring lost them: the session reads as absent, never half-filled
+    assert SessionCache(cache_dir()).get_mfa("arn:aws:iam::111111111111:mfa/alice") is None
+
+
+def test_unknown_cache_backend_is_a_config_error(cli):
+    result = cli("process", "prod/ReadOnly", env={"ROLECALL_CACHE_BACKEND": "vault"})
+    assert (result.code, result.err.strip()) == (2, "rolecall: ROLECALL_CACHE_BACKEND must be file or keyring, not 'vault'")
+
+
+def test_the_app_never_shows_a_secret(sandbox, fake_clock):
+    import asyncio
+
+    from rolecall.tui.app import make_app
+
+    async def run():
+        engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+        app = make_app(engine=engine, theme="rolecall-dark")
+        async with app.run_test(size=(120, 36)) as pilot:
+            app.assume_named("prod/ReadOnly")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.press("c", "enter")
+            await pilot.pause()
+            return app.export_screenshot(), engine.usable("prod/ReadOnly")
+
+    screen, session = asyncio.run(run())
+    assert "prod/ReadOnly" in screen
+    assert session.credentials.secret_access_key not in screen
+    assert session.credentials.session_token[:20] not in screen
