@@ -359,3 +359,25 @@ def _no_real_clipboard(monkeypatch):
     """pyperclip must not touch a developer's real clipboard during the suite."""
     monkeypatch.setenv("DISPLAY", "")
     monkeypatch.setenv("WAYLAND_DISPLAY", "")
+
+
+async def test_app_stays_responsive_while_sts_hangs(sandbox, fake_clock, monkeypatch):
+    from tests.sts_proxy import Hanging
+
+    hanging = Hanging()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_STS", hanging.url)
+    monkeypatch.setenv("ROLECALL_STS_READ_TIMEOUT", "1")
+    monkeypatch.setenv("ROLECALL_STS_ATTEMPTS", "1")
+    app = build(fake_clock)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await select(pilot, "prod/ReadOnly")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert str(app.status_line.render()) == "assuming prod/ReadOnly…"
+            await pilot.press("down")  # the worker is still waiting on STS; keys still work
+            assert app.current_profile().name == "staging/Admin"
+            await settle(pilot)
+            assert any("STS did not answer in time" in text for text in notices(app))
+    finally:
+        hanging.close()
