@@ -55,3 +55,53 @@ def test_cached_export_and_list_import_no_sdk(cli):
         )
         done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
         assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
+
+
+def test_cached_process_takes_the_quick_path(cli):
+    assert cli("assume", "prod/ReadOnly").code == 0
+    runner = (
+        "import sys, json\n"
+        "from rolecall.cli import main\n"
+        "code = main(['process', 'prod/ReadOnly'])\n"
+        "slow = sorted(m for m in ('argparse', 'dataclasses', 'platformdirs', 'typing') if m in sys.modules)\n"
+        "print(json.dumps({'code': code, 'slow': slow}), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
+    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "slow": []}
+
+
+def test_quick_path_never_serves_a_session_of_a_changed_role(cli, sandbox):
+    first = cli("process", "prod/ReadOnly").json()
+    sandbox.write_profiles(sandbox.profiles.read_text().replace('"222222222222"', '"999999999999"'))
+    second = cli("process", "prod/ReadOnly")
+    assert second.code == 0, second.err
+    assert second.json()["AccessKeyId"] != first["AccessKeyId"]
+    who = cli("whoami", "prod/ReadOnly").json()
+    assert who["Account"] == "999999999999"
+
+
+def test_quick_path_export_matches_the_engines_rendering(cli, sandbox):
+    from rolecall.core import formats
+    from rolecall.core.engine import Engine
+    from rolecall.core.index import load_catalog
+
+    assert cli("assume", "prod/ReadOnly").code == 0
+    session = Engine(load_catalog(use_index=False)).cached("prod/ReadOnly")
+    for fmt in formats.FORMATS:
+        assert cli("export", "prod/ReadOnly", "--format", fmt).out == formats.render(fmt, session)
+
+
+def test_xdg_directories_agree_with_platformdirs(sandbox, monkeypatch):
+    import platformdirs
+
+    from rolecall.core import paths
+
+    for xdg in ("", "/custom"):
+        for name in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_STATE_HOME"):
+            if xdg:
+                monkeypatch.setenv(name, f"{xdg}/{name.lower()}")
+            else:
+                monkeypatch.delenv(name, raising=False)
+        assert str(paths.config_dir()) == platformdirs.user_config_dir("rolecall", appauthor=False)
+        assert str(paths.cache_dir()) == platformdirs.user_cache_dir("rolecall", appauthor=False)
+        assert str(paths.state_dir()) == platformdirs.user_state_dir("rolecall", appauthor=False)

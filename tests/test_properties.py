@@ -96,3 +96,13 @@ def test_every_export_format_round_trips(key, secret, token, region):
         assert parsed["AWS_SESSION_TOKEN"] == token, fmt
         if region:
             assert parsed["AWS_REGION"] == region, fmt
+
+
+@FEW
+@given(st.text(max_size=40))
+def test_cache_file_names_are_urllib_quoting(key):
+    from urllib.parse import quote
+
+    from rolecall.core.quick import entry_file_name
+
+    assert entry_file_name(key) == quote(key, safe="") + ".json"

@@ -3,7 +3,6 @@ cached session can serve (process, export, exec, list, ...) never load botocore 
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 
@@ -18,9 +17,10 @@ def _engine(args):
 
     catalog = load_catalog(args.profiles)
     if catalog.problems and args.command not in ("check",):
-        count = len(catalog.problems)
-        _say(f"{count} problem{'s' if count > 1 else ''} in your profiles (those profiles are skipped): run `rolecall check`")
-    return Engine(catalog)
+        from rolecall.core.quick import problems_note
+
+        _say(problems_note(len(catalog.problems)))
+    return Engine(catalog, warn=_say)
 
 
 def _say(message: str) -> None:
@@ -126,7 +126,7 @@ def cmd_process(args) -> int:
 
     from rolecall.core.formats import process_json
 
-    print(json.dumps(process_json(_session(args))))
+    print(json.dumps(process_json(_session(args).credentials.to_dict())))
     return 0
 
 
@@ -284,7 +284,9 @@ def cmd_demo(args) -> int:
 # --------------------------------------------------------------------------- parser
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser():
+    import argparse
+
     parser = argparse.ArgumentParser(
         prog="rolecall",
         description="AWS role switching: a TUI with live session countdowns, and a fast CLI.",
@@ -342,6 +344,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from rolecall.core.quick import serve
+
+    argv = sys.argv[1:] if argv is None else argv
+    served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine
+    if served is not None:
+        return served
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

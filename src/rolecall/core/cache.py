@@ -9,16 +9,13 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
-from urllib.parse import quote, unquote
+from urllib.parse import unquote
 
 from rolecall.core import storage
 from rolecall.core.credentials import Credentials, Session
+from rolecall.core.quick import entry_file_name
 
 FORMAT = 1
-
-
-def _file_name(key: str) -> str:
-    return quote(key, safe="") + ".json"
 
 
 class FileSecrets:
@@ -54,7 +51,7 @@ class SessionCache:
         self.secrets = secrets or secret_store()
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.root / kind / _file_name(key)
+        return self.root / kind / entry_file_name(key)
 
     # -- role sessions
 

@@ -4,26 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from rolecall.core.credentials import Session, iso
 from rolecall.core.errors import ConfigError
 
 REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
 
-def role_variables(session: Session) -> dict[str, str]:
-    """The AWS_* variables that carry a session (what export formats print too)."""
-    creds = session.credentials
+def role_variables(credentials: Mapping[str, str | None], region: str | None) -> dict[str, str]:
+    """The AWS_* variables that carry a session, from its credentials in credential_process form
+    (AccessKeyId, SecretAccessKey, SessionToken, Expiration as ISO 8601): what exports print too."""
     variables = {
-        "AWS_ACCESS_KEY_ID": creds.access_key_id,
-        "AWS_SECRET_ACCESS_KEY": creds.secret_access_key,
+        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
     }
-    if creds.session_token:
-        variables["AWS_SESSION_TOKEN"] = creds.session_token
-    if creds.expiration:
-        variables["AWS_CREDENTIAL_EXPIRATION"] = iso(creds.expiration)
-    if session.region:
-        variables["AWS_REGION"] = session.region
-        variables["AWS_DEFAULT_REGION"] = session.region
+    if credentials.get("SessionToken"):
+        variables["AWS_SESSION_TOKEN"] = credentials["SessionToken"]
+    if credentials.get("Expiration"):
+        variables["AWS_CREDENTIAL_EXPIRATION"] = credentials["Expiration"]
+    if region:
+        variables["AWS_REGION"] = region
+        variables["AWS_DEFAULT_REGION"] = region
     return variables
 
 
@@ -36,9 +35,9 @@ def check_not_nested(environ: Mapping[str, str], force: bool = False) -> None:
         )
 
 
-def role_environ(environ: Mapping[str, str], session: Session) -> dict[str, str]:
+def role_environ(environ: Mapping[str, str], session) -> dict[str, str]:
     """`environ` with the session's credentials in, other credential selectors out."""
     env = {k: v for k, v in environ.items() if k not in REMOVED and k != "AWS_SESSION_TOKEN"}
-    env.update(role_variables(session))
+    env.update(role_variables(session.credentials.to_dict(), session.region))
     env["ROLECALL_PROFILE"] = session.profile
     return env

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import namedtuple
 
 EXIT_OK = 0
 EXIT_AWS = 1
@@ -66,13 +66,10 @@ class StorageError(RolecallError):
     exit_code = EXIT_CONFIG
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(namedtuple("Problem", "source line message")):
     """One problem found in a configuration file, printed as `source:line: message`."""
 
-    source: str
-    line: int | None
-    message: str
+    __slots__ = ()
 
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source

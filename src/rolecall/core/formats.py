@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import shlex
 
-from rolecall.core.credentials import Session
+from collections.abc import Mapping
+
 from rolecall.core.environ import REMOVED, role_variables
 
 FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
@@ -23,8 +24,14 @@ def _dotenv_quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
 
 
-def render(fmt: str, session: Session) -> str:
-    variables = role_variables(session)
+def render(fmt: str, session) -> str:
+    """A Session's credentials in format `fmt`."""
+    return render_credentials(fmt, session.credentials.to_dict(), session.profile, session.region)
+
+
+def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile: str, region: str | None) -> str:
+    """Credentials in credential_process form (AccessKeyId, ...) as text in format `fmt`."""
+    variables = role_variables(credentials, region)
     if fmt == "env":
         lines = [f"unset {name}" for name in REMOVED]
         lines += [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]
@@ -37,24 +44,26 @@ def render(fmt: str, session: Session) -> str:
     elif fmt == "dotenv":
         lines = [f"{k}={_dotenv_quote(v)}" for k, v in variables.items()]
     elif fmt == "json":
-        return json.dumps(process_json(session) | ({"Region": session.region} if session.region else {}), indent=2) + "\n"
+        return json.dumps(process_json(credentials) | ({"Region": region} if region else {}), indent=2) + "\n"
     elif fmt == "credentials":
-        creds = session.credentials
-        lines = [f"[{session.profile}]", f"aws_access_key_id = {creds.access_key_id}",
-                 f"aws_secret_access_key = {creds.secret_access_key}"]
-        if creds.session_token:
-            lines.append(f"aws_session_token = {creds.session_token}")
-        if session.region:
-            lines.append(f"region = {session.region}")
+        lines = [f"[{profile}]", f"aws_access_key_id = {variables['AWS_ACCESS_KEY_ID']}",
+                 f"aws_secret_access_key = {variables['AWS_SECRET_ACCESS_KEY']}"]
+        if "AWS_SESSION_TOKEN" in variables:
+            lines.append(f"aws_session_token = {variables['AWS_SESSION_TOKEN']}")
+        if region:
+            lines.append(f"region = {region}")
     else:
         raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return "\n".join(lines) + "\n"
 
 
-def process_json(session: Session) -> dict:
-    """The credential_process answer (Version 1)."""
-    data = {"Version": 1} | session.credentials.to_dict()
-    return {k: v for k, v in data.items() if v is not None}
+def process_json(credentials: Mapping[str, str | None]) -> dict:
+    """The credential_process answer (Version 1) for credentials in that same form."""
+    data = {"Version": 1}
+    for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"):
+        if credentials.get(key) is not None:
+            data[key] = credentials[key]
+    return data
 
 
 def parse(fmt: str, text: str) -> dict[str, str]:

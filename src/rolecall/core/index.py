@@ -10,24 +10,16 @@ import json
 import os
 from pathlib import Path
 
-from rolecall import __version__
 from rolecall.core import paths, storage
 from rolecall.core.errors import Problem, StorageError
+from rolecall.core.quick import index_key
 from rolecall.core.profiles import Catalog, Profile, build_catalog, load_aws_config, load_profiles_yaml
-
-
-def _stamp(path: Path) -> list:
-    try:
-        info = os.stat(path)
-    except OSError:
-        return [str(path), None]
-    return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
 
 
 def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: bool = True) -> Catalog:
     yaml_path = paths.profiles_file(profiles_path)
     config_path, creds_path = paths.aws_config_file(), paths.aws_credentials_file()
-    key = [__version__] + [_stamp(p) for p in (yaml_path, config_path, creds_path)]
+    key = index_key(profiles_path)
     index_path = paths.cache_dir() / "index.json"
     if use_index:
         catalog = _read_index(index_path, key)

@@ -154,6 +154,7 @@ class RolecallApp(App):
 
     def show_engine(self, engine: Engine) -> None:
         self.engine = engine
+        engine.warn = self._warn_from_worker
         self.accounts.loading = False
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
         now = self.clock.now()
@@ -173,6 +174,9 @@ class RolecallApp(App):
             self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
         self.accounts.focus()
         self._update_subtitle()
+
+    def _warn_from_worker(self, message: str) -> None:
+        self.call_from_thread(self.notify, message, severity="warning", timeout=10)
 
     def tick(self) -> None:
         now = self.clock.now()
