@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from rich.style import Style
 
 from rolecall.core import formats
 from rolecall.core.clock import FakeClock
@@ -72,8 +73,12 @@ async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
         await pilot.press("slash", *"stg")
         await pilot.pause()
         assert roles(app) == ["staging/Admin"]
-        label = app.query_one(AccountsTree).root.children[0].label
-        assert any("underline" in str(span.style) for span in label.spans)
+        tree = app.query_one(AccountsTree)
+        drawn = tree.render_label(tree.root.children[0].children[0], Style(), Style())
+        assert drawn.plain == "  Admin  mfa"
+        account = tree.render_label(tree.root.children[0], Style(), Style())
+        marked = [account.plain[s.start:s.end] for s in account.spans if isinstance(s.style, Style) and s.style.underline]
+        assert marked[:3] == ["s", "t", "g"]  # the letters of "stg" in "staging" (and again in its tags)
         await pilot.press("enter")  # Enter in the filter acts on the match: an MFA role asks for a code
         await pilot.pause()
         assert isinstance(app.screen, MfaScreen)
@@ -190,7 +195,8 @@ async def test_sessions_cached_by_the_cli_appear_at_start(sandbox, cli):
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert set(sessions(app)) == {"shared/Hub", "shared/Deploy"}
-        live = [str(leaf.label) for account in app.query_one(AccountsTree).root.children for leaf in account.children]
+        tree = app.query_one(AccountsTree)
+        live = [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
         assert "● Deploy  via shared/Hub" in live
 
 

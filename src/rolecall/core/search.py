@@ -7,9 +7,6 @@ word found nowhere as written matches its letters in order (`stgadm` finds stagi
 
 from __future__ import annotations
 
-import re
-from functools import lru_cache
-
 from rolecall.core.profiles import Profile
 
 
@@ -18,9 +15,18 @@ def haystack(profile: Profile) -> str:
     return f"{profile.account_name} {profile.account_id} {profile.role_name} {profile.name} {tags}".lower()
 
 
-@lru_cache(maxsize=256)
-def _letters_in_order(word: str) -> re.Pattern:
-    return re.compile(".*?".join(f"({re.escape(char)})" for char in word), re.IGNORECASE)
+def letters_in_order(word: str, text: str) -> list[int] | None:
+    """Positions of `word`'s letters found left to right in `text` (greedy), or None.
+
+    Linear in the text: a regex like p.*?r.*?o backtracks badly on near misses."""
+    found, position = [], 0
+    for char in word:
+        position = text.find(char, position)
+        if position < 0:
+            return None
+        found.append(position)
+        position += 1
+    return found
 
 
 class Query:
@@ -38,8 +44,7 @@ class Query:
             if exact:
                 chosen = exact
             else:
-                pattern = _letters_in_order(word)
-                chosen = [i for i in chosen if pattern.search(haystacks[i])]
+                chosen = [i for i in chosen if letters_in_order(word, haystacks[i]) is not None]
         return list(chosen)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
@@ -51,7 +56,6 @@ class Query:
             if start >= 0:
                 found.append((start, start + len(word)))
                 continue
-            match = _letters_in_order(word).search(text)
-            if match:
-                found.extend(match.span(g) for g in range(1, (match.lastindex or 0) + 1))
+            for position in letters_in_order(word, lowered) or ():
+                found.append((position, position + 1))
         return found

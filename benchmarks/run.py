@@ -1,0 +1,176 @@
+"""rolecall's benchmarks: every figure next to a baseline measured in the same run, as a ratio.
+
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--write benchmarks/results.md]
+
+Runs inside `rolecall demo`'s environment (a temp HOME and an in-process moto STS), so it
+touches no real file and no network. Needs the test extra (moto). awsume, the peer compared
+with, is installed by this script into its own venv (benchmarks/.venv-awsume) when missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
+AWSUME_VENV = HERE / ".venv-awsume"
+
+
+def timed(cmd: list[str], env: dict, runs: int) -> float:
+    """Median wall time in ms of `runs` runs (after one warm-up run)."""
+    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def probe(kind: str, profiles: Path, env: dict, runs: int = 1) -> list[dict]:
+    results = []
+    for _ in range(runs):
+        child_env = {**env, "BENCH_T0": repr(time.time())}
+        done = subprocess.run([PY, str(HERE / "tui_probe.py"), kind, str(profiles)], env=child_env,
+                              capture_output=True, text=True, check=True)
+        results.append(json.loads(done.stdout.strip().splitlines()[-1]))
+    return results
+
+
+def import_time(module: str, env: dict, runs: int) -> float:
+    """Median ms from spawning python to `import module` done (the same clock the probe uses)."""
+    samples = []
+    code = f"import time, os; import {module}; print(time.time() - float(os.environ['BENCH_T0']))"
+    for _ in range(runs + 1):
+        done = subprocess.run([PY, "-c", code], env={**env, "BENCH_T0": repr(time.time())},
+                              capture_output=True, text=True, check=True)
+        samples.append(float(done.stdout))
+    return statistics.median(samples[1:]) * 1000
+
+
+def awsume(env: dict) -> Path | None:
+    exe = AWSUME_VENV / "bin" / "awsume"
+    if not exe.exists():
+        subprocess.run([sys.executable, "-m", "venv", str(AWSUME_VENV)], check=True)
+        done = subprocess.run([str(AWSUME_VENV / "bin" / "pip"), "install", "-q", "awsume>=4.5,<5"],
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"awsume could not be installed: {done.stderr.strip().splitlines()[-1:]}", file=sys.stderr)
+            return None
+    return exe
+
+
+def seed(env: dict, rolecall: list[str], demo, big: Path) -> None:
+    """A cached session for the CLI figures, and 50 live sessions among the 5,000 profiles."""
+    from rolecall.core import mfa
+    from rolecall.core.engine import Engine
+    from rolecall.core.index import load_catalog
+
+    subprocess.run(rolecall + ["assume", "prod/ReadOnly"], env=env, check=True, stdout=subprocess.DEVNULL)
+    engine = Engine(load_catalog(big))
+    for name in list(engine.catalog.profiles)[:50]:
+        engine.credentials(name, mfa.given("123456"))
+
+
+def row(rows: list, what: str, value: float, unit: str, baseline_name: str, baseline: float, target: str) -> None:
+    rows.append((what, f"{value:.0f} {unit}", baseline_name, f"{baseline:.0f} {unit}", f"{value / baseline:.2f}x", target))
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter idle sample")
+    parser.add_argument("--write", metavar="FILE", help="also write the results as markdown")
+    options = parser.parse_args()
+    runs = 7 if options.quick else 21
+
+    from rolecall.demo import DemoEnvironment
+
+    with DemoEnvironment() as demo:
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        subprocess.run([PY, "-m", "compileall", "-q", str(HERE.parent / "src")], env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        rolecall = [PY, "-m", "rolecall"] if not shutil.which("rolecall", path=env["PATH"]) else [
+            shutil.which("rolecall", path=env["PATH"])]
+        big = demo.root / "big.yaml"
+        subprocess.run([PY, str(HERE / "generate_profiles.py"), str(big), "500", "10"], check=True,
+                       stdout=subprocess.DEVNULL)
+        seed(env, rolecall, demo, big)
+        rows: list = []
+        notes: list[str] = []
+
+        bare = timed([PY, "-c", "pass"], env, runs)
+        process = timed(rolecall + ["process", "prod/ReadOnly"], env, runs)
+        export = timed(rolecall + ["export", "prod/ReadOnly"], env, runs)
+        row(rows, "`rolecall process` (cached)", process, "ms", "`python -c pass`", bare, "≤ 3x")
+        row(rows, "`rolecall export` (cached)", export, "ms", "`python -c pass`", bare, "≤ 3x")
+
+        exe = awsume(env)
+        if exe:
+            home = Path(env["HOME"])
+            with open(home / ".aws" / "config", "a", encoding="utf-8") as config:
+                config.write("\n[profile bench-ro]\nrole_arn = arn:aws:iam::210987654321:role/ReadOnly\n"
+                             "source_profile = corp\nregion = eu-west-1\n")
+            awsume_cmd = [str(exe), "bench-ro", "-s"]
+            first = subprocess.run(awsume_cmd, env=env, capture_output=True, text=True)
+            if first.returncode == 0 and "AWS_SECRET_ACCESS_KEY" in first.stdout:
+                peer = timed(awsume_cmd, env, runs)
+                rows.append(("awsume 4 export (cached)", f"{peer:.0f} ms", "`rolecall export` (cached)",
+                             f"{export:.0f} ms", f"{peer / export:.2f}x", "≥ 3x (rolecall faster)"))
+            else:
+                notes.append(f"awsume ran but gave no credentials: {(first.stderr or first.stdout).strip()[-200:]}")
+        else:
+            notes.append("awsume could not be installed here: no comparison row")
+
+        yaml_parse = timed([PY, "-c", f"import yaml; yaml.load(open({str(big)!r}), Loader=yaml.CSafeLoader)"], env, runs)
+        cold_cmd = ["sh", "-c", f"rm -f {demo.root}/home/.cache/rolecall/index.json; exec \"$@\"", "sh",
+                    *rolecall, "--profiles", str(big), "list", "--json"]
+        cold = timed(cold_cmd, env, max(3, runs // 3))
+        warm = timed(rolecall + ["--profiles", str(big), "list", "--json"], env, runs)
+        row(rows, "`list --json`, 5,000 profiles, first run (no index)", cold, "ms", "libyaml parse of the file",
+            yaml_parse, "≤ 2x")
+        row(rows, "`list --json`, 5,000 profiles, index reused", warm, "ms", "libyaml parse of the file",
+            yaml_parse, "≤ 2x")
+
+        textual_import = import_time("textual.app", env, max(3, runs // 3))
+        example = statistics.median(p["first_paint_s"] for p in probe("first-paint", demo.profiles, env, 5)) * 1000
+        paints = probe("first-paint", big, env, 5)
+        big_paint = statistics.median(p["first_paint_s"] for p in paints) * 1000
+        row(rows, "app first paint, example profiles", example, "ms", "`import textual.app`", textual_import, "≤ 1.5x")
+        row(rows, "app first paint, 5,000 profiles", big_paint, "ms", "`import textual.app`", textual_import, "≤ 1.5x")
+        if any(p["botocore_before_paint"] for p in paints):
+            notes.append("botocore was imported before the first paint")
+
+        filtering = probe("filter", big, env)[0]
+        rows.append(("filter, 5,000 profiles, keystroke to updated list", f"{filtering['filter_median_ms']:.0f} ms median",
+                     f"max {filtering['filter_max_ms']:.0f} ms", f"{filtering['keystrokes']} keys", "", "< 100 ms"))
+        idle_env = {**env, "BENCH_IDLE_SECONDS": "5" if options.quick else "10"}
+        idle = probe("idle", big, idle_env)[0]
+        rows.append((f"idle CPU, {idle['live_countdowns']} live countdowns", f"{idle['idle_cpu_percent']:.1f} %",
+                     f"over {idle['seconds']:.0f} s", "", "", "< 2 % of a core"))
+        rows.append(("peak memory, 5,000 profiles", f"{statistics.median(p['max_rss_mb'] for p in paints):.0f} MB",
+                     "", "", "", "reported"))
+
+    table = ["| measure | rolecall | baseline | baseline figure | ratio | target |", "| --- | --- | --- | --- | --- | --- |"]
+    table += ["| " + " | ".join(cells) + " |" for cells in rows]
+    text = "\n".join(table)
+    if notes:
+        text += "\n\n" + "\n".join(f"- {note}" for note in notes)
+    machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
+    print(text)
+    print(f"\n({machine}; median of {runs} runs per CLI figure)")
+    if options.write:
+        Path(options.write).write_text(f"# Benchmark results\n\n{machine}; median of {runs} runs per CLI figure.\n\n"
+                                       f"{text}\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,79 @@
+"""Measurements taken inside the app, run by benchmarks/run.py in a fresh interpreter each.
+
+Usage: python benchmarks/tui_probe.py first-paint|filter|idle PROFILES.yaml
+Prints one JSON object on the last line of stdout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import resource
+import statistics
+import sys
+import time
+
+T0 = float(os.environ.get("BENCH_T0", time.time()))
+
+
+async def first_paint(profiles: str) -> dict:
+    from rolecall.tui.app import make_app
+    from rolecall.tui.widgets.accounts import AccountsTree
+
+    app = make_app(profiles=profiles, theme="rolecall-dark")
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one(AccountsTree)
+        while not tree.root.children:
+            await asyncio.sleep(0.001)
+        await pilot.pause()  # the frame with the rows is composed
+        painted = time.time()
+        boto_loaded = any(m.split(".")[0] in ("boto3", "botocore") for m in sys.modules)
+    return {"first_paint_s": painted - T0, "botocore_before_paint": boto_loaded,
+            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+async def filter_latency(profiles: str) -> dict:
+    from rolecall.tui.app import make_app
+    from rolecall.tui.widgets.accounts import AccountsTree
+
+    app = make_app(profiles=profiles, theme="rolecall-dark")
+    timings = []
+    async with app.run_test(size=(120, 36)) as pilot:
+        tree = app.query_one(AccountsTree)
+        while not tree.root.children:
+            await asyncio.sleep(0.001)
+        await pilot.press("slash")
+        for key in "prod-0042 admin" + "\b" * 5 + "dev":
+            start = time.perf_counter()
+            await pilot.press("backspace" if key == "\b" else ("space" if key == " " else key))
+            await pilot.pause()
+            timings.append(time.perf_counter() - start)
+        shown = sum(len(a.children) for a in tree.root.children)
+    return {"filter_median_ms": statistics.median(timings) * 1000, "filter_max_ms": max(timings) * 1000,
+            "keystrokes": len(timings), "roles_shown_at_end": shown}
+
+
+async def idle(profiles: str) -> dict:
+    from rolecall.core.engine import Engine
+    from rolecall.core.index import load_catalog
+    from rolecall.tui.app import make_app
+
+    engine = Engine(load_catalog(profiles))
+    app = make_app(engine=engine, theme="rolecall-dark")
+    seconds = float(os.environ.get("BENCH_IDLE_SECONDS", "10"))
+    async with app.run_test(size=(120, 60)) as pilot:
+        await pilot.pause()
+        live = len(app.sessions_list.items())
+        await asyncio.sleep(1)
+        cpu0, wall0 = time.process_time(), time.perf_counter()
+        await asyncio.sleep(seconds)
+        cpu = time.process_time() - cpu0
+        wall = time.perf_counter() - wall0
+    return {"idle_cpu_percent": 100 * cpu / wall, "live_countdowns": live, "seconds": wall}
+
+
+if __name__ == "__main__":
+    kind, path = sys.argv[1], sys.argv[2]
+    probe = {"first-paint": first_paint, "filter": filter_latency, "idle": idle}[kind]
+    print(json.dumps(asyncio.run(probe(path))))
