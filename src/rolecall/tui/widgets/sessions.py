@@ -48,7 +48,8 @@ class SessionItem(ListItem):
         if self._shown is None or self._shown[1] != state:
             self.remove_class(*STATES)
             self.add_class(state)
-        self.time_label.update(text)
+        # The countdown column has a fixed width (app.tcss), so a new text never needs a layout pass.
+        self.time_label.update(text, layout=False)
         self._shown = shown
 
 
