@@ -130,7 +130,7 @@ def main() -> int:
             notes.append("awsume could not be installed here: no comparison row")
 
         yaml_parse = timed([PY, "-c", f"import yaml; yaml.load(open({str(big)!r}), Loader=yaml.CSafeLoader)"], env, runs)
-        cold_cmd = ["sh", "-c", f"rm -f {demo.root}/home/.cache/rolecall/index.json; exec \"$@\"", "sh",
+        cold_cmd = ["sh", "-c", f"rm -f {demo.root}/home/.cache/rolecall/index-*.json; exec \"$@\"", "sh",
                     *rolecall, "--profiles", str(big), "list", "--json"]
         cold = timed(cold_cmd, env, max(3, runs // 3))
         warm = timed(rolecall + ["--profiles", str(big), "list", "--json"], env, runs)

@@ -105,3 +105,23 @@ def test_xdg_directories_agree_with_platformdirs(sandbox, monkeypatch):
         assert str(paths.config_dir()) == platformdirs.user_config_dir("rolecall", appauthor=False)
         assert str(paths.cache_dir()) == platformdirs.user_cache_dir("rolecall", appauthor=False)
         assert str(paths.state_dir()) == platformdirs.user_state_dir("rolecall", appauthor=False)
+
+
+def test_the_profiles_index_is_reused_until_a_source_changes(cli, sandbox):
+    runner = (
+        "import sys\nfrom rolecall.cli import main\n"
+        "main(['list', '--json'])\n"
+        "print('yaml' in sys.modules, file=sys.stderr)\n"
+    )
+
+    def parsed_yaml() -> bool:
+        done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
+        return done.stderr.strip().splitlines()[-1] == "True"
+
+    assert parsed_yaml()  # first run: parse and write the index
+    assert not parsed_yaml()  # nothing changed: the index serves
+    sandbox.write_profiles(sandbox.profiles.read_text() + "\n")
+    assert parsed_yaml()  # the file changed: parsed again
+    sandbox.aws_credentials.write_text(sandbox.aws_credentials.read_text() + "\n")
+    assert parsed_yaml()  # so did another source
+    assert not parsed_yaml()

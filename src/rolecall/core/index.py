@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rolecall.core import paths, storage
 from rolecall.core.errors import Problem, StorageError
-from rolecall.core.quick import index_key
+from rolecall.core.quick import index_file, index_key
 from rolecall.core.profiles import Catalog, Profile, build_catalog, load_aws_config, load_profiles_yaml
 
 
@@ -20,7 +20,7 @@ def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: b
     yaml_path = paths.profiles_file(profiles_path)
     config_path, creds_path = paths.aws_config_file(), paths.aws_credentials_file()
     key = index_key(profiles_path)
-    index_path = paths.cache_dir() / "index.json"
+    index_path = index_file(profiles_path)
     if use_index:
         catalog = _read_index(index_path, key)
         if catalog is not None:

@@ -36,6 +36,14 @@ def stamp(path) -> list:
     return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
 
 
+def index_file(profiles_path):
+    """One index per profiles file, so switching between files does not throw the other away."""
+    import zlib
+
+    source = str(paths.profiles_file(profiles_path))
+    return paths.cache_dir() / f"index-{zlib.crc32(source.encode('utf-8')):08x}.json"
+
+
 def index_key(profiles_path) -> list:
     return [__version__] + [
         stamp(p) for p in (paths.profiles_file(profiles_path), paths.aws_config_file(), paths.aws_credentials_file())
@@ -78,7 +86,7 @@ def cached_entry(profiles, name: str):
         return None
     root = paths.cache_dir()
     try:
-        with open(root / "index.json", "rb") as handle:
+        with open(index_file(profiles), "rb") as handle:
             index = json.load(handle)
         if index["key"] != json.loads(json.dumps(index_key(profiles))):
             return None
