@@ -52,7 +52,6 @@ def _session(args, engine=None):
 
 
 def cmd_list(args) -> int:
-    import json
 
     from rolecall.core.credentials import iso
 
@@ -81,7 +80,7 @@ def cmd_list(args) -> int:
             }
             for p, s in rows
         ]
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     if not rows:
         _say("no profiles: create profiles.yaml (see profiles.example.yaml) or add role profiles to ~/.aws/config")
@@ -103,6 +102,13 @@ def _left(expires, now) -> str:
     if expires is None:
         return "-"
     return "expired" if expires <= now else format_remaining(expires - now)
+
+
+def _print_json(data) -> None:
+    """Indented for a person at a terminal; compact (and C-encoded, so fast) for a program."""
+    import json
+
+    print(json.dumps(data, indent=2 if sys.stdout.isatty() else None))
 
 
 def _print_table(rows) -> None:
@@ -189,7 +195,6 @@ def cmd_shell(args) -> int:
 
 
 def cmd_sessions(args) -> int:
-    import json
 
     from rolecall.core.credentials import iso
 
@@ -215,7 +220,7 @@ def cmd_sessions(args) -> int:
             }
             for kind, name, arn, expires in rows
         ]
-        print(json.dumps(out, indent=2))
+        _print_json(out)
         return 0
     if not rows:
         _say("no cached sessions")
@@ -226,10 +231,9 @@ def cmd_sessions(args) -> int:
 
 
 def cmd_whoami(args) -> int:
-    import json
 
     engine = _engine(args)
-    print(json.dumps(engine.whoami(_session(args, engine)), indent=2))
+    _print_json(engine.whoami(_session(args, engine)))
     return 0
 
 
