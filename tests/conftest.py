@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from rolecall.core.clock import FakeClock
+from rolecall.demo import home_environment
 
 BASE_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -113,13 +114,7 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
         if name.startswith(("AWS_", "ROLECALL_")):
             monkeypatch.delenv(name)
     env = {
-        "HOME": str(home),
-        "XDG_CONFIG_HOME": str(home / ".config"),
-        "XDG_CACHE_HOME": str(home / ".cache"),
-        "XDG_STATE_HOME": str(home / ".local" / "state"),
-        "XDG_DATA_HOME": str(home / ".local" / "share"),
-        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+        **home_environment(home),  # the same isolation `rolecall demo` uses
         "AWS_ENDPOINT_URL_STS": moto_sts,
         "ROLECALL_PROFILES": str(tmp_path / "profiles.yaml"),
         "ROLECALL_CLIPBOARD_CLEAR": "0",

@@ -236,3 +236,20 @@ def test_the_app_never_shows_a_secret(sandbox, fake_clock):
     assert "prod/ReadOnly" in screen
     assert session.credentials.secret_access_key not in screen
     assert session.credentials.session_token[:20] not in screen
+
+
+def test_copy_clear_delay_comes_from_flag_env_or_settings(sandbox, memory_clipboard, capsys, monkeypatch):
+    from rolecall.cli import main
+
+    settings = sandbox.home / ".config" / "rolecall" / "settings.yaml"
+    settings.parent.mkdir(parents=True)
+    settings.write_text("clipboard_clear_seconds: 0\n")
+    monkeypatch.delenv("ROLECALL_CLIPBOARD_CLEAR")
+    assert main(["copy", "prod/ReadOnly"]) == 0
+    assert capsys.readouterr().err.strip() == "rolecall: copied prod/ReadOnly credentials (env format) to the system clipboard"
+    assert memory_clipboard.text.startswith("unset AWS_PROFILE")
+    monkeypatch.setenv("ROLECALL_CLIPBOARD_CLEAR", "0.2")
+    assert main(["copy", "prod/ReadOnly", "-f", "json"]) == 0
+    assert capsys.readouterr().err.strip().endswith("; cleared in 0.2s if still there")
+    assert main(["copy", "prod/ReadOnly", "--clear-after", "0"]) == 0
+    assert "cleared" not in capsys.readouterr().err

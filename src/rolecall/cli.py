@@ -149,10 +149,11 @@ def cmd_copy(args) -> int:
 
     text = render(args.format, _session(args))
     how = clipboard.copy(text)
+    delay = _clear_delay(args)
     note = ""
-    if how == "system clipboard" and args.clear_after > 0:
-        clipboard.clear_later(text, args.clear_after)
-        note = f"; cleared in {args.clear_after:g}s if still there"
+    if how == "system clipboard" and delay > 0:
+        clipboard.clear_later(text, delay)
+        note = f"; cleared in {delay:g}s if still there"
     _say(f"copied {args.profile} credentials ({args.format} format) to the {how}{note}")
     return 0
 
@@ -161,6 +162,23 @@ def _command(args) -> list[str]:
     """The words after `--` (argparse keeps the `--` itself in a REMAINDER)."""
     command = list(args.cmd)
     return command[1:] if command[:1] == ["--"] else command
+
+
+def _clear_delay(args) -> float:
+    """--clear-after, else $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings."""
+    from rolecall.core.errors import ConfigError
+
+    if args.clear_after is not None:
+        return args.clear_after
+    value = os.environ.get("ROLECALL_CLIPBOARD_CLEAR")
+    if value:
+        try:
+            return float(value)
+        except ValueError:
+            raise ConfigError(f"ROLECALL_CLIPBOARD_CLEAR must be a number of seconds, not {value!r}") from None
+    from rolecall.core import settings
+
+    return settings.load().clipboard_clear_seconds
 
 
 def _role_env(args):
@@ -330,8 +348,8 @@ def build_parser():
     p.add_argument("--format", "-f", choices=FORMATS, default="env")
     p.add_argument(
         "--clear-after", type=float, metavar="SECONDS",
-        default=float(os.environ.get("ROLECALL_CLIPBOARD_CLEAR", "60") or 0),
-        help="empty the clipboard after this long if it still holds the credentials (0: never; default 60)",
+        help="empty the clipboard after this long if it still holds the credentials "
+             "(0: never; default $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings, else 60)",
     )
     p = command("sessions", cmd_sessions, "cached sessions with time left")
     p.add_argument("--json", action="store_true")

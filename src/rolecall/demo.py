@@ -37,6 +37,19 @@ CLEARED = (
 )
 
 
+def home_environment(home: Path) -> dict[str, str]:
+    """Variables that put every file rolecall and the AWS tools touch under `home`."""
+    return {
+        "HOME": str(home),
+        "XDG_CONFIG_HOME": str(home / ".config"),
+        "XDG_CACHE_HOME": str(home / ".cache"),
+        "XDG_STATE_HOME": str(home / ".local" / "state"),
+        "XDG_DATA_HOME": str(home / ".local" / "share"),
+        "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
+        "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+    }
+
+
 class _Federation(BaseHTTPRequestHandler):
     """The console sign-in endpoint, faked: any session gets a token, so `o` and `console` work."""
 
@@ -97,13 +110,7 @@ class DemoEnvironment:
 
     def _set_env(self, home: Path) -> None:
         values = {
-            "HOME": str(home),
-            "XDG_CONFIG_HOME": str(home / ".config"),
-            "XDG_CACHE_HOME": str(home / ".cache"),
-            "XDG_STATE_HOME": str(home / ".local" / "state"),
-            "XDG_DATA_HOME": str(home / ".local" / "share"),
-            "AWS_CONFIG_FILE": str(home / ".aws" / "config"),
-            "AWS_SHARED_CREDENTIALS_FILE": str(home / ".aws" / "credentials"),
+            **home_environment(home),
             "AWS_ENDPOINT_URL_STS": self.sts_url,
             "AWS_ENDPOINT_URL": self.sts_url,
             "AWS_EC2_METADATA_DISABLED": "true",

@@ -494,18 +494,9 @@ class RolecallApp(App):
         self.push_screen(HelpScreen(self.HELP, extra=self.mfa_hint or ""))
 
 
-def make_app(
-    *,
-    profiles: str | os.PathLike | None = None,
-    engine: Engine | None = None,
-    clock: Clock | None = None,
-    theme: str | None = None,
-    banner: str | None = None,
-    code_source: CodeSource | None = None,
-    mfa_hint: str | None = None,
-) -> RolecallApp:
-    """The one way to build the app: used by the CLI, the demo, the tests and the screenshot script."""
-    return RolecallApp(
-        profiles=profiles, engine=engine, clock=clock, theme=theme, banner=banner,
-        code_source=code_source, mfa_hint=mfa_hint,
-    )
+def make_app(**options) -> RolecallApp:
+    """The one way to build the app: used by the CLI, the demo, the tests and the screenshot script.
+
+    Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
+    """
+    return RolecallApp(**options)
