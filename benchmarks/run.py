@@ -145,8 +145,11 @@ def main() -> int:
         example = statistics.median(p["first_paint_s"] for p in probe("first-paint", demo.profiles, env, 5)) * 1000
         paints = probe("first-paint", big, env, 5)
         big_paint = statistics.median(p["first_paint_s"] for p in paints) * 1000
+        hello = statistics.median(p["first_paint_s"] for p in probe("hello", demo.profiles, env, 5)) * 1000
         row(rows, "app first paint, example profiles", example, "ms", "`import textual.app`", textual_import, "≤ 1.5x")
         row(rows, "app first paint, 5,000 profiles", big_paint, "ms", "`import textual.app`", textual_import, "≤ 1.5x")
+        row(rows, "app first paint, example profiles", example, "ms", "a one-widget Textual app's first paint",
+            hello, "(context)")
         if any(p["botocore_before_paint"] for p in paints):
             notes.append("botocore was imported before the first paint")
 

@@ -1,6 +1,6 @@
 """Measurements taken inside the app, run by benchmarks/run.py in a fresh interpreter each.
 
-Usage: python benchmarks/tui_probe.py first-paint|filter|idle PROFILES.yaml
+Usage: python benchmarks/tui_probe.py first-paint|hello|filter|idle PROFILES.yaml
 Prints one JSON object on the last line of stdout.
 """
 
@@ -31,6 +31,22 @@ async def first_paint(profiles: str) -> dict:
         boto_loaded = any(m.split(".")[0] in ("boto3", "botocore") for m in sys.modules)
     return {"first_paint_s": painted - T0, "botocore_before_paint": boto_loaded,
             "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+async def textual_hello(_profiles: str) -> dict:
+    """The floor: a one-widget Textual app, measured the same way."""
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Hello(App):
+        def compose(self):
+            yield Static("hello")
+
+    app = Hello()
+    async with app.run_test(size=(120, 36)) as pilot:
+        await pilot.pause()
+        painted = time.time()
+    return {"first_paint_s": painted - T0}
 
 
 async def filter_latency(profiles: str) -> dict:
@@ -77,5 +93,5 @@ async def idle(profiles: str) -> dict:
 
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    probe = {"first-paint": first_paint, "filter": filter_latency, "idle": idle}[kind]
+    probe = {"first-paint": first_paint, "hello": textual_hello, "filter": filter_latency, "idle": idle}[kind]
     print(json.dumps(asyncio.run(probe(path))))

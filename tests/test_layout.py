@@ -125,3 +125,22 @@ def test_the_profiles_index_is_reused_until_a_source_changes(cli, sandbox):
     sandbox.aws_credentials.write_text(sandbox.aws_credentials.read_text() + "\n")
     assert parsed_yaml()  # so did another source
     assert not parsed_yaml()
+
+
+def test_the_app_paints_before_botocore_is_imported(sandbox):
+    probe = (
+        "import asyncio, sys\n"
+        "from rolecall.tui.app import make_app\n"
+        "from rolecall.tui.widgets.accounts import AccountsTree\n"
+        "async def main():\n"
+        "    app = make_app(theme='rolecall-dark')\n"
+        "    async with app.run_test() as pilot:\n"
+        "        tree = app.query_one(AccountsTree)\n"
+        "        while not tree.root.children:\n"
+        "            await asyncio.sleep(0.01)\n"
+        "        await pilot.pause()\n"
+        "        print(len(tree.root.children), sorted({m.split('.')[0] for m in sys.modules} & {'boto3', 'botocore'}))\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "3 []", done.stderr

@@ -88,7 +88,7 @@ class RolecallApp(App):
         self.code_source = code_source
         self.mfa_hint = mfa_hint
         self.settings = user_settings.load()
-        self._theme_choice = theme
+        self._startup_notes = self._apply_themes(theme)
         self._busy: set[str] = set()
         self._timer = None
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
@@ -115,12 +115,13 @@ class RolecallApp(App):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._apply_themes()
+        for note in self._startup_notes:
+            self.notify(note, severity="warning", timeout=10)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         for problem in self.settings.problems:
             self.notify(str(problem), title="settings", severity="warning")
-        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.theme_changed_signal.subscribe(self, self._remember_theme)  # only the user's choices from now on
         self._timer = self.set_interval(1, self.tick)
         if self.engine is None:
             self.accounts.loading = True
@@ -128,16 +129,15 @@ class RolecallApp(App):
         else:
             self.show_engine(self.engine)
 
-    def _apply_themes(self) -> None:
+    def _apply_themes(self, choice: str | None) -> list[str]:
+        """Register the themes and pick one before anything is styled (a later switch restyles
+        every widget); returns what to tell the user once the app is up."""
         found, problems = themes.load_themes()
-        name, problem = themes.resolve(self._theme_choice or self.settings.theme, found)
+        name, problem = themes.resolve(choice or self.settings.theme, found)
         for theme in found:
             self.register_theme(theme)
-        for item in problems:
-            self.notify(f"theme skipped: {item}", severity="warning", timeout=10)
-        if problem:
-            self.notify(problem, severity="warning", timeout=10)
         self.theme = name or themes.DEFAULT
+        return [f"theme skipped: {item}" for item in problems] + ([problem] if problem else [])
 
     def _remember_theme(self, theme) -> None:
         try:
