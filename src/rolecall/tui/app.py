@@ -199,7 +199,7 @@ class RolecallApp(App):
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
-        self.status_line.update(text)
+        self.status_line.update(text, layout=False)  # a one-line, full-width label: no relayout
 
     # ------------------------------------------------------------------ filter
 
