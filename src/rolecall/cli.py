@@ -8,8 +8,6 @@ import sys
 
 from rolecall import __version__
 
-FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
-
 
 def _engine(args):
     from rolecall.core.engine import Engine
@@ -308,6 +306,8 @@ def cmd_demo(args) -> int:
 
 def build_parser():
     import argparse
+
+    from rolecall.core.formats import FORMATS
 
     parser = argparse.ArgumentParser(
         prog="rolecall",

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-EXIT_OK = 0
 EXIT_AWS = 1
 EXIT_CONFIG = 2
 

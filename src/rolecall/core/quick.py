@@ -15,10 +15,9 @@ import sys
 import time
 
 from rolecall import __version__
-from rolecall.core import paths
+from rolecall.core import formats, paths
 
 MARGIN_SECONDS = 300  # the same 5 minutes as credentials.REFRESH_MARGIN
-FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 
 
@@ -73,7 +72,7 @@ def _parse(argv: list[str]):
             fmt = rest[0].split("=", 1)[1]
         else:
             return None
-        if fmt not in FORMATS:
+        if fmt not in formats.FORMATS:
             return None
     elif rest:
         return None
@@ -125,8 +124,6 @@ def serve(argv: list[str]) -> int | None:
     profile, credentials, problems = found
     if problems:
         print(f"rolecall: {problems_note(problems)}", file=sys.stderr)
-    from rolecall.core import formats
-
     if command == "process":
         sys.stdout.write(json.dumps(formats.process_json(credentials)) + "\n")
     else:
