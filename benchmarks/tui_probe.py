@@ -82,7 +82,7 @@ async def idle(profiles: str) -> dict:
     seconds = float(os.environ.get("BENCH_IDLE_SECONDS", "10"))
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
-        live = len(app.sessions_list.items())
+        live = len(app.sessions_list.sessions)
         await asyncio.sleep(1)
         cpu0, wall0 = time.process_time(), time.perf_counter()
         await asyncio.sleep(seconds)

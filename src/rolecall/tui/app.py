@@ -186,8 +186,8 @@ class RolecallApp(App):
     def _mark_live(self, now=None) -> None:
         now = now or self.clock.now()
         live = set()
-        for name, item in self.sessions_list.items().items():
-            left = item.session.remaining(now)
+        for name, session in self.sessions_list.sessions.items():
+            left = session.remaining(now)
             if left is None or left.total_seconds() > 0:
                 live.add(name)
         self.accounts.set_live(live)
@@ -195,7 +195,7 @@ class RolecallApp(App):
     def _update_subtitle(self) -> None:
         if self.engine:
             count = len(self.engine.catalog.profiles)
-            live = len(self.sessions_list.items())
+            live = len(self.sessions_list.sessions)
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
@@ -251,10 +251,9 @@ class RolecallApp(App):
 
     @on(SessionsList.Selected, "#sessions")
     def session_chosen(self, event: SessionsList.Selected) -> None:
-        name = getattr(event.item, "session", None)
-        if name is not None and self.engine and name.profile in self.engine.catalog.profiles:
-            self.accounts.select_profile(name.profile)
-            self.assume(self.engine.catalog.profiles[name.profile])
+        if self.engine and event.profile in self.engine.catalog.profiles:
+            self.accounts.select_profile(event.profile)
+            self.assume(self.engine.catalog.profiles[event.profile])
 
     # ------------------------------------------------------------------ assuming
 
