@@ -123,15 +123,13 @@ class Engine:
     def _assume(self, profile: Profile, code_source: CodeSource, duration: int | None) -> Session:
         seconds = duration or profile.duration
         if profile.via:
-            parent = self._session(self.catalog.get(profile.via), code_source, force=False, duration=None)
+            via = self.catalog.get(profile.via)
             seconds = min(seconds, durations.CHAINED_MAX)
-            try:
-                creds = self._call_assume(profile, parent.credentials, seconds)
-            except AwsError as exc:
-                if exc.code not in TOKEN_EXPIRED:
-                    raise
-                parent = self._session(self.catalog.get(profile.via), code_source, force=True, duration=None)
-                creds = self._call_assume(profile, parent.credentials, seconds)
+            creds = self._with_renewal(
+                lambda source: self._call_assume(profile, source, seconds),
+                self._session(via, code_source, force=False, duration=None).credentials,
+                lambda: self._session(via, code_source, force=True, duration=None).credentials,
+            )
         else:
             creds = self._assume_from_base(profile, code_source, seconds)
         return Session(
@@ -154,16 +152,28 @@ class Engine:
         if base.temporary:
             # GetSessionToken needs long-term keys: pass the code to AssumeRole itself.
             return self._with_code(profile, code_source, lambda code: self._call_assume(profile, base, seconds, code))
-        mfa = self._mfa_credentials(profile, base, code_source)
+
+        def renew() -> Credentials:
+            self.cache.forget_mfa(serial)  # so a code is asked for once more
+            return self._mfa_credentials(profile, base, code_source)
+
+        return self._with_renewal(
+            lambda source: self._call_assume(profile, source, seconds),
+            self._mfa_credentials(profile, base, code_source),
+            renew,
+        )
+
+    @staticmethod
+    def _with_renewal(call: Callable[[Credentials], Credentials], source: Credentials,
+                      renew: Callable[[], Credentials]) -> Credentials:
+        """`call(source)`; when AWS says those cached source credentials died early (revoked, a clock
+        change), renew them once and call again."""
         try:
-            return self._call_assume(profile, mfa, seconds)
+            return call(source)
         except AwsError as exc:
             if exc.code not in TOKEN_EXPIRED:
                 raise
-            # The cached MFA session died early (revoked, clock change): ask for a code once more.
-            self.cache.forget_mfa(serial)
-            mfa = self._mfa_credentials(profile, base, code_source)
-            return self._call_assume(profile, mfa, seconds)
+            return call(renew())
 
     def _mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
         serial = profile.mfa_serial or ""
