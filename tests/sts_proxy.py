@@ -34,6 +34,7 @@ class StsProxy:
     def __init__(self, upstream: str):
         self.upstream = upstream
         self.calls: Counter = Counter()
+        self.requests: list[dict[str, str]] = []  # the form fields of every call (names and values)
         self.script: dict[str, deque] = defaultdict(deque)
         self.always: dict[str, tuple] = {}
         self._lock = threading.Lock()
@@ -42,9 +43,11 @@ class StsProxy:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                action = parse_qs(body.decode()).get("Action", ["?"])[0]
+                form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
+                action = form.get("Action", "?")
                 with proxy._lock:
                     proxy.calls[action] += 1
+                    proxy.requests.append(form)
                     scripted = proxy.script[action].popleft() if proxy.script[action] else proxy.always.get(action)
                 if scripted:
                     status, code, message = scripted

@@ -172,3 +172,36 @@ def test_sts_goes_to_the_profiles_regional_endpoint_without_an_override(monkeypa
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
     client = StsGateway()._client(Credentials("AKIAEXAMPLE", "secret"), "ap-southeast-2")
     assert client.meta.endpoint_url == "https://sts.ap-southeast-2.amazonaws.com"
+
+
+def test_temporary_base_credentials_send_the_mfa_code_to_assume_role(sandbox, sts_proxy, monkeypatch, fake_clock):
+    """GetSessionToken needs long-term keys; with temporary ones the code goes to AssumeRole."""
+    sandbox.write_profiles(
+        """\
+        version: 1
+        defaults: {mfa_serial: "arn:aws:iam::111111111111:mfa/alice"}
+        accounts:
+          - id: "222222222222"
+            name: prod
+            roles: [{role: Admin, mfa: true}]
+        """
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIATEMPORARYBASE001")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "temporary-secret")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "temporary-token")
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+    engine.credentials("prod/Admin", lambda profile: "654321")
+    assert sts_proxy.calls["GetSessionToken"] == 0
+    [assume] = [r for r in sts_proxy.requests if r["Action"] == "AssumeRole"]
+    assert (assume["SerialNumber"], assume["TokenCode"]) == ("arn:aws:iam::111111111111:mfa/alice", "654321")
+
+
+def test_assume_role_sends_every_configured_parameter(sandbox, sts_proxy, fake_clock):
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock, session_name="rolecall-alice")
+    engine.credentials("shared/Deploy", no_code)
+    deploy = [r for r in sts_proxy.requests if r.get("RoleArn", "").endswith(":role/Deploy")][0]
+    assert deploy["ExternalId"] == "deploy-2024"
+    assert deploy["SourceIdentity"] == "alice"
+    assert (deploy["Tags.member.1.Key"], deploy["Tags.member.1.Value"]) == ("team", "infra")
+    assert deploy["DurationSeconds"] == "3600"  # asked for 4h; chained sessions are capped at 1h
+    assert deploy["RoleSessionName"] == "rolecall-alice"
