@@ -425,3 +425,45 @@ async def test_console_key_opens_the_sign_in_url_in_the_browser(sandbox, fake_cl
         server.shutdown()
     url = opened.read_text().strip()
     assert url.startswith(f"http://127.0.0.1:{server.server_port}/federation?Action=login") and "SigninToken=tui-token" in url
+
+
+def test_a_hangup_ends_the_app_at_once_in_a_real_terminal(sandbox):
+    """SIGHUP (the terminal went away) ends `rolecall` running in a real pseudo-terminal."""
+    import os
+    import pty
+    import select
+    import signal
+    import sys
+    import time
+
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: the real app on the pty
+        os.environ["TERM"] = "xterm-256color"
+        os.execv(sys.executable, [sys.executable, "-m", "rolecall", "--theme", "rolecall-dark"])
+    seen = b""
+    deadline = time.monotonic() + 60
+    while b"prod" not in seen and time.monotonic() < deadline:  # wait until the tree is drawn
+        ready, _, _ = select.select([fd], [], [], 1)
+        if ready:
+            try:
+                seen += os.read(fd, 65536)
+            except OSError:
+                break
+    assert b"prod" in seen, seen[-500:]
+    os.kill(pid, signal.SIGHUP)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        try:
+            os.read(fd, 65536)  # keep the pty drained
+        except OSError:
+            pass
+        time.sleep(0.05)  # polling for a process to end, not waiting on a countdown
+    else:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        raise AssertionError("the app did not exit after SIGHUP")
+    os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
