@@ -12,7 +12,9 @@ from rolecall.core import formats
 from rolecall.core.credentials import Credentials, Session
 from rolecall.core.durations import format_duration, parse_duration
 from rolecall.core.errors import Problem
-from rolecall.core.profiles import Profile, _Reader, build_catalog, read_yaml
+from rolecall.core.profiles import Profile, build_catalog
+from rolecall.core.sources.profiles_yaml import _Reader
+from rolecall.core.yaml_lines import read_yaml
 
 FEW = settings(max_examples=200, deadline=None)
 

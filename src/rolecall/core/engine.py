@@ -143,7 +143,7 @@ class Engine:
         )
 
     def _assume_from_base(self, profile: Profile, code_source: CodeSource, seconds: int) -> Credentials:
-        from rolecall.core.sources import base_credentials
+        from rolecall.core.sources.keys import base_credentials
 
         base = base_credentials(profile)
         if not profile.needs_mfa:
