@@ -125,13 +125,15 @@ class Engine:
         if profile.via:
             via = self.catalog.get(profile.via)
             seconds = min(seconds, durations.CHAINED_MAX)
-            creds = self._with_renewal(
-                lambda source: self._call_assume(profile, source, seconds),
+            creds = self.with_renewal(
+                lambda source: self.call_assume(profile, source, seconds),
                 self._session(via, code_source, force=False, duration=None).credentials,
                 lambda: self._session(via, code_source, force=True, duration=None).credentials,
             )
         else:
-            creds = self._assume_from_base(profile, code_source, seconds)
+            from rolecall.core.sources import kind_module
+
+            creds = kind_module(profile.kind).credentials(profile, self, code_source, seconds)
         return Session(
             profile=profile.name,
             role_arn=profile.role_arn,
@@ -142,29 +144,8 @@ class Engine:
             region=profile.region,
         )
 
-    def _assume_from_base(self, profile: Profile, code_source: CodeSource, seconds: int) -> Credentials:
-        from rolecall.core.sources.keys import base_credentials
-
-        base = base_credentials(profile)
-        if not profile.needs_mfa:
-            return self._call_assume(profile, base, seconds)
-        serial = profile.mfa_serial or ""
-        if base.temporary:
-            # GetSessionToken needs long-term keys: pass the code to AssumeRole itself.
-            return self._with_code(profile, code_source, lambda code: self._call_assume(profile, base, seconds, code))
-
-        def renew() -> Credentials:
-            self.cache.forget_mfa(serial)  # so a code is asked for once more
-            return self._mfa_credentials(profile, base, code_source)
-
-        return self._with_renewal(
-            lambda source: self._call_assume(profile, source, seconds),
-            self._mfa_credentials(profile, base, code_source),
-            renew,
-        )
-
     @staticmethod
-    def _with_renewal(call: Callable[[Credentials], Credentials], source: Credentials,
+    def with_renewal(call: Callable[[Credentials], Credentials], source: Credentials,
                       renew: Callable[[], Credentials]) -> Credentials:
         """`call(source)`; when AWS says those cached source credentials died early (revoked, a clock
         change), renew them once and call again."""
@@ -175,7 +156,7 @@ class Engine:
                 raise
             return call(renew())
 
-    def _mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
+    def mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
         serial = profile.mfa_serial or ""
         found = self.mfa_session(serial)
         if found:
@@ -184,7 +165,7 @@ class Engine:
             found = self.mfa_session(serial)
             if found:
                 return found
-            creds = self._with_code(
+            creds = self.with_code(
                 profile,
                 code_source,
                 lambda code: self.sts.get_session_token(
@@ -194,7 +175,12 @@ class Engine:
             self._keep(self.cache.put_mfa, serial, creds)
             return creds
 
-    def _with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
+    def renew_mfa(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
+        """A new MFA session for the profile's device: the cached one was refused by AWS."""
+        self.cache.forget_mfa(profile.mfa_serial or "")
+        return self.mfa_credentials(profile, base, code_source)
+
+    def with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
         """Get a code and make the call; ask again (up to 3 codes) when AWS rejects one and the source can."""
         attempts = 3 if getattr(code_source, "retry_on_invalid", False) else 1
         rejected: InvalidMfaCode | None = None
@@ -212,7 +198,7 @@ class Engine:
         assert rejected is not None
         raise rejected
 
-    def _call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
+    def call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
         from rolecall.core.sts import AssumeRequest
 
         request = AssumeRequest(

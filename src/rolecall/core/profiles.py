@@ -24,7 +24,13 @@ SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]{2,64}$")
 
 @dataclass(frozen=True)
 class Profile:
-    """One role a user can assume."""
+    """One identity a user can get temporary credentials for.
+
+    `kind` says how its first hop gets them (see core/sources/__init__.py KINDS): "role"
+    (AssumeRole from base keys), "static" (GetSessionToken from a profile's own keys), "process"
+    (a credential_process), "sso" (IAM Identity Center), "web_identity", "saml", "federation".
+    `params` holds what only that kind needs (e.g. sso_session, web_identity_token_file), as text.
+    """
 
     name: str
     role_arn: str
@@ -47,6 +53,8 @@ class Profile:
     session_tags: dict[str, str] = field(default_factory=dict)
     session_policy_arns: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
+    kind: str = "role"
+    params: dict[str, str] = field(default_factory=dict)
 
     __hash__ = object.__hash__
 
