@@ -6,6 +6,7 @@ a code without a person and no person can be asked, so nothing ever hangs waitin
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import shlex
@@ -50,19 +51,33 @@ def from_process(profile: Profile) -> str:
 
 def from_terminal(profile: Profile) -> str:
     """Ask on the controlling terminal (not stdout, which credential_process hands to the SDK)."""
+    serial = profile.mfa_serial or ""
     try:
-        tty = open("/dev/tty", "r+", encoding="utf-8")  # noqa: SIM115 - closed below
+        tty = open_terminal()
     except OSError:
-        raise MfaCodeRequired(profile.mfa_serial or "", f"an MFA code is needed for {profile.mfa_serial} and there is no terminal to ask on") from None
+        raise MfaCodeRequired(serial, f"an MFA code is needed for {serial} and there is no terminal to ask on") from None
     with tty:
         for _ in range(3):
-            tty.write(f"MFA code for {profile.mfa_serial}: ")
+            tty.write(f"MFA code for {serial}: ")
             tty.flush()
-            code = tty.readline().strip()
+            line = tty.readline()
+            if not line:
+                break  # end of input (Ctrl+D)
+            code = line.strip()
             if valid_code(code):
                 return code
             tty.write("an MFA code is six digits\n")
-        raise MfaCodeRequired(profile.mfa_serial or "", "no valid MFA code was entered")
+        raise MfaCodeRequired(serial, "no valid MFA code was entered")
+
+
+def open_terminal() -> io.TextIOWrapper:
+    """The controlling terminal for reading and writing text.
+
+    Opened binary and unbuffered, then wrapped: a text-mode "r+" open of a tty fails, because
+    a tty cannot seek.
+    """
+    raw = open("/dev/tty", "r+b", buffering=0)  # noqa: SIM115 - the wrapper owns and closes it
+    return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", line_buffering=True, write_through=True)
 
 
 def default_source(code: str | None = None) -> CodeSource:
