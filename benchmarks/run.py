@@ -77,7 +77,7 @@ def seed(env: dict, rolecall: list[str], demo, big: Path) -> None:
     subprocess.run(rolecall + ["assume", "prod/ReadOnly"], env=env, check=True, stdout=subprocess.DEVNULL)
     engine = Engine(load_catalog(big))
     for name in list(engine.catalog.profiles)[:50]:
-        engine.credentials(name, mfa.given("123456"))
+        engine.assume(name, mfa.given("123456"))
 
 
 def row(rows: list, what: str, value: float, unit: str, baseline_name: str, baseline: float, target: str) -> None:

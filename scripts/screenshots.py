@@ -53,14 +53,14 @@ async def main() -> None:
         code = mfa.given("123456")
         live = Engine(catalog, session_name="rolecall-alice")
         for name in ("prod/Admin", "staging/Developer", "prod/Deploy", "dev/Developer", "security/Auditor"):
-            live.credentials(name, code)
+            live.assume(name, code)
         # Freeze time 50 minutes on: the 1 h sessions are in their last 10 minutes (warning colour).
         clock = FakeClock(live.now() + timedelta(minutes=50))
         engine = Engine(catalog, clock=clock, session_name="rolecall-alice")
         banner = BANNER.format(url=demo.sts_url)
         await shoot("main", engine, banner=banner)
         await shoot("filter", engine, [press("slash", *"stag")])
-        engine.cache.forget_mfa(catalog.get("prod/Admin").mfa_serial)
+        engine.forget_mfa(catalog.get("prod/Admin").mfa_serial or "")
         await shoot("mfa", engine, [select("security/IncidentResponder"), press("enter")])
         await shoot("copy", engine, [select("dev/Developer"), press("c")])
         await shoot("help", engine, [press("question_mark")])

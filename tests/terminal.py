@@ -2,34 +2,47 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pty
 import re
 import select
 import signal
+import struct
+import termios
 import time
 from collections.abc import Mapping, Sequence
+
+import pyte
 
 
 class Terminal:
     """`argv` running on a fresh pty (its controlling terminal); read what it shows, type into it."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, cwd: str | None = None):
+    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, size: tuple[int, int] = (120, 40)):
+        columns, lines = size
         pid, fd = pty.fork()
         if pid == 0:  # the child: becomes the program, with the pty as stdin, stdout, stderr and /dev/tty
             try:
-                if cwd:
-                    os.chdir(cwd)
+                fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", lines, columns, 0, 0))
                 os.execvpe(argv[0], list(argv), {**env, "TERM": env.get("TERM", "xterm-256color")})
             finally:
                 os._exit(127)
         self.pid, self.fd = pid, fd
-        self.screen = b""
+        self.output = b""
+        self.screen = pyte.Screen(columns, lines)
+        self._stream = pyte.ByteStream(self.screen)
         self.status: int | None = None
 
     @property
     def text(self) -> str:
-        return self.screen.decode("utf-8", "replace")
+        """Everything the program wrote, escape sequences and all."""
+        return self.output.decode("utf-8", "replace")
+
+    @property
+    def display(self) -> str:
+        """What the screen shows now, as a person sees it (a full-screen app redraws in place)."""
+        return "\n".join(line.rstrip() for line in self.screen.display)
 
     def _read(self, timeout: float) -> bool:
         ready, _, _ = select.select([self.fd], [], [], timeout)
@@ -39,18 +52,26 @@ class Terminal:
             data = os.read(self.fd, 65536)
         except OSError:  # EIO: the program has closed the terminal
             return False
-        self.screen += data
+        self.output += data
+        self._stream.feed(data)
         return bool(data)
 
     def expect(self, pattern: str, timeout: float = 30) -> re.Match:
-        """Wait until the screen shows `pattern` (a regex); fail with the screen's tail if it does not."""
+        """Wait until the screen shows `pattern` (a regex); fail with the screen if it does not."""
         deadline = time.monotonic() + timeout
         while True:
-            found = re.search(pattern, self.text)
+            found = re.search(pattern, self.display)
             if found:
                 return found
             if time.monotonic() > deadline or not self._read(0.2):
-                raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{self.text[-2000:]}")
+                raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{self.display}")
+
+    def expect_gone(self, pattern: str, timeout: float = 30) -> None:
+        """Wait until the screen no longer shows `pattern`."""
+        deadline = time.monotonic() + timeout
+        while re.search(pattern, self.display):
+            if time.monotonic() > deadline or not self._read(0.2):
+                raise AssertionError(f"{pattern!r} stayed; the terminal shows:\n{self.display}")
 
     def type(self, text: str) -> None:
         os.write(self.fd, text.encode("utf-8"))
@@ -68,7 +89,7 @@ class Terminal:
                 return self.status
             self._read(0.05)
         self.kill()
-        raise AssertionError(f"still running after {timeout}s; the terminal shows:\n{self.text[-2000:]}")
+        raise AssertionError(f"still running after {timeout}s; the terminal shows:\n{self.display}")
 
     def kill(self) -> None:
         try:

@@ -29,6 +29,7 @@ def test_list_json_has_the_documented_fields(cli):
         "region": "eu-west-1",
         "mfa": True,
         "source": "profiles.yaml",
+        "kind": "role",
         "tags": {"env": "prod"},
         "session_expires": None,
     }
@@ -116,7 +117,7 @@ def test_exec_refuses_to_nest_unless_forced(cli):
 
 def test_exec_of_a_missing_command_is_one_line(cli):
     result = cli("exec", "prod/ReadOnly", "--", "no-such-command-anywhere")
-    assert (result.code, result.err.strip()) == (2, "rolecall: command not found: no-such-command-anywhere")
+    assert (result.code, result.err.strip()) == (2, "rolecall: cannot run no-such-command-anywhere: command not found")
 
 
 def test_shell_runs_the_users_shell_with_the_profile(cli, sandbox):

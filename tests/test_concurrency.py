@@ -38,7 +38,7 @@ def test_threads_and_processes_refreshing_together_never_corrupt_the_cache(sandb
     def refresh() -> None:
         try:
             for _ in range(3):
-                engine.credentials("prod/ReadOnly", mfa.given("123456"), force=True)
+                engine.assume("prod/ReadOnly", mfa.given("123456"), refresh=True)
         except BaseException as exc:  # collected and asserted below
             errors.append(exc)
 

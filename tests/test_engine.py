@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 
 from rolecall.core.cache import SessionCache
-from rolecall.core.engine import Engine, needs_code
+from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired
 from rolecall.core.index import load_catalog
 from rolecall.core.paths import audit_file, cache_dir
@@ -39,7 +39,7 @@ def engine(sandbox, fake_clock):
 
 
 def test_assume_returns_sts_credentials_and_caches_them(engine, sandbox):
-    session = engine.credentials("prod/ReadOnly", no_code)
+    session = engine.assume("prod/ReadOnly", no_code)
     assert session.credentials.access_key_id.startswith("ASIA")
     assert session.credentials.session_token
     assert session.remaining(engine.now()) > timedelta(hours=3, minutes=59)
@@ -48,23 +48,23 @@ def test_assume_returns_sts_credentials_and_caches_them(engine, sandbox):
 
 
 def test_cached_session_is_served_without_calling_sts(engine, moto_sts, monkeypatch):
-    first = engine.credentials("prod/ReadOnly", no_code)
+    first = engine.assume("prod/ReadOnly", no_code)
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")  # nothing listens there
-    again = Engine(engine.catalog, clock=engine.clock).credentials("prod/ReadOnly", no_code)
+    again = Engine(engine.catalog, clock=engine.clock).assume("prod/ReadOnly", no_code)
     assert again.credentials == first.credentials
 
 
 def test_session_with_under_five_minutes_left_is_refreshed(engine, fake_clock):
-    first = engine.credentials("prod/ReadOnly", no_code)
+    first = engine.assume("prod/ReadOnly", no_code)
     fake_clock.advance(timedelta(hours=4) - timedelta(minutes=4))
-    second = engine.credentials("prod/ReadOnly", no_code)
+    second = engine.assume("prod/ReadOnly", no_code)
     assert second.credentials.access_key_id != first.credentials.access_key_id
 
 
 def test_second_role_with_same_mfa_serial_reuses_mfa_session(engine):
     source = CountingSource()
-    prod = engine.credentials("prod/Admin", source)
-    staging = engine.credentials("staging/Admin", source)
+    prod = engine.assume("prod/Admin", source)
+    staging = engine.assume("staging/Admin", source)
     assert source.asked == ["prod/Admin"]
     assert prod.role_arn.split(":")[4] == "222222222222"
     assert staging.role_arn.split(":")[4] == "333333333333"
@@ -73,26 +73,26 @@ def test_second_role_with_same_mfa_serial_reuses_mfa_session(engine):
 
 def test_mfa_session_with_under_five_minutes_left_asks_again(engine, fake_clock):
     source = CountingSource()
-    engine.credentials("prod/Admin", source)
+    engine.assume("prod/Admin", source)
     fake_clock.advance(timedelta(hours=8) - timedelta(minutes=4))
-    engine.credentials("staging/Admin", source)
+    engine.assume("staging/Admin", source)
     assert source.asked == ["prod/Admin", "staging/Admin"]
 
 
 def test_mfa_role_without_a_code_fails_at_once(engine):
     with pytest.raises(MfaCodeRequired):
-        engine.credentials("prod/Admin", no_code)
-    assert needs_code(engine, "prod/Admin") == MFA_SERIAL
-    assert needs_code(engine, "prod/ReadOnly") is None
+        engine.assume("prod/Admin", no_code)
+    assert engine.code_needed("prod/Admin") == MFA_SERIAL
+    assert engine.code_needed("prod/ReadOnly") is None
 
 
-def test_needs_code_is_none_once_the_mfa_session_is_open(engine):
-    engine.credentials("prod/Admin", CountingSource())
-    assert needs_code(engine, "staging/Admin") is None
+def test_code_needed_is_none_once_the_mfa_session_is_open(engine):
+    engine.assume("prod/Admin", CountingSource())
+    assert engine.code_needed("staging/Admin") is None
 
 
 def test_chained_role_assumes_its_parent_first_and_is_capped_at_one_hour(engine):
-    session = engine.credentials("shared/Deploy", no_code)
+    session = engine.assume("shared/Deploy", no_code)
     assert engine.usable("shared/Hub") is not None
     left = session.remaining(engine.now())
     assert timedelta(minutes=59) < left < timedelta(hours=1, minutes=1)  # asked for 4h: chaining caps at 1h
@@ -101,18 +101,18 @@ def test_chained_role_assumes_its_parent_first_and_is_capped_at_one_hour(engine)
 
 
 def test_explicit_duration_overrides_the_profile(engine):
-    session = engine.credentials("prod/ReadOnly", no_code, duration=900)
+    session = engine.assume("prod/ReadOnly", no_code, duration=900)
     assert session.remaining(engine.now()) < timedelta(minutes=16)
 
 
 def test_force_refresh_gets_new_credentials(engine):
-    first = engine.credentials("prod/ReadOnly", no_code)
-    second = engine.credentials("prod/ReadOnly", no_code, force=True)
+    first = engine.assume("prod/ReadOnly", no_code)
+    second = engine.assume("prod/ReadOnly", no_code, refresh=True)
     assert first.credentials.access_key_id != second.credentials.access_key_id
 
 
 def test_cache_dir_is_0700_and_files_0600(engine):
-    engine.credentials("prod/Admin", CountingSource())
+    engine.assume("prod/Admin", CountingSource())
     root = cache_dir()
     assert stat.S_IMODE(root.stat().st_mode) == 0o700
     files = [p for p in root.rglob("*") if p.is_file()]
@@ -124,8 +124,8 @@ def test_cache_dir_is_0700_and_files_0600(engine):
 
 
 def test_audit_has_one_line_per_assume_and_no_secret(engine):
-    session = engine.credentials("shared/Deploy", no_code)
-    engine.credentials("shared/Deploy", no_code)  # cached: no new line
+    session = engine.assume("shared/Deploy", no_code)
+    engine.assume("shared/Deploy", no_code)  # cached: no new line
     lines = [json.loads(line) for line in audit_file().read_text().splitlines()]
     assert [line["profile"] for line in lines] == ["shared/Hub", "shared/Deploy"]
     deploy = lines[1]
@@ -152,7 +152,7 @@ def test_role_from_aws_config_with_credential_process_source(engine, sandbox, tm
         "[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = tooling\n"
     )
     engine = Engine(load_catalog(use_index=False), clock=engine.clock, session_name="rolecall-alice")
-    session = engine.credentials("ops", no_code)
+    session = engine.assume("ops", no_code)
     assert engine.whoami(session)["Account"] == "555555555555"
 
 
@@ -190,7 +190,7 @@ def test_temporary_base_credentials_send_the_mfa_code_to_assume_role(sandbox, st
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "temporary-secret")
     monkeypatch.setenv("AWS_SESSION_TOKEN", "temporary-token")
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
-    engine.credentials("prod/Admin", lambda profile: "654321")
+    engine.assume("prod/Admin", lambda profile: "654321")
     assert sts_proxy.calls["GetSessionToken"] == 0
     [assume] = [r for r in sts_proxy.requests if r["Action"] == "AssumeRole"]
     assert (assume["SerialNumber"], assume["TokenCode"]) == ("arn:aws:iam::111111111111:mfa/alice", "654321")
@@ -198,7 +198,7 @@ def test_temporary_base_credentials_send_the_mfa_code_to_assume_role(sandbox, st
 
 def test_assume_role_sends_every_configured_parameter(sandbox, sts_proxy, fake_clock):
     engine = Engine(load_catalog(use_index=False), clock=fake_clock, session_name="rolecall-alice")
-    engine.credentials("shared/Deploy", no_code)
+    engine.assume("shared/Deploy", no_code)
     deploy = [r for r in sts_proxy.requests if r.get("RoleArn", "").endswith(":role/Deploy")][0]
     assert deploy["ExternalId"] == "deploy-2024"
     assert deploy["SourceIdentity"] == "alice"

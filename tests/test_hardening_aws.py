@@ -53,7 +53,7 @@ def test_a_rejected_code_is_asked_again_when_the_source_can(sandbox, sts_proxy, 
     sts_proxy.fail("GetSessionToken", INVALID_MFA)
     codes = Codes()
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
-    engine.credentials("prod/Admin", codes)
+    engine.assume("prod/Admin", codes)
     assert codes.asked == 2
 
 
@@ -61,16 +61,16 @@ def test_a_fixed_code_that_is_rejected_is_not_retried(sandbox, sts_proxy, fake_c
     sts_proxy.fail("GetSessionToken", INVALID_MFA)
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
     with pytest.raises(InvalidMfaCode):
-        engine.credentials("prod/Admin", mfa.given("123456"))
+        engine.assume("prod/Admin", mfa.given("123456"))
     assert sts_proxy.calls["GetSessionToken"] == 1
 
 
 def test_expired_mfa_session_asks_for_a_code_once_more(sandbox, sts_proxy, fake_clock):
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
     codes = Codes()
-    engine.credentials("prod/Admin", codes)
+    engine.assume("prod/Admin", codes)
     sts_proxy.fail("AssumeRole", EXPIRED_TOKEN)  # the MFA session was revoked early
-    session = engine.credentials("staging/Admin", codes)
+    session = engine.assume("staging/Admin", codes)
     assert session.role_arn.endswith(":role/Admin")
     assert codes.asked == 2
     assert sts_proxy.calls["GetSessionToken"] == 2
@@ -78,9 +78,9 @@ def test_expired_mfa_session_asks_for_a_code_once_more(sandbox, sts_proxy, fake_
 
 def test_expired_token_on_a_cached_parent_refreshes_the_chain(sandbox, sts_proxy, fake_clock):
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
-    engine.credentials("shared/Hub", mfa.given("123456"))
+    engine.assume("shared/Hub", mfa.given("123456"))
     sts_proxy.fail("AssumeRole", EXPIRED_TOKEN)  # Deploy's hop with Hub's (revoked) credentials
-    engine.credentials("shared/Deploy", mfa.given("123456"))
+    engine.assume("shared/Deploy", mfa.given("123456"))
     # Hub once at first, Deploy refused, Hub again, Deploy again
     assert sts_proxy.calls["AssumeRole"] == 4
 
@@ -140,7 +140,7 @@ def test_engine_errors_carry_aws_codes(sandbox, sts_proxy, fake_clock):
     sts_proxy.fail("AssumeRole", ACCESS_DENIED)
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
     with pytest.raises(AwsError) as caught:
-        engine.credentials("prod/ReadOnly", mfa.given("123456"))
+        engine.assume("prod/ReadOnly", mfa.given("123456"))
     assert caught.value.code == "AccessDenied"
     fake_clock.advance(timedelta(seconds=1))
-    assert engine.credentials("prod/ReadOnly", mfa.given("123456")).credentials.access_key_id
+    assert engine.assume("prod/ReadOnly", mfa.given("123456")).credentials.access_key_id

@@ -40,7 +40,8 @@ def test_broken_profiles_file_is_exit_2_and_one_line_per_problem(cli, sandbox, c
     assert expected in result.out, result.out
     assert "Traceback" not in result.out + result.err
     listing = cli("list", "--json")
-    assert (listing.code, "Traceback" in listing.err) == (0, False)
+    unreadable = case in ("binary", "tabs")  # nothing of the file could be read: list says so and fails
+    assert (listing.code, "Traceback" in listing.err) == (2 if unreadable else 0, False)
 
 
 def test_huge_profiles_file_loads(cli, sandbox):
@@ -50,14 +51,14 @@ def test_huge_profiles_file_loads(cli, sandbox):
         lines += [f"      - role: R{r}" for r in range(10)]
     sandbox.profiles.write_text("\n".join(lines))
     result = cli("check")
-    assert (result.code, result.out.strip()) == (0, "ok: 20000 profiles")
+    assert (result.code, result.out.strip()) == (0, "ok: 20001 profiles")
 
 
 def test_aws_config_with_a_syntax_error(cli, sandbox):
     sandbox.aws_config.write_text("[profile ops\nrole_arn = arn:aws:iam::555555555555:role/Ops\n")
     result = cli("check")
     assert result.code == 2
-    assert f"{sandbox.aws_config}: cannot parse" in result.out
+    assert f"{sandbox.aws_config}:1: cannot parse: File contains no section headers." in result.out
     assert cli("process", "prod/ReadOnly").code == 0  # profiles.yaml still works
 
 
@@ -65,7 +66,7 @@ def test_aws_config_role_with_a_missing_source_profile(cli, sandbox):
     sandbox.aws_config.write_text("[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = nobody\n")
     result = cli("check")
     assert result.code == 2
-    assert f"{sandbox.aws_config}:1: profile ops: source_profile 'nobody' is not in" in result.out
+    assert f"{sandbox.aws_config}:3: profile ops: source_profile 'nobody' is not in" in result.out
 
 
 def test_missing_credentials_file(cli, sandbox):

@@ -102,7 +102,7 @@ CHECK_CASES = [
     ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        duration: 5m\n", 6,
      "duration 5m is outside 15m..12h"),
     ("version: 1\naccounts:\n  - id: \"12345\"\n    roles:\n      - role: A\n", 3, "account id '12345' is not 12 digits"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        via: nope/Nope\n", 5,
+    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        via: nope/Nope\n", 6,
      "via 'nope/Nope' names no profile"),
     ("version: 1\naccounts:\n  - id: \"222222222222\"\n    name: a\n    roles:\n      - role: X\n        via: a/Y\n"
      "      - role: Y\n        via: a/X\n", 6, "via makes a cycle (a/X -> a/Y -> a/X)"),
@@ -124,11 +124,11 @@ def test_check_prints_each_problem_as_path_line_message(cli, sandbox, text, line
 
 
 def test_check_passes_a_good_file_and_the_example(cli, sandbox):
-    assert cli("check").out.strip() == "ok: 5 profiles"
+    assert cli("check").out.strip() == "ok: 6 profiles"  # 5 roles, and corp's own keys
     from rolecall.core.paths import example_profiles
 
     result = cli("--profiles", str(example_profiles()), "check")
-    assert (result.code, result.out.strip()) == (0, "ok: 16 profiles")
+    assert (result.code, result.out.strip()) == (0, "ok: 17 profiles")
 
 
 def test_a_bad_role_does_not_hide_the_good_ones(cli, sandbox):
@@ -147,5 +147,5 @@ def test_a_bad_role_does_not_hide_the_good_ones(cli, sandbox):
     )
     result = cli("list", "--json")
     assert result.code == 0
-    assert [p["name"] for p in result.json()] == ["prod/Good"]
+    assert [p["name"] for p in result.json()] == ["prod/Good", "corp"]
     assert "1 problem in your profiles" in result.err

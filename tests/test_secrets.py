@@ -68,7 +68,7 @@ def test_no_secret_in_any_output_channel_of_a_full_run(cli, sandbox, sts_proxy, 
 
 def test_reprs_are_masked(sandbox, fake_clock):
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
-    session = engine.credentials("prod/ReadOnly", mfa.given("123456"))
+    session = engine.assume("prod/ReadOnly", mfa.given("123456"))
     for text in (repr(session), repr(session.credentials), str(session)):
         assert session.credentials.secret_access_key not in text
         assert session.credentials.session_token not in text
@@ -197,7 +197,7 @@ def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_cloc
     keyring.set_keyring(ring)
     monkeypatch.setenv("ROLECALL_CACHE_BACKEND", "keyring")
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
-    session = engine.credentials("prod/Admin", mfa.given("123456"))
+    session = engine.assume("prod/Admin", mfa.given("123456"))
     on_disk = "".join(p.read_text() for p in cache_dir().rglob("*.json"))
     assert session.credentials.secret_access_key not in on_disk
     assert session.credentials.session_token not in on_disk

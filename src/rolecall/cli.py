@@ -10,15 +10,11 @@ from rolecall import __version__
 
 
 def _engine(args):
+    """The engine over the user's profiles. Problems in other profiles are not mentioned here:
+    commands that succeed are quiet (`process` runs on every SDK call); `list` and `check` tell."""
     from rolecall.core.engine import Engine
-    from rolecall.core.index import load_catalog
 
-    catalog = load_catalog(args.profiles)
-    if catalog.problems and args.command not in ("check",):
-        from rolecall.core.quick import problems_note
-
-        _say(problems_note(len(catalog.problems)))
-    return Engine(catalog, warn=_say)
+    return Engine.open(args.profiles, warn=_say)
 
 
 def _say(message: str) -> None:
@@ -42,26 +38,35 @@ def _session(args, engine=None):
             duration = parse_duration(args.duration)
         except ValueError as exc:
             raise ConfigError(str(exc)) from None
-    force = getattr(args, "refresh", False)
-    return engine.credentials(args.profile, _code_source(args), force=force, duration=duration)
+    session = engine.assume(args.profile, _code_source(args), refresh=getattr(args, "refresh", False), duration=duration)
+    region = getattr(args, "region", None)
+    if region:
+        from dataclasses import replace
+
+        from rolecall.core.regions import check_region
+
+        session = replace(session, region=check_region(region))
+    return session
 
 
 # --------------------------------------------------------------------------- commands
 
 
 def cmd_list(args) -> int:
-
     from rolecall.core.credentials import iso
+    from rolecall.core.display import printable
 
     engine = _engine(args)
+    for problem in engine.unreadable():
+        _say(printable(str(problem)))
+    if engine.unreadable():
+        return 2
+    problems = engine.problems()
+    if problems:
+        _say(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
+             "run `rolecall check`")
     now = engine.now()
-    live = {s.profile: s for s in engine.sessions()}
-    rows = []
-    for profile in engine.catalog.profiles.values():
-        session = live.get(profile.name)
-        if session and session.role_arn != profile.role_arn:
-            session = None
-        rows.append((profile, session))
+    rows = [(p, engine.cached(p.name)) for p in engine.catalog.profiles.values()]
     if args.json:
         out = [
             {
@@ -73,6 +78,7 @@ def cmd_list(args) -> int:
                 "region": p.region,
                 "mfa": p.needs_mfa,
                 "source": p.source,
+                "kind": p.kind,
                 "tags": p.tags,
                 "session_expires": iso(s.expiration) if s and s.expiration else None,
             }
@@ -81,16 +87,24 @@ def cmd_list(args) -> int:
         _print_json(out)
         return 0
     if not rows:
-        _say("no profiles: create profiles.yaml (see profiles.example.yaml) or add role profiles to ~/.aws/config")
+        _say("no profiles: create profiles.yaml (see profiles.example.yaml) or add profiles to ~/.aws/config")
         return 0
 
     table = [("PROFILE", "ACCOUNT", "ROLE", "REGION", "MFA", "SESSION")] + [
-        (p.name, f"{p.account_name} ({p.account_id})", p.role_name, p.region or "-", "yes" if p.needs_mfa else "-",
-         _left(s.expiration if s else None, now))
+        (printable(p.name), printable(_account_label(p)), printable(p.role_name or p.kind), p.region or "-",
+         "yes" if p.needs_mfa else "-", _left(s.expiration if s else None, now))
         for p, s in rows
     ]
     _print_table(table)
     return 0
+
+
+def _account_label(profile) -> str:
+    """`name (id)`, the id once when the account has no name of its own, `-` when unknown."""
+    name, number = profile.account_name, profile.account_id
+    if name and number and name != number:
+        return f"{name} ({number})"
+    return name or number or "-"
 
 
 def _left(expires, now) -> str:
@@ -157,9 +171,34 @@ def cmd_copy(args) -> int:
 
 
 def _command(args) -> list[str]:
-    """The words after `--` (argparse keeps the `--` itself in a REMAINDER)."""
-    command = list(args.cmd)
-    return command[1:] if command[:1] == ["--"] else command
+    return list(args.cmd)
+
+
+# Options of `exec` and of the global parser that take a value: needed to find where the command starts.
+_VALUED = {"--profiles", "--theme", "--mfa-code", "--region", "--duration"}
+
+
+def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
+    """rolecall's own arguments, and the command `exec` (or `demo --cli`) is to run.
+
+    The command is what follows the first `--`; for `exec` written without `--`, it starts at
+    the word after the profile. So options may stand before or after the profile.
+    """
+    if "--" in argv:
+        at = argv.index("--")
+        return argv[:at], argv[at + 1:]
+    words: list[str] = []
+    skip = False
+    for at, word in enumerate(argv):
+        if skip:
+            skip = False
+        elif word.startswith("-"):
+            skip = word in _VALUED
+        else:
+            words.append(word)
+            if words[:1] == ["exec"] and len(words) == 3:
+                return argv[:at], argv[at:]
+    return argv, []
 
 
 def _clear_delay(args) -> float:
@@ -211,20 +250,16 @@ def cmd_shell(args) -> int:
 
 
 def cmd_sessions(args) -> int:
-
     from rolecall.core.credentials import iso
 
     engine = _engine(args)
     if args.clear:
-        removed = engine.cache.clear()
+        removed = engine.forget_all()
         _say(f"forgot {removed} cached session{'s' if removed != 1 else ''}")
         return 0
     now = engine.now()
-    rows = [("role", s.profile, s.role_arn, s.expiration) for s in engine.sessions()]
-    for serial in engine.cache.mfa_serials():
-        creds = engine.cache.get_mfa(serial)
-        if creds:
-            rows.append(("mfa", serial, None, creds.expiration))
+    rows = [("role", s.profile, s.role_arn, s.expiration) for s in engine.live_sessions()]
+    rows += [("mfa", m.serial, None, m.expiration) for m in engine.mfa_sessions()]
     if args.json:
         out = [
             {
@@ -241,8 +276,10 @@ def cmd_sessions(args) -> int:
     if not rows:
         _say("no cached sessions")
         return 0
+    from rolecall.core.display import printable
 
-    _print_table([("KIND", "NAME", "EXPIRES", "LEFT")] + [(k, n, iso(e) if e else "-", _left(e, now)) for k, n, _, e in rows])
+    _print_table([("KIND", "NAME", "EXPIRES", "LEFT")]
+                 + [(k, printable(n), iso(e) if e else "-", _left(e, now)) for k, n, _, e in rows])
     return 0
 
 
@@ -272,9 +309,9 @@ def cmd_console(args) -> int:
 
 def cmd_check(args) -> int:
     from rolecall.core import paths
-    from rolecall.core.index import load_catalog
+    from rolecall.core.engine import Engine
 
-    catalog = load_catalog(args.profiles, use_index=False)
+    catalog = Engine.open(args.profiles, use_index=False).catalog
     for problem in catalog.problems:
         print(problem)
     count = len(catalog.profiles)
@@ -327,25 +364,34 @@ def build_parser():
             p.add_argument("--mfa-code", metavar="CODE", help="six-digit MFA code, if one is needed")
         return p
 
+    def region(p) -> None:
+        p.add_argument("--region", metavar="REGION", help="region for the credentials' environment (default: the profile's)")
+
+    def duration(p) -> None:
+        p.add_argument("--duration", metavar="D", help="session length, e.g. 1h, 90m (15m..12h)")
+
     command("ui", cmd_ui, "open the TUI (the default)")
     p = command("list", cmd_list, "profiles with account, role, region and session left")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p = command("assume", cmd_assume, "assume a profile and cache its session", profile=True, mfa=True)
-    p.add_argument("--duration", metavar="D", help="session length, e.g. 1h, 90m (15m..12h)")
+    duration(p)
     p.add_argument("--refresh", action="store_true", help="assume again even if a cached session is valid")
     for name, handler, text in (
-        ("exec", cmd_exec, "run a command with a profile's credentials"),
+        ("exec", cmd_exec, "run a command with a profile's credentials (rolecall exec PROFILE -- COMMAND ...)"),
         ("shell", cmd_shell, "open $SHELL with a profile's credentials"),
     ):
         p = command(name, handler, text, profile=True, mfa=True)
         p.add_argument("--force", action="store_true", help="allow running inside another rolecall environment")
-        if name == "exec":
-            p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]")
+        region(p)
+        duration(p)
     p = command("export", cmd_export, "print a profile's credentials for a shell or a file", profile=True, mfa=True)
     p.add_argument("--format", "-f", choices=FORMATS, default="env")
-    command("process", cmd_process, "credential_process output (JSON, Version 1)", profile=True, mfa=True)
+    region(p)
+    p = command("process", cmd_process, "credential_process output (JSON, Version 1)", profile=True, mfa=True)
+    region(p)
     p = command("copy", cmd_copy, "copy a profile's credentials to the clipboard", profile=True, mfa=True)
     p.add_argument("--format", "-f", choices=FORMATS, default="env")
+    region(p)
     p.add_argument(
         "--clear-after", type=float, metavar="SECONDS",
         help="empty the clipboard after this long if it still holds the credentials "
@@ -357,11 +403,13 @@ def build_parser():
     command("whoami", cmd_whoami, "GetCallerIdentity with a profile's credentials", profile=True, mfa=True)
     p = command("console", cmd_console, "open the AWS console signed in as a profile", profile=True, mfa=True)
     p.add_argument("--print", action="store_true", help="print the sign-in URL instead of opening a browser")
+    region(p)
+    duration(p)
     command("check", cmd_check, "validate profiles.yaml and ~/.aws/config")
     p = command("demo", cmd_demo, "try rolecall against a local fake STS (needs the demo extra)")
-    p.add_argument("--cli", action="store_true", help="open a shell set up for the demo instead of the TUI")
-    p.add_argument("cmd", nargs=argparse.REMAINDER, metavar="-- COMMAND [ARGS...]",
-                   help="with --cli: run this one command in the demo instead of a shell")
+    p.add_argument("--cli", action="store_true",
+                   help="open a shell set up for the demo instead of the TUI (rolecall demo --cli -- COMMAND ...: "
+                        "run one command in it)")
     return parser
 
 
@@ -373,7 +421,11 @@ def main(argv: list[str] | None = None) -> int:
     if served is not None:
         return served
     parser = build_parser()
+    argv, command = split_command(argv)
     args = parser.parse_args(argv)
+    args.cmd = command
+    if command and args.command not in ("exec", "demo"):
+        parser.error(f"unexpected arguments after --: {' '.join(command)}")
     if args.command is None:
         args.command = "ui"
         args.handler = cmd_ui

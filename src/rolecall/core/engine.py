@@ -6,6 +6,7 @@ demo hand it a fake clock and a local STS; the CLI and the TUI hand it the real 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -15,11 +16,23 @@ from rolecall.core import audit, durations, paths
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired, StorageError
+from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired, Problem, StorageError
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
 TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
+
+
+@dataclass(frozen=True)
+class MfaSession:
+    """The GetSessionToken session one MFA code opened, shared by every role with that device."""
+
+    serial: str
+    credentials: Credentials
+
+    @property
+    def expiration(self) -> datetime | None:
+        return self.credentials.expiration
 
 
 def _default_gateway():
@@ -39,6 +52,23 @@ class Engine:
     # Told about what went wrong but did not stop the work (a session that could not be saved).
     warn: Callable[[str], None] | None = None
     _gateway: object | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def open(cls, profiles_path: str | os.PathLike | None = None, *, use_index: bool = True, **options) -> Engine:
+        """The engine over the user's profiles (profiles.yaml named by --profiles or
+        $ROLECALL_PROFILES, or the default one, merged with ~/.aws/config).
+
+        A profiles file named explicitly must exist: a typo in a path is an error, not an empty list.
+        """
+        from rolecall.core.index import load_catalog
+
+        if profiles_path or os.environ.get("ROLECALL_PROFILES"):
+            path = paths.profiles_file(profiles_path)
+            if not path.exists():
+                how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"
+                raise ConfigError(f"the profiles file {path} (from {how}) does not exist",
+                                  hint="check the path, or see profiles.example.yaml for a start")
+        return cls(load_catalog(profiles_path, use_index=use_index), **options)
 
     @property
     def sts(self):
@@ -66,34 +96,83 @@ class Engine:
             return session
         return None
 
-    def sessions(self) -> list[Session]:
-        return self.cache.sessions()
+    def live_sessions(self) -> list[Session]:
+        """Every cached session that still belongs to a known profile, expired ones included
+        (a face marks them), chained parents included: what `rolecall sessions` lists."""
+        return [s for s in self.cache.sessions() if s.profile in self.catalog.profiles and self.cached(s.profile)]
+
+    def mfa_sessions(self) -> list[MfaSession]:
+        found = []
+        for serial in self.cache.mfa_serials():
+            credentials = self.cache.get_mfa(serial)
+            if credentials:
+                found.append(MfaSession(serial, credentials))
+        return found
 
     def forget(self, name: str) -> bool:
         return self.cache.forget(name)
+
+    def forget_mfa(self, serial: str) -> None:
+        self.cache.forget_mfa(serial)
+
+    def forget_all(self) -> int:
+        """Forget every cached session and MFA session; how many there were."""
+        return self.cache.clear()
 
     def mfa_session(self, serial: str) -> Credentials | None:
         found = self.cache.get_mfa(serial)
         return found if found and found.fresh(self.now()) else None
 
+    # -- questions the faces ask
+
+    def profile(self, name: str) -> Profile:
+        return self.catalog.get(name)
+
+    def problems(self) -> list[Problem]:
+        return list(self.catalog.problems)
+
+    def unreadable(self) -> list[Problem]:
+        """Problems that kept a whole file from being read (a YAML syntax error, say)."""
+        return [p for p in self.catalog.problems if p.whole_file]
+
+    def chain(self, name: str) -> list[Profile]:
+        """The profiles assumed to reach `name`: the first hop first, `name` last."""
+        return self.catalog.chain(self.catalog.get(name))
+
+    def code_needed(self, name: str, refresh: bool = False) -> str | None:
+        """The MFA device a person must type a code for before `name` can be had, else None.
+
+        None when a session on the way is still live (on refresh, `name`'s own does not count),
+        when the shared MFA session is live, or when the profile's mfa_process gives codes.
+        """
+        hops = self.chain(name)
+        for hop in hops[:-1] if refresh else hops:
+            if self.usable(hop.name):
+                return None
+        root = hops[0]
+        if not root.needs_mfa or root.mfa_process or self.mfa_session(root.mfa_serial or ""):
+            return None
+        return root.mfa_serial
+
     # -- getting credentials, calling AWS when the cache cannot serve
 
-    def credentials(
+    def assume(
         self,
         name: str,
         code_source: CodeSource,
         *,
-        force: bool = False,
+        refresh: bool = False,
         duration: int | None = None,
     ) -> Session:
-        """A session for `name` with at least 5 minutes left: from the cache, or freshly assumed."""
+        """A session for `name` with at least 5 minutes left: from the cache, or freshly assumed
+        (always anew with `refresh`)."""
         profile = self.catalog.get(name)
         if duration is not None:
             try:
                 durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration")
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-        return self._session(profile, code_source, force=force, duration=duration)
+        return self._session(profile, code_source, force=refresh, duration=duration)
 
     def _session(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
         if not force:
@@ -107,7 +186,8 @@ class Engine:
             if found and found.credentials.fresh(self.now()) and (not force or found != before):
                 return found
             session = self._assume(profile, code_source, duration)
-            self._keep(self.cache.put, session)
+            if session.expiration:  # credentials that never expire are not ours to keep
+                self._keep(self.cache.put, session)
         if self.audit_path:
             self._keep(audit.record, self.audit_path, session, self.now())
         return session
@@ -177,7 +257,7 @@ class Engine:
 
     def renew_mfa(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
         """A new MFA session for the profile's device: the cached one was refused by AWS."""
-        self.cache.forget_mfa(profile.mfa_serial or "")
+        self.forget_mfa(profile.mfa_serial or "")
         return self.mfa_credentials(profile, base, code_source)
 
     def with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
@@ -225,17 +305,3 @@ class Engine:
     def whoami(self, session: Session) -> dict:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
-
-def needs_code(engine: Engine, name: str) -> str | None:
-    """The MFA serial a code must be asked for before `name` can be assumed, else None.
-
-    Lets the TUI open its MFA modal up front instead of failing in a worker.
-    """
-    profile = engine.catalog.get(name)
-    for hop in engine.catalog.chain(profile):
-        if engine.usable(hop.name):
-            return None
-    root = engine.catalog.chain(profile)[0]
-    if not root.needs_mfa or engine.mfa_session(root.mfa_serial or ""):
-        return None
-    return root.mfa_serial

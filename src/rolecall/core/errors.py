@@ -65,8 +65,11 @@ class StorageError(RolecallError):
     exit_code = EXIT_CONFIG
 
 
-class Problem(namedtuple("Problem", "source line message")):
-    """One problem found in a configuration file, printed as `source:line: message`."""
+class Problem(namedtuple("Problem", "source line message whole_file", defaults=(False,))):
+    """One problem found in a configuration file, printed as `source:line: message`.
+
+    `whole_file`: the file could not be read at all (a syntax error), so none of it was used.
+    """
 
     __slots__ = ()
 

@@ -53,7 +53,7 @@ def _write_index(path: Path, key: list, catalog: Catalog) -> None:
     data = {
         "key": key,
         "profiles": [p.to_dict() for p in catalog.profiles.values()],
-        "problems": [{"source": p.source, "line": p.line, "message": p.message} for p in catalog.problems],
+        "problems": [p._asdict() for p in catalog.problems],
     }
     try:
         storage.write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem, UnknownProfile
@@ -119,24 +120,32 @@ def partition_for(region: str | None) -> str:
 # --------------------------------------------------------------------------- merging and checks
 
 
-def build_catalog(
-    yaml_found: list[tuple[Profile, int]],
-    aws_found: list[tuple[Profile, int]],
-    problems: list[Problem],
-) -> Catalog:
-    """Merge both sources (profiles.yaml wins), then check names, `via` targets and cycles."""
+class Found(NamedTuple):
+    """A profile as a source found it: the line it starts on, and the line of its `via`."""
+
+    profile: Profile
+    line: int
+    via_line: int | None = None
+
+
+def build_catalog(yaml_found: list[Found], other_found: list[Found], problems: list[Problem]) -> Catalog:
+    """Merge the sources (profiles.yaml wins, then the others in the order given), then check
+    names, `via` targets and cycles."""
     catalog = Catalog(problems=list(problems))
-    for profile, line in yaml_found:
+    for found in yaml_found:
+        profile = found.profile
         if profile.name in catalog.profiles:
             first = catalog.profiles[profile.name].origin.rsplit(":", 1)[-1]
             catalog.problems.append(
-                Problem(profile.origin.rsplit(":", 1)[0], line, f"duplicate profile name {profile.name!r} (first at line {first})")
+                Problem(profile.origin.rsplit(":", 1)[0], found.line,
+                        f"duplicate profile name {profile.name!r} (first at line {first})")
             )
             continue
         catalog.profiles[profile.name] = profile
-    for profile, _ in aws_found:
-        catalog.profiles.setdefault(profile.name, profile)
-    _drop_bad_via(catalog)
+    for found in other_found:
+        catalog.profiles.setdefault(found.profile.name, found.profile)
+    via_lines = {f.profile.name: f.via_line for f in [*yaml_found, *other_found] if f.via_line}
+    _drop_bad_via(catalog, via_lines)
     return catalog
 
 
@@ -147,12 +156,13 @@ def _where(profile: Profile) -> tuple[str, int | None]:
     return profile.origin, None
 
 
-def _drop_bad_via(catalog: Catalog) -> None:
+def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
     profiles = catalog.profiles
     bad: set[str] = set()
     for profile in profiles.values():
         if profile.via and profile.via not in profiles:
             source, line = _where(profile)
+            line = via_lines.get(profile.name, line)
             catalog.problems.append(Problem(source, line, f"{profile.name}: via {profile.via!r} names no profile"))
             bad.add(profile.name)
     for profile in profiles.values():

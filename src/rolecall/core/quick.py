@@ -121,9 +121,7 @@ def serve(argv: list[str]) -> int | None:
     found = cached_entry(profiles, name)
     if found is None:
         return None
-    profile, credentials, problems = found
-    if problems:
-        print(f"rolecall: {problems_note(problems)}", file=sys.stderr)
+    profile, credentials, _ = found
     if command == "process":
         sys.stdout.write(json.dumps(formats.process_json(credentials)) + "\n")
     else:

@@ -21,7 +21,7 @@ def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> None:
     if not argv:
         raise ConfigError("no command given: rolecall exec PROFILE -- COMMAND [ARGS...]")
     if shutil.which(argv[0], path=env.get("PATH")) is None:
-        raise ConfigError(f"command not found: {argv[0]}")
+        raise ConfigError(f"cannot run {argv[0]}: command not found")
     import sys
 
     sys.stdout.flush()
@@ -43,7 +43,7 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
     try:
         child = subprocess.Popen(list(argv), env=dict(env))
     except FileNotFoundError:
-        raise ConfigError(f"command not found: {argv[0]}") from None
+        raise ConfigError(f"cannot run {argv[0]}: command not found") from None
     except PermissionError:
         raise ConfigError(f"cannot run {argv[0]}: permission denied") from None
 

@@ -126,11 +126,15 @@ class StsGateway:
         return Credentials.from_dict(response["Credentials"])
 
     def get_session_token(
-        self, credentials: Credentials, *, serial: str, code: str, duration: int, region: str | None
+        self, credentials: Credentials, *, duration: int, region: str | None,
+        serial: str | None = None, code: str | None = None,
     ) -> Credentials:
+        """A session of the keys' own user; with `serial` and `code`, an MFA session."""
         client = self._client(credentials, region)
-        params = {"SerialNumber": serial, "TokenCode": code, "DurationSeconds": duration}
-        response = self._call(client, "GetSessionToken", serial, params)
+        params: dict = {"DurationSeconds": duration}
+        if serial and code:
+            params.update(SerialNumber=serial, TokenCode=code)
+        response = self._call(client, "GetSessionToken", serial or "the keys' user", params)
         return Credentials.from_dict(response["Credentials"])
 
     def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict:

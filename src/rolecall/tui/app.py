@@ -1,29 +1,33 @@
 """The rolecall app: accounts and roles on the left, live sessions with countdowns on the right.
 
-All AWS work goes through the engine in worker threads; widgets are only touched on the event
-loop (results come back with call_from_thread). One 1-second timer drives every countdown.
+All AWS work goes through the engine in worker threads started by `in_background`; results and
+every failure come back to the event loop through one handler (`worker_changed`), so widgets are
+only touched there. One 1-second timer drives every countdown.
 """
 
 from __future__ import annotations
 
 import os
 import shlex
+import shutil
 import subprocess
-from typing import Callable
+from typing import Any, Callable
 from urllib.parse import quote
 
-from textual import on, work
+from textual import on
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Footer, Header, Input, Label, Static, Tree
+from textual.worker import Worker, WorkerState
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session, format_remaining
-from rolecall.core.engine import Engine, needs_code
+from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
+from rolecall.core.profiles import Catalog
 from rolecall.core.profiles import Profile
 from rolecall.tui import themes
 from rolecall.tui.commands import RolecallCommands
@@ -90,6 +94,7 @@ class RolecallApp(App):
         self.settings = user_settings.load()
         self._startup_notes = self._apply_themes(theme)
         self._busy: set[str] = set()
+        self._jobs: dict[Worker, tuple[Callable[[Any], None], Callable[[BaseException], bool] | None]] = {}
         self._timer = None
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
         # modal screen is on top (a query would search the modal).
@@ -125,7 +130,7 @@ class RolecallApp(App):
         self._timer = self.set_interval(1, self.tick)
         if self.engine is None:
             self.accounts.loading = True
-            self.load_profiles()
+            self.in_background("load profiles", self._open_engine, self.show_engine, self._no_engine)
         else:
             self.show_engine(self.engine)
 
@@ -145,12 +150,46 @@ class RolecallApp(App):
         except RolecallError as exc:
             self.notify(f"theme not remembered: {exc.message}", severity="warning")
 
-    @work(thread=True, exit_on_error=False)
-    def load_profiles(self) -> None:
-        from rolecall.core.index import load_catalog
+    def _open_engine(self) -> Engine:
+        return Engine.open(self.profiles_path, clock=self.clock)
 
-        catalog = load_catalog(self.profiles_path)
-        self.call_from_thread(self.show_engine, Engine(catalog, clock=self.clock))
+    def _no_engine(self, error: BaseException) -> bool:
+        """The profiles could not be opened at all: an empty app that says why."""
+        self.show_engine(Engine(Catalog(), clock=self.clock))
+        self.notify(describe(error), title="profiles not loaded", severity="error", timeout=30)
+        return True
+
+    # ------------------------------------------------------------------ background work
+
+    def in_background(
+        self,
+        name: str,
+        job: Callable[[], Any],
+        done: Callable[[Any], None],
+        failed: Callable[[BaseException], bool] | None = None,
+    ) -> None:
+        """Run `job` in a thread; `done(result)` runs on the event loop. A failure goes to
+        `failed` when it returns True for it, else it is shown as one line (never a traceback)."""
+        worker = self.run_worker(job, name=name, thread=True, exit_on_error=False)
+        self._jobs[worker] = (done, failed)
+
+    @on(Worker.StateChanged)
+    def worker_changed(self, event: Worker.StateChanged) -> None:
+        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+            return
+        job = self._jobs.pop(event.worker, None)
+        if job is None:
+            return
+        done, failed = job
+        if event.state == WorkerState.SUCCESS:
+            done(event.worker.result)
+            return
+        error = event.worker.error or RolecallError("cancelled")
+        if failed and failed(error):
+            return
+        self._busy.discard(event.worker.name)
+        self.set_status("")
+        self.notify(describe(error), title=f"{event.worker.name} failed", severity="error", timeout=10)
 
     def show_engine(self, engine: Engine) -> None:
         self.engine = engine
@@ -158,11 +197,10 @@ class RolecallApp(App):
         self.accounts.loading = False
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
         now = self.clock.now()
-        for session in engine.sessions():
-            if session.profile in engine.catalog.profiles:
-                self.sessions_list.upsert(session, now)
+        for session in engine.live_sessions():
+            self.sessions_list.upsert(session, now)
         self._mark_live()
-        problems = engine.catalog.problems
+        problems = engine.problems()
         if problems:
             self.notify(
                 f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles "
@@ -277,26 +315,33 @@ class RolecallApp(App):
     def assume(self, profile: Profile, then: Callable[[Session], None] | None = None, force: bool = False) -> None:
         if self.engine is None or profile.name in self._busy:
             return
-        serial = needs_code(self.engine, profile.name) if not force else self._serial_for_refresh(profile)
-        root = self.engine.catalog.chain(profile)[0]
-        if serial and not (self.code_source or root.mfa_process):
+        serial = self.engine.code_needed(profile.name, refresh=force)
+        if serial and not self.code_source:
             self.ask_code(profile, serial, then, force)
             return
         self._busy.add(profile.name)
         self.set_status(f"assuming {profile.name}…")
-        self.assume_in_background(profile.name, then, force)
+        engine, name = self.engine, profile.name
 
-    def _serial_for_refresh(self, profile: Profile) -> str | None:
-        root = self.engine.catalog.chain(profile)[0]
-        if root.needs_mfa and not self.engine.mfa_session(root.mfa_serial or ""):
-            return root.mfa_serial
-        return None
+        def code_after_all(error: BaseException) -> bool:
+            if not isinstance(error, MfaCodeRequired):
+                return False
+            self._busy.discard(name)
+            self.ask_code(profile, error.serial, then, force)
+            return True
+
+        self.in_background(
+            name,
+            lambda: engine.assume(name, self._code, refresh=force),
+            lambda session: self.assumed(session, then),
+            code_after_all,
+        )
 
     def ask_code(self, profile: Profile, serial: str, then, force: bool) -> None:
         engine = self.engine
 
         def attempt(code: str) -> Session:
-            return engine.credentials(profile.name, mfa.given(code), force=force)
+            return engine.assume(profile.name, mfa.given(code), refresh=force)
 
         def done(session: Session | None) -> None:
             if session is None:
@@ -305,26 +350,6 @@ class RolecallApp(App):
             self.assumed(session, then)
 
         self.push_screen(MfaScreen(serial, profile.name, attempt, hint=self.mfa_hint), done)
-
-    @work(thread=True, exit_on_error=False)
-    def assume_in_background(self, name: str, then, force: bool) -> None:
-        try:
-            session = self.engine.credentials(name, self._code, force=force)
-        except MfaCodeRequired as exc:
-            self.call_from_thread(self._needs_code_after_all, name, exc.serial, then, force)
-        except RolecallError as exc:
-            self.call_from_thread(self.failed, name, exc.message)
-        else:
-            self.call_from_thread(self.assumed, session, then)
-
-    def _needs_code_after_all(self, name: str, serial: str, then, force: bool) -> None:
-        self._busy.discard(name)
-        self.ask_code(self.engine.catalog.profiles[name], serial, then, force)
-
-    def failed(self, name: str, message: str) -> None:
-        self._busy.discard(name)
-        self.set_status("")
-        self.notify(message, title=f"{name} not assumed", severity="error", timeout=10)
 
     def assumed(self, session: Session, then=None) -> None:
         self._busy.discard(session.profile)
@@ -381,8 +406,12 @@ class RolecallApp(App):
         if env is None:
             return
         workdir = paths.cache_dir() / "shell" / quote(session.profile, safe="")
-        argv, env = spawn.shell_argv(env, session.profile, workdir)
-        status = self._run_suspended(argv, env, pause=False)
+        try:
+            argv, env = spawn.shell_argv(env, session.profile, workdir)
+            status = self._run_suspended(argv, env, pause=False)
+        except (RolecallError, OSError) as exc:
+            self.notify(describe(exc), title="no shell", severity="error")
+            return
         if status is None:
             self.notify(f"this terminal cannot hand over to a shell: use `rolecall shell {session.profile}`",
                         severity="error")
@@ -407,6 +436,8 @@ class RolecallApp(App):
         except ValueError as exc:
             self.notify(f"cannot parse the command: {exc}", severity="error")
             return
+        if not argv:
+            return
         try:
             status = self._run_suspended(argv, env, pause=True)
             if status is None:  # no terminal to hand over (Textual Web, tests): run it with its output captured
@@ -415,30 +446,42 @@ class RolecallApp(App):
                 tail = (done.stdout + done.stderr).strip().splitlines()[-1:] or [""]
                 self.set_status(tail[0][:200])
         except (RolecallError, OSError) as exc:
-            self.notify(getattr(exc, "message", None) or str(exc), severity="error")
+            self.notify(describe(exc), severity="error")
             return
         self.notify(f"`{line}` exited {status}", severity="information" if status == 0 else "warning")
 
     def _run_suspended(self, argv: list[str], env: dict[str, str], pause: bool) -> int | None:
-        """Hand the terminal to argv and take it back; None when this terminal cannot be suspended."""
+        """Hand the terminal to argv and take it back; None when this terminal cannot be suspended.
+
+        Whatever happens while suspended, the app resumes first and the error is raised after:
+        Textual's suspend() does not resume when its block raises, which stranded the terminal.
+        """
+        if shutil.which(argv[0], path=env.get("PATH")) is None:
+            raise RolecallError(f"cannot run {argv[0]}: command not found")
         if self._timer:
             self._timer.pause()
+        status: int | None = None
+        error: Exception | None = None
         try:
             with self.suspend():
-                status = spawn.run(argv, env)
-                if pause:
-                    print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
-                    try:
+                try:
+                    status = spawn.run(argv, env)
+                    if pause:
+                        print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
                         input()
-                    except EOFError:
-                        pass
-            return status
+                except (EOFError, KeyboardInterrupt):
+                    pass
+                except Exception as exc:  # raised below, once the app has its terminal back
+                    error = exc
         except SuspendNotSupported:
             return None
         finally:
             if self._timer:
                 self._timer.resume()
             self.tick()
+        if error is not None:
+            raise error
+        return status
 
     def action_copy(self) -> None:
         def choose(session: Session) -> None:
@@ -463,31 +506,36 @@ class RolecallApp(App):
     def action_console(self) -> None:
         self.with_session(self.open_console)
 
-    @work(thread=True, exit_on_error=False)
     def open_console(self, session: Session) -> None:
-        from rolecall.core.console import signin_url
+        self.in_background(f"console for {session.profile}", lambda: _open_console(session),
+                           lambda result: self._console_opened(session.profile, *result))
 
-        try:
-            url = signin_url(session)
-        except RolecallError as exc:
-            self.call_from_thread(self.notify, exc.message, severity="error")
-            return
-        import webbrowser
-
-        try:
-            opened = webbrowser.open(url)
-        except webbrowser.Error:
-            opened = False
+    def _console_opened(self, profile: str, url: str, opened: bool) -> None:
         if opened:
-            self.call_from_thread(self.notify, f"opened the AWS console as {session.profile}", timeout=4)
+            self.notify(f"opened the AWS console as {profile}", timeout=4)
         else:
-            self.call_from_thread(self._console_url_to_clipboard, session.profile, url)
+            self._console_url_to_clipboard(profile, url)
 
     def _console_url_to_clipboard(self, profile: str, url: str) -> None:
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
 
     # ------------------------------------------------------------------ help
+
+    def _handle_exception(self, error: Exception) -> None:
+        """An unexpected error ends the app with one line. Textual's own report is a traceback
+        with local variables, which can hold credentials; ROLECALL_DEBUG=1 shows the traceback
+        without them."""
+        self._return_code = 1
+        if self._exception is None:  # kept for run_test(), which raises it in the test
+            self._exception = error
+            self._exception_event.set()
+        if os.environ.get("ROLECALL_DEBUG"):
+            from rich.traceback import Traceback
+
+            self.panic(Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False))
+        else:
+            self.panic(f"rolecall: {describe(error)}")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(self.HELP, extra=self.mfa_hint or ""))
@@ -499,3 +547,26 @@ def make_app(**options) -> RolecallApp:
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
     """
     return RolecallApp(**options)
+
+
+def _open_console(session: Session) -> tuple[str, bool]:
+    """The sign-in URL, and whether a browser took it (a text browser runs here, off the loop)."""
+    import webbrowser
+
+    from rolecall.core.console import signin_url
+
+    url = signin_url(session)
+    try:
+        return url, webbrowser.open(url)
+    except webbrowser.Error:
+        return url, False
+
+
+def describe(error: BaseException) -> str:
+    """One line for a person: our own errors say what happened; anything else only its kind
+    (its text or a traceback could hold credentials)."""
+    if isinstance(error, RolecallError):
+        return error.message
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    return f"unexpected error ({type(error).__name__}); run `rolecall` with ROLECALL_DEBUG=1 for details"

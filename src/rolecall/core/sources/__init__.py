@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 KINDS: dict[str, str] = {
     "role": "rolecall.core.sources.role",
+    "static": "rolecall.core.sources.static",
+    "process": "rolecall.core.sources.process",
 }
 
 

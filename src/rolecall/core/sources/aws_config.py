@@ -1,107 +1,269 @@
-"""The ~/.aws/config source, read with botocore's own config loader."""
+"""The ~/.aws/config source: every profile the AWS CLI would use, read with botocore's own parser.
+
+A profile's kind follows botocore's order for a profile: `role_arn` with a
+`web_identity_token_file` is web identity, else `role_arn` is a role (chained through its
+`source_profile` when that is itself usable, else assumed from its keys); `sso_*` is IAM Identity
+Center; keys (in the credentials or the config file) are static keys, used through
+GetSessionToken, never handed out as they are; `credential_process` runs that process.
+What the AWS CLI itself would ignore, or could not use, is a Problem with its line.
+"""
 
 from __future__ import annotations
 
 import re
+import shlex
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem
-from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Profile
+from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
+from rolecall.core.regions import is_region
+
+# Sections of the config file that are not profiles, and that the AWS CLI reads for itself.
+NOT_PROFILES = {"plugins", "preview", "cli"}
+SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region")
+KIND_LABEL = {"static": "static keys", "process": "credential_process"}
 
 
-def _section_lines(text: str) -> dict[str, int]:
-    lines = {}
+@dataclass
+class _Section:
+    """One INI section as written: where it starts and where each of its keys is."""
+
+    header: str
+    line: int
+    key_lines: dict[str, int] = field(default_factory=dict)
+
+
+def _layout(text: str) -> dict[str, _Section]:
+    """Section headers and key lines, by the section name as configparser reports it."""
+    sections: dict[str, _Section] = {}
+    current: _Section | None = None
     for number, line in enumerate(text.splitlines(), 1):
-        match = re.match(r"^\s*\[\s*(?:profile\s+)?([^\]]+?)\s*\]", line)
-        if match:
-            lines.setdefault(match.group(1), number)
-    return lines
+        header = re.match(r"^\[(.*)\]\s*(?:[#;].*)?$", line.strip())
+        if header:
+            current = sections.setdefault(header.group(1), _Section(header.group(1), number))
+            continue
+        key = re.match(r"^([^\s=:#;][^=:]*?)\s*[=:]", line)
+        if current is not None and key:
+            current.key_lines.setdefault(key.group(1).strip().lower(), number)
+    return sections
 
 
-def load_aws_config(config_path: Path, credentials_path: Path) -> tuple[list[tuple[Profile, int]], list[Problem]]:
-    """Role profiles (those with role_arn) of the AWS config file, read by botocore's loader."""
-    source = str(config_path)
+def _parse(path: Path) -> tuple[dict[str, dict], str, list[Problem]]:
+    """The raw sections of an INI file (botocore's parser), its text, and why it could not be read."""
+    source = str(path)
     try:
-        text = config_path.read_text(encoding="utf-8", errors="replace")
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        return [], []
+        return {}, "", []
+    except UnicodeDecodeError:
+        return {}, "", [Problem(source, None, "not a text file (expected UTF-8)", whole_file=True)]
     except OSError as exc:
-        return [], [Problem(source, None, f"cannot read: {exc.strerror or exc}")]
-    if "role_arn" not in text:
-        return [], []
+        return {}, "", [Problem(source, None, f"cannot read: {exc.strerror or exc}", whole_file=True)]
     from botocore import configloader
     from botocore.exceptions import ConfigParseError
 
     try:
-        config = configloader.load_config(str(config_path)).get("profiles", {})
-    except (ConfigParseError, UnicodeDecodeError) as exc:
-        return [], [Problem(source, None, f"cannot parse: {str(exc).splitlines()[0]}")]
+        return configloader.raw_config_parse(source), text, []
+    except ConfigParseError as exc:
+        error = exc.kwargs.get("error")
+        line = getattr(error, "lineno", None)
+        if line is None and getattr(error, "errors", None):
+            line = error.errors[0][0]
+        message = str(error or exc).strip().splitlines()[0] if str(error or exc).strip() else "cannot parse"
+        return {}, text, [Problem(source, line, f"cannot parse: {_plain(message)}", whole_file=True)]
     except Exception as exc:  # configparser raises a zoo of its own errors
-        return [], [Problem(source, None, f"cannot parse: {type(exc).__name__}: {str(exc).splitlines()[0]}")]
-    credential_names = set(credential_profile_names(credentials_path))
-    lines = _section_lines(text)
-    found, problems = [], []
-    for name, section in config.items():
-        arn = section.get("role_arn")
-        if not arn:
-            continue
-        line = lines.get(name)
+        return {}, text, [Problem(source, None, f"cannot parse: {type(exc).__name__}", whole_file=True)]
 
-        def problem(message: str, name=name, line=line) -> None:
-            problems.append(Problem(source, line, f"profile {name}: {message}"))
 
-        match = ROLE_ARN.match(arn.strip())
-        if not match:
-            problem(f"role_arn {arn!r} is not a role ARN")
-            continue
-        source_profile = section.get("source_profile")
-        via = None
-        if source_profile:
-            parent = config.get(source_profile)
-            if parent is None and source_profile not in credential_names:
-                problem(f"source_profile {source_profile!r} is not in {config_path} or {credentials_path}")
-                continue
-            if parent and parent.get("role_arn") and source_profile != name:
-                via, source_profile = source_profile, None
-        elif section.get("credential_source") not in (None, "Environment"):
-            problem(f"credential_source {section['credential_source']} is not supported; use source_profile")
-            continue
+def _plain(message: str) -> str:
+    """configparser's message without the file path it repeats."""
+    return re.sub(r"\s*\[?(in|from) '[^']*'\]?:?", "", message).strip().rstrip(":")
+
+
+def _profile_name(header: str) -> tuple[str | None, str | None]:
+    """(profile name, None) for a profile section; (None, why it is ignored) otherwise;
+    (None, None) for a section that is not about profiles at all."""
+    if header == "default":
+        return "default", None
+    if header.startswith("profile") and header[7:8].isspace():
         try:
-            duration = int(section.get("duration_seconds", durations.HOUR))
-            durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration_seconds")
-        except ValueError as exc:
-            problem(str(exc))
-            continue
+            parts = shlex.split(header)
+        except ValueError:
+            parts = []
+        if len(parts) == 2:
+            return parts[1], None
+        rest = header[7:].strip()
+        return None, f'[{header}] is ignored by the AWS CLI: a name with spaces must be quoted, [profile "{rest}"]'
+    if header.startswith(("sso-session", "services")) or header in NOT_PROFILES:
+        return None, None
+    return None, f"[{header}] is ignored by the AWS CLI: profiles in the config file are written [profile {header}]"
+
+
+class _Loader:
+    def __init__(self, config_path: Path, credentials_path: Path):
+        self.source = str(config_path)
+        self.credentials_path = credentials_path
+        self.problems: list[Problem] = []
+
+    def load(self, config_path: Path) -> list[Found]:
+        sections, text, problems = _parse(config_path)
+        credentials, _, credential_problems = _parse(self.credentials_path)
+        self.problems += problems + credential_problems
+        layout = _layout(text)
+        self.layout: dict[str, _Section] = {}
+        self.config: dict[str, dict] = {}
+        for header, values in sections.items():
+            name, ignored = _profile_name(header)
+            where = layout.get(header)
+            if ignored:
+                self.problems.append(Problem(self.source, where.line if where else None, ignored))
+            if name is not None:
+                self.config[name] = values
+                if where:
+                    self.layout[name] = where
+        self.credentials = {name: values for name, values in credentials.items() if _has_keys(values)}
+        found = []
+        for name in [*self.config, *(n for n in self.credentials if n not in self.config)]:
+            made = self.profile(name)
+            if made:
+                found.append(made)
+        return found
+
+    def line(self, name: str, key: str | None = None) -> int | None:
+        section = self.layout.get(name)
+        if section is None:
+            return None
+        return section.key_lines.get(key, section.line) if key else section.line
+
+    def problem(self, name: str, message: str, key: str | None = None) -> None:
+        self.problems.append(Problem(self.source, self.line(name, key), f"profile {name}: {message}"))
+
+    def kind(self, name: str) -> str | None:
+        section = self.config.get(name, {})
+        if section.get("role_arn"):
+            return "web_identity" if section.get("web_identity_token_file") else "role"
+        if any(section.get(key) for key in SSO_KEYS):
+            return "sso"
+        if name in self.credentials or _has_keys(section):
+            return "static"
+        if section.get("credential_process"):
+            return "process"
+        return None
+
+    def profile(self, name: str) -> Found | None:
+        section = self.config.get(name, {})
+        kind = self.kind(name)
+        origin = f"{self.source}:{self.line(name)}" if self.line(name) else str(self.credentials_path)
+        region = section.get("region")
+        if region is not None and not is_region(region):
+            self.problem(name, f"region {region!r} is not a region name", "region")
+            return None
+        if kind is None:
+            if name != "default":  # a default that only sets a region is what most configs have
+                self.problem(name, "has no credentials (no role_arn, keys, sso_* or credential_process)")
+            return None
+        common = {"name": name, "source": SOURCE_AWS, "origin": origin, "region": region, "kind": kind}
+        if kind == "static":
+            return self.static(name, section, common)
+        if kind == "process":
+            return Found(Profile(role_arn="", account_id="", account_name=name, role_name=KIND_LABEL[kind],
+                                 params={"credential_process": section["credential_process"]}, **common),
+                         self.line(name) or 0)
+        if kind == "sso":
+            return self.sso(name, section, common)
+        return self.role(name, section, common)
+
+    def static(self, name: str, section: dict, common: dict) -> Found | None:
         serial = section.get("mfa_serial")
-        found.append(
-            (
-                Profile(
-                    name=name,
-                    role_arn=arn.strip(),
-                    account_id=match.group(2),
-                    account_name=match.group(2),
-                    role_name=match.group(3),
-                    source=SOURCE_AWS,
-                    origin=f"{source}:{line}" if line else source,
-                    region=section.get("region"),
-                    source_profile=source_profile,
-                    via=via,
-                    mfa=bool(serial),
-                    mfa_serial=serial,
-                    duration=duration,
-                    external_id=section.get("external_id"),
-                    role_session_name=section.get("role_session_name"),
-                ),
-                line or 0,
-            )
+        duration = self.seconds(name, section, "duration_seconds", durations.MFA_MIN, durations.MFA_MAX,
+                                durations.HOUR)
+        if duration is None:
+            return None
+        profile = Profile(role_arn="", account_id="", account_name=name, role_name=KIND_LABEL["static"],
+                          mfa=bool(serial), mfa_serial=serial, duration=duration, **common)
+        return Found(profile, self.line(name) or 0)
+
+    def sso(self, name: str, section: dict, common: dict) -> Found | None:
+        account, role = section.get("sso_account_id"), section.get("sso_role_name")
+        if not (account and role):
+            missing = " and ".join(k for k in ("sso_account_id", "sso_role_name") if not section.get(k))
+            self.problem(name, f"an IAM Identity Center profile needs {missing}")
+            return None
+        if not re.match(r"^\d{12}$", account):
+            self.problem(name, f"sso_account_id {account!r} is not 12 digits", "sso_account_id")
+            return None
+        params = {k: section[k] for k in SSO_KEYS if section.get(k)}
+        profile = Profile(role_arn=f"arn:aws:iam::{account}:role/{role}", account_id=account, account_name=account,
+                          role_name=role, params=params, **common)
+        return Found(profile, self.line(name) or 0)
+
+    def role(self, name: str, section: dict, common: dict) -> Found | None:
+        arn = section["role_arn"].strip()
+        match = ROLE_ARN.match(arn)
+        if not match:
+            self.problem(name, f"role_arn {arn!r} is not a role ARN", "role_arn")
+            return None
+        duration = self.seconds(name, section, "duration_seconds", durations.ROLE_MIN, durations.ROLE_MAX,
+                                durations.HOUR)
+        if duration is None:
+            return None
+        params: dict[str, str] = {}
+        source_profile, via, via_line = section.get("source_profile"), None, None
+        if common["kind"] == "web_identity":
+            params["web_identity_token_file"] = section["web_identity_token_file"]
+            source_profile = None
+        elif source_profile:
+            if source_profile == name or self.kind(source_profile) == "static":
+                if source_profile not in self.credentials and not _has_keys(self.config.get(source_profile, {})):
+                    self.problem(name, f"source_profile {source_profile!r} has no keys", "source_profile")
+                    return None
+            elif source_profile in self.config or source_profile in self.credentials:
+                via, source_profile, via_line = source_profile, None, self.line(name, "source_profile")
+            else:
+                self.problem(name, f"source_profile {source_profile!r} is not in {self.source} "
+                                   f"or {self.credentials_path}", "source_profile")
+                return None
+        elif section.get("credential_source") not in (None, "Environment"):
+            self.problem(name, f"credential_source {section['credential_source']} is not supported; "
+                               "use source_profile", "credential_source")
+            return None
+        serial = section.get("mfa_serial")
+        profile = Profile(
+            role_arn=arn,
+            account_id=match.group(2),
+            account_name=match.group(2),
+            role_name=match.group(3),
+            source_profile=source_profile,
+            via=via,
+            mfa=bool(serial),
+            mfa_serial=serial,
+            duration=duration,
+            external_id=section.get("external_id"),
+            role_session_name=section.get("role_session_name"),
+            params=params,
+            **common,
         )
-    return found, problems
+        return Found(profile, self.line(name) or 0, via_line)
+
+    def seconds(self, name: str, section: dict, key: str, low: int, high: int, default: int) -> int | None:
+        try:
+            value = int(section.get(key, default))
+            durations.check_range(value, low, high, key)
+        except ValueError as exc:
+            self.problem(name, str(exc), key)
+            return None
+        return value
 
 
-def credential_profile_names(path: Path) -> list[str]:
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    return list(_section_lines(text))
+def _has_keys(section: dict) -> bool:
+    return bool(section.get("aws_access_key_id") and section.get("aws_secret_access_key"))
+
+
+def load_aws_config(config_path: Path, credentials_path: Path) -> tuple[list[Found], list[Problem]]:
+    """Every usable profile of the AWS config and credentials files, and what is wrong with the rest."""
+    loader = _Loader(config_path, credentials_path)
+    found = loader.load(config_path)
+    return found, loader.problems
+

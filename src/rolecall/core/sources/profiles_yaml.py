@@ -8,8 +8,9 @@ from pathlib import Path
 from rolecall.core import durations
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import (
-    ACCOUNT_ID, EXTERNAL_ID, MFA_SERIAL, ROLE_ARN, SOURCE_IDENTITY, SOURCE_YAML, Profile, partition_for,
+    ACCOUNT_ID, EXTERNAL_ID, MFA_SERIAL, ROLE_ARN, SOURCE_IDENTITY, SOURCE_YAML, Found, Profile, partition_for,
 )
+from rolecall.core.regions import is_region
 from rolecall.core.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
@@ -80,6 +81,8 @@ class _Reader:
                 self.problem(node, f"{what}: {exc}", key)
                 return _BAD
             return seconds
+        if key == "region" and not is_region(value):
+            return bad("is not a region name (like eu-west-1)")
         if key == "mfa":
             return value if isinstance(value, bool) else bad("must be true or false")
         if key in ("tags", "session_tags"):
@@ -110,7 +113,7 @@ class _Reader:
             return bad("must be text")
         return value
 
-    def read(self, data: object) -> list[tuple[Profile, int]]:
+    def read(self, data: object) -> list[Found]:
         if data is None:
             self.problem(None, "the file is empty: expected `version: 1` and `accounts:`")
             return []
@@ -133,12 +136,12 @@ class _Reader:
         if not isinstance(accounts, list):
             self.problem(data, "accounts must be a list", "accounts")
             return []
-        found: list[tuple[Profile, int]] = []
+        found: list[Found] = []
         for account in accounts:
             found.extend(self.account(account, base, data))
         return found
 
-    def account(self, node: object, base: dict, parent: LineDict) -> list[tuple[Profile, int]]:
+    def account(self, node: object, base: dict, parent: LineDict) -> list[Found]:
         if not isinstance(node, LineDict):
             self.problem(parent.key_lines.get("accounts"), "each account must be a mapping with id, name and roles")
             return []
@@ -233,14 +236,14 @@ class _Reader:
             session_policy_arns=settings.get("session_policy_arns", ()),
             tags=settings.get("tags", {}),
         )
-        return profile, node.line
+        return Found(profile, node.line, node.key_lines.get("via"))
 
 
 _BAD = object()
 _INVALID = "invalid setting"
 
 
-def load_profiles_yaml(path: Path) -> tuple[list[tuple[Profile, int]], list[Problem]]:
+def load_profiles_yaml(path: Path) -> tuple[list[Found], list[Problem]]:
     """Profiles (with their lines) and problems from one profiles.yaml; a missing file is no problem."""
     source = str(path)
     try:
@@ -248,16 +251,16 @@ def load_profiles_yaml(path: Path) -> tuple[list[tuple[Profile, int]], list[Prob
     except FileNotFoundError:
         return [], []
     except OSError as exc:
-        return [], [Problem(source, None, f"cannot read: {exc.strerror or exc}")]
+        return [], [Problem(source, None, f"cannot read: {exc.strerror or exc}", whole_file=True)]
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return [], [Problem(source, None, "not a text file (expected UTF-8 YAML)")]
+        return [], [Problem(source, None, "not a text file (expected UTF-8 YAML)", whole_file=True)]
     if "\x00" in text:
-        return [], [Problem(source, None, "not a text file (it holds NUL bytes)")]
+        return [], [Problem(source, None, "not a text file (it holds NUL bytes)", whole_file=True)]
     data, problems = read_yaml(text, source)
     if problems and data is None:
-        return [], problems
+        return [], [p._replace(whole_file=True) for p in problems]
     reader = _Reader(source)
     found = reader.read(data)
     return found, problems + reader.problems

@@ -1,0 +1,116 @@
+"""What a new user meets on day one: option order, named files that are missing, quiet success."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+
+from tests.conftest import PROFILES
+
+SHOW_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('ROLECALL_PROFILE', 'AWS_REGION')}))"
+BROKEN_ROLE = PROFILES + """\
+  - id: "555555555555"
+    name: broken
+    roles:
+      - role: Admin
+        duration: forever
+"""
+
+
+@pytest.mark.parametrize("words", [
+    ["exec", "prod/ReadOnly", "--force", "--"],
+    ["exec", "--force", "prod/ReadOnly", "--"],
+    ["exec", "prod/ReadOnly", "--region", "us-east-2", "--force", "--"],
+    ["exec", "--force", "prod/ReadOnly"],  # no `--`: the command starts after the profile
+])
+def test_exec_options_may_stand_before_or_after_the_profile(cli, words):
+    result = cli(*words, sys.executable, "-c", SHOW_ENV, env={"ROLECALL_PROFILE": "prod/Admin"})
+    assert result.code == 0, result.err
+    seen = json.loads(result.out)
+    assert seen["ROLECALL_PROFILE"] == "prod/ReadOnly"
+    assert seen["AWS_REGION"] == ("us-east-2" if "--region" in words else "eu-west-1")
+
+
+def test_options_after_the_profile_for_assume(cli):
+    result = cli("assume", "prod/Admin", "--mfa-code", "123456", "--duration", "30m")
+    assert result.code == 0, result.err
+    assert result.out.startswith("prod/Admin: session until ")
+    assert "(0:29:5" in result.out or "(0:30:00" in result.out
+
+
+def test_region_option_sets_the_exported_region(cli):
+    result = cli("export", "prod/ReadOnly", "--region", "ap-south-1")
+    assert result.code == 0, result.err
+    assert "export AWS_REGION=ap-south-1" in result.out
+    bad = cli("export", "prod/ReadOnly", "--region", "eu-west-1; rm -rf ~")
+    assert (bad.code, bad.err.strip()) == (2, "rolecall: 'eu-west-1; rm -rf ~' is not an AWS region name (like eu-west-1)")
+
+
+def test_words_after_double_dash_are_refused_where_no_command_runs(cli):
+    result = cli("list", "--", "oops")
+    assert result.code == 2
+    assert "unexpected arguments after --: oops" in result.err
+
+
+def test_a_profiles_file_named_on_the_command_line_must_exist(cli, sandbox):
+    missing = sandbox.root / "nope.yaml"
+    result = cli("--profiles", str(missing), "list")
+    assert result.code == 2
+    assert f"the profiles file {missing} (from --profiles) does not exist" in result.err
+
+
+def test_a_profiles_file_named_by_the_environment_must_exist(cli, sandbox):
+    missing = sandbox.root / "typo.yaml"
+    result = cli("list", env={"ROLECALL_PROFILES": str(missing)})
+    assert result.code == 2
+    assert f"the profiles file {missing} (from $ROLECALL_PROFILES) does not exist" in result.err
+
+
+def test_list_exits_2_when_the_profiles_file_cannot_be_parsed(cli, sandbox):
+    sandbox.profiles.write_text("version: 1\naccounts: [\n  - id: 1\n")
+    result = cli("list")
+    assert result.code == 2
+    assert f"rolecall: {sandbox.profiles}:" in result.err and "YAML syntax error" in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize("words", [
+    ["process", "prod/ReadOnly"],
+    ["export", "prod/ReadOnly"],
+    ["exec", "prod/ReadOnly", "--", "true"],
+])
+def test_success_is_quiet_even_with_problems_in_other_profiles(cli, sandbox, words):
+    sandbox.write_profiles(BROKEN_ROLE)
+    for _ in range(2):  # the first call assumes, the second is served from the cache
+        result = cli(*words)
+        assert result.code == 0, result.err
+        assert result.err == ""
+
+
+def test_list_and_check_still_tell_about_problems(cli, sandbox):
+    sandbox.write_profiles(BROKEN_ROLE)
+    listed = cli("list")
+    assert listed.code == 0
+    assert "1 problem in your profiles" in listed.err
+    checked = cli("check")
+    assert checked.code == 2
+    assert "duration" in checked.out
+
+
+def test_via_naming_no_profile_points_at_the_via_line(cli, sandbox):
+    sandbox.write_profiles("""\
+        version: 1
+        defaults: {source_profile: corp}
+        accounts:
+          - id: "444444444444"
+            name: shared
+            roles:
+              - role: Deploy
+                duration: 1h
+                via: shared/Nowhere
+        """)
+    result = cli("check")
+    assert result.code == 2
+    assert f"{sandbox.profiles}:9: shared/Deploy: via 'shared/Nowhere' names no profile" in result.out
