@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 
 KINDS: dict[str, str] = {
     "role": "rolecall.core.sources.role",
+    "web_identity": "rolecall.core.sources.web_identity",
+    "saml": "rolecall.core.sources.saml",
+    "federation": "rolecall.core.sources.federation",
 }
 
 

@@ -1,0 +1,33 @@
+"""Run a user's command (a token or assertion helper) and take what it prints, with a time limit."""
+
+from __future__ import annotations
+
+import shlex
+import subprocess
+
+from rolecall.core.errors import ConfigError
+
+
+def command_output(what: str, command: str, timeout: float) -> str:
+    """The stripped stdout of `command`; one ConfigError line if it cannot run, times out, fails or prints nothing.
+
+    stdin and stderr stay the user's, so a helper can prompt (a browser login, a push approval).
+    """
+    try:
+        argv = shlex.split(command)
+    except ValueError as exc:
+        raise ConfigError(f"{what} {command!r} cannot be split into arguments: {exc}") from None
+    if not argv:
+        raise ConfigError(f"{what} is empty")
+    try:
+        done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"{what} {argv[0]} gave no answer within {timeout:g} seconds") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{what} {argv[0]} failed to run: {exc.strerror if isinstance(exc, OSError) else exc}") from None
+    if done.returncode != 0:
+        raise ConfigError(f"{what} {argv[0]} exited {done.returncode}")
+    text = done.stdout.strip()
+    if not text:
+        raise ConfigError(f"{what} {argv[0]} printed nothing")
+    return text
