@@ -203,9 +203,9 @@ class StsGateway:
         return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
 
     def _call(self, client, operation: str, target: str, params: dict) -> dict:
-        from botocore import exceptions as bx
+        from botocore import exceptions as bx, xform_name
 
-        method = getattr(client, _snake(operation))
+        method = getattr(client, xform_name(operation))  # botocore's own name: AssumeRoleWithSAML -> assume_role_with_saml
         try:
             return method(**params)
         except bx.ClientError as exc:
@@ -232,10 +232,6 @@ def _env_number(name: str, default: float) -> float:
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
     return value if value > 0 else default
-
-
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 def _endpoint(client) -> str:
