@@ -16,6 +16,7 @@ from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.sources.command_output import command_output
 from rolecall.core.sources.web_identity import validate_web_identity
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
@@ -117,6 +118,16 @@ def test_failing_token_process_is_one_line(engine_for):
     with pytest.raises(ConfigError) as caught:
         engine_for(profile(web_identity_token_process=command)).credentials("ci/deploy", no_code)
     assert caught.value.message == f"ci/deploy: web_identity_token_process {sys.executable} exited 3"
+
+
+def test_token_process_failure_gives_its_last_error_line_and_a_stuck_one_times_out():
+    command = f"{sys.executable} -c \"import sys; sys.exit('token issuer unreachable')\""
+    with pytest.raises(ConfigError) as caught:
+        command_output("ci/deploy: web_identity_token_process", command, 30)
+    assert caught.value.message.endswith("exited 1: token issuer unreachable")
+    with pytest.raises(ConfigError) as caught:
+        command_output("ci/deploy: web_identity_token_process", "sleep 30", 0.3)
+    assert caught.value.message == "ci/deploy: web_identity_token_process sleep gave no answer within 0.3 seconds"
 
 
 def test_validation_names_each_problem_with_its_line():

@@ -11,7 +11,9 @@ from rolecall.core.errors import ConfigError
 def command_output(what: str, command: str, timeout: float) -> str:
     """The stripped stdout of `command`; one ConfigError line if it cannot run, times out, fails or prints nothing.
 
-    stdin and stderr stay the user's, so a helper can prompt (a browser login, a push approval).
+    stdin is empty and stderr is captured (the app owns the terminal: nothing may read its keys or
+    write over its screen); stderr's last line is the reason given when the command fails. A helper
+    that must talk to the user opens a browser or /dev/tty, as browser-based SAML helpers do.
     """
     try:
         argv = shlex.split(command)
@@ -20,13 +22,16 @@ def command_output(what: str, command: str, timeout: float) -> str:
     if not argv:
         raise ConfigError(f"{what} is empty")
     try:
-        done = subprocess.run(argv, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            argv, capture_output=True, stdin=subprocess.DEVNULL, text=True, timeout=timeout, check=False
+        )
     except subprocess.TimeoutExpired:
         raise ConfigError(f"{what} {argv[0]} gave no answer within {timeout:g} seconds") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{what} {argv[0]} failed to run: {exc.strerror if isinstance(exc, OSError) else exc}") from None
     if done.returncode != 0:
-        raise ConfigError(f"{what} {argv[0]} exited {done.returncode}")
+        last = (done.stderr.strip().splitlines() or [""])[-1]
+        raise ConfigError(f"{what} {argv[0]} exited {done.returncode}: {last}".rstrip(": "))
     text = done.stdout.strip()
     if not text:
         raise ConfigError(f"{what} {argv[0]} printed nothing")
