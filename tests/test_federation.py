@@ -14,7 +14,10 @@ from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import AwsError, ConfigError
 from rolecall.core.profiles import Catalog
-from rolecall.core.sources.federation import load_federated_users, validate_federated_user
+from rolecall.core.sources.federation import (
+    load_federated_users,
+    validate_federated_user,
+)
 
 READ_BUCKETS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
 INHERITED = {"region": "eu-west-1", "source_profile": "corp", "tags": {"env": "prod"}}
@@ -84,11 +87,11 @@ def test_aws_refusal_is_one_line(sts_proxy, fake_clock):
 def test_validation_names_each_bad_setting():
     entry = {"name": "a", "policy": "{not json", "policy_arns": "arn:x", "duration": "37h", "polcy": 1}
     assert [str(p) for p in validate_federated_user(entry, "p.yaml", 9)] == [
-        "p.yaml:9: unknown key 'polcy' in a federated user "
-        "(known: duration, name, policy, policy_arns, region, source_profile)",
+        ("p.yaml:9: unknown key 'polcy' in a federated user "
+         "(known: duration, name, policy, policy_arns, region, source_profile)"),
         "p.yaml:9: a federated user needs a name of 2 to 32 letters, digits and +=,.@-",
-        "p.yaml:9: federated user a: policy is not a usable JSON policy: "
-        "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)",
+        ("p.yaml:9: federated user a: policy is not a usable JSON policy: "
+         "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
         "p.yaml:9: federated user a: policy_arns must be a list of up to 10 managed policy ARNs",
         "p.yaml:9: federated user a: duration 37h is outside 15m..36h",
         "p.yaml:9: federated user a: needs source_profile, the IAM user whose keys GetFederationToken is called with",
@@ -97,3 +100,6 @@ def test_validation_names_each_bad_setting():
         "p.yaml:2: federated user ops: needs a policy or policy_arns (AWS gives a federated user nothing without one)"
     ]
     assert validate_federated_user({"name": "ops", "policy": READ_BUCKETS}, "p.yaml", 2, INHERITED) == []
+    assert [p.message for p in validate_federated_user({"name": "ops", "policy": "[1]"}, "p.yaml", 2, INHERITED)] == [
+        "federated user ops: policy is not a usable JSON policy: a policy is a JSON object"
+    ]

@@ -46,7 +46,7 @@ class SigV4Endpoint:
                 self.end_headers()
                 self.wfile.write(payload)
 
-            do_GET = do_POST = do_PUT = do_DELETE = handle_one  # noqa: N815 - http.server's naming
+            do_GET = do_POST = do_PUT = do_DELETE = handle_one
 
             def log_message(self, *args):
                 pass

@@ -17,7 +17,13 @@ from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog
-from rolecall.core.sources.saml import discover, discovery_file, load_saml_sources, parse_assertion, validate_saml_entry
+from rolecall.core.sources.saml import (
+    discover,
+    discovery_file,
+    load_saml_sources,
+    parse_assertion,
+    validate_saml_entry,
+)
 
 PROVIDER = "arn:aws:iam::222222222222:saml-provider/okta"
 PROD_ADMIN = "arn:aws:iam::222222222222:role/Admin"
@@ -204,3 +210,20 @@ def test_validation_names_each_bad_setting():
     found, problems = load_saml_sources([{"name": "okta"}], {}, "p.yaml")
     assert found == [] and len(problems) == 1
     assert json.dumps([str(p) for p in problems])
+
+
+def test_problems_in_profiles_yaml_entries_point_at_their_lines(sandbox, fake_clock):
+    from rolecall.core.yaml_lines import read_yaml
+
+    data, _ = read_yaml(
+        "saml:\n"
+        "  - name: okta\n"
+        "    assertion_process: idp-helper --print\n"
+        "  - name: adfs\n"
+        "    duration: 20h\n"
+        "    assertion_process: adfs-helper\n",
+        "profiles.yaml",
+    )
+    found, problems = load_saml_sources(data["saml"], {}, "profiles.yaml")
+    assert found == []
+    assert [str(p) for p in problems] == ["profiles.yaml:5: saml adfs: duration 20h is outside 15m..12h"]

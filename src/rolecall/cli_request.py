@@ -7,7 +7,8 @@ returns the profile's Session (from the cache, or assumed, MFA code included).
 from __future__ import annotations
 
 import sys
-from typing import TYPE_CHECKING, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse

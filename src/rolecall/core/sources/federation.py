@@ -120,17 +120,9 @@ def validate_federated_user(node: object, source_path, line: int | None, inherit
     policy, arns = node.get("policy"), node.get("policy_arns")
     if policy is None and not arns:
         problem(f"{what}: needs a policy or policy_arns (AWS gives a federated user nothing without one)")
-    if policy is not None:
-        try:
-            if not isinstance(policy, (str, dict)):
-                raise ValueError("a policy is a JSON object")
-            text = policy_text(policy)
-            if not isinstance(json.loads(text), dict):
-                raise ValueError("a policy is a JSON object")
-            if len(text) > MAX_POLICY:
-                raise ValueError(f"it is {len(text)} characters and AWS accepts {MAX_POLICY}")
-        except ValueError as exc:
-            problem(f"{what}: policy is not a usable JSON policy: {str(exc).splitlines()[0]}", "policy")
+    why = _policy_problem(policy)
+    if why:
+        problem(f"{what}: policy is not a usable JSON policy: {why}", "policy")
     if arns is not None and (
         not isinstance(arns, list) or not all(isinstance(a, str) and POLICY_ARN.match(a) for a in arns) or len(arns) > 10
     ):
@@ -147,3 +139,19 @@ def validate_federated_user(node: object, source_path, line: int | None, inherit
     if "region" in node and (not isinstance(node["region"], str) or not node["region"].strip()):
         problem(f"{what}: region must be text", "region")
     return problems
+
+
+def _policy_problem(policy: object) -> str | None:
+    if policy is None:
+        return None
+    if not isinstance(policy, (str, dict)):
+        return "a policy is a JSON object"
+    try:
+        text = policy_text(policy)
+    except ValueError as exc:
+        return str(exc).splitlines()[0]
+    if not text.startswith("{"):
+        return "a policy is a JSON object"
+    if len(text) > MAX_POLICY:
+        return f"it is {len(text)} characters and AWS accepts {MAX_POLICY}"
+    return None

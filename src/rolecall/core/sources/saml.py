@@ -18,8 +18,8 @@ DOCTYPE, so no entity (internal or external) is ever declared, let alone expande
 from __future__ import annotations
 
 import base64
-import contextlib
 import binascii
+import contextlib
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
