@@ -8,9 +8,11 @@ import os
 import shutil
 import stat
 import subprocess
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecall.core.credentials import iso
 from rolecall.core.engine import Engine
@@ -227,3 +229,12 @@ def test_problems_in_profiles_yaml_entries_point_at_their_lines(sandbox, fake_cl
     found, problems = load_saml_sources(data["saml"], {}, "profiles.yaml")
     assert found == []
     assert [str(p) for p in problems] == ["profiles.yaml:5: saml adfs: duration 20h is outside 15m..12h"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(st.text(max_size=400), st.binary(max_size=400).map(lambda b: base64.b64encode(b).decode())))
+def test_any_helper_output_is_an_assertion_or_one_config_error_line(printed):
+    try:
+        parse_assertion(printed, datetime(2026, 1, 1, tzinfo=timezone.utc), "saml okta")
+    except ConfigError as exc:
+        assert exc.message.startswith("saml okta: ") and "\n" not in exc.message

@@ -11,13 +11,15 @@ import sys
 from datetime import timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.sources.command_output import command_output
-from rolecall.core.sources.web_identity import validate_web_identity
+from rolecall.core.sources.web_identity import expiry, validate_web_identity
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
 
@@ -142,3 +144,15 @@ def test_validation_names_each_problem_with_its_line():
         "p.yaml:3: needs web_identity_token_file or web_identity_token_process"
     ]
     assert validate_web_identity({"web_identity_token_file": "/var/run/token"}, "p.yaml", 1) == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.one_of(
+    st.text(max_size=300),
+    st.fixed_dictionaries(
+        {"exp": st.one_of(st.integers(), st.floats(), st.text(max_size=20), st.none(), st.booleans())}
+    ).map(jwt),
+))
+def test_expiry_of_any_token_is_a_time_or_none(token):
+    found = expiry(token)
+    assert found is None or found.tzinfo is not None
