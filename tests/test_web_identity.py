@@ -19,7 +19,7 @@ from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.sources.command_output import command_output
-from rolecall.core.sources.web_identity import expiry, validate_web_identity
+from rolecall.core.sources.web_identity import expiry, validate_web_identity, web_identity_params
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
 
@@ -144,6 +144,19 @@ def test_validation_names_each_problem_with_its_line():
         "p.yaml:3: needs web_identity_token_file or web_identity_token_process"
     ]
     assert validate_web_identity({"web_identity_token_file": "/var/run/token"}, "p.yaml", 1) == []
+
+
+def test_aws_config_section_with_a_token_file_reads_as_web_identity_params(sandbox):
+    from botocore import configloader
+
+    sandbox.aws_config.write_text(
+        "[profile ci]\nrole_arn = arn:aws:iam::555555555555:role/ci-deploy\n"
+        "web_identity_token_file = /var/run/secrets/token\nrole_session_name = ci\n"
+        "[profile keys]\nregion = eu-west-1\n"
+    )
+    sections = configloader.load_config(str(sandbox.aws_config))["profiles"]
+    assert web_identity_params(sections["ci"]) == {"web_identity_token_file": "/var/run/secrets/token"}
+    assert web_identity_params(sections["keys"]) is None
 
 
 @settings(max_examples=200, deadline=None)
