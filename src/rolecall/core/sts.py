@@ -79,27 +79,36 @@ class StsGateway:
                 self._session = session
             return self._session
 
-    def _client(self, credentials: Credentials, region: str | None):
+    def _client(self, credentials: Credentials | None, region: str | None):
+        """A client signing with `credentials`; with None, an unsigned one (the calls whose proof is
+        a token or an assertion rather than a signature)."""
         from botocore.config import Config
 
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
+        options: dict = {}
+        keys: dict = {}
+        if credentials is None:
+            from botocore import UNSIGNED
+
+            options["signature_version"] = UNSIGNED
+        else:
+            keys = {
+                "aws_access_key_id": credentials.access_key_id,
+                "aws_secret_access_key": credentials.secret_access_key,
+                "aws_session_token": credentials.session_token,
+            }
         config = Config(
             connect_timeout=self.connect_timeout,
             read_timeout=self.read_timeout,
             retries={"mode": "standard", "total_max_attempts": self.max_attempts},
             user_agent_extra="rolecall",
+            **options,
         )
         session = self._botocore_session()
         try:
             with self._lock:  # a botocore session is not thread-safe; the clients it makes are
                 return session.create_client(
-                    "sts",
-                    region_name=region,
-                    endpoint_url=endpoint_url(region),
-                    aws_access_key_id=credentials.access_key_id,
-                    aws_secret_access_key=credentials.secret_access_key,
-                    aws_session_token=credentials.session_token,
-                    config=config,
+                    "sts", region_name=region, endpoint_url=endpoint_url(region), config=config, **keys
                 )
         except Exception as exc:
             raise ConfigError(f"cannot set up STS for region {region}: {_first_line(exc)}") from None
@@ -137,15 +146,70 @@ class StsGateway:
         response = self._call(client, "GetSessionToken", serial or "the keys' user", params)
         return Credentials.from_dict(response["Credentials"])
 
+    def assume_role_with_web_identity(self, request: AssumeRequest, token: str) -> Credentials:
+        """AssumeRoleWithWebIdentity: the OIDC token is the proof, so the call is unsigned."""
+        params: dict = {
+            "RoleArn": request.role_arn,
+            "RoleSessionName": request.session_name,
+            "WebIdentityToken": token,
+            "DurationSeconds": request.duration,
+        }
+        if request.policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in request.policy_arns]
+        client = self._client(None, request.region)
+        response = self._call(client, "AssumeRoleWithWebIdentity", request.role_arn, params)
+        return Credentials.from_dict(response["Credentials"])
+
+    def assume_role_with_saml(
+        self,
+        role_arn: str,
+        principal_arn: str,
+        assertion: str,
+        duration: int,
+        region: str | None,
+        policy_arns: tuple[str, ...] = (),
+    ) -> Credentials:
+        """AssumeRoleWithSAML: the base64 SAMLResponse is the proof, so the call is unsigned."""
+        params: dict = {
+            "RoleArn": role_arn,
+            "PrincipalArn": principal_arn,
+            "SAMLAssertion": assertion,
+            "DurationSeconds": duration,
+        }
+        if policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
+        client = self._client(None, region)
+        response = self._call(client, "AssumeRoleWithSAML", role_arn, params)
+        return Credentials.from_dict(response["Credentials"])
+
+    def get_federation_token(
+        self,
+        credentials: Credentials,
+        name: str,
+        duration: int,
+        policy: str | None = None,
+        policy_arns: tuple[str, ...] = (),
+        region: str | None = None,
+    ) -> Credentials:
+        """GetFederationToken with an IAM user's long-term keys; the policy narrows what the user may do."""
+        params: dict = {"Name": name, "DurationSeconds": duration}
+        if policy:
+            params["Policy"] = policy
+        if policy_arns:
+            params["PolicyArns"] = [{"arn": arn} for arn in policy_arns]
+        client = self._client(credentials, region)
+        response = self._call(client, "GetFederationToken", f"federated user {name}", params)
+        return Credentials.from_dict(response["Credentials"])
+
     def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict:
         client = self._client(credentials, region)
         response = self._call(client, "GetCallerIdentity", "the caller", {})
         return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
 
     def _call(self, client, operation: str, target: str, params: dict) -> dict:
-        from botocore import exceptions as bx
+        from botocore import exceptions as bx, xform_name
 
-        method = getattr(client, _snake(operation))
+        method = getattr(client, xform_name(operation))  # botocore's own name: AssumeRoleWithSAML -> assume_role_with_saml
         try:
             return method(**params)
         except bx.ClientError as exc:
@@ -172,10 +236,6 @@ def _env_number(name: str, default: float) -> float:
     except ValueError:
         raise ConfigError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
     return value if value > 0 else default
-
-
-def _snake(operation: str) -> str:
-    return re.sub(r"(?<!^)(?=[A-Z])", "_", operation).lower()
 
 
 def _endpoint(client) -> str:

@@ -28,6 +28,9 @@ KINDS: dict[str, str] = {
     "role": "rolecall.core.sources.role",
     "static": "rolecall.core.sources.static",
     "process": "rolecall.core.sources.process",
+    "web_identity": "rolecall.core.sources.web_identity",
+    "saml": "rolecall.core.sources.saml",
+    "federation": "rolecall.core.sources.federation",
 }
 
 

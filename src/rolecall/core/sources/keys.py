@@ -92,15 +92,15 @@ def run_credential_process(name: str, command: str, timeout: float = 60) -> Cred
         raise ConfigError(f"credential_process of {name} printed no valid credentials JSON ({exc})") from None
 
 
-def run_process(argv: list[str], timeout: float) -> tuple[int | None, str, str]:
+def run_process(argv: list[str], timeout: float, stdin: int | None = None) -> tuple[int | None, str, str]:
     """(exit status, stdout, stderr) of argv; status None when it ran past `timeout` (it is killed).
 
     Output is read until the process exits, then only briefly: a child it left behind that keeps
-    stdout open must not keep us waiting. stdin and the terminal stay the user's, so a process
-    may prompt on /dev/tty.
+    stdout open must not keep us waiting. The terminal stays the user's, so a process may prompt
+    on /dev/tty; `stdin` (default: ours) may be subprocess.DEVNULL.
     """
     try:
-        child = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        child = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     except OSError as exc:
         raise ConfigError(f"cannot run {argv[0] if argv else 'an empty command'}: {exc.strerror or exc}") from None
     chunks: dict[int, list[bytes]] = {1: [], 2: []}

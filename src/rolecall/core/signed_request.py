@@ -1,0 +1,140 @@
+"""An HTTP request signed with SigV4 (botocore's signer) using a session's temporary credentials:
+what awscurl does, for IAM-authenticated endpoints such as a Lambda Function URL with IAM auth.
+
+botocore is imported inside the functions that sign and send, like everywhere in core.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from rolecall.core.credentials import Credentials
+from rolecall.core.errors import AwsError, ConfigError
+
+LAMBDA_URL = re.compile(r"^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$")
+REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
+AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    reason: str
+    headers: list[tuple[str, str]]
+    body: bytes
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+
+def scope_from_host(host: str) -> tuple[str | None, str | None]:
+    """(service, region) to sign for, as far as an AWS host name tells them; (None, None) for other hosts.
+
+    `<id>.lambda-url.<region>.on.aws` -> lambda; `[<prefix>.]<service>.<region>.amazonaws.com`;
+    `<domain>.<region>.<service>.amazonaws.com` (OpenSearch, aoss); `<service>.amazonaws.com` (global).
+    """
+    host = host.lower().rstrip(".")
+    match = LAMBDA_URL.match(host)
+    if match:
+        return "lambda", match.group(1)
+    domain = next((d for d in AWS_DOMAINS if host.endswith(d)), None)
+    if domain is None:
+        return None, None
+    labels = host[: -len(domain)].split(".")
+    regions = [i for i, label in enumerate(labels) if REGION.match(label)]
+    if not regions:
+        return labels[-1] or None, None
+    i = regions[-1]
+    if i + 1 < len(labels):
+        return labels[i + 1], labels[i]
+    return (labels[i - 1] if i > 0 else None), labels[i]
+
+
+def parse_header(text: str) -> tuple[str, str]:
+    name, colon, value = text.partition(":")
+    if not colon or not name.strip() or any(c.isspace() for c in name.strip()):
+        raise ConfigError(f"--header {text!r} is not 'Name: value'")
+    return name.strip(), value.strip()
+
+
+def read_data(value: str | None) -> bytes:
+    """The request body: `@FILE` reads a file (`@-` standard input), anything else is sent as written."""
+    if value is None:
+        return b""
+    if not value.startswith("@"):
+        return value.encode("utf-8")
+    if value == "@-":
+        return sys.stdin.buffer.read()
+    path = os.path.expanduser(value[1:])
+    try:
+        with open(path, "rb") as file:
+            return file.read()
+    except OSError as exc:
+        raise ConfigError(f"--data {value}: cannot read {path}: {exc.strerror or exc}") from None
+
+
+def send(
+    credentials: Credentials,
+    url: str,
+    method: str = "GET",
+    headers: list[tuple[str, str]] | None = None,
+    data: bytes = b"",
+    service: str | None = None,
+    region: str | None = None,
+    timeout: float = 30.0,
+    *,
+    default_region: str | None = None,
+) -> Response:
+    """Sign `method url` with SigV4 for (service, region) and send it.
+
+    `service`/`region` given win; else they come from an AWS host name; the region last from
+    `default_region` (the profile's). The session token is signed in (X-Amz-Security-Token).
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{url!r} is not an http(s) URL")
+    if any(c.isspace() for c in url):
+        raise ConfigError(f"{url!r} holds spaces: write them as %20")
+    host_service, host_region = scope_from_host(parts.hostname)
+    service = service or host_service
+    region = region or host_region or default_region
+    if not service:
+        raise ConfigError(f"cannot tell which AWS service {parts.hostname} is: pass --service (e.g. execute-api, lambda)")
+    if not region:
+        raise ConfigError(f"cannot tell the region of {parts.hostname}: pass --region or set the profile's region")
+
+    from botocore import exceptions as bx
+    from botocore.auth import S3SigV4Auth, SigV4Auth
+    from botocore.awsrequest import AWSRequest
+    from botocore.credentials import Credentials as BotoCredentials
+    from botocore.httpsession import URLLib3Session
+    from botocore.utils import get_environ_proxies
+
+    request = AWSRequest(method=method.upper(), url=url, headers=dict(headers or []), data=data)
+    signer = S3SigV4Auth if service == "s3" else SigV4Auth
+    signer(
+        BotoCredentials(credentials.access_key_id, credentials.secret_access_key, credentials.session_token),
+        service,
+        region,
+    ).add_auth(request)
+    http = URLLib3Session(
+        verify=os.environ.get("AWS_CA_BUNDLE") or True, proxies=get_environ_proxies(url), timeout=timeout
+    )
+    try:
+        answer = http.send(request.prepare())
+    except (bx.ConnectTimeoutError, bx.ReadTimeoutError):
+        raise AwsError(f"{parts.hostname} did not answer within {timeout:g} seconds", code="Timeout") from None
+    except bx.EndpointConnectionError:
+        raise AwsError(f"cannot connect to {parts.netloc}: check the URL and the network", code="NetworkError") from None
+    except bx.SSLError as exc:
+        raise AwsError(f"TLS with {parts.hostname} failed: {str(exc).splitlines()[0]}", code="SSLError") from None
+    except bx.HTTPClientError as exc:
+        raise AwsError(f"the request to {parts.netloc} failed: {str(exc).splitlines()[0]}", code="HTTPError") from None
+    finally:
+        http.close()
+    return Response(answer.status_code, answer.raw.reason or "", list(answer.raw.headers.items()), answer.content)

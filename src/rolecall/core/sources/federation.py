@@ -1,0 +1,157 @@
+"""Kind "federation": GetFederationToken for a federated user of an IAM user (up to 36 h).
+
+profiles.yaml accounts list `federated_users:`, each with `name`, a `policy` (JSON text or a
+mapping) and/or `policy_arns`, `duration` (15m..36h) and `source_profile` (the IAM user's
+long-term keys). The profile is `<account>/<name>`; its "role ARN" is the federated user's ARN,
+`arn:aws:sts::<account>:federated-user/<name>`. AWS gives a federated user only what both the
+IAM user and the policy allow, and nothing at all without a policy, so one is required.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING
+
+from rolecall.core import durations
+from rolecall.core.errors import ConfigError, Problem
+from rolecall.core.profiles import Profile, partition_for
+from rolecall.core.sources.keys import base_credentials
+
+if TYPE_CHECKING:
+    from rolecall.core.credentials import Credentials
+    from rolecall.core.mfa import CodeSource
+    from rolecall.core.sources import SourceContext
+
+FEDERATED_NAME = re.compile(r"^[\w+=,.@-]{2,32}$")
+POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
+ENTRY_KEYS = {"name", "policy", "policy_arns", "duration", "source_profile", "region"}
+FEDERATION_MIN, FEDERATION_MAX = 15 * durations.MINUTE, 36 * durations.HOUR
+MAX_POLICY = 2048  # AWS's limit on the inline policy, whitespace excluded
+
+
+def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+    base = base_credentials(profile)
+    if base.temporary:
+        raise ConfigError(
+            f"{profile.name}: GetFederationToken needs an IAM user's long-term keys, "
+            f"and {profile.source_profile or 'the environment'} holds temporary credentials",
+            hint="point source_profile at the IAM user's access key in ~/.aws/credentials",
+        )
+    return ctx.sts.get_federation_token(
+        base,
+        profile.params["federated_user"],
+        seconds,
+        policy=profile.params.get("policy") or None,
+        policy_arns=tuple(profile.params.get("policy_arns", "").split()),
+        region=profile.region,
+    )
+
+
+def load_federated_users(
+    entries: list, account_id: str, account_name: str, inherited: dict, source_path
+) -> tuple[list[tuple[Profile, int]], list[Problem]]:
+    """Profiles for an account's `federated_users:`; `inherited` holds the account's resolved
+    settings (region, source_profile, tags) that an entry may override."""
+    found: list[tuple[Profile, int]] = []
+    problems: list[Problem] = []
+    for entry in entries:
+        line = getattr(entry, "line", None)
+        entry_problems = validate_federated_user(entry, source_path, line, inherited)
+        problems.extend(entry_problems)
+        if entry_problems:
+            continue
+        name = entry["name"]
+        region = entry.get("region", inherited.get("region"))
+        duration = durations.parse_duration(entry["duration"]) if entry.get("duration") is not None else durations.HOUR
+        found.append(
+            (
+                Profile(
+                    name=f"{account_name}/{name}",
+                    role_arn=f"arn:{partition_for(region)}:sts::{account_id}:federated-user/{name}",
+                    account_id=account_id,
+                    account_name=account_name,
+                    role_name=name,
+                    origin=f"{source_path}:{line}" if line else str(source_path),
+                    region=region,
+                    source_profile=entry.get("source_profile", inherited.get("source_profile")),
+                    duration=duration,
+                    tags=dict(inherited.get("tags", {})),
+                    kind="federation",
+                    params={
+                        "federated_user": name,
+                        "policy": policy_text(entry.get("policy")),
+                        "policy_arns": " ".join(entry.get("policy_arns") or ()),
+                    },
+                ),
+                line or 0,
+            )
+        )
+    return found, problems
+
+
+def policy_text(policy: object) -> str:
+    """The policy as compact JSON text: a mapping written in YAML, or JSON written as text."""
+    if policy is None:
+        return ""
+    if isinstance(policy, str):
+        policy = json.loads(policy)
+    return json.dumps(policy, separators=(",", ":"))
+
+
+def validate_federated_user(node: object, source_path, line: int | None, inherited: dict | None = None) -> list[Problem]:
+    """Problems with one `federated_users:` entry, each as `path:line: message`."""
+    problems: list[Problem] = []
+
+    def problem(message: str, key: str | None = None) -> None:
+        key_lines = getattr(node, "key_lines", {})
+        problems.append(Problem(str(source_path), key_lines.get(key, line) if key else line, message))
+
+    if not isinstance(node, dict):
+        problem("each federated user must be a mapping with name, policy or policy_arns, and source_profile")
+        return problems
+    for key in node:
+        if key not in ENTRY_KEYS:
+            problem(f"unknown key {key!r} in a federated user (known: {', '.join(sorted(ENTRY_KEYS))})", key)
+    name = node.get("name")
+    if not isinstance(name, str) or not FEDERATED_NAME.match(name):
+        problem("a federated user needs a name of 2 to 32 letters, digits and +=,.@-", "name")
+    what = f"federated user {name}" if isinstance(name, str) else "federated user"
+    policy, arns = node.get("policy"), node.get("policy_arns")
+    if policy is None and not arns:
+        problem(f"{what}: needs a policy or policy_arns (AWS gives a federated user nothing without one)")
+    why = _policy_problem(policy)
+    if why:
+        problem(f"{what}: policy is not a usable JSON policy: {why}", "policy")
+    if arns is not None and (
+        not isinstance(arns, list) or not all(isinstance(a, str) and POLICY_ARN.match(a) for a in arns) or len(arns) > 10
+    ):
+        problem(f"{what}: policy_arns must be a list of up to 10 managed policy ARNs", "policy_arns")
+    if node.get("duration") is not None:
+        try:
+            seconds = durations.parse_duration(node["duration"])
+            durations.check_range(seconds, FEDERATION_MIN, FEDERATION_MAX, "duration")
+        except ValueError as exc:
+            problem(f"{what}: {exc}", "duration")
+    source_profile = node.get("source_profile", (inherited or {}).get("source_profile"))
+    if not isinstance(source_profile, str) or not source_profile.strip():
+        problem(f"{what}: needs source_profile, the IAM user whose keys GetFederationToken is called with", "source_profile")
+    if "region" in node and (not isinstance(node["region"], str) or not node["region"].strip()):
+        problem(f"{what}: region must be text", "region")
+    return problems
+
+
+def _policy_problem(policy: object) -> str | None:
+    if policy is None:
+        return None
+    if not isinstance(policy, (str, dict)):
+        return "a policy is a JSON object"
+    try:
+        text = policy_text(policy)
+    except ValueError as exc:
+        return str(exc).splitlines()[0]
+    if not text.startswith("{"):
+        return "a policy is a JSON object"
+    if len(text) > MAX_POLICY:
+        return f"it is {len(text)} characters and AWS accepts {MAX_POLICY}"
+    return None
