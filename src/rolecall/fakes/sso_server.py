@@ -94,6 +94,7 @@ class FakeSso:
         self.revoked: set[str] = set()
         self.counts: dict[str, int] = {}
         self.throttled = 0
+        self.throttles: dict[str, int] = {}
         self.refresh_reuse = 0
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -148,7 +149,12 @@ class FakeSso:
                     if key in self.pending and not self.pending[key].approved and not self.pending[key].denied]
 
     def count(self, operation: str) -> int:
+        """Requests for `operation`, 429s included."""
         return self.counts.get(operation, 0)
+
+    def throttled_by(self, operation: str) -> int:
+        """Requests for `operation` answered 429."""
+        return self.throttles.get(operation, 0)
 
     # -- the APIs
 
@@ -330,6 +336,7 @@ class FakeSso:
                 if fake.bucket and not fake.bucket.take():
                     with fake.lock:
                         fake.throttled += 1
+                        fake.throttles[operation] = fake.throttles.get(operation, 0) + 1
                     self._send(*_error(429, "TooManyRequestsException", "HTTP 429 Unknown Code"))
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
