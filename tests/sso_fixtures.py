@@ -52,8 +52,8 @@ def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
     return fake
 
 
-@pytest.fixture
-def sso(sandbox, monkeypatch):
+@pytest.fixture(name="sso")
+def sso_fixture(sandbox, monkeypatch):
     """A fake with 3 accounts (6 roles), signed-in approval by hand, and [sso-session corp] configured."""
     sandbox.aws_config.write_text(CONFIG, encoding="utf-8")
     fake = start_fake(monkeypatch, sandbox, accounts=3)
@@ -62,7 +62,7 @@ def sso(sandbox, monkeypatch):
 
 
 def rolecall_sso(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), capture_output=True,
+    return subprocess.run([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), capture_output=True, check=False,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL, start_new_session=True)
 
 

@@ -10,7 +10,7 @@ from rolecall.core.sso import discovery
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import read_token
-from tests.sso_fixtures import CORP, rolecall_sso, sso, start_fake  # noqa: F401
+from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture, start_fake  # noqa: F401
 
 
 def _sign_in(fake, clock) -> None:

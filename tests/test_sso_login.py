@@ -14,7 +14,14 @@ import pytest
 from rolecall.core.errors import AwsError
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.token import NotSignedIn, read_token, token_path, write_token
-from tests.sso_fixtures import CORP, START_URL, Approver, rolecall_sso, spawn, sso  # noqa: F401
+from tests.sso_fixtures import (  # noqa: F401
+    CORP,
+    START_URL,
+    Approver,
+    rolecall_sso,
+    spawn,
+    sso_fixture,
+)
 
 AWS_CLI_FIELDS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
                   "registrationExpiresAt", "refreshToken"}

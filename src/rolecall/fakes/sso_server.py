@@ -27,6 +27,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
 from urllib.parse import parse_qs, urlencode, urlparse
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -103,7 +104,7 @@ class FakeSso:
 
     # -- control
 
-    def start(self) -> "FakeSso":
+    def start(self) -> Self:
         self._thread.start()
         return self
 
@@ -111,7 +112,7 @@ class FakeSso:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "FakeSso":
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc) -> None:
@@ -299,7 +300,7 @@ class FakeSso:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 url = urlparse(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if url.path == "/logout":
@@ -319,7 +320,7 @@ class FakeSso:
                 with fake.lock:
                     self._send(*method(body))
 
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 url = urlparse(self.path)
                 if url.path == "/authorize":
                     fake._tally("Authorize")

@@ -55,20 +55,20 @@ def session_of(profile: Profile) -> SsoSession:
 
 def check_settings(settings: dict, origin: str) -> list[Problem]:
     source, _, line = origin.rpartition(":")
-    where = (source, int(line)) if source and line.isdigit() else (origin, None)
+    where: tuple[str, int | None] = (source, int(line)) if source and line.isdigit() else (origin, None)
     problems = []
     for key in sorted(set(settings) - SETTINGS):
-        problems.append(Problem(*where, f"sso discovery: unknown setting {key!r}"))
+        problems.append(Problem(where[0], where[1], f"sso discovery: unknown setting {key!r}"))
     for key in ("include", "exclude"):
         value = settings.get(key)
         if value is not None and (not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value)):
-            problems.append(Problem(*where, f"sso discovery: {key} must be a list of account ids or globs"))
+            problems.append(Problem(where[0], where[1], f"sso discovery: {key} must be a list of account ids or globs"))
     for key in ("tags", "account_names"):
         value = settings.get(key)
         if value is not None and not isinstance(value, dict):
-            problems.append(Problem(*where, f"sso discovery: {key} must be a mapping"))
+            problems.append(Problem(where[0], where[1], f"sso discovery: {key} must be a mapping"))
     if settings.get("region") is not None and not isinstance(settings["region"], str):
-        problems.append(Problem(*where, "sso discovery: region must be text"))
+        problems.append(Problem(where[0], where[1], "sso discovery: region must be text"))
     return problems
 
 
@@ -128,10 +128,10 @@ def load(sessions: list[SsoSession], settings: dict | None = None, *,
 def profile_from_config(name: str, section: dict, sessions: list[SsoSession], origin: str = "") -> Profile | Problem:
     """A ~/.aws/config profile with sso_session (or legacy sso_start_url) + sso_account_id + sso_role_name."""
     source, _, line_text = origin.rpartition(":")
-    where = (source, int(line_text)) if source and line_text.isdigit() else (origin, None)
+    where: tuple[str, int | None] = (source, int(line_text)) if source and line_text.isdigit() else (origin, None)
 
     def problem(message: str) -> Problem:
-        return Problem(*where, f"profile {name}: {message}")
+        return Problem(where[0], where[1], f"profile {name}: {message}")
 
     account_id = str(section.get("sso_account_id") or "")
     role = section.get("sso_role_name")

@@ -7,10 +7,10 @@ only when the whole discovery succeeded, so a failed sync keeps the previous res
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from rolecall.core import paths, storage
 from rolecall.core.clock import Clock
@@ -42,7 +42,7 @@ class Discovery:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> "Discovery":
+    def from_json(cls, data: dict) -> Discovery:
         return cls(
             session=data["session"],
             start_url=data["start_url"],

@@ -15,10 +15,10 @@ import hashlib
 import secrets
 import threading
 import time
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from rolecall.core import paths, storage
@@ -26,7 +26,14 @@ from rolecall.core.clock import Clock
 from rolecall.core.errors import AwsError
 from rolecall.core.sso import clients
 from rolecall.core.sso.session import SsoSession
-from rolecall.core.sso.token import REFRESH_WINDOW, NotSignedIn, Token, parse_time, read_token, write_token
+from rolecall.core.sso.token import (
+    REFRESH_WINDOW,
+    NotSignedIn,
+    Token,
+    parse_time,
+    read_token,
+    write_token,
+)
 
 CLIENT_NAME = "rolecall"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
@@ -76,7 +83,7 @@ def registration(session: SsoSession, flow: str, clock: Clock, oidc) -> dict:
     else:
         params.update(grantTypes=[DEVICE_GRANT, "refresh_token"])
     response = clients.call(oidc, "register_client", "RegisterClient", **params)
-    expires = datetime.fromtimestamp(response["clientSecretExpiresAt"], timezone.utc)
+    expires = datetime.fromtimestamp(response["clientSecretExpiresAt"], UTC)
     stored = {
         "clientId": response["clientId"],
         "clientSecret": response["clientSecret"],
@@ -148,7 +155,7 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled) -> Token:
     arrived = threading.Event()
 
     class Callback(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 (http.server's name)
+        def do_GET(self):
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path != REDIRECT_PATH or query.get("state") != state:
@@ -191,15 +198,13 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled) -> Token:
     serving = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True)
     serving.start()
     try:
-        if open_url is None:
-            import webbrowser
+        import webbrowser
 
-            open_url = webbrowser.open
         notify(f"opening the sign-in page in your browser; if it does not open, visit:\n{url}")
         try:
-            open_url(url)
-        except Exception:  # no usable browser: the URL above still works
-            pass
+            (open_url or webbrowser.open)(url)
+        except (webbrowser.Error, OSError) as exc:
+            notify(f"could not open a browser ({exc}): visit the URL above")
         deadline = time.monotonic() + timeout
         while not arrived.wait(0.1):
             if cancelled is not None and cancelled.is_set():

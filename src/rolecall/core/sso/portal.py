@@ -12,10 +12,10 @@ from __future__ import annotations
 import random
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Callable
+from datetime import UTC, datetime
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError
@@ -137,7 +137,7 @@ class Portal:
             access_key_id=data["accessKeyId"],
             secret_access_key=data["secretAccessKey"],
             session_token=data["sessionToken"],
-            expiration=datetime.fromtimestamp(data["expiration"] / 1000, timezone.utc).replace(microsecond=0),
+            expiration=datetime.fromtimestamp(data["expiration"] / 1000, UTC).replace(microsecond=0),
         )
 
     def logout(self) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rolecall.core import storage
@@ -36,7 +36,7 @@ def token_path(session: SsoSession) -> Path:
 
 
 def format_time(when: datetime) -> str:
-    return when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def parse_time(text: str) -> datetime:
@@ -46,8 +46,8 @@ def parse_time(text: str) -> datetime:
         text = text[:-3] + "+00:00"
     when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
 
 
 @dataclass(frozen=True)
@@ -96,10 +96,10 @@ class Token:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> "Token":
+    def from_json(cls, data: dict) -> Token:
         """Raises ValueError (with a reason a user can read) for anything that is not a token."""
         if not isinstance(data, dict):
-            raise ValueError("not a JSON object")
+            raise TypeError("not a JSON object")
         for key in ("accessToken", "expiresAt"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise ValueError(f"no {key}")
@@ -115,7 +115,7 @@ class Token:
             refresh_token=data.get("refreshToken"),
         )
 
-    def with_access(self, access_token: str, expires_at: datetime, refresh_token: str | None) -> "Token":
+    def with_access(self, access_token: str, expires_at: datetime, refresh_token: str | None) -> Token:
         return replace(self, access_token=access_token, expires_at=expires_at,
                        refresh_token=refresh_token or self.refresh_token)
 
