@@ -41,6 +41,8 @@ except RolecallError as exc:
     if exc.hint:
         print("  hint: " + exc.hint, file=sys.stderr)
     sys.exit(exc.exit_code)
+except KeyboardInterrupt:
+    sys.exit(130)
 """
 
 

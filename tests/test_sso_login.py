@@ -4,7 +4,9 @@ code flow, refresh, single flight across processes, logout, and the failures a u
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import stat
 import sys
 from datetime import timedelta
@@ -63,6 +65,27 @@ def test_pkce_login_follows_the_browser_redirect_and_writes_the_aws_cli_token(ss
     assert data["accessToken"] not in done.stderr + done.stdout
 
 
+def test_a_callback_with_the_wrong_state_is_turned_away(sso, tmp_path, monkeypatch, sandbox):
+    seen = tmp_path / "forged.txt"
+    script = tmp_path / "forging-browser.py"
+    script.write_text(
+        "import sys, urllib.error, urllib.parse, urllib.request\n"
+        "query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(sys.argv[1]).query))\n"
+        "try:\n"
+        "    urllib.request.urlopen(query['redirect_uri'] + '?code=forged&state=forged', timeout=10)\n"
+        "except urllib.error.HTTPError as exc:\n"
+        f"    open({str(seen)!r}, 'w').write(str(exc.code))\n"
+        "urllib.request.urlopen(sys.argv[1], timeout=60).read()\n",
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    sso.auto_approve = True
+    done = rolecall_sso("login")
+    assert done.returncode == 0, done.stderr
+    assert seen.read_text() == "400"  # the forged callback was refused; the real one signed in
+    assert sso.count("CreateToken") == 1
+
+
 def test_second_login_reuses_the_client_registration(sso, tmp_path, monkeypatch, sandbox):
     _browser(tmp_path, monkeypatch, sandbox)
     sso.auto_approve = True
@@ -78,6 +101,23 @@ def test_pkce_login_the_user_denies_is_one_line(sso, tmp_path, monkeypatch, sand
         done = rolecall_sso("login")
     assert done.returncode == 1
     assert done.stderr.splitlines()[-1] == "rolecall: sign-in to corp was refused: the user denied the sign-in"
+    assert not token_path(CORP).exists()
+
+
+def test_ctrl_c_while_waiting_for_the_browser_is_clean(sso, tmp_path, monkeypatch, sandbox):
+    idle = tmp_path / "idle-browser.py"
+    idle.write_text("", encoding="utf-8")  # a browser that opens the page and leaves it unanswered
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {idle} %s")
+    proc = spawn("login")
+    seen = ""
+    while "opening the sign-in page" not in seen:
+        line = proc.stderr.readline()
+        assert line, "login ended before waiting for the browser"
+        seen += line
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130
+    assert "Traceback" not in err
     assert not token_path(CORP).exists()
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -37,13 +36,12 @@ class Account:
 
 
 class Portal:
-    def __init__(self, session: SsoSession, token: Token, *, workers: int = WORKERS, max_retries: int = 12,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(self, session: SsoSession, token: Token, *, workers: int = WORKERS, max_retries: int = 12):
         self.session = session
         self.token = token
         self.workers = workers
         self.max_retries = max_retries
-        self.sleep = sleep
+        self._stop = threading.Event()  # set when discovery fails or is interrupted: the workers give up
         self._client = None
         self._lock = threading.Lock()
         self.calls = 0
@@ -58,6 +56,8 @@ class Portal:
     def _call(self, operation: str, what: str, **params) -> dict:
         """One portal call, retried with backoff on throttling and transient errors; 401 -> NotSignedIn."""
         for attempt in range(self.max_retries + 1):
+            if self._stop.is_set():
+                raise AwsError(f"{what}: stopped", code="Cancelled")
             with self._lock:
                 self.calls += 1
             try:
@@ -67,7 +67,7 @@ class Portal:
                     raise NotSignedIn(self.session, "the portal no longer accepts the sign-in (revoked or expired)") from None
                 if exc.code not in RETRYABLE or attempt == self.max_retries:
                     raise
-                self.sleep(min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.0))
+                self._stop.wait(min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.0))
         raise AssertionError("unreachable")
 
     def account_pages(self):
@@ -100,19 +100,20 @@ class Portal:
         found: list[Account] = []
         pending: dict[Future, dict] = {}
         known = roles = 0
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sso-discovery") as pool:
-            try:
-                for page in self.account_pages():
-                    for account in page:
-                        pending[pool.submit(self.roles, account["accountId"])] = account
-                    known += len(page)
-                    roles += self._collect(pending, found, progress, known, roles, block=False)
-                while pending:
-                    roles += self._collect(pending, found, progress, known, roles, block=True)
-            except BaseException:
-                for future in pending:
-                    future.cancel()
-                raise
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sso-discovery")
+        try:
+            for page in self.account_pages():
+                for account in page:
+                    pending[pool.submit(self.roles, account["accountId"])] = account
+                known += len(page)
+                roles += self._collect(pending, found, progress, known, roles, block=False)
+            while pending:
+                roles += self._collect(pending, found, progress, known, roles, block=True)
+        except BaseException:
+            self._stop.set()  # Ctrl+C or a failed call: queued calls are dropped, running ones stop retrying
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
         found.sort(key=lambda a: (a.name.lower(), a.account_id))
         return found
 
