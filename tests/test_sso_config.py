@@ -130,3 +130,21 @@ def test_token_repr_masks_every_secret(fake_clock):
     shown = repr(token)
     assert "a" * 20 not in shown and "s" * 20 not in shown and "r" * 20 not in shown
     assert "client-id" in shown and "****aaaa" in shown
+
+
+def test_a_legacy_session_keys_its_token_by_start_url_and_an_expired_registration_is_replaced(sso, fake_clock):
+    import hashlib
+
+    from rolecall.core.sso.login import login
+    from rolecall.core.sso.session import SsoSession
+
+    legacy = SsoSession("old", "https://old.awsapps.com/start", "eu-west-1", legacy=True)
+    sso.auto_approve = True
+    token = login(legacy, fake_clock, browser=False, sleep=lambda s: None)
+    assert token_path(legacy).name == hashlib.sha1(b"https://old.awsapps.com/start").hexdigest() + ".json"
+    assert json.loads(token_path(legacy).read_text())["startUrl"] == "https://old.awsapps.com/start"
+    login(legacy, fake_clock, browser=False, sleep=lambda s: None)
+    assert sso.count("RegisterClient") == 1  # reused while valid
+    fake_clock.set(token.registration_expires_at)
+    login(legacy, fake_clock, browser=False, sleep=lambda s: None)
+    assert sso.count("RegisterClient") == 2  # expired: registered again, the sign-in still works

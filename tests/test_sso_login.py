@@ -226,6 +226,31 @@ def test_concurrent_processes_share_one_refresh(sso, fake_clock):
     assert sso.refresh_reuse == 0
 
 
+def test_a_refresh_does_not_wait_for_a_sign_in_in_progress(sso, fake_clock):
+    import threading
+
+    _signed_in(sso, fake_clock)
+    token = read_token(CORP)
+    release, waiting = threading.Event(), threading.Event()
+
+    def person_at_the_browser(seconds):
+        waiting.set()
+        release.wait(30)
+        sso.approve()
+
+    signing_in = threading.Thread(
+        target=sso_login.login, args=(CORP, fake_clock), kwargs={"browser": False, "sleep": person_at_the_browser})
+    signing_in.start()
+    try:
+        assert waiting.wait(30)
+        fake_clock.advance(token.remaining(fake_clock.now()) - timedelta(minutes=10))
+        fresh = sso_login.valid_token(CORP, fake_clock)  # returns while the sign-in still waits
+        assert fresh.access_token != token.access_token and signing_in.is_alive()
+    finally:
+        release.set()
+        signing_in.join(30)
+
+
 def test_concurrent_logins_share_one_sign_in(sso):
     with Approver(sso):
         procs = [spawn("login", "--no-browser") for _ in range(3)]

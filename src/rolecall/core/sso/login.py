@@ -55,8 +55,9 @@ def state_dir() -> Path:
     return paths.cache_dir() / "sso"
 
 
-def lock_path(session: SsoSession) -> Path:
-    return state_dir() / f"{_digest(session)}.lock"
+def lock_path(session: SsoSession, purpose: str) -> Path:
+    """One lock for sign-ins and another for refreshes, so a refresh never waits on a person at a browser."""
+    return state_dir() / f"{_digest(session)}.{purpose}.lock"
 
 
 # --------------------------------------------------------------------------- client registration
@@ -125,7 +126,7 @@ def login(
     """Sign in and write the token to the AWS CLI cache. Another process already signing in for the
     same session is waited for, and its token used: one browser, one sign-in."""
     before = _peek(session)
-    with storage.locked(lock_path(session)):
+    with storage.locked(lock_path(session, "login")):
         current = _peek(session)
         if current is not None and current != before and current.remaining(clock.now()) > REFRESH_WINDOW:
             notify("signed in by another rolecall process")
@@ -284,7 +285,7 @@ def valid_token(session: SsoSession, clock: Clock) -> Token:
         raise NotSignedIn(session, "not signed in")
     if token.remaining(clock.now()) >= REFRESH_WINDOW:
         return token
-    with storage.locked(lock_path(session)):
+    with storage.locked(lock_path(session, "refresh")):
         token = read_token(session)  # another process may have refreshed it while we waited
         if token is None:
             raise NotSignedIn(session, "not signed in")
