@@ -141,7 +141,10 @@ def test_device_flow_honours_slow_down_and_interval(sso, fake_clock):
         if len(slept) == 3:
             sso.approve()
 
-    token = sso_login.login(CORP, fake_clock, browser=False, sleep=sleep)
+    shown = []
+    token = sso_login.login(CORP, fake_clock, browser=False, sleep=sleep, prompt=lambda *what: shown.append(what))
+    [code] = sso.user_codes  # the one sign-in the fake saw
+    assert shown == [(f"{sso.url}/device?user_code={code}", code)]
     # pending at the first poll, SlowDown at the second (+5 s), approved at the third
     assert slept == [10, 10, 15]
     assert read_token(CORP) == token

@@ -122,9 +122,14 @@ def login(
     sleep: Callable[[float], None] = time.sleep,
     open_url: Callable[[str], bool] | None = None,
     cancelled: threading.Event | None = None,
+    prompt: Callable[[str, str | None], None] | None = None,
 ) -> Token:
     """Sign in and write the token to the AWS CLI cache. Another process already signing in for the
-    same session is waited for, and its token used: one browser, one sign-in."""
+    same session is waited for, and its token used: one browser, one sign-in.
+
+    `notify(text)` gets lines for a terminal; `prompt(url, user_code)` gets the same as data for a UI
+    (the authorize URL and None, or the verification URL and the user code). Setting `cancelled`
+    stops the wait (the app's Esc); Ctrl+C does too."""
     before = _peek(session)
     with storage.locked(lock_path(session, "login")):
         current = _peek(session)
@@ -133,9 +138,9 @@ def login(
             return current
         oidc = clients.client("sso-oidc", session.region)
         if browser:
-            token = _pkce(session, clock, oidc, notify, timeout, open_url, cancelled)
+            token = _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt)
         else:
-            token = _device(session, clock, oidc, notify, timeout, sleep, cancelled)
+            token = _device(session, clock, oidc, notify, timeout, sleep, cancelled, prompt)
         write_token(session, token)
         return token
 
@@ -147,7 +152,7 @@ def _peek(session: SsoSession) -> Token | None:
         return None
 
 
-def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled) -> Token:
+def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt) -> Token:
     reg = registration(session, "pkce", clock, oidc)
     verifier = secrets.token_urlsafe(64)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
@@ -202,6 +207,8 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled) -> Token:
         import webbrowser
 
         notify(f"opening the sign-in page in your browser; if it does not open, visit:\n{url}")
+        if prompt:
+            prompt(url, None)
         try:
             (open_url or webbrowser.open)(url)
         except (webbrowser.Error, OSError) as exc:
@@ -223,12 +230,14 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled) -> Token:
     return _token(session, reg, response, clock)
 
 
-def _device(session, clock, oidc, notify, timeout, sleep, cancelled) -> Token:
+def _device(session, clock, oidc, notify, timeout, sleep, cancelled, prompt) -> Token:
     reg = registration(session, "device", clock, oidc)
     start = clients.call(oidc, "start_device_authorization", "StartDeviceAuthorization",
                          clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=session.start_url)
     page = start.get("verificationUriComplete") or start["verificationUri"]
     notify(f"to sign in to {session.name}, open {page}\nand confirm the code {start['userCode']}")
+    if prompt:
+        prompt(page, start["userCode"])
     interval = float(start.get("interval") or 5)
     budget = min(float(start.get("expiresIn") or timeout), timeout)
     waited = 0.0
