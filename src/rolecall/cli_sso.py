@@ -1,0 +1,154 @@
+"""The IAM Identity Center commands: `login`, `logout`, `sync`. cli.py calls `add_commands(sub)`.
+
+Messages and progress go to stderr (progress only when it is a terminal); errors are RolecallErrors,
+which cli.main prints as one line with the right exit code.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def add_commands(sub) -> None:
+    """Add login, logout and sync to an argparse sub-parsers object; each sets `handler`."""
+    p = sub.add_parser("login", help="sign in to IAM Identity Center and discover accounts and roles",
+                       description="Sign in to an SSO session (authorization code with PKCE in your browser, "
+                                   "or the device code flow with --no-browser), then discover its accounts and roles.")
+    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+    p.add_argument("--no-browser", "--device-code", dest="no_browser", action="store_true",
+                   help="print a URL and a code to confirm on any device instead of opening a browser")
+    p.set_defaults(handler=cmd_login)
+    p = sub.add_parser("logout", help="sign out of an SSO session and forget its role credentials",
+                       description="Sign out of an SSO session: portal logout, token removed, its cached role sessions forgotten.")
+    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+    p.set_defaults(handler=cmd_logout)
+    p = sub.add_parser("sync", help="discover the accounts and roles of an SSO session again",
+                       description="Discover every account and role an SSO session reaches; a failed sync keeps the previous result.")
+    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+    p.set_defaults(handler=cmd_sync)
+
+
+def _say(message: str) -> None:
+    for line in message.splitlines():
+        print(f"rolecall: {line}", file=sys.stderr)
+
+
+def configured_sessions(profiles_path=None):
+    """Every SSO session: ~/.aws/config `[sso-session]` sections and legacy start URLs, then
+    profiles.yaml `sso:` entries. Returns (sessions, problems)."""
+    from rolecall.core import paths
+    from rolecall.core.sso.session import sessions_from_config, sessions_from_yaml
+
+    sessions, problems = sessions_from_config(paths.aws_config_file())
+    yaml_path = paths.profiles_file(profiles_path)
+    try:
+        text = yaml_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        text = ""
+    if "sso:" in text:
+        from rolecall.core.yaml_lines import read_yaml
+
+        data, _ = read_yaml(text, str(yaml_path))
+        entries = data.get("sso") if isinstance(data, dict) else None
+        if isinstance(entries, list):
+            found, more = sessions_from_yaml(entries, str(yaml_path), [getattr(e, "line", None) for e in entries])
+            names = {s.name for s in sessions}
+            sessions += [s for s in found if s.name not in names]
+            problems += more
+    return sessions, problems
+
+
+def _session(args):
+    from rolecall.core.errors import ConfigError
+    from rolecall.core.sso.session import pick
+
+    sessions, problems = configured_sessions(getattr(args, "profiles", None))
+    if args.session and all(s.name != args.session for s in sessions):
+        for problem in problems:
+            if problem.message.split(":", 1)[0].split()[-1:] == [args.session]:
+                raise ConfigError(str(problem))
+    return pick(sessions, args.session)
+
+
+class _Progress:
+    """`corp: 420/1000 accounts, 714 roles` rewritten in place on a terminal; silent otherwise."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.tty = sys.stderr.isatty()
+        self.shown = False
+
+    def __call__(self, done: int, known: int, roles: int) -> None:
+        if self.tty:
+            print(f"\rrolecall: {self.name}: {done}/{known} accounts, {roles} roles", end="", file=sys.stderr, flush=True)
+            self.shown = True
+
+    def end(self) -> None:
+        if self.shown:
+            print("\r\033[K", end="", file=sys.stderr, flush=True)
+
+
+def _sync(session, clock) -> int:
+    from rolecall.core.errors import RolecallError
+    from rolecall.core.sso import discovery
+
+    previous = discovery.read(session)
+    progress = _Progress(session.name)
+    started = time.monotonic()
+    try:
+        found = discovery.sync(session, clock, progress=progress)
+    except RolecallError as exc:
+        progress.end()
+        if previous is not None:
+            exc.hint = f"kept the previous discovery ({len(previous.accounts)} accounts, from {previous.fetched_at:%Y-%m-%d %H:%M} UTC)"
+        raise
+    except KeyboardInterrupt:
+        progress.end()
+        raise
+    progress.end()
+    _say(f"{session.name}: {len(found.accounts)} accounts, {found.role_count} roles "
+         f"(discovered in {time.monotonic() - started:.1f} s)")
+    return 0
+
+
+def cmd_login(args) -> int:
+    from rolecall.core.clock import SystemClock
+    from rolecall.core.sso.login import login
+
+    session = _session(args)
+    clock = SystemClock()
+    token = login(session, clock, browser=not args.no_browser, notify=_say)
+    _say(f"signed in to {session.name} until {token.expires_at:%Y-%m-%d %H:%M} UTC")
+    return _sync(session, clock)
+
+
+def cmd_sync(args) -> int:
+    from rolecall.core.clock import SystemClock
+
+    return _sync(_session(args), SystemClock())
+
+
+def cmd_logout(args) -> int:
+    from rolecall.core import paths
+    from rolecall.core.cache import SessionCache
+    from rolecall.core.clock import SystemClock
+    from rolecall.core.sources.sso import load
+    from rolecall.core.sso.portal import Portal
+    from rolecall.core.sso.token import NotSignedIn, read_token, remove_token
+
+    session = _session(args)
+    try:
+        token = read_token(session)
+    except NotSignedIn:
+        token = None  # a damaged file: removing it is what logging out asks for
+    if token is not None and token.remaining(SystemClock().now()).total_seconds() > 0:
+        Portal(session, token).logout()
+    removed = remove_token(session)
+    # Role sessions got with this sign-in: every cached session of a role the session discovered.
+    arns = {profile.role_arn for profile in load([session])[0]}
+    cache = SessionCache(paths.cache_dir())
+    forgotten = sum(cache.forget(cached.profile) for cached in cache.sessions() if cached.role_arn in arns)
+    state = "signed out of" if removed else "was not signed in to"
+    _say(f"{state} {session.name}; forgot {forgotten} cached role session{'s' if forgotten != 1 else ''}")
+    return 0

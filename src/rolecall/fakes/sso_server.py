@@ -1,0 +1,373 @@
+"""A small local fake of the IAM Identity Center OIDC and portal APIs (moto implements neither).
+
+One ThreadingHTTPServer on 127.0.0.1 answers both, on the paths botocore's `sso-oidc` and `sso`
+clients use, so pointing AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO at `url` is enough:
+
+  POST /client/register            RegisterClient
+  POST /device_authorization       StartDeviceAuthorization
+  POST /token                      CreateToken: device_code, authorization_code (PKCE S256), refresh_token
+  GET  /authorize                  redirects to redirect_uri with code and state once approved
+  GET  /assignment/accounts        ListAccounts (pages)
+  GET  /assignment/roles           ListAccountRoles
+  GET  /federation/credentials     GetRoleCredentials
+  POST /logout                     Logout
+
+Sign-ins wait for `approve()` (or `deny()`) unless `auto_approve`. Portal calls above `rate_limit`
+requests/s (a token bucket) get 429 TooManyRequestsException; a revoked token gets 401; every
+request can take `latency` seconds. Refresh tokens are single use.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Self
+from urllib.parse import parse_qs, urlencode, urlparse
+
+DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+
+def role_names(index: int) -> list[str]:
+    """Account `index`'s roles: ReadOnly everywhere, AdministratorAccess in 7 of 10 (1,700 roles per 1,000)."""
+    return ["ReadOnly", "AdministratorAccess"] if index % 10 < 7 else ["ReadOnly"]
+
+
+@dataclass
+class _Pending:
+    kind: str  # "device" or "authorize"
+    client_id: str
+    approved: bool = False
+    denied: bool = False
+    expires: float = 0.0
+    last_poll: float = 0.0
+    challenge: str = ""
+    redirect_uri: str = ""
+    event: threading.Event = field(default_factory=threading.Event)
+
+
+class _Bucket:
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.tokens = rate
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def take(self) -> bool:
+        with self.lock:
+            now = time.monotonic()
+            self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+            self.stamp = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return True
+            return False
+
+
+class FakeSso:
+    def __init__(self, *, accounts: int = 3, rate_limit: float | None = None, latency: float = 0.0,
+                 auto_approve: bool = False, token_ttl: int = 8 * 3600, registration_ttl: int = 90 * 86400,
+                 device_interval: int = 1, device_ttl: int = 600, role_ttl: int = 3600):
+        self.accounts = [
+            {"accountId": f"{100000000000 + i:012d}", "accountName": f"account-{i:04d}", "emailAddress": f"aws+{i}@example.com"}
+            for i in range(accounts)
+        ]
+        self.roles = {a["accountId"]: role_names(i) for i, a in enumerate(self.accounts)}
+        self.latency = latency
+        self.auto_approve = auto_approve
+        self.token_ttl = token_ttl
+        self.registration_ttl = registration_ttl
+        self.device_interval = device_interval
+        self.device_ttl = device_ttl
+        self.role_ttl = role_ttl
+        self.bucket = _Bucket(rate_limit) if rate_limit else None
+        self.lock = threading.Lock()
+        self.clients: dict[str, dict] = {}
+        self.pending: dict[str, _Pending] = {}  # device code or authorization code -> sign-in
+        self.user_codes: dict[str, str] = {}  # user code -> device code
+        self.access: dict[str, float] = {}  # live access tokens -> expiry (time.time())
+        self.refresh: dict[str, str] = {}  # unused refresh tokens -> client id
+        self.revoked: set[str] = set()
+        self.counts: dict[str, int] = {}
+        self.throttled = 0
+        self.throttles: dict[str, int] = {}
+        self.refresh_reuse = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+
+    # -- control
+
+    def start(self) -> Self:
+        self._thread.start()
+        return self
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def env(self) -> dict[str, str]:
+        """What points botocore (and rolecall) at this fake."""
+        return {"AWS_ENDPOINT_URL_SSO_OIDC": self.url, "AWS_ENDPOINT_URL_SSO": self.url}
+
+    def approve(self, user_code: str | None = None) -> int:
+        """Approve the waiting sign-in with `user_code`, or every waiting one; returns how many."""
+        return self._decide(user_code, approved=True)
+
+    def deny(self, user_code: str | None = None) -> int:
+        return self._decide(user_code, approved=False)
+
+    def _decide(self, user_code: str | None, *, approved: bool) -> int:
+        with self.lock:
+            chosen = [self.pending[self.user_codes[user_code]]] if user_code else list(self.pending.values())
+            for sign_in in chosen:
+                sign_in.approved, sign_in.denied = approved, not approved
+                sign_in.event.set()
+            return len(chosen)
+
+    def revoke(self) -> None:
+        """Every access and refresh token stops working (401 on the portal)."""
+        with self.lock:
+            self.revoked.update(self.access)
+            self.access.clear()
+            self.refresh.clear()
+
+    def waiting(self) -> list[str]:
+        with self.lock:
+            return [code for code, key in self.user_codes.items()
+                    if key in self.pending and not self.pending[key].approved and not self.pending[key].denied]
+
+    def count(self, operation: str) -> int:
+        """Requests for `operation`, 429s included."""
+        return self.counts.get(operation, 0)
+
+    def throttled_by(self, operation: str) -> int:
+        """Requests for `operation` answered 429."""
+        return self.throttles.get(operation, 0)
+
+    # -- the APIs
+
+    def _issue(self, client_id: str) -> dict:
+        access, refresh = "fake-at-" + secrets.token_urlsafe(24), "fake-rt-" + secrets.token_urlsafe(24)
+        self.access[access] = time.time() + self.token_ttl
+        self.refresh[refresh] = client_id
+        return {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.token_ttl, "refreshToken": refresh}
+
+    def register_client(self, body: dict):
+        client_id, secret = "fake-client-" + secrets.token_hex(8), "fake-secret-" + secrets.token_urlsafe(24)
+        now = int(time.time())
+        self.clients[client_id] = {"secret": secret, "grants": body.get("grantTypes") or [DEVICE_GRANT, "refresh_token"],
+                                   "redirects": body.get("redirectUris") or [], "expires": now + self.registration_ttl}
+        return 200, {"clientId": client_id, "clientSecret": secret, "clientIdIssuedAt": now,
+                     "clientSecretExpiresAt": now + self.registration_ttl}
+
+    def _client_ok(self, body: dict) -> bool:
+        client = self.clients.get(body.get("clientId", ""))
+        return bool(client and client["secret"] == body.get("clientSecret") and client["expires"] > time.time())
+
+    def start_device_authorization(self, body: dict):
+        if not self._client_ok(body):
+            return _error(401, "InvalidClientException", "invalid client")
+        device = "fake-dc-" + secrets.token_urlsafe(16)
+        letters = "BCDFGHJKLMNPQRSTVWXZ"
+        user = "".join(secrets.choice(letters) for _ in range(4)) + "-" + "".join(secrets.choice(letters) for _ in range(4))
+        sign_in = _Pending("device", body["clientId"], approved=self.auto_approve, expires=time.time() + self.device_ttl)
+        self.pending[device] = sign_in
+        self.user_codes[user] = device
+        return 200, {"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
+                     "verificationUriComplete": f"{self.url}/device?user_code={user}",
+                     "expiresIn": self.device_ttl, "interval": self.device_interval}
+
+    def create_token(self, body: dict):
+        if not self._client_ok(body):
+            return _error(401, "InvalidClientException", "invalid client")
+        grant = body.get("grantType")
+        if grant == "refresh_token":
+            if self.refresh.get(body.get("refreshToken", "")) != body["clientId"]:
+                self.refresh_reuse += 1
+                return _error(400, "InvalidGrantException", "refresh token is not valid")
+            del self.refresh[body["refreshToken"]]
+            return 200, self._issue(body["clientId"])
+        if grant == DEVICE_GRANT:
+            sign_in = self.pending.get(body.get("deviceCode", ""))
+            if sign_in is None or sign_in.kind != "device":
+                return _error(400, "InvalidGrantException", "unknown device code")
+            now = time.time()
+            if now > sign_in.expires:
+                return _error(400, "ExpiredTokenException", "device code expired")
+            if sign_in.denied:
+                return _error(400, "AccessDeniedException", "the user denied the sign-in")
+            if not sign_in.approved:
+                too_soon = now - sign_in.last_poll < self.device_interval * 0.5
+                sign_in.last_poll = now
+                if too_soon:
+                    return _error(400, "SlowDownException", "polling too fast")
+                return _error(400, "AuthorizationPendingException", "authorization pending")
+            del self.pending[body["deviceCode"]]
+            return 200, self._issue(body["clientId"])
+        if grant == "authorization_code":
+            sign_in = self.pending.pop(body.get("code", ""), None)
+            if sign_in is None or sign_in.kind != "code" or sign_in.client_id != body["clientId"]:
+                return _error(400, "InvalidGrantException", "unknown authorization code")
+            verifier = body.get("codeVerifier", "")
+            digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+            if digest != sign_in.challenge or body.get("redirectUri") != sign_in.redirect_uri:
+                return _error(400, "InvalidGrantException", "code verifier or redirect URI does not match")
+            return 200, self._issue(body["clientId"])
+        return _error(400, "UnsupportedGrantTypeException", f"grant {grant!r} is not supported")
+
+    def authorize(self, query: dict):
+        """Wait (up to 60 s) for approval of this sign-in, then redirect with code+state or an error."""
+        client = self.clients.get(query.get("client_id", ""))
+        redirect = query.get("redirect_uri", "")
+        target = urlparse(redirect)
+        allowed = {(urlparse(r).hostname, urlparse(r).path) for r in (client or {}).get("redirects", [])}
+        if client is None or (target.hostname, target.path) not in allowed or query.get("code_challenge_method") != "S256":
+            return 400, {"error": "invalid_request"}, {}
+        sign_in = _Pending("authorize", query["client_id"], approved=self.auto_approve,
+                           challenge=query.get("code_challenge", ""), redirect_uri=redirect)
+        user = "WEB-" + secrets.token_hex(2).upper()
+        with self.lock:
+            self.pending[user] = sign_in
+            self.user_codes[user] = user
+        if not sign_in.approved:
+            sign_in.event.wait(60)
+        with self.lock:
+            del self.pending[user]
+            del self.user_codes[user]
+        state = query.get("state", "")
+        if not sign_in.approved:
+            params = {"error": "access_denied", "error_description": "the user denied the sign-in", "state": state}
+        else:
+            code = "fake-code-" + secrets.token_urlsafe(16)
+            with self.lock:
+                self.pending[code] = _Pending("code", sign_in.client_id, approved=True,
+                                              challenge=sign_in.challenge, redirect_uri=redirect)
+            params = {"code": code, "state": state}
+        return 302, None, {"Location": f"{redirect}?{urlencode(params)}"}
+
+    def portal(self, operation: str, token: str, query: dict):
+        if token in self.revoked or self.access.get(token, 0) < time.time():
+            return _error(401, "UnauthorizedException", "Session token not found or invalid")
+        if operation == "Logout":
+            self.access.pop(token, None)
+            self.revoked.add(token)
+            return 200, {}
+        if operation == "ListAccounts":
+            start = int(query.get("next_token") or 0)
+            size = min(int(query.get("max_result") or 20), 100)
+            page = self.accounts[start:start + size]
+            body: dict = {"accountList": page}
+            if start + size < len(self.accounts):
+                body["nextToken"] = str(start + size)
+            return 200, body
+        account = query.get("account_id", "")
+        if account not in self.roles:
+            return _error(404, "ResourceNotFoundException", "no such account")
+        if operation == "ListAccountRoles":
+            return 200, {"roleList": [{"roleName": r, "accountId": account} for r in self.roles[account]]}
+        if query.get("role_name") not in self.roles[account]:
+            return _error(403, "ForbiddenException", "No access")
+        return 200, {"roleCredentials": {
+            "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
+            "secretAccessKey": secrets.token_urlsafe(30),
+            "sessionToken": "fake-st-" + secrets.token_urlsafe(60),
+            "expiration": int((time.time() + self.role_ttl) * 1000),
+        }}
+
+    # -- HTTP
+
+    def _handler(self):
+        fake = self
+        posts = {"/client/register": ("RegisterClient", fake.register_client),
+                 "/device_authorization": ("StartDeviceAuthorization", fake.start_device_authorization),
+                 "/token": ("CreateToken", fake.create_token)}
+        gets = {"/assignment/accounts": "ListAccounts", "/assignment/roles": "ListAccountRoles",
+                "/federation/credentials": "GetRoleCredentials"}
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self):
+                url = urlparse(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                if url.path == "/logout":
+                    self._portal("Logout", url)
+                    return
+                if url.path not in posts:
+                    self._send(404, {"message": "not found"})
+                    return
+                name, method = posts[url.path]
+                try:
+                    body = json.loads(raw or b"{}")
+                except ValueError:
+                    self._send(*_error(400, "InvalidRequestException", "not JSON"))
+                    return
+                fake._tally(name)
+                fake._delay()
+                with fake.lock:
+                    self._send(*method(body))
+
+            def do_GET(self):
+                url = urlparse(self.path)
+                if url.path == "/authorize":
+                    fake._tally("Authorize")
+                    status, body, headers = fake.authorize({k: v[0] for k, v in parse_qs(url.query).items()})
+                    self._send(status, body, headers)
+                elif url.path in gets:
+                    self._portal(gets[url.path], url)
+                else:
+                    self._send(404, {"message": "not found"})
+
+            def _portal(self, operation, url):
+                fake._tally(operation)
+                fake._delay()
+                if fake.bucket and not fake.bucket.take():
+                    with fake.lock:
+                        fake.throttled += 1
+                        fake.throttles[operation] = fake.throttles.get(operation, 0) + 1
+                    self._send(*_error(429, "TooManyRequestsException", "HTTP 429 Unknown Code"))
+                    return
+                query = {k: v[0] for k, v in parse_qs(url.query).items()}
+                with fake.lock:
+                    self._send(*fake.portal(operation, self.headers.get("x-amz-sso_bearer_token", ""), query))
+
+            def _send(self, status, body, headers=None):
+                data = b"" if body is None else json.dumps(body).encode()
+                self.send_response(status)
+                for key, value in (headers or {}).items():
+                    self.send_header(key, value)
+                if body is not None:
+                    self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        return Handler
+
+    def _tally(self, operation: str) -> None:
+        with self.lock:
+            self.counts[operation] = self.counts.get(operation, 0) + 1
+
+    def _delay(self) -> None:
+        if self.latency:
+            time.sleep(self.latency)
+
+
+def _error(status: int, code: str, message: str):
+    return status, {"__type": code, "error": code, "message": message}, {"x-amzn-ErrorType": code}

@@ -1,0 +1,105 @@
+"""Fixtures for the IAM Identity Center tests: the local fake (rolecall.fakes.sso_server), an
+[sso-session corp] in the sandbox's ~/.aws/config, and a runner for the cli_sso commands
+(until cli.py wires them, a tiny argparse that handles errors the way cli.main does)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from rolecall.core.sso.session import SsoSession
+from rolecall.fakes.sso_server import FakeSso
+
+START_URL = "https://corp.awsapps.com/start"
+CORP = SsoSession("corp", START_URL, "eu-west-1")
+
+CONFIG = f"""\
+[sso-session corp]
+sso_start_url = {START_URL}
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access
+"""
+
+RUNNER = """
+import argparse, sys
+from rolecall import cli_sso
+from rolecall.core.errors import RolecallError
+parser = argparse.ArgumentParser(prog="rolecall")
+parser.add_argument("--profiles")
+sub = parser.add_subparsers(dest="command")
+cli_sso.add_commands(sub)
+args = parser.parse_args(sys.argv[1:])
+try:
+    sys.exit(args.handler(args))
+except RolecallError as exc:
+    print("rolecall: " + exc.message, file=sys.stderr)
+    if exc.hint:
+        print("  hint: " + exc.hint, file=sys.stderr)
+    sys.exit(exc.exit_code)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
+    fake = FakeSso(**options).start()
+    for name, value in fake.env().items():
+        monkeypatch.setenv(name, value)
+        sandbox.env[name] = value
+    return fake
+
+
+@pytest.fixture(name="sso")
+def sso_fixture(sandbox, monkeypatch):
+    """A fake with 3 accounts (6 roles), signed-in approval by hand, and [sso-session corp] configured."""
+    sandbox.aws_config.write_text(CONFIG, encoding="utf-8")
+    fake = start_fake(monkeypatch, sandbox, accounts=3)
+    yield fake
+    fake.close()
+
+
+def rolecall_sso(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), capture_output=True, check=False,
+                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+def spawn(*args: str) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+
+
+class Approver:
+    """Plays the user at the portal: approves (or denies) each sign-in as it starts waiting."""
+
+    def __init__(self, fake: FakeSso, *, deny: bool = False):
+        self.fake, self.deny, self.decided = fake, deny, 0
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self.stop.is_set():
+            for code in self.fake.waiting():
+                self.decided += self.fake.deny(code) if self.deny else self.fake.approve(code)
+            self.stop.wait(0.05)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.thread.join(5)
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
