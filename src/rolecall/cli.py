@@ -406,6 +406,11 @@ def build_parser():
     region(p)
     duration(p)
     command("check", cmd_check, "validate profiles.yaml and ~/.aws/config")
+    from rolecall.cli_request import add_command as add_request
+    from rolecall.cli_sso import add_commands as add_sso
+
+    add_sso(sub)
+    add_request(sub, _session)
     p = command("demo", cmd_demo, "try rolecall against a local fake STS (needs the demo extra)")
     p.add_argument("--cli", action="store_true",
                    help="open a shell set up for the demo instead of the TUI (rolecall demo --cli -- COMMAND ...: "

@@ -38,25 +38,11 @@ def configured_sessions(profiles_path=None):
     """Every SSO session: ~/.aws/config `[sso-session]` sections and legacy start URLs, then
     profiles.yaml `sso:` entries. Returns (sessions, problems)."""
     from rolecall.core import paths
-    from rolecall.core.sso.session import sessions_from_config, sessions_from_yaml
+    from rolecall.core.sources import sso_sessions
+    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
 
-    sessions, problems = sessions_from_config(paths.aws_config_file())
-    yaml_path = paths.profiles_file(profiles_path)
-    try:
-        text = yaml_path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        text = ""
-    if "sso:" in text:
-        from rolecall.core.yaml_lines import read_yaml
-
-        data, _ = read_yaml(text, str(yaml_path))
-        entries = data.get("sso") if isinstance(data, dict) else None
-        if isinstance(entries, list):
-            found, more = sessions_from_yaml(entries, str(yaml_path), [getattr(e, "line", None) for e in entries])
-            names = {s.name for s in sessions}
-            sessions += [s for s in found if s.name not in names]
-            problems += more
-    return sessions, problems
+    _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
+    return sso_sessions(paths.aws_config_file(), yaml)
 
 
 def _session(args):
@@ -130,10 +116,9 @@ def cmd_sync(args) -> int:
 
 
 def cmd_logout(args) -> int:
-    from rolecall.core import paths
-    from rolecall.core.cache import SessionCache
     from rolecall.core.clock import SystemClock
-    from rolecall.core.sources.sso import load
+    from rolecall.core.engine import Engine
+    from rolecall.core.sources.sso import session_of
     from rolecall.core.sso.portal import Portal
     from rolecall.core.sso.token import NotSignedIn, read_token, remove_token
 
@@ -145,10 +130,10 @@ def cmd_logout(args) -> int:
     if token is not None and token.remaining(SystemClock().now()).total_seconds() > 0:
         Portal(session, token).logout()
     removed = remove_token(session)
-    # Role sessions got with this sign-in: every cached session of a role the session discovered.
-    arns = {profile.role_arn for profile in load([session])[0]}
-    cache = SessionCache(paths.cache_dir())
-    forgotten = sum(cache.forget(cached.profile) for cached in cache.sessions() if cached.role_arn in arns)
+    # Role sessions got with this sign-in: those of every profile that signs in with this session.
+    engine = Engine.open(getattr(args, "profiles", None))
+    forgotten = sum(engine.forget(p.name) for p in engine.catalog.profiles.values()
+                    if p.kind == "sso" and session_of(p).name == session.name)
     state = "signed out of" if removed else "was not signed in to"
     _say(f"{state} {session.name}; forgot {forgotten} cached role session{'s' if forgotten != 1 else ''}")
     return 0

@@ -12,10 +12,9 @@ from pathlib import Path
 
 from rolecall.core import paths, storage
 from rolecall.core.errors import Problem, StorageError
-from rolecall.core.quick import index_file, index_key
-from rolecall.core.profiles import Catalog, Profile, build_catalog
-from rolecall.core.sources.aws_config import load_aws_config
-from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+from rolecall.core import sources
+from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.quick import index_file, index_key, stamp, watched_unchanged
 
 
 def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: bool = True) -> Catalog:
@@ -27,11 +26,9 @@ def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: b
         catalog = _read_index(index_path, key)
         if catalog is not None:
             return catalog
-    yaml_found, yaml_problems = load_profiles_yaml(yaml_path)
-    aws_found, aws_problems = load_aws_config(config_path, creds_path)
-    catalog = build_catalog(yaml_found, aws_found, yaml_problems + aws_problems)
+    catalog, watched = sources.load(yaml_path, config_path, creds_path)
     if use_index:
-        _write_index(index_path, key, catalog)
+        _write_index(index_path, key, catalog, watched)
     return catalog
 
 
@@ -39,7 +36,7 @@ def _read_index(path: Path, key: list) -> Catalog | None:
     try:
         with open(path, "rb") as handle:
             data = json.load(handle)
-        if data.get("key") != json.loads(json.dumps(key)):
+        if data.get("key") != json.loads(json.dumps(key)) or not watched_unchanged(data):
             return None
         return Catalog(
             profiles={p["name"]: Profile.from_dict(p) for p in data["profiles"]},
@@ -49,9 +46,10 @@ def _read_index(path: Path, key: list) -> Catalog | None:
         return None
 
 
-def _write_index(path: Path, key: list, catalog: Catalog) -> None:
+def _write_index(path: Path, key: list, catalog: Catalog, watched: list[Path]) -> None:
     data = {
         "key": key,
+        "watched": [stamp(p) for p in watched],
         "profiles": [p.to_dict() for p in catalog.profiles.values()],
         "problems": [p._asdict() for p in catalog.problems],
     }

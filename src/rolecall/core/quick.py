@@ -49,6 +49,11 @@ def index_key(profiles_path) -> list:
     ]
 
 
+def watched_unchanged(index: dict) -> bool:
+    """Whether the other files the index was made from (discovery caches) are as they were."""
+    return all(json.loads(json.dumps(stamp(entry[0]))) == entry for entry in index.get("watched", []))
+
+
 def problems_note(count: int) -> str:
     return f"{count} problem{'s' if count > 1 else ''} in your profiles (those profiles are skipped): run `rolecall check`"
 
@@ -87,7 +92,7 @@ def cached_entry(profiles, name: str):
     try:
         with open(index_file(profiles), "rb") as handle:
             index = json.load(handle)
-        if index["key"] != json.loads(json.dumps(index_key(profiles))):
+        if index["key"] != json.loads(json.dumps(index_key(profiles))) or not watched_unchanged(index):
             return None
         profile = next((p for p in index["profiles"] if p["name"] == name), None)
         if profile is None:

@@ -12,13 +12,19 @@ from __future__ import annotations
 
 import re
 import shlex
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
 from rolecall.core.regions import is_region
+from rolecall.core.sources.web_identity import web_identity_params
+
+if TYPE_CHECKING:
+    from rolecall.core.sso.session import SsoSession
 
 # Sections of the config file that are not profiles, and that the AWS CLI reads for itself.
 NOT_PROFILES = {"plugins", "preview", "cli"}
@@ -102,9 +108,10 @@ def _profile_name(header: str) -> tuple[str | None, str | None]:
 
 
 class _Loader:
-    def __init__(self, config_path: Path, credentials_path: Path):
+    def __init__(self, config_path: Path, credentials_path: Path, sso_sessions: Sequence[SsoSession]):
         self.source = str(config_path)
         self.credentials_path = credentials_path
+        self.sso_sessions = list(sso_sessions)
         self.problems: list[Problem] = []
 
     def load(self, config_path: Path) -> list[Found]:
@@ -186,18 +193,13 @@ class _Loader:
         return Found(profile, self.line(name) or 0)
 
     def sso(self, name: str, section: dict, common: dict) -> Found | None:
-        account, role = section.get("sso_account_id"), section.get("sso_role_name")
-        if not (account and role):
-            missing = " and ".join(k for k in ("sso_account_id", "sso_role_name") if not section.get(k))
-            self.problem(name, f"an IAM Identity Center profile needs {missing}")
+        from rolecall.core.sources.sso import profile_from_config
+
+        made = profile_from_config(name, section, self.sso_sessions, common["origin"])
+        if isinstance(made, Problem):
+            self.problems.append(made)
             return None
-        if not re.match(r"^\d{12}$", account):
-            self.problem(name, f"sso_account_id {account!r} is not 12 digits", "sso_account_id")
-            return None
-        params = {k: section[k] for k in SSO_KEYS if section.get(k)}
-        profile = Profile(role_arn=f"arn:aws:iam::{account}:role/{role}", account_id=account, account_name=account,
-                          role_name=role, params=params, **common)
-        return Found(profile, self.line(name) or 0)
+        return Found(made, self.line(name) or 0)
 
     def role(self, name: str, section: dict, common: dict) -> Found | None:
         arn = section["role_arn"].strip()
@@ -212,7 +214,7 @@ class _Loader:
         params: dict[str, str] = {}
         source_profile, via, via_line = section.get("source_profile"), None, None
         if common["kind"] == "web_identity":
-            params["web_identity_token_file"] = section["web_identity_token_file"]
+            params = web_identity_params(section) or {}
             source_profile = None
         elif source_profile:
             if source_profile == name or self.kind(source_profile) == "static":
@@ -261,9 +263,11 @@ def _has_keys(section: dict) -> bool:
     return bool(section.get("aws_access_key_id") and section.get("aws_secret_access_key"))
 
 
-def load_aws_config(config_path: Path, credentials_path: Path) -> tuple[list[Found], list[Problem]]:
-    """Every usable profile of the AWS config and credentials files, and what is wrong with the rest."""
-    loader = _Loader(config_path, credentials_path)
+def load_aws_config(config_path: Path, credentials_path: Path,
+                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem]]:
+    """Every usable profile of the AWS config and credentials files, and what is wrong with the rest;
+    `sso_sessions` are the IAM Identity Center sessions its SSO profiles may name."""
+    loader = _Loader(config_path, credentials_path, sso_sessions)
     found = loader.load(config_path)
     return found, loader.problems
 

@@ -11,6 +11,7 @@ from rolecall.core.profiles import (
     ACCOUNT_ID, EXTERNAL_ID, MFA_SERIAL, ROLE_ARN, SOURCE_IDENTITY, SOURCE_YAML, Found, Profile, partition_for,
 )
 from rolecall.core.regions import is_region
+from rolecall.core.sources.web_identity import validate_web_identity, web_identity_params
 from rolecall.core.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
@@ -19,9 +20,9 @@ INHERITED = {
     "mfa_process", "external_id", "session_tags", "source_identity", "session_policy_arns",
     "role_session_name", "tags",
 }
-TOP_KEYS = {"version", "defaults", "accounts"}
-ACCOUNT_KEYS = INHERITED | {"id", "name", "roles"}
-ROLE_KEYS = INHERITED | {"role", "arn", "name", "via"}
+TOP_KEYS = {"version", "defaults", "accounts", "sso", "sso_discovery", "saml"}
+ACCOUNT_KEYS = INHERITED | {"id", "name", "roles", "federated_users"}
+ROLE_KEYS = INHERITED | {"role", "arn", "name", "via", "web_identity_token_file", "web_identity_token_process"}
 MERGED = {"tags", "session_tags"}  # dictionaries merged level by level rather than replaced
 
 
@@ -31,6 +32,12 @@ class _Reader:
     def __init__(self, source: str):
         self.source = source
         self.problems: list[Problem] = []
+        # What other sources need from this file: IAM Identity Center sessions and what to do with
+        # what they discover, SAML sources, and account names by id (for discovered accounts).
+        self.sso_entries: list = []
+        self.sso_discovery: dict = {}
+        self.saml_entries: list = []
+        self.account_names: dict[str, str] = {}
 
     def problem(self, where: LineDict | int | None, message: str, key: str | None = None) -> None:
         line = where
@@ -129,9 +136,11 @@ class _Reader:
             defaults = LineDict()
         self.check_keys(defaults, INHERITED, "defaults")
         base = self.settings(defaults, {}, "defaults")
+        self.sources(data)
         accounts = data.get("accounts")
         if accounts is None:
-            self.problem(data, "no `accounts:` list")
+            if not (self.sso_entries or self.saml_entries):
+                self.problem(data, "no `accounts:` list")
             return []
         if not isinstance(accounts, list):
             self.problem(data, "accounts must be a list", "accounts")
@@ -140,6 +149,21 @@ class _Reader:
         for account in accounts:
             found.extend(self.account(account, base, data))
         return found
+
+    def sources(self, data: LineDict) -> None:
+        """The `sso:`, `sso_discovery:` and `saml:` sections, kept for their own sources."""
+        for key in ("sso", "saml"):
+            entries = data.get(key)
+            if entries is not None and not isinstance(entries, list):
+                self.problem(data, f"{key} must be a list", key)
+            elif entries:
+                setattr(self, f"{key}_entries", entries)
+        settings = data.get("sso_discovery")
+        if settings is not None and not isinstance(settings, dict):
+            self.problem(data, "sso_discovery must be a mapping", "sso_discovery")
+        elif settings:
+            self.sso_discovery = dict(settings)
+            self.sso_discovery_line = data.key_lines.get("sso_discovery")
 
     def account(self, node: object, base: dict, parent: LineDict) -> list[Found]:
         if not isinstance(node, LineDict):
@@ -159,17 +183,33 @@ class _Reader:
         if not isinstance(name, str) or not name.strip():
             self.problem(node, "account name must be text", "name")
             return []
+        self.account_names.setdefault(account_id, name)
         settings = self.settings(node, base, f"account {name}")
+        found = self.federated_users(node, account_id, name, settings)
         roles = node.get("roles")
+        if found and roles is None:
+            return found
         if not isinstance(roles, list) or not roles:
             self.problem(node, f"account {name} has no roles list", "roles" if "roles" in node else None)
-            return []
-        found = []
+            return found
         for role in roles:
             profile = self.role(role, account_id, name, settings, node)
             if profile:
                 found.append(profile)
         return found
+
+    def federated_users(self, node: LineDict, account_id: str, account_name: str, settings: dict) -> list[Found]:
+        from rolecall.core.sources.federation import load_federated_users
+
+        entries = node.get("federated_users")
+        if entries is None:
+            return []
+        if not isinstance(entries, list):
+            self.problem(node, "federated_users must be a list", "federated_users")
+            return []
+        found, problems = load_federated_users(entries, account_id, account_name, settings, self.source)
+        self.problems += problems
+        return [Found(profile, line) for profile, line in found]
 
     def role(self, node, account_id: str, account_name: str, base: dict, parent: LineDict):
         if not isinstance(node, LineDict):
@@ -209,6 +249,15 @@ class _Reader:
         if via is not None and not isinstance(via, str):
             self.problem(node, f"{name}: via must name a profile", "via")
             return None
+        kind, params = "role", {}
+        web_identity = web_identity_params(node)
+        if web_identity:
+            problems = validate_web_identity(node, self.source, node.line)
+            if problems:
+                self.problems += [p._replace(message=f"{name}: {p.message}") for p in problems]
+                return None
+            # The token is the proof: no keys, no MFA (even when defaults ask for them elsewhere).
+            kind, params, settings = "web_identity", web_identity, {**settings, "mfa": False, "source_profile": None}
         mfa = settings.get("mfa", False)
         if mfa and not settings.get("mfa_serial"):
             self.problem(node, f"{name}: mfa is true but no mfa_serial is set (here or in defaults)")
@@ -235,6 +284,8 @@ class _Reader:
             session_tags=settings.get("session_tags", {}),
             session_policy_arns=settings.get("session_policy_arns", ()),
             tags=settings.get("tags", {}),
+            kind=kind,
+            params=params,
         )
         return Found(profile, node.line, node.key_lines.get("via"))
 
@@ -243,24 +294,25 @@ _BAD = object()
 _INVALID = "invalid setting"
 
 
-def load_profiles_yaml(path: Path) -> tuple[list[Found], list[Problem]]:
-    """Profiles (with their lines) and problems from one profiles.yaml; a missing file is no problem."""
+def load_profiles_yaml(path: Path) -> tuple[list[Found], list[Problem], _Reader]:
+    """Profiles (with their lines) and problems from one profiles.yaml, and the reader, which holds
+    what the file says for other sources (`sso:`, `saml:`, account names). A missing file is no problem."""
     source = str(path)
+    reader = _Reader(source)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
-        return [], []
+        return [], [], reader
     except OSError as exc:
-        return [], [Problem(source, None, f"cannot read: {exc.strerror or exc}", whole_file=True)]
+        return [], [Problem(source, None, f"cannot read: {exc.strerror or exc}", whole_file=True)], reader
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return [], [Problem(source, None, "not a text file (expected UTF-8 YAML)", whole_file=True)]
+        return [], [Problem(source, None, "not a text file (expected UTF-8 YAML)", whole_file=True)], reader
     if "\x00" in text:
-        return [], [Problem(source, None, "not a text file (it holds NUL bytes)", whole_file=True)]
+        return [], [Problem(source, None, "not a text file (it holds NUL bytes)", whole_file=True)], reader
     data, problems = read_yaml(text, source)
     if problems and data is None:
-        return [], [p._replace(whole_file=True) for p in problems]
-    reader = _Reader(source)
+        return [], [p._replace(whole_file=True) for p in problems], reader
     found = reader.read(data)
-    return found, problems + reader.problems
+    return found, problems + reader.problems, reader
