@@ -105,6 +105,6 @@ def test_every_export_format_round_trips(key, secret, token, region):
 def test_cache_file_names_are_urllib_quoting(key):
     from urllib.parse import quote
 
-    from rolecall.core.quick import entry_file_name
+    from rolecall.core.layout import entry_file_name
 
     assert entry_file_name(key) == quote(key, safe="") + ".json"

@@ -1,0 +1,74 @@
+"""What the cache looks like on disk, in one place: file names, the index name and key, the
+format number, the refresh margin, how `Expiration` is read, and the session fingerprint.
+
+Standard library only: the quick path (`rolecall process`) imports this and nothing heavier.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import zlib
+from datetime import datetime, timezone
+
+FORMAT = 1
+MARGIN_SECONDS = 300  # refresh a cached session when less than 5 minutes are left
+MAX_NAME = 120  # longest readable part of a cache file name; longer keys are hashed
+_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+# What only labels a profile: changing these never changes the session AWS hands out.
+COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "source"})
+
+
+def entry_file_name(key: str) -> str:
+    """A cache entry's file name: the key percent-encoded (as urllib.parse.quote(key, safe='')),
+    or for a long key a readable prefix and a hash of the whole key, so it fits any file system."""
+    quoted = "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in key)
+    if len(quoted) > MAX_NAME:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        prefix = quoted[:MAX_NAME - 17]
+        if "%" in prefix[-2:]:  # never cut a %XX escape in half
+            prefix = prefix[: prefix.rindex("%")]
+        quoted = f"{prefix}-{digest}"
+    return quoted + ".json"
+
+
+def fingerprint(profile: dict) -> str:
+    """What shapes a session of `profile` (its `Profile.to_dict()` form), as a short hash:
+    a cached session is served only to a request with the same fingerprint."""
+    shaping = {k: v for k, v in profile.items() if k not in COSMETIC}
+    canonical = json.dumps(shaping, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+
+
+def expiration_epoch(value: object) -> float | None:
+    """An `Expiration` from a cache file as seconds since the epoch; None when it is not an
+    ISO 8601 time (absent, null, a number, garbage): such a session is never served."""
+    if not isinstance(value, str):
+        return None
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
+
+
+def stamp(path) -> list:
+    """What identifies a version of a source file: path, size, mtime, inode."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        return [str(path), None]
+    return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
+
+
+def index_file_name(profiles_file) -> str:
+    """One index per profiles file, so switching between files does not throw the other away."""
+    return f"index-{zlib.crc32(str(profiles_file).encode('utf-8', 'surrogateescape')):08x}.json"
+
+
+def index_key(version: str, sources) -> list:
+    """The key an index is valid for: rolecall's version and the stamp of every source file."""
+    return [version] + [stamp(p) for p in sources]
