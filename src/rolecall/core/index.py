@@ -12,8 +12,8 @@ from pathlib import Path
 
 from rolecall.core import paths, storage
 from rolecall.core.errors import Problem, StorageError
-from rolecall.core.quick import index_file, index_key
 from rolecall.core.profiles import Catalog, Profile, build_catalog
+from rolecall.core.quick import index_file, index_key
 from rolecall.core.sources.aws_config import load_aws_config
 from rolecall.core.sources.profiles_yaml import load_profiles_yaml
 

@@ -23,14 +23,19 @@ COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "so
 def entry_file_name(key: str) -> str:
     """A cache entry's file name: the key percent-encoded (as urllib.parse.quote(key, safe='')),
     or for a long key a readable prefix and a hash of the whole key, so it fits any file system."""
-    quoted = "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in key)
-    if len(quoted) > MAX_NAME:
-        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
-        prefix = quoted[:MAX_NAME - 17]
-        if "%" in prefix[-2:]:  # never cut a %XX escape in half
-            prefix = prefix[: prefix.rindex("%")]
-        quoted = f"{prefix}-{digest}"
-    return quoted + ".json"
+    quoted = "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8", "surrogatepass")) for c in key)
+    return short_name(quoted, key) + ".json"
+
+
+def short_name(name: str, key: str | None = None) -> str:
+    """`name` when it is at most MAX_NAME characters, else `<prefix>-<sha256(key or name)[:16]>`."""
+    if len(name) <= MAX_NAME:
+        return name
+    digest = hashlib.sha256((key if key is not None else name).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    prefix = name[: MAX_NAME - 17]
+    if "%" in prefix[-2:]:  # never cut a %XX escape in half
+        prefix = prefix[: prefix.rindex("%")]
+    return f"{prefix}-{digest}"
 
 
 def fingerprint(profile: dict) -> str:

@@ -16,6 +16,7 @@ import time
 
 from rolecall import __version__
 from rolecall.core import formats, layout, paths, storage
+from rolecall.core.errors import RolecallError
 
 
 def index_file(profiles_path):
@@ -73,7 +74,9 @@ def cached_entry(profiles, name: str):
         profile = next((p for p in index["profiles"] if p["name"] == name), None)
         if profile is None:
             return None
-        path = root / "sessions" / layout.entry_file_name(name)
+        folder = root / "sessions"
+        storage.sweep(folder)
+        path = folder / layout.entry_file_name(name)
         if not storage.trusted(path):
             return None  # the full path sets it aside and says why
         with open(path, "rb") as handle:
@@ -106,7 +109,7 @@ def serve(argv: list[str]) -> int | None:
     else:
         try:
             text = formats.render_credentials(fmt, credentials, name, profile.get("region"))
-        except ValueError:
+        except (ValueError, RolecallError):
             return None  # a value this format cannot carry: the full CLI says so in one line
     if problems:
         say(f"rolecall: {problems_note(problems)}")

@@ -9,9 +9,9 @@ import contextlib
 import errno
 import json
 import os
+import re
 import stat
 import sys
-import re
 import threading
 import time
 from pathlib import Path
