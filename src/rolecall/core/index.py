@@ -30,9 +30,20 @@ def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: b
     yaml_found, yaml_problems = load_profiles_yaml(yaml_path)
     aws_found, aws_problems = load_aws_config(config_path, creds_path)
     catalog = build_catalog(yaml_found, aws_found, yaml_problems + aws_problems)
+    catalog.problems[:] = [bounded(p) for p in catalog.problems]
     if use_index:
         _write_index(index_path, key, catalog)
     return catalog
+
+
+MAX_MESSAGE = 240
+
+
+def bounded(problem: Problem) -> Problem:
+    """`problem` with its message cut to MAX_MESSAGE characters: a message never grows with the input."""
+    if len(problem.message) <= MAX_MESSAGE:
+        return problem
+    return problem._replace(message=problem.message[: MAX_MESSAGE - 3] + "...")
 
 
 def _read_index(path: Path, key: list) -> Catalog | None:
