@@ -344,43 +344,64 @@ def _fake_tools(folder: Path, names: list[str]) -> None:
         tool.chmod(0o755)
 
 
-def test_clipboard_text_goes_through_stdin_never_argv(tmp_path, monkeypatch):
-    from rolecall.core import clipboard
+def _clipboard_env(bin_dir: Path, path: str) -> dict:
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{path}", "DISPLAY": ":99"}
+    env.pop("WAYLAND_DISPLAY", None)
+    return env
 
+
+def _python(code: str, env: dict) -> subprocess.CompletedProcess:
+    """Run `code` in a fresh interpreter: pyperclip picks its back-end once per process."""
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+
+
+def test_clipboard_text_goes_through_stdin_never_argv(tmp_path):
     bin_dir = tmp_path / "bin"
     _fake_tools(bin_dir, ["xclip"])
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
-    monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    assert clipboard.copy("SECRET-TEXT-1") == "system clipboard"
+    done = _python("from rolecall.core import clipboard\nprint(clipboard.copy('SECRET-TEXT-1'))",
+                   _clipboard_env(bin_dir, os.environ["PATH"]))
+    assert done.stdout.strip() == "system clipboard", done.stderr
     assert (bin_dir / "clipboard").read_text() == "SECRET-TEXT-1"
     assert "SECRET-TEXT-1" not in (bin_dir / "argv.log").read_text()
 
 
-def test_a_clipboard_back_end_that_takes_argv_is_refused(tmp_path, monkeypatch):
-    from rolecall.core import clipboard
-
+def test_a_clipboard_back_end_that_takes_argv_is_refused(tmp_path):
     bin_dir = tmp_path / "bin"
     _fake_tools(bin_dir, ["klipper", "qdbus"])
-    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin")
-    monkeypatch.setenv("DISPLAY", ":99")
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    if shutil.which("xclip", path=os.environ["PATH"]) or shutil.which("xsel", path=os.environ["PATH"]):
+    path = f"/usr/bin{os.pathsep}/bin"
+    if shutil.which("xclip", path=path) or shutil.which("xsel", path=path):
         pytest.skip("a real xclip/xsel would be chosen before klipper")
-    assert clipboard.system_copy("SECRET-TEXT-2") is False
+    done = _python("from rolecall.core import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
+                   _clipboard_env(bin_dir, path))
+    assert done.stdout.strip() == "False", done.stderr
     assert not (bin_dir / "argv.log").exists() or "SECRET-TEXT-2" not in (bin_dir / "argv.log").read_text()
 
 
-def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent(tmp_path):
+def _command_lines() -> str:
+    lines = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+            except OSError:
+                continue
+    return "\n".join(lines)
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads other processes' argv from /proc")
+def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent_and_shows_nothing_in_argv(tmp_path):
+    from rolecall.core.clipboard import fingerprint
+
     bin_dir = tmp_path / "bin"
     _fake_tools(bin_dir, ["xclip"])
-    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "DISPLAY": ":99"}
-    env.pop("WAYLAND_DISPLAY", None)
     parent = ("from rolecall.core import clipboard\n"
               "clipboard.copy('SECRET-TEXT-3')\n"
-              "clipboard.clear_later('SECRET-TEXT-3', 0.3)\n")
-    done = subprocess.run([sys.executable, "-c", parent], env=env, capture_output=True, text=True, timeout=30)
-    assert done.returncode == 0, done.stderr  # the parent has quit
+              "clipboard.clear_later('SECRET-TEXT-3', 1.5)\n")
+    done = _python(parent, _clipboard_env(bin_dir, os.environ["PATH"]))
+    assert done.returncode == 0, done.stderr  # the parent has quit; its clearer waits on
+    running = _command_lines()
+    assert "rolecall.core.clipboard" in running
+    assert "SECRET-TEXT-3" not in running and fingerprint("SECRET-TEXT-3") not in running
     deadline = time.monotonic() + 20
     while (bin_dir / "clipboard").read_text() and time.monotonic() < deadline:
         time.sleep(0.05)
