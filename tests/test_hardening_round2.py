@@ -102,7 +102,7 @@ def test_shell_rc_is_not_written_through_a_symlink(tmp_path):
     workdir = tmp_path / "shell"
     workdir.mkdir(mode=0o700)
     (workdir / "bashrc").symlink_to(victim)
-    argv, _ = spawn.shell_argv({"SHELL": "/bin/bash"}, "prod/Admin", workdir)
+    spawn.shell_argv({"SHELL": "/bin/bash"}, "prod/Admin", workdir)
     assert victim.read_text() == "precious\n"
     assert not (workdir / "bashrc").is_symlink() and "rolecall:prod/Admin" in (workdir / "bashrc").read_text()
     linked = tmp_path / "linked"
@@ -150,8 +150,8 @@ def test_credentials_format_refuses_what_would_change_the_ini(value, profile):
 
 ROLE_EDITS = {
     "external_id": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        external_id: new-external-id\n"),
-    "session_policy_arns": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        session_policy_arns: "
-                            "[arn:aws:iam::aws:policy/ReadOnlyAccess]\n"),
+    "session_policy_arns": ("      - role: ReadOnly\n", ("      - role: ReadOnly\n        session_policy_arns: "
+                                                      "[arn:aws:iam::aws:policy/ReadOnlyAccess]\n")),
     "session_tags": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        session_tags: {team: infra}\n"),
     "region": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        region: us-west-2\n"),
     "duration": ("        duration: 4h\n", "        duration: 1h\n"),

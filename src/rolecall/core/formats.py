@@ -87,15 +87,15 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
 
 def process_json(credentials: Mapping[str, str | None]) -> dict:
     """The credential_process answer (Version 1) for credentials in that same form."""
-    data = {"Version": 1}
+    data: dict[str, object] = {"Version": 1}
     for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"):
         if credentials.get(key) is not None:
             data[key] = credentials[key]
     return data
 
 
-_FISH_SET = re.compile(r"^set -gx (\w+) '((?:[^'\\]|\\.)*)'$", re.M | re.S)
-_PS_SET = re.compile(rf"^\$Env:(\w+) = '((?:[^{PS_QUOTES}]|[{PS_QUOTES}]{{2}})*)'$", re.M | re.S)
+_FISH_SET = re.compile(r"^set -gx (\w+) '((?:[^'\\]|\\.)*)'$", re.MULTILINE | re.DOTALL)
+_PS_SET = re.compile(rf"^\$Env:(\w+) = '((?:[^{PS_QUOTES}]|[{PS_QUOTES}]{{2}})*)'$", re.MULTILINE | re.DOTALL)
 
 
 def parse(fmt: str, text: str) -> dict[str, str]:
@@ -118,7 +118,7 @@ def parse(fmt: str, text: str) -> dict[str, str]:
                  "aws_session_token": "AWS_SESSION_TOKEN", "region": "AWS_REGION"}
         return {names[k]: v for k, v in section.items() if k in names}
     if fmt == "fish":
-        return {name: re.sub(r"\\(.)", r"\1", value, flags=re.S) for name, value in _FISH_SET.findall(text)}
+        return {name: re.sub(r"\\(.)", r"\1", value, flags=re.DOTALL) for name, value in _FISH_SET.findall(text)}
     if fmt == "powershell":
         return {name: re.sub(rf"([{PS_QUOTES}])[{PS_QUOTES}]", r"\1", value) for name, value in _PS_SET.findall(text)}
     words = shlex.split(text)

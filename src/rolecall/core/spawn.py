@@ -86,7 +86,7 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
             f"__rolecall_marker={_sh_quote(marker)}\n"
             "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
             f"else PS1={_sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
-        ).encode("utf-8"))
+        ).encode())
         return [shell, "--rcfile", str(rc), "-i"], {}
     if name == "zsh":
         rc = workdir / ".zshrc"
@@ -96,7 +96,7 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
             f"__rolecall_marker={_sh_quote(marker.replace('%', '%%'))}\n"
             "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
             "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
-        ).encode("utf-8"))
+        ).encode())
         return [shell, "-i"], {"ZDOTDIR": str(workdir), "ROLECALL_ZDOTDIR": os.environ.get("ZDOTDIR", "")}
     if name == "fish":
         init = (
