@@ -96,6 +96,7 @@ def cached_entry(profiles, name: str):
 
 def serve(argv: list[str]) -> int | None:
     """Answer from the cache and return the exit code, or None to let the full CLI answer."""
+    prepare_streams()
     parsed = _parse(argv)
     if parsed is None:
         return None
@@ -116,26 +117,36 @@ def serve(argv: list[str]) -> int | None:
     return write_out(text)
 
 
+def prepare_streams() -> None:
+    """Text the output encoding cannot hold (PYTHONIOENCODING=ascii, a C locale) is written with
+    backslash escapes instead of failing; called first by main(), so every command gets it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
+
+
 def say(line: str) -> None:
     """A message on stderr; a closed or broken stderr loses it, never the answer."""
+    if sys.stderr is None:  # started with stderr closed: print(file=None) would write to stdout
+        return
     try:
         print(line, file=sys.stderr, flush=True)
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError):
         pass
 
 
 def write_out(text: str) -> int:
     """Write the answer to stdout: 0 when it got there, 1 when stdout is closed or its reader gone
-    (never a traceback); text the output encoding cannot hold is written as UTF-8."""
+    (never a traceback)."""
     stream = sys.stdout
     try:
         if stream is None:
             raise BrokenPipeError
-        try:
-            stream.write(text)
-        except UnicodeEncodeError:
-            stream.flush()
-            stream.buffer.write(text.encode("utf-8"))
+        stream.write(text)
         stream.flush()
         return 0
     except (OSError, ValueError, AttributeError):
