@@ -73,29 +73,39 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
 def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
     """argv and extra environment that start `shell` with the profile in its prompt, where it allows.
 
-    The name is data, never prompt code: bash and zsh get it through a variable the prompt expands
-    (whose value is not expanded again), or escaped for the prompt's own expansion where variables
-    are off; fish gets it as a quoted printf argument; any other shell a name with only safe characters.
+    The name is data, never prompt code. A name of letters, digits and `_.,:/@+=-` goes in as it is;
+    any other reaches bash and zsh through a variable the prompt expands (whose value is not
+    expanded again), or escaped for the prompt's own expansion where variables are off; fish gets
+    it as a quoted printf argument; any other shell gets the name with other characters as `_`.
     """
     name = Path(shell).name
     marker = f"(rolecall:{visible(profile)}) "
+    plain = all(c.isalnum() or c in _PLAIN_SAFE for c in profile)
     if name == "bash":
         rc = workdir / "bashrc"
-        storage.write_atomic(rc, (
-            '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n'
-            f"__rolecall_marker={_sh_quote(marker)}\n"
-            "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
-            f"else PS1={_sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
-        ).encode())
+        if plain:  # nothing the prompt would expand: the name goes in as it is
+            prompt = f"PS1={_sh_quote(marker)}\"$PS1\"\n"
+        else:
+            prompt = (
+                f"__rolecall_marker={_sh_quote(marker)}\n"
+                "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
+                f"else PS1={_sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
+            )
+        storage.write_atomic(rc, ('[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n' + prompt).encode())
         return [shell, "--rcfile", str(rc), "-i"], {}
     if name == "zsh":
         rc = workdir / ".zshrc"
+        if plain:
+            prompt = f"PROMPT={_sh_quote(marker)}\"$PROMPT\"\n"
+        else:
+            prompt = (
+                f"__rolecall_marker={_sh_quote(marker.replace('%', '%%'))}\n"
+                "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
+                "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
+            )
         storage.write_atomic(rc, (
             'ZDOTDIR="${ROLECALL_ZDOTDIR:-$HOME}"\n'
-            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n'
-            f"__rolecall_marker={_sh_quote(marker.replace('%', '%%'))}\n"
-            "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
-            "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
+            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n' + prompt
         ).encode())
         return [shell, "-i"], {"ZDOTDIR": str(workdir), "ROLECALL_ZDOTDIR": os.environ.get("ZDOTDIR", "")}
     if name == "fish":
@@ -104,11 +114,12 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
             f"function fish_prompt; printf '%s' {formats.fish_quote(marker)}; __rolecall_prompt; end"
         )
         return [shell, "--init-command", init], {}
-    plain = "".join(c if c.isalnum() or c in _PLAIN_SAFE else "_" for c in marker)
-    return [shell], {"PS1": plain + "$ "}
+    safe = "".join(c if c.isalnum() or c in _PLAIN_SAFE else "_" for c in profile)
+    return [shell], {"PS1": f"(rolecall:{safe}) $ "}
 
 
-_PLAIN_SAFE = frozenset(" ()_.,:/@+=-")
+# Characters no shell's prompt expansion gives a meaning to.
+_PLAIN_SAFE = frozenset(" _.,:/@+=-")
 
 
 def visible(text: str) -> str:
