@@ -155,13 +155,13 @@ class SessionCache:
                 continue
             for entry in folder.iterdir():
                 if entry.suffix == ".json" and not entry.name.startswith("."):
-                    data = self._read(entry) if storage.trusted(entry) else None
+                    data = storage.read_json(entry) if storage.trusted(entry) else None
                     key = self._key(kind, data) or unquote(entry.stem)
                     self.secrets.drop(f"{prefix}:{key}")
-                    entry.unlink(missing_ok=True)
+                    storage.remove(entry)
                     removed += 1
                 elif storage.is_kept_aside(entry.name):
-                    entry.unlink(missing_ok=True)
+                    storage.remove(entry)
         return removed
 
     @staticmethod

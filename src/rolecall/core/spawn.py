@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rolecall.core import formats, layout, storage
-from rolecall.core.errors import ConfigError
+from rolecall.core.errors import ConfigError, StorageError
 
 FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 FROM_TERMINAL = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name))
@@ -147,8 +147,14 @@ def shell_argv(env: Mapping[str, str], profile: str, workdir: Path) -> tuple[lis
     """The user's shell ($SHELL) with the profile in its prompt; returns argv and the env to use.
 
     `workdir` (under the cache) is made private; a name too long for a file name is shortened
-    with layout.short_name.
+    with layout.short_name. Where nothing can be written (a read-only home), the shell still starts,
+    with the prompt only where PS1 from the environment is used.
     """
-    workdir = storage.private_dir(workdir.parent / layout.short_name(workdir.name))
-    argv, extra = shell_command(user_shell(env), profile, workdir)
+    shell = user_shell(env)
+    try:
+        workdir = storage.private_dir(workdir.parent / layout.short_name(workdir.name))
+        argv, extra = shell_command(shell, profile, workdir)
+    except StorageError:
+        argv, extra = shell_command("sh", profile, workdir)
+        argv = [shell]
     return argv, {**env, **extra}

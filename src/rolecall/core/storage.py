@@ -215,6 +215,16 @@ def set_aside(path: Path) -> Path | None:
         return None
 
 
+def remove(path: Path) -> None:
+    """Delete a file (absent is fine); a file system that refuses is a StorageError saying why."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise StorageError(f"cannot remove {path}: {_why(exc)}") from None
+
+
 def is_kept_aside(name: str) -> bool:
     return ".bad-" in name or bool(_TMP.match(name))
 
