@@ -108,8 +108,11 @@ def test_shell_rc_is_not_written_through_a_symlink(tmp_path):
     linked = tmp_path / "linked"
     linked.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
     (tmp_path / "elsewhere").mkdir()
+    argv, _ = spawn.shell_argv({"SHELL": "/bin/bash"}, "prod/Admin", linked)
+    assert argv == ["/bin/bash"]  # the shell still starts, without an rc file
+    assert list((tmp_path / "elsewhere").iterdir()) == []
     with pytest.raises(StorageError, match="symbolic link"):
-        spawn.shell_argv({"SHELL": "/bin/bash"}, "prod/Admin", linked)
+        storage.private_dir(linked)
 
 
 def _credentials(secret: str, token: str) -> dict:
