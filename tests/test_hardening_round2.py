@@ -65,8 +65,8 @@ def test_bash_prompt_shows_a_hostile_profile_name_and_runs_nothing(tmp_path, tem
     argv, _env = spawn.shell_argv({"SHELL": "/bin/bash"}, name, workdir)
     rc = argv[argv.index("--rcfile") + 1]
     script = f'shopt {promptvars} promptvars; PS1="\\$ "; . "$1"; printf "%s" "${{PS1@P}}"'
-    done = subprocess.run(["bash", "-c", script, "bash", rc], capture_output=True, text=True, timeout=30,
-                          env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]})
+    done = subprocess.run(["bash", "-c", script, "bash", rc], capture_output=True, text=True, check=False,
+                          timeout=30, env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]})
     assert done.returncode == 0, done.stderr
     assert not pwned.exists()
     assert done.stdout.startswith(f"(rolecall:{spawn.visible(name)}) "), done.stdout
@@ -77,8 +77,9 @@ def test_bash_prompt_shows_a_hostile_profile_name_and_runs_nothing(tmp_path, tem
 @pytest.mark.parametrize("template", HOSTILE_NAMES[:5])
 def test_plain_sh_prompt_runs_nothing(tmp_path, template):
     pwned = tmp_path / "pwned"
-    argv, env = spawn.shell_argv({"SHELL": shutil.which("dash")}, template.replace("{p}", str(pwned)), tmp_path / "shell")
-    done = subprocess.run(argv + ["-i"], input="exit\n", capture_output=True, text=True, timeout=30,
+    name = template.replace("{p}", str(pwned))
+    argv, env = spawn.shell_argv({"SHELL": shutil.which("dash")}, name, tmp_path / "shell")
+    done = subprocess.run(argv + ["-i"], input="exit\n", capture_output=True, text=True, check=False, timeout=30,
                           env={"HOME": str(tmp_path), "PATH": os.environ["PATH"], "PS1": env["PS1"]})
     assert "(rolecall:x" in done.stderr
     assert not pwned.exists()
@@ -129,8 +130,9 @@ def test_env_and_dotenv_sourced_by_a_real_sh_give_back_every_value(tmp_path, fmt
         script = tmp_path / "creds"
         script.write_text(text)
         source = f". {script}" if fmt == "env" else f"set -a; . {script}"
-        done = subprocess.run(["sh", "-c", f"{source}; printf '%s\\0%s' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\""],
-                              capture_output=True, text=True, timeout=30, env={"PATH": os.environ["PATH"]})
+        show = "printf '%s\\0%s' \"$AWS_SECRET_ACCESS_KEY\" \"$AWS_SESSION_TOKEN\""
+        done = subprocess.run(["sh", "-c", f"{source}; {show}"], capture_output=True, text=True, check=False,
+                              timeout=30, env={"PATH": os.environ["PATH"]})
         assert done.returncode == 0, (value, done.stderr)
         assert done.stdout.split("\0") == [value, value + "!"], value
     assert not pwned.exists()
@@ -287,11 +289,17 @@ def test_a_symlinked_cache_directory_is_refused(cli, sandbox, tmp_path):
 # ------------------------------------------------------------------ 4. no secret left behind
 
 
+def _dead_pid() -> int:
+    """The pid of a process that has exited (its writes were interrupted for good)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
 def test_stale_temp_files_are_removed_and_live_ones_kept(tmp_path):
     folder = tmp_path / "sessions"
     folder.mkdir()
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
-    gone = folder / f".x.json.{dead.stdout.strip()}.1.tmp"
+    gone = folder / f".x.json.{_dead_pid()}.1.tmp"
     live = folder / f".y.json.{os.getpid()}.1.tmp"
     old = folder / f".z.json.{os.getpid()}.2.tmp"
     for path in (gone, live, old):
@@ -317,9 +325,8 @@ def test_nothing_secret_is_left_on_disk_after_an_interrupted_run_and_sessions_cl
     first = cli("export", "prod/ReadOnly", "--format", "json").json()
     hub = cli("export", "shared/Hub", "--format", "json").json()
     folder = sandbox.cache / "sessions"
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     # An interrupted write leaves its temp file; a crash leaves a half-written entry.
-    (folder / f".{SESSION_FILE}.{dead.stdout.strip()}.1.tmp").write_bytes(_session_file(sandbox).read_bytes())
+    (folder / f".{SESSION_FILE}.{_dead_pid()}.1.tmp").write_bytes(_session_file(sandbox).read_bytes())
     hub_file = folder / "shared%2FHub.json"
     hub_file.write_bytes(hub_file.read_bytes()[:-30])
     secrets = [first["SecretAccessKey"], first["SessionToken"], hub["SecretAccessKey"], hub["SessionToken"][:40]]
@@ -355,7 +362,8 @@ def _clipboard_env(bin_dir: Path, path: str) -> dict:
 
 def _python(code: str, env: dict) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter: pyperclip picks its back-end once per process."""
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=30)
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
+                          timeout=30)
 
 
 def test_clipboard_text_goes_through_stdin_never_argv(tmp_path):
@@ -471,7 +479,7 @@ def test_an_odd_expiration_in_the_cache_is_no_traceback(cli, sandbox, expiration
 
 def _run_with_fds(args: list[str], stdout, stderr, env=None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rolecall", *args], stdout=stdout, stderr=stderr,
-                          env={**os.environ, **(env or {})}, timeout=60, stdin=subprocess.DEVNULL)
+                          env={**os.environ, **(env or {})}, check=False, timeout=60, stdin=subprocess.DEVNULL)
 
 
 @pytest.mark.parametrize("cached", [True, False], ids=["quick path", "full path"])
@@ -492,7 +500,7 @@ def test_a_reader_that_has_gone_is_no_traceback(cli, sandbox, cached, tmp_path):
 def test_a_closed_stdout_is_no_traceback(cli, sandbox):
     assert cli("assume", "prod/ReadOnly").code == 0
     done = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m rolecall process prod/ReadOnly >&-'],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and len(done.stderr.splitlines()) == 1, done.stderr
 
@@ -503,7 +511,7 @@ def test_a_closed_stderr_still_gives_the_answer(cli, sandbox):
     noted = cli("process", "prod/ReadOnly")
     assert noted.code == 0 and "problem" in noted.err
     done = subprocess.run(["sh", "-c", f'exec "{sys.executable}" -m rolecall process prod/ReadOnly 2>&-'],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, check=False, timeout=60)
     assert done.returncode == 0
     assert json.loads(done.stdout) == noted.json()  # the note went nowhere, least of all into stdout
 

@@ -178,7 +178,7 @@ def test_clear_later_runs_detached_and_clears(tmp_path):
     board = FileClipboard(tmp_path / "bin")
     board.text = "creds"
     done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1"], env=board.environ(),
-                          input=clipboard.fingerprint("creds") + "\n", text=True, timeout=30)
+                          input=clipboard.fingerprint("creds") + "\n", text=True, check=False, timeout=30)
     assert done.returncode == 0
     assert board.text == ""
 

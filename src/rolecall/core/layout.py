@@ -10,7 +10,7 @@ import hashlib
 import json
 import os
 import zlib
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 FORMAT = 1
 MARGIN_SECONDS = 300  # refresh a cached session when less than 5 minutes are left
@@ -52,11 +52,11 @@ def expiration_epoch(value: object) -> float | None:
     if not isinstance(value, str):
         return None
     try:
-        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        when = datetime.fromisoformat(value)  # 3.11 reads a trailing Z
     except ValueError:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
+        when = when.replace(tzinfo=UTC)
     return when.timestamp()
 
 
