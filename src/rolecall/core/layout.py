@@ -46,18 +46,24 @@ def fingerprint(profile: dict) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
+def parse_time(text: str) -> datetime:
+    """ISO 8601 (a trailing Z included) to an aware UTC datetime; a naive time is taken as UTC.
+    Raises ValueError for anything else."""
+    if not isinstance(text, str):
+        raise ValueError(f"not an ISO 8601 time: {type(text).__name__}")
+    when = datetime.fromisoformat(text)
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC)
+
+
 def expiration_epoch(value: object) -> float | None:
     """An `Expiration` from a cache file as seconds since the epoch; None when it is not an
     ISO 8601 time (absent, null, a number, garbage): such a session is never served."""
-    if not isinstance(value, str):
-        return None
     try:
-        when = datetime.fromisoformat(value)  # 3.11 reads a trailing Z
+        return parse_time(value).timestamp()  # type: ignore[arg-type]
     except ValueError:
         return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return when.timestamp()
 
 
 def stamp(path) -> list:
