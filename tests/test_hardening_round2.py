@@ -247,9 +247,11 @@ def test_a_session_file_in_a_directory_others_can_write_is_not_served_by_the_qui
 
 def test_every_directory_of_the_cache_tree_is_private(cli, sandbox):
     assert cli("assume", "prod/ReadOnly").code == 0
-    for folder in (sandbox.cache, sandbox.cache / "sessions"):
+    (sandbox.cache / "shell").mkdir(mode=0o755)  # as older versions left it
+    for folder in (sandbox.cache, sandbox.cache / "sessions", sandbox.cache / "shell"):
         os.chmod(folder, 0o777)
     assert cli("process", "prod/ReadOnly").code == 0
+    assert cli("shell", "prod/ReadOnly", env={"SHELL": shutil.which("bash")}, input="exit 0\n").code == 0
     for folder, dirs, _files in os.walk(sandbox.cache):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
 

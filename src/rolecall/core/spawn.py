@@ -152,6 +152,7 @@ def shell_argv(env: Mapping[str, str], profile: str, workdir: Path) -> tuple[lis
     """
     shell = user_shell(env)
     try:
+        storage.private_dir(workdir.parent)  # created 0755 by older versions: tighten it too
         workdir = storage.private_dir(workdir.parent / layout.short_name(workdir.name))
         argv, extra = shell_command(shell, profile, workdir)
     except StorageError:
