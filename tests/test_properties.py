@@ -102,9 +102,58 @@ def test_every_export_format_round_trips(key, secret, token, region):
 
 @FEW
 @given(st.text(max_size=40))
-def test_cache_file_names_are_urllib_quoting(key):
+def test_cache_file_names_are_urllib_quoting_or_hashed_when_long(key):
     from urllib.parse import quote
 
-    from rolecall.core.quick import entry_file_name
+    from rolecall.core.layout import MAX_NAME, entry_file_name
 
-    assert entry_file_name(key) == quote(key, safe="") + ".json"
+    quoted = quote(key, safe="")
+    name = entry_file_name(key)
+    if len(quoted) <= MAX_NAME:
+        assert name == quoted + ".json"
+    else:
+        assert len(name) <= MAX_NAME + len(".json") and quoted.startswith(name[: name.rindex("-")])
+
+
+ANY_TEXT = st.text(max_size=60)
+NAMES_INI_ALLOWS = st.text(min_size=1, max_size=30).filter(
+    lambda n: n == n.strip() and not any(c in n for c in "[]\r\n\0"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(key=ANY_TEXT, secret=ANY_TEXT, token=ANY_TEXT, region=st.one_of(st.none(), ANY_TEXT), profile=ANY_TEXT)
+def test_every_format_carries_any_text_as_data_or_refuses_it(key, secret, token, region, profile):
+    from rolecall.core.errors import ConfigError
+
+    credentials = {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
+                   "Expiration": "2026-01-01T13:00:00Z"}
+    for fmt in formats.FORMATS:
+        try:
+            text = formats.render_credentials(fmt, credentials, profile, region)
+        except ConfigError as exc:
+            assert fmt != "json" and exc.message
+            values = [key, secret, token, region or ""]
+            assert any("\0" in v for v in values) or fmt == "credentials", fmt
+            continue
+        parsed = formats.parse(fmt, text)
+        assert parsed["AWS_ACCESS_KEY_ID"] == key, fmt
+        assert parsed["AWS_SECRET_ACCESS_KEY"] == secret, fmt
+        if token:
+            assert parsed["AWS_SESSION_TOKEN"] == token, fmt
+        if region:
+            assert parsed["AWS_REGION"] == region, fmt
+        if fmt == "credentials":
+            import configparser
+
+            ini = configparser.RawConfigParser()
+            ini.read_string(text)
+            assert ini.sections() == [profile]
+
+
+@FEW
+@given(profile=NAMES_INI_ALLOWS, secret=st.text(max_size=40).filter(lambda v: "\n" not in v and "\r" not in v
+                                                                        and v == v.strip() and "\0" not in v))
+def test_the_credentials_format_takes_every_value_it_can_hold(profile, secret):
+    credentials = {"AccessKeyId": "ASIAX", "SecretAccessKey": secret, "SessionToken": "t", "Expiration": None}
+    text = formats.render_credentials("credentials", credentials, profile, "eu-west-1")
+    assert formats.parse("credentials", text)["AWS_SECRET_ACCESS_KEY"] == secret

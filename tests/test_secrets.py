@@ -125,24 +125,41 @@ def test_spawn_run_forwards_sigterm_and_returns_the_childs_status(sandbox, tmp_p
     assert out.splitlines() == ["parent got it too", "status=42"]
 
 
-class MemoryClipboard:
-    def __init__(self):
-        self.text = ""
+class FileClipboard:
+    """A system clipboard played by a fake `xclip` on PATH (text on stdin, `-o` prints it), as pyperclip
+    finds one on an X display: rolecall's own clipboard code runs unchanged."""
 
-    def copy(self, text):
-        self.text = text
+    def __init__(self, folder):
+        self.folder = folder
+        folder.mkdir()
+        tool = folder / "xclip"
+        tool.write_text(
+            "#!/bin/sh\n"
+            f'case " $* " in *" -o "*) cat "{folder}/board" 2>/dev/null;; *) cat > "{folder}/board";; esac\n'
+        )
+        tool.chmod(0o755)
 
-    def paste(self):
-        return self.text
+    @property
+    def text(self) -> str:
+        board = self.folder / "board"
+        return board.read_text() if board.exists() else ""
+
+    @text.setter
+    def text(self, value: str) -> None:
+        (self.folder / "board").write_text(value)
+
+    def environ(self) -> dict:
+        env = {**os.environ, "PATH": f"{self.folder}{os.pathsep}{os.environ['PATH']}", "DISPLAY": ":99"}
+        env.pop("WAYLAND_DISPLAY", None)
+        return env
 
 
 @pytest.fixture
-def memory_clipboard(monkeypatch):
-    import pyperclip
-
-    board = MemoryClipboard()
-    monkeypatch.setattr(pyperclip, "copy", board.copy)
-    monkeypatch.setattr(pyperclip, "paste", board.paste)
+def memory_clipboard(tmp_path, monkeypatch):
+    board = FileClipboard(tmp_path / "clipboard-bin")
+    for name, value in board.environ().items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     return board
 
 
@@ -157,20 +174,13 @@ def test_clipboard_is_cleared_only_if_it_still_holds_what_was_copied(memory_clip
 
 
 def test_clear_later_runs_detached_and_clears(tmp_path):
-    """The real detached clearer, with pyperclip pointed at a file-backed clipboard via a sitecustomize."""
-    board = tmp_path / "board.txt"
-    board.write_text("creds")
-    (tmp_path / "sitecustomize.py").write_text(
-        "import pyperclip, pathlib\n"
-        f"_b = pathlib.Path({str(board)!r})\n"
-        "pyperclip.copy = lambda text: _b.write_text(text)\n"
-        "pyperclip.paste = lambda: _b.read_text()\n"
-    )
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
-    done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1", clipboard.fingerprint("creds")],
-                          env=env, timeout=30)
+    """The real clearer process, fed the fingerprint on stdin, against a fake xclip."""
+    board = FileClipboard(tmp_path / "bin")
+    board.text = "creds"
+    done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1"], env=board.environ(),
+                          input=clipboard.fingerprint("creds") + "\n", text=True, check=False, timeout=30)
     assert done.returncode == 0
-    assert board.read_text() == ""
+    assert board.text == ""
 
 
 class MemoryKeyring(KeyringBackend):

@@ -18,7 +18,9 @@ def _engine(args):
 
 
 def _say(message: str) -> None:
-    print(f"rolecall: {message}", file=sys.stderr)
+    from rolecall.core.quick import say
+
+    say(f"rolecall: {message}")
 
 
 def _code_source(args):
@@ -419,7 +421,7 @@ def build_parser():
 
 
 def main(argv: list[str] | None = None) -> int:
-    from rolecall.core.quick import serve
+    from rolecall.core.quick import say, serve
 
     argv = sys.argv[1:] if argv is None else argv
     served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine
@@ -441,10 +443,10 @@ def main(argv: list[str] | None = None) -> int:
     except RolecallError as exc:
         _say(exc.message)
         if exc.hint:
-            print(f"  hint: {exc.hint}", file=sys.stderr)
+            say(f"  hint: {exc.hint}")
         return exc.exit_code
     except KeyboardInterrupt:
-        print(file=sys.stderr)
+        say("")
         return 130
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from rolecall.core.quick import say
+
 if TYPE_CHECKING:
     import argparse
 
@@ -56,6 +58,6 @@ def run(args, session_for: Callable[[argparse.Namespace], Session]) -> int:
     out.write(response.body)
     out.flush()
     if not response.ok:
-        print(f"rolecall: {status}", file=sys.stderr)
+        say(f"rolecall: {status}")
         return 1
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 import sys
 import time
 
+from rolecall.core.quick import say
+
 
 def add_commands(sub) -> None:
     """Add login, logout and sync to an argparse sub-parsers object; each sets `handler`."""
@@ -31,7 +33,7 @@ def add_commands(sub) -> None:
 
 def _say(message: str) -> None:
     for line in message.splitlines():
-        print(f"rolecall: {line}", file=sys.stderr)
+        say(f"rolecall: {line}")
 
 
 def configured_sessions(profiles_path=None):

@@ -1,7 +1,8 @@
 """The session cache: assumed-role sessions and MFA sessions, one file each, locked per entry.
 
-Layout under <user cache dir>/rolecall/:  sessions/<profile>.json, mfa/<serial>.json,
-and a `.lock` file beside each. A damaged entry reads as absent and is kept aside.
+Layout under <user cache dir>/rolecall/:  sessions/<profile>.json, mfa/<serial>.json (names from
+layout.entry_file_name), and a `.lock` file beside each. A damaged or untrusted entry reads as
+absent and is kept aside without its secrets.
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from rolecall.core import storage
+from rolecall.core import layout, storage
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.quick import entry_file_name
 
-FORMAT = 1
+FORMAT = layout.FORMAT
+KINDS = ("sessions", "mfa")
 
 
 class FileSecrets:
@@ -49,30 +50,42 @@ class SessionCache:
     def __init__(self, root: Path, secrets=None):
         self.root = Path(root)
         self.secrets = secrets or secret_store()
+        self._swept: set[str] = set()
 
     def _path(self, kind: str, key: str) -> Path:
-        return self.root / kind / entry_file_name(key)
+        return self.root / kind / layout.entry_file_name(key)
 
     # -- role sessions
 
-    def get(self, profile: str) -> Session | None:
-        data = self._read(self._path("sessions", profile))
+    def get(self, profile: str, fingerprint: str | None = None) -> Session | None:
+        """The cached session of `profile`; with `fingerprint`, only one made for that exact request
+        (see layout.fingerprint): any other reads as absent."""
+        path = self._path("sessions", profile)
+        data = self._read(path)
         if data is None:
+            return None
+        if fingerprint is not None and data.get("fingerprint") != fingerprint:
             return None
         try:
             stored = dict(data["session"])
+            if stored["profile"] != profile:
+                return None  # another name that hashes to the same file
             credentials = self.secrets.fetch(f"session:{profile}", stored["credentials"])
             if credentials is None:
                 return None
             return Session.from_dict({**stored, "credentials": credentials})
-        except (KeyError, TypeError, ValueError):
-            storage.set_aside(self._path("sessions", profile))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            storage.set_aside(path)
             return None
 
-    def put(self, session: Session) -> None:
+    def put(self, session: Session, fingerprint: str | None = None) -> None:
+        """Keep `session`, made for the request whose layout.fingerprint is `fingerprint`."""
         data = session.to_dict()
         data["credentials"] = self.secrets.stow(f"session:{session.profile}", data["credentials"])
-        storage.write_json(self._path("sessions", session.profile), {"format": FORMAT, "session": data})
+        entry = {"format": FORMAT, "session": data}
+        if fingerprint is not None:
+            entry["fingerprint"] = fingerprint
+        storage.write_json(self._path("sessions", session.profile), entry)
 
     def forget(self, profile: str) -> bool:
         self.secrets.drop(f"session:{profile}")
@@ -84,14 +97,11 @@ class SessionCache:
 
     def sessions(self) -> list[Session]:
         found = []
-        folder = self.root / "sessions"
-        try:
-            names = sorted(os.listdir(folder))
-        except FileNotFoundError:
-            return []
-        for name in names:
-            if name.endswith(".json") and not name.startswith("."):
-                session = self.get(unquote(name[: -len(".json")]))
+        for path in self._entries("sessions"):
+            data = self._read(path)
+            profile = data.get("session", {}).get("profile") if data else None
+            if isinstance(profile, str):
+                session = self.get(profile)
                 if session:
                     found.append(session)
         return found
@@ -102,14 +112,17 @@ class SessionCache:
     # -- MFA sessions
 
     def get_mfa(self, serial: str) -> Credentials | None:
-        data = self._read(self._path("mfa", serial))
+        path = self._path("mfa", serial)
+        data = self._read(path)
         if data is None:
             return None
         try:
+            if data.get("serial", serial) != serial:
+                return None
             credentials = self.secrets.fetch(f"mfa:{serial}", data["credentials"])
             return Credentials.from_dict(credentials) if credentials else None
-        except (KeyError, TypeError, ValueError):
-            storage.set_aside(self._path("mfa", serial))
+        except (KeyError, TypeError, ValueError, AttributeError):
+            storage.set_aside(path)
             return None
 
     def put_mfa(self, serial: str, credentials: Credentials) -> None:
@@ -122,33 +135,62 @@ class SessionCache:
             self._path("mfa", serial).unlink()
 
     def mfa_serials(self) -> list[str]:
-        try:
-            names = os.listdir(self.root / "mfa")
-        except FileNotFoundError:
-            return []
-        return sorted(unquote(n[: -len(".json")]) for n in names if n.endswith(".json") and not n.startswith("."))
+        serials = []
+        for path in self._entries("mfa"):
+            data = self._read(path)
+            serial = data.get("serial") if data else None
+            serials.append(serial if isinstance(serial, str) else unquote(path.stem))
+        return sorted(serials)
 
     def lock_mfa(self, serial: str):
         return storage.locked(self._path("mfa", serial).with_suffix(".lock"))
 
     def clear(self) -> int:
-        """Forget every session and MFA session; returns how many entries were removed."""
+        """Forget every session and MFA session, and remove what interrupted writes and damaged
+        entries left behind; returns how many entries were removed."""
         removed = 0
         for kind, prefix in (("sessions", "session"), ("mfa", "mfa")):
             folder = self.root / kind
-            if not folder.is_dir():
+            if not folder.is_dir() or folder.is_symlink():
                 continue
             for entry in folder.iterdir():
                 if entry.suffix == ".json" and not entry.name.startswith("."):
-                    self.secrets.drop(f"{prefix}:{unquote(entry.stem)}")
-                    entry.unlink(missing_ok=True)
+                    data = storage.read_json(entry) if storage.trusted(entry) else None
+                    key = self._key(kind, data) or unquote(entry.stem)
+                    self.secrets.drop(f"{prefix}:{key}")
+                    storage.remove(entry)
                     removed += 1
+                elif storage.is_kept_aside(entry.name):
+                    storage.remove(entry)
         return removed
 
+    @staticmethod
+    def _key(kind: str, data: dict | None) -> str | None:
+        if not data:
+            return None
+        key = data.get("session", {}).get("profile") if kind == "sessions" else data.get("serial")
+        return key if isinstance(key, str) else None
+
+    def _entries(self, kind: str) -> list[Path]:
+        try:
+            names = sorted(os.listdir(self.root / kind))
+        except OSError:
+            return []
+        return [self.root / kind / n for n in names if n.endswith(".json") and not n.startswith(".")]
+
     def _read(self, path: Path) -> dict | None:
+        """An entry's JSON when it can be trusted; one another user owns or others can write is
+        set aside, so the caller assumes again."""
         if not path.parent.exists():
             return None
         storage.private_dir(self.root)
+        storage.private_dir(path.parent)
+        if path.parent.name not in self._swept:
+            self._swept.add(path.parent.name)
+            storage.sweep(path.parent)
+        if not storage.trusted(path):
+            storage.set_aside(path)
+            return None
         data = storage.read_json(path)
         if data is not None and data.get("format") != FORMAT:
             return None

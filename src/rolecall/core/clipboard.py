@@ -18,23 +18,46 @@ class ClipboardError(RolecallError):
     exit_code = 1
 
 
-def system_copy(text: str) -> bool:
-    """Copy with pyperclip; False where no system clipboard works (a server, no display)."""
+# pyperclip back-ends that never put the text in a command line: they write it to the stdin of
+# pbcopy, xclip, xsel, wl-copy or clip.exe, or hand it to an in-process API. Others (klipper runs
+# `qdbus ... setClipboardContents <text>`, visible in `ps`) are refused.
+SAFE_BACKENDS = frozenset({
+    "copy_osx_pbcopy", "copy_osx_pyobjc", "copy_xclip", "copy_xsel", "copy_wl", "copy_windows", "copy_wsl",
+    "copy_qt",
+})
+
+
+def _backend():
+    """pyperclip's (copy, paste) for this system when its copy keeps the text out of argv, else None."""
     try:
         import pyperclip
 
-        pyperclip.copy(text)
+        copy, paste = pyperclip.determine_clipboard()
+    except Exception:  # noqa: BLE001 - pyperclip's detection can fail in any of its back-ends
+        return None
+    return (copy, paste) if getattr(copy, "__name__", "") in SAFE_BACKENDS else None
+
+
+def system_copy(text: str) -> bool:
+    """Copy through a system clipboard that takes the text on stdin; False where there is none
+    (a server, no display, or only a back-end that would show the text in a command line)."""
+    backend = _backend()
+    if backend is None:
+        return False
+    try:
+        backend[0](text)
         return True
-    except Exception:  # pyperclip raises its own error, or anything its back-end does
+    except Exception:  # noqa: BLE001 - pyperclip raises its own error, or anything its back-end does
         return False
 
 
 def system_paste() -> str | None:
+    backend = _backend()
+    if backend is None:
+        return None
     try:
-        import pyperclip
-
-        return pyperclip.paste()
-    except Exception:
+        return backend[1]()
+    except Exception:  # noqa: BLE001
         return None
 
 
@@ -73,14 +96,19 @@ def fingerprint(text: str) -> str:
 
 
 def clear_later(text: str, seconds: float) -> None:
-    """In a detached process: after `seconds`, empty the clipboard if it still holds `text`."""
+    """In a detached process that outlives this one (the CLI or the app quitting): after `seconds`,
+    empty the clipboard if it still holds `text`. Only a hash of the text reaches the process,
+    through a pipe, never its command line."""
     if seconds <= 0:
         return
-    subprocess.Popen(
-        [sys.executable, "-m", "rolecall.core.clipboard", str(seconds), fingerprint(text)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True,
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rolecall.core.clipboard", str(float(seconds))],
+        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        start_new_session=True, close_fds=True,
     )
+    assert child.stdin is not None
+    with child.stdin:
+        child.stdin.write(fingerprint(text).encode("ascii") + b"\n")
 
 
 def clear_if_unchanged(expected_fingerprint: str) -> bool:
@@ -93,5 +121,6 @@ def clear_if_unchanged(expected_fingerprint: str) -> bool:
 if __name__ == "__main__":
     import time
 
+    expected = sys.stdin.readline().strip()
     time.sleep(float(sys.argv[1]))
-    clear_if_unchanged(sys.argv[2])
+    clear_if_unchanged(expected)

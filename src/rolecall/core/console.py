@@ -9,13 +9,37 @@ import urllib.parse
 import urllib.request
 
 from rolecall.core.credentials import Session
-from rolecall.core.errors import AwsError
+from rolecall.core.errors import AwsError, ConfigError
 
 FEDERATION_URL = "https://signin.aws.amazon.com/federation"
 
 
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
 def federation_url() -> str:
-    return os.environ.get("ROLECALL_FEDERATION_URL") or FEDERATION_URL
+    """The federation endpoint: AWS's, or $ROLECALL_FEDERATION_URL when set (for a local stand-in).
+
+    Credentials travel in its query string, so only https is accepted, and plain http only on
+    this machine (127.0.0.1, localhost, [::1]); anything else is a ConfigError naming the variable.
+    """
+    value = os.environ.get("ROLECALL_FEDERATION_URL")
+    if not value:
+        return FEDERATION_URL
+    try:
+        parts = urllib.parse.urlsplit(value)
+        host = parts.hostname
+        parts.port  # noqa: B018 - a bad port raises here
+    except ValueError:
+        host, parts = None, None
+    if parts is None or not host or parts.username or parts.password or parts.query or parts.fragment:
+        raise ConfigError(f"ROLECALL_FEDERATION_URL is not a usable URL: {value[:100]!r}")
+    if parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK):
+        return value
+    raise ConfigError(
+        f"ROLECALL_FEDERATION_URL must be an https URL (http only for 127.0.0.1, localhost or [::1]), not {value[:100]!r}",
+        hint="unset it to use AWS's sign-in endpoint",
+    )
 
 
 def signin_url(session: Session, *, base: str | None = None, timeout: float = 10) -> str:

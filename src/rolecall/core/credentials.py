@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 
-REFRESH_MARGIN = timedelta(minutes=5)
+from rolecall.core import layout
+
+REFRESH_MARGIN = timedelta(seconds=layout.MARGIN_SECONDS)
 
 
 def mask(secret: str | None) -> str:
@@ -15,12 +17,7 @@ def mask(secret: str | None) -> str:
     return "****" + secret[-4:] if len(secret) > 12 else "****"
 
 
-def parse_time(text: str) -> datetime:
-    """ISO 8601 to an aware UTC datetime (a naive time is taken as UTC)."""
-    when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return when.astimezone(timezone.utc)
+parse_time = layout.parse_time  # ISO 8601 to an aware UTC datetime
 
 
 def iso(when: datetime) -> str:
@@ -71,8 +68,8 @@ class Credentials:
         expiration = data.get("Expiration")
         if isinstance(expiration, datetime):
             expiration = expiration.astimezone(timezone.utc)
-        elif expiration:
-            expiration = parse_time(expiration)
+        elif expiration is not None and expiration != "":
+            expiration = parse_time(expiration)  # ValueError for a number, a list, garbage
         if expiration:
             expiration = expiration.replace(microsecond=0)  # what ISO 8601 output keeps, rounded down
         return cls(

@@ -12,11 +12,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
-from rolecall.core import audit, durations, paths
+from rolecall.core import audit, durations, layout, paths
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode, MfaCodeRequired, Problem, StorageError
+from rolecall.core.errors import (
+    AwsError,
+    ConfigError,
+    InvalidMfaCode,
+    MfaCodeRequired,
+    Problem,
+    StorageError,
+)
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
@@ -82,15 +89,15 @@ class Engine:
     # -- reading what is cached, without AWS
 
     def cached(self, name: str) -> Session | None:
-        """The cached session of a profile if it still belongs to that profile's role (any time left)."""
-        session = self.cache.get(name)
+        """The cached session of a profile if it was made for that profile exactly as it is now
+        (same layout.fingerprint: role, source, external id, policies, tags, MFA, region...), any time left."""
         profile = self.catalog.profiles.get(name)
-        if session and profile and session.role_arn != profile.role_arn:
-            return None
-        return session
+        if profile is None:
+            return self.cache.get(name)
+        return self.cache.get(name, layout.fingerprint(profile.to_dict()))
 
     def usable(self, name: str) -> Session | None:
-        """A cached session with at least 5 minutes left, or None."""
+        """A cached session for the request as it is now, with at least 5 minutes left, or None."""
         session = self.cached(name)
         if session and session.credentials.fresh(self.now()):
             return session
@@ -187,7 +194,7 @@ class Engine:
                 return found
             session = self._assume(profile, code_source, duration)
             if session.expiration:  # credentials that never expire are not ours to keep
-                self._keep(self.cache.put, session)
+                self._keep(self.cache.put, session, layout.fingerprint(profile.to_dict()))
         if self.audit_path:
             self._keep(audit.record, self.audit_path, session, self.now())
         return session

@@ -3,25 +3,47 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
-
 from collections.abc import Mapping
 
 from rolecall.core.environ import REMOVED, role_variables
+from rolecall.core.errors import ConfigError
 
 FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
 
 
-def _fish_quote(value: str) -> str:
+PS_QUOTES = "'\u2018\u2019\u201a\u201b"  # every character PowerShell takes as a single quote
+LINE_BREAKS = ("\n", "\r")
+
+
+def fish_quote(value: str) -> str:
+    """A fish single-quoted word: inside, only backslash and the quote are special."""
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
-def _ps_quote(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
+def ps_quote(value: str) -> str:
+    """A PowerShell single-quoted string: any of its quote characters is doubled, nothing else expands."""
+    return "'" + "".join(c + c if c in PS_QUOTES else c for c in value) + "'"
 
 
-def _dotenv_quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
+def _check(fmt: str, variables: Mapping[str, str], profile: str) -> None:
+    """Refuse what a format cannot carry as data (never let a value become code or structure)."""
+    for name, value in variables.items():
+        if "\0" in value:
+            raise ConfigError(f"{name} contains a NUL character; no export format can carry it")
+        if fmt == "credentials" and (any(b in value for b in LINE_BREAKS) or value != value.strip()):
+            raise ConfigError(
+                f"{name} has a line break or surrounding spaces, which the credentials (INI) format cannot hold",
+                hint="use --format json",
+            )
+    if fmt == "credentials" and (
+        any(c in profile for c in "[]\0" + "".join(LINE_BREAKS)) or profile != profile.strip() or not profile
+    ):
+        raise ConfigError(
+            f"the profile name {profile!r} cannot be an INI section name (brackets, line breaks, surrounding spaces)",
+            hint="use --format json",
+        )
 
 
 def render(fmt: str, session) -> str:
@@ -30,45 +52,54 @@ def render(fmt: str, session) -> str:
 
 
 def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile: str, region: str | None) -> str:
-    """Credentials in credential_process form (AccessKeyId, ...) as text in format `fmt`."""
+    """Credentials in credential_process form (AccessKeyId, ...) as text in format `fmt`.
+
+    Every value is data in every format: shell formats quote it, the INI format refuses what
+    would change its structure (ConfigError), json escapes it."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     variables = role_variables(credentials, region)
+    if fmt != "json":
+        _check(fmt, variables, profile)
     if fmt == "env":
         lines = [f"unset {name}" for name in REMOVED]
         lines += [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]
     elif fmt == "fish":
         lines = [f"set -e {name}" for name in REMOVED]
-        lines += [f"set -gx {k} {_fish_quote(v)}" for k, v in variables.items()]
+        lines += [f"set -gx {k} {fish_quote(v)}" for k, v in variables.items()]
     elif fmt == "powershell":
         lines = [f"Remove-Item Env:{name} -ErrorAction SilentlyContinue" for name in REMOVED]
-        lines += [f"$Env:{k} = {_ps_quote(v)}" for k, v in variables.items()]
+        lines += [f"$Env:{k} = {ps_quote(v)}" for k, v in variables.items()]
     elif fmt == "dotenv":
-        lines = [f"{k}={_dotenv_quote(v)}" for k, v in variables.items()]
+        # Sourced by sh (`set -a; . ./.env`) as often as read by dotenv libraries: single quotes suit both.
+        lines = [f"{k}={shlex.quote(v)}" for k, v in variables.items()]
     elif fmt == "json":
         return json.dumps(process_json(credentials) | ({"Region": region} if region else {}), indent=2) + "\n"
-    elif fmt == "credentials":
+    else:
         lines = [f"[{profile}]", f"aws_access_key_id = {variables['AWS_ACCESS_KEY_ID']}",
                  f"aws_secret_access_key = {variables['AWS_SECRET_ACCESS_KEY']}"]
         if "AWS_SESSION_TOKEN" in variables:
             lines.append(f"aws_session_token = {variables['AWS_SESSION_TOKEN']}")
         if region:
             lines.append(f"region = {region}")
-    else:
-        raise ValueError(f"unknown format {fmt!r} (choose from {', '.join(FORMATS)})")
     return "\n".join(lines) + "\n"
 
 
 def process_json(credentials: Mapping[str, str | None]) -> dict:
     """The credential_process answer (Version 1) for credentials in that same form."""
-    data = {"Version": 1}
+    data: dict[str, object] = {"Version": 1}
     for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"):
         if credentials.get(key) is not None:
             data[key] = credentials[key]
     return data
 
 
+_FISH_SET = re.compile(r"^set -gx (\w+) '((?:[^'\\]|\\.)*)'$", re.MULTILINE | re.DOTALL)
+_PS_SET = re.compile(rf"^\$Env:(\w+) = '((?:[^{PS_QUOTES}]|[{PS_QUOTES}]{{2}})*)'$", re.MULTILINE | re.DOTALL)
+
+
 def parse(fmt: str, text: str) -> dict[str, str]:
     """The AWS_* variables a rendered text sets (for round-trip tests and `--format` checks)."""
-    found: dict[str, str] = {}
     if fmt == "json":
         data = json.loads(text)
         names = {"AccessKeyId": "AWS_ACCESS_KEY_ID", "SecretAccessKey": "AWS_SECRET_ACCESS_KEY",
@@ -86,30 +117,11 @@ def parse(fmt: str, text: str) -> dict[str, str]:
         names = {"aws_access_key_id": "AWS_ACCESS_KEY_ID", "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
                  "aws_session_token": "AWS_SESSION_TOKEN", "region": "AWS_REGION"}
         return {names[k]: v for k, v in section.items() if k in names}
-    for line in text.splitlines():
-        if fmt == "env" and line.startswith("export "):
-            name, _, value = line[len("export "):].partition("=")
-            found[name] = shlex.split(value)[0] if value else ""
-        elif fmt == "fish" and line.startswith("set -gx "):
-            name, _, value = line[len("set -gx "):].partition(" ")
-            found[name] = _fish_unquote(value)
-        elif fmt == "powershell" and line.startswith("$Env:"):
-            name, _, value = line[len("$Env:"):].partition(" = ")
-            found[name] = value[1:-1].replace("''", "'")
-        elif fmt == "dotenv" and "=" in line:
-            name, _, value = line.partition("=")
-            found[name] = json.loads(value) if value.startswith('"') else value
-    return found
-
-
-def _fish_unquote(value: str) -> str:
-    out, escaped = [], False
-    for char in value[1:-1]:
-        if escaped:
-            out.append(char)
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        else:
-            out.append(char)
-    return "".join(out)
+    if fmt == "fish":
+        return {name: re.sub(r"\\(.)", r"\1", value, flags=re.DOTALL) for name, value in _FISH_SET.findall(text)}
+    if fmt == "powershell":
+        return {name: re.sub(rf"([{PS_QUOTES}])[{PS_QUOTES}]", r"\1", value) for name, value in _PS_SET.findall(text)}
+    words = shlex.split(text)
+    if fmt == "env":
+        words = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "export"]
+    return dict(word.partition("=")[::2] for word in words)

@@ -10,11 +10,11 @@ import json
 import os
 from pathlib import Path
 
-from rolecall.core import paths, storage
+from rolecall.core import paths, sources, storage
 from rolecall.core.errors import Problem, StorageError
-from rolecall.core import sources
+from rolecall.core.layout import stamp
 from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.quick import index_file, index_key, stamp, watched_unchanged
+from rolecall.core.quick import index_file, index_key, watched_unchanged
 
 
 def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: bool = True) -> Catalog:
@@ -27,9 +27,20 @@ def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: b
         if catalog is not None:
             return catalog
     catalog, watched = sources.load(yaml_path, config_path, creds_path)
+    catalog.problems[:] = [bounded(p) for p in catalog.problems]
     if use_index:
         _write_index(index_path, key, catalog, watched)
     return catalog
+
+
+MAX_MESSAGE = 240
+
+
+def bounded(problem: Problem) -> Problem:
+    """`problem` with its message cut to MAX_MESSAGE characters: a message never grows with the input."""
+    if len(problem.message) <= MAX_MESSAGE:
+        return problem
+    return problem._replace(message=problem.message[: MAX_MESSAGE - 3] + "...")
 
 
 def _read_index(path: Path, key: list) -> Catalog | None:

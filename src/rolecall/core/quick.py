@@ -15,47 +15,24 @@ import sys
 import time
 
 from rolecall import __version__
-from rolecall.core import formats, paths
-
-MARGIN_SECONDS = 300  # the same 5 minutes as credentials.REFRESH_MARGIN
-_SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
-
-
-def entry_file_name(key: str) -> str:
-    """A cache entry's file name: the key percent-encoded (as urllib.parse.quote(key, safe=''))."""
-    return "".join(c if c in _SAFE else "".join(f"%{b:02X}" for b in c.encode("utf-8")) for c in key) + ".json"
-
-
-def stamp(path) -> list:
-    """What identifies a version of a source file: path, size, mtime, inode."""
-    try:
-        info = os.stat(path)
-    except OSError:
-        return [str(path), None]
-    return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
+from rolecall.core import formats, layout, paths, storage
+from rolecall.core.errors import RolecallError
 
 
 def index_file(profiles_path):
-    """One index per profiles file, so switching between files does not throw the other away."""
-    import zlib
-
-    source = str(paths.profiles_file(profiles_path))
-    return paths.cache_dir() / f"index-{zlib.crc32(source.encode('utf-8')):08x}.json"
+    """The index of the catalog read from this profiles file (see layout.index_file_name)."""
+    return paths.cache_dir() / layout.index_file_name(paths.profiles_file(profiles_path))
 
 
 def index_key(profiles_path) -> list:
-    return [__version__] + [
-        stamp(p) for p in (paths.profiles_file(profiles_path), paths.aws_config_file(), paths.aws_credentials_file())
-    ]
+    return layout.index_key(
+        __version__, (paths.profiles_file(profiles_path), paths.aws_config_file(), paths.aws_credentials_file())
+    )
 
 
 def watched_unchanged(index: dict) -> bool:
     """Whether the other files the index was made from (discovery caches) are as they were."""
-    return all(json.loads(json.dumps(stamp(entry[0]))) == entry for entry in index.get("watched", []))
-
-
-def problems_note(count: int) -> str:
-    return f"{count} problem{'s' if count > 1 else ''} in your profiles (those profiles are skipped): run `rolecall check`"
+    return all(json.loads(json.dumps(layout.stamp(entry[0]))) == entry for entry in index.get("watched", []))
 
 
 def _parse(argv: list[str]):
@@ -85,7 +62,8 @@ def _parse(argv: list[str]):
 
 
 def cached_entry(profiles, name: str):
-    """(profile entry from the index, cached credentials, index problems) when both are current."""
+    """(profile entry from the index, cached credentials) when both are current
+    and the session was made for exactly this profile as it is now (layout.fingerprint)."""
     if os.environ.get("ROLECALL_CACHE_BACKEND", "file") != "file":
         return None
     root = paths.cache_dir()
@@ -97,28 +75,29 @@ def cached_entry(profiles, name: str):
         profile = next((p for p in index["profiles"] if p["name"] == name), None)
         if profile is None:
             return None
-        with open(root / "sessions" / entry_file_name(name), "rb") as handle:
+        folder = root / "sessions"
+        storage.sweep(folder)
+        path = folder / layout.entry_file_name(name)
+        if not storage.trusted(path):
+            return None  # the full path sets it aside and says why
+        with open(path, "rb") as handle:
             cached = json.load(handle)
-        session = cached["session"]
-        if cached.get("format") != 1 or session["role_arn"] != profile["role_arn"]:
+        if cached.get("format") != layout.FORMAT or cached.get("fingerprint") != layout.fingerprint(profile):
             return None
-        credentials = session["credentials"]
-        expires = credentials["Expiration"]
-        if not expires or _epoch(expires) - time.time() < MARGIN_SECONDS:
+        credentials = cached["session"]["credentials"]
+        if not all(isinstance(credentials.get(k), str) for k in ("AccessKeyId", "SecretAccessKey")):
             return None
-        return profile, credentials, len(index["problems"])
-    except (OSError, ValueError, KeyError, TypeError):
+        expires = layout.expiration_epoch(credentials.get("Expiration"))
+        if expires is None or expires - time.time() < layout.MARGIN_SECONDS:
+            return None
+        return profile, credentials
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
-
-
-def _epoch(iso_z: str) -> float:
-    from datetime import datetime
-
-    return datetime.fromisoformat(iso_z.replace("Z", "+00:00")).timestamp()
 
 
 def serve(argv: list[str]) -> int | None:
     """Answer from the cache and return the exit code, or None to let the full CLI answer."""
+    prepare_streams()
     parsed = _parse(argv)
     if parsed is None:
         return None
@@ -126,9 +105,56 @@ def serve(argv: list[str]) -> int | None:
     found = cached_entry(profiles, name)
     if found is None:
         return None
-    profile, credentials, _ = found
+    profile, credentials = found
     if command == "process":
-        sys.stdout.write(json.dumps(formats.process_json(credentials)) + "\n")
+        text = json.dumps(formats.process_json(credentials)) + "\n"
     else:
-        sys.stdout.write(formats.render_credentials(fmt, credentials, name, profile.get("region")))
-    return 0
+        try:
+            text = formats.render_credentials(fmt, credentials, name, profile.get("region"))
+        except (ValueError, RolecallError):
+            return None  # a value this format cannot carry: the full CLI says so in one line
+    return write_out(text)
+
+
+def prepare_streams() -> None:
+    """Text the output encoding cannot hold (PYTHONIOENCODING=ascii, a C locale) is written with
+    backslash escapes instead of failing; called first by main(), so every command gets it."""
+    for stream in (sys.stdout, sys.stderr):
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is not None and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            try:
+                reconfigure(errors="backslashreplace")
+            except (OSError, ValueError):
+                pass
+
+
+def say(line: str) -> None:
+    """A message on stderr; a closed or broken stderr loses it, never the answer."""
+    if sys.stderr is None:  # started with stderr closed: print(file=None) would write to stdout
+        return
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+
+
+def write_out(text: str) -> int:
+    """Write the answer to stdout: 0 when it got there, 1 when stdout is closed or its reader gone
+    (never a traceback)."""
+    stream = sys.stdout
+    try:
+        if stream is None:
+            raise BrokenPipeError
+        stream.write(text)
+        stream.flush()
+        return 0
+    except (OSError, ValueError, AttributeError):
+        # Python flushes stdout again at exit: point it at /dev/null so that cannot fail loudly.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 1)
+            os.close(devnull)
+        except OSError:
+            pass
+        say("rolecall: cannot write to standard output (closed, or its reader has gone)")
+        return 1

@@ -7,10 +7,12 @@ import os
 import shutil
 import signal
 import subprocess
+import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from rolecall.core.errors import ConfigError
+from rolecall.core import formats, layout, storage
+from rolecall.core.errors import ConfigError, StorageError
 
 FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
 FROM_TERMINAL = tuple(getattr(signal, name) for name in ("SIGINT", "SIGQUIT") if hasattr(signal, name))
@@ -69,33 +71,67 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
 
 def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
-    """argv and extra environment that start `shell` with the profile in its prompt, where it allows."""
+    """argv and extra environment that start `shell` with the profile in its prompt, where it allows.
+
+    The name is data, never prompt code. A name of letters, digits and `_.,:/@+=-` goes in as it is;
+    any other reaches bash and zsh through a variable the prompt expands (whose value is not
+    expanded again), or escaped for the prompt's own expansion where variables are off; fish gets
+    it as a quoted printf argument; any other shell gets the name with other characters as `_`.
+    """
     name = Path(shell).name
-    marker = f"(rolecall:{profile}) "
+    marker = f"(rolecall:{visible(profile)}) "
+    plain = all(c.isalnum() or c in _PLAIN_SAFE for c in profile)
     if name == "bash":
         rc = workdir / "bashrc"
-        rc.write_text(
-            '[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n'
-            f"PS1={_sh_quote(marker)}\"$PS1\"\n",
-            encoding="utf-8",
-        )
+        if plain:  # nothing the prompt would expand: the name goes in as it is
+            prompt = f"PS1={_sh_quote(marker)}\"$PS1\"\n"
+        else:
+            prompt = (
+                f"__rolecall_marker={_sh_quote(marker)}\n"
+                "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
+                f"else PS1={_sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
+            )
+        storage.write_atomic(rc, ('[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n' + prompt).encode())
         return [shell, "--rcfile", str(rc), "-i"], {}
     if name == "zsh":
         rc = workdir / ".zshrc"
-        rc.write_text(
+        if plain:
+            prompt = f"PROMPT={_sh_quote(marker)}\"$PROMPT\"\n"
+        else:
+            prompt = (
+                f"__rolecall_marker={_sh_quote(marker.replace('%', '%%'))}\n"
+                "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
+                "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
+            )
+        storage.write_atomic(rc, (
             'ZDOTDIR="${ROLECALL_ZDOTDIR:-$HOME}"\n'
-            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n'
-            f"PROMPT={_sh_quote(marker)}\"$PROMPT\"\n",
-            encoding="utf-8",
-        )
+            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n' + prompt
+        ).encode())
         return [shell, "-i"], {"ZDOTDIR": str(workdir), "ROLECALL_ZDOTDIR": os.environ.get("ZDOTDIR", "")}
     if name == "fish":
         init = (
             "functions -c fish_prompt __rolecall_prompt; "
-            f"function fish_prompt; printf '%s' {_sh_quote(marker)}; __rolecall_prompt; end"
+            f"function fish_prompt; printf '%s' {formats.fish_quote(marker)}; __rolecall_prompt; end"
         )
         return [shell, "--init-command", init], {}
-    return [shell], {"PS1": marker + "$ "}
+    safe = "".join(c if c.isalnum() or c in _PLAIN_SAFE else "_" for c in profile)
+    return [shell], {"PS1": f"(rolecall:{safe}) $ "}
+
+
+# Characters no shell's prompt expansion gives a meaning to.
+_PLAIN_SAFE = frozenset(" _.,:/@+=-")
+
+
+def visible(text: str) -> str:
+    """`text` with control and format characters (terminal escapes among them) written as \\xNN / \\uNNNN."""
+    out = []
+    for char in text:
+        if unicodedata.category(char)[0] == "C":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
+        else:
+            out.append(char)
+    return "".join(out)
 
 
 def _sh_quote(text: str) -> str:
@@ -108,7 +144,18 @@ def user_shell(environ: Mapping[str, str]) -> str:
 
 
 def shell_argv(env: Mapping[str, str], profile: str, workdir: Path) -> tuple[list[str], dict[str, str]]:
-    """The user's shell ($SHELL) with the profile in its prompt; returns argv and the env to use."""
-    workdir.mkdir(mode=0o700, parents=True, exist_ok=True)
-    argv, extra = shell_command(user_shell(env), profile, workdir)
+    """The user's shell ($SHELL) with the profile in its prompt; returns argv and the env to use.
+
+    `workdir` (under the cache) is made private; a name too long for a file name is shortened
+    with layout.short_name. Where nothing can be written (a read-only home), the shell still starts,
+    with the prompt only where PS1 from the environment is used.
+    """
+    shell = user_shell(env)
+    try:
+        storage.private_dir(workdir.parent)  # created 0755 by older versions: tighten it too
+        workdir = storage.private_dir(workdir.parent / layout.short_name(workdir.name))
+        argv, extra = shell_command(shell, profile, workdir)
+    except StorageError:
+        argv, extra = shell_command("sh", profile, workdir)
+        argv = [shell]
     return argv, {**env, **extra}

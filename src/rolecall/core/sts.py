@@ -207,7 +207,8 @@ class StsGateway:
         return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
 
     def _call(self, client, operation: str, target: str, params: dict) -> dict:
-        from botocore import exceptions as bx, xform_name
+        from botocore import exceptions as bx
+        from botocore import xform_name
 
         method = getattr(client, xform_name(operation))  # botocore's own name: AssumeRoleWithSAML -> assume_role_with_saml
         try:

@@ -1,9 +1,16 @@
-"""YAML that remembers where each mapping and key was written, so problems print as `path:line`."""
+"""YAML that remembers where each mapping and key was written, so problems print as `path:line`.
+
+Hostile input stays cheap: the node graph is measured before anything is built, so aliases that
+expand to far more values than the file holds (an "alias bomb") are one Problem, and every message
+quotes at most a short piece of what it is about.
+"""
 
 from __future__ import annotations
 
 from rolecall.core.errors import Problem
 
+MAX_EXPANSION = 100_000  # values aliases may add beyond those written in the file
+MAX_QUOTED = 60  # characters of a key or value quoted in a message
 
 
 class LineDict(dict):
@@ -11,6 +18,43 @@ class LineDict(dict):
 
     line: int = 0
     key_lines: dict
+
+
+class AliasBomb(Exception):
+    """The document's aliases expand to more values than MAX_EXPANSION allows, or refer to themselves."""
+
+
+def short(value: object) -> str:
+    """repr(value), cut to MAX_QUOTED characters: a message never grows with the input."""
+    text = repr(value) if not isinstance(value, (dict, list, tuple, set)) else f"a {type(value).__name__}"
+    return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 3] + "..."
+
+
+def expanded_size(root) -> int:
+    """How many values the node graph holds once every alias is expanded (linear time: each node
+    is measured once). Raises AliasBomb past the limit or on an alias to itself."""
+    sizes: dict[int, int] = {}
+    visiting: set[int] = set()
+
+    def size(node) -> int:
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in visiting:
+            raise AliasBomb("an alias refers to the value that contains it")
+        visiting.add(id(node))
+        total = 1
+        if isinstance(node.value, list):
+            for item in node.value:
+                for child in item if isinstance(item, tuple) else (item,):
+                    total += size(child)
+                    if total > len(sizes) + MAX_EXPANSION:
+                        raise AliasBomb(f"aliases expand to more than {MAX_EXPANSION:,} values")
+        visiting.discard(id(node))
+        sizes[id(node)] = total
+        return total
+
+    return size(root)
 
 
 def _yaml_loader():
@@ -28,8 +72,11 @@ def _yaml_loader():
         data.line = node.start_mark.line + 1
         data.key_lines = {}
         yield data
+        own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)
-        for key_node, value_node in node.value:
+        merged = len(node.value) - own  # `<<:` pairs come first; the mapping's own keys override them
+        written: set = set()
+        for position, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1
             try:
@@ -37,8 +84,10 @@ def _yaml_loader():
             except TypeError:
                 loader.problems.append((line, "a key must be a plain value"))
                 continue
-            if key in data:
-                loader.problems.append((line, f"duplicate key {key!r} (line {data.key_lines[key]} has it too)"))
+            if position >= merged:
+                if key in written:
+                    loader.problems.append((line, f"duplicate key {short(key)} (line {data.key_lines[key]} has it too)"))
+                written.add(key)
             data[key] = loader.construct_object(value_node, deep=True)
             data.key_lines[key] = line
 
@@ -46,21 +95,31 @@ def _yaml_loader():
     return yaml, Loader
 
 
+def _cut(text: str) -> str:
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
 def read_yaml(text: str, source: str) -> tuple[object, list[Problem]]:
     """Parse YAML keeping line numbers; a syntax error becomes a Problem, never an exception."""
     yaml, Loader = _yaml_loader()
     loader = Loader(text)
     try:
-        data = loader.get_single_data()
+        node = loader.get_single_node()
+        if node is None:
+            return None, []
+        expanded_size(node)
+        data = loader.construct_document(node)
+    except AliasBomb as exc:
+        return None, [Problem(source, None, f"YAML refused: {exc}")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         what = " ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
-        return None, [Problem(source, line, f"YAML syntax error: {what}")]
+        return None, [Problem(source, line, _cut(f"YAML syntax error: {what}"))]
     except yaml.YAMLError as exc:
-        return None, [Problem(source, None, f"YAML error: {str(exc).splitlines()[0]}")]
+        return None, [Problem(source, None, _cut(f"YAML error: {str(exc).splitlines()[0]}"))]
     except RecursionError:
         return None, [Problem(source, None, "YAML nested too deeply")]
     finally:
         loader.dispose()
-    return data, [Problem(source, line, msg) for line, msg in loader.problems]
+    return data, [Problem(source, line, _cut(msg)) for line, msg in loader.problems]

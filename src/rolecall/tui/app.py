@@ -27,8 +27,7 @@ from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session, format_remaining
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
-from rolecall.core.profiles import Catalog
-from rolecall.core.profiles import Profile
+from rolecall.core.profiles import Catalog, Profile
 from rolecall.tui import themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen

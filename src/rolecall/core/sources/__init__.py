@@ -26,10 +26,9 @@ from typing import TYPE_CHECKING, Any, Callable, Protocol
 from rolecall.core.errors import Problem
 
 if TYPE_CHECKING:
-    from rolecall.core.profiles import Catalog
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.profiles import Catalog, Profile
 
 
 KINDS: dict[str, str] = {

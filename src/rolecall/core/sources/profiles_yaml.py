@@ -8,10 +8,21 @@ from pathlib import Path
 from rolecall.core import durations
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import (
-    ACCOUNT_ID, EXTERNAL_ID, MFA_SERIAL, ROLE_ARN, SOURCE_IDENTITY, SOURCE_YAML, Found, Profile, partition_for,
+    ACCOUNT_ID,
+    EXTERNAL_ID,
+    MFA_SERIAL,
+    ROLE_ARN,
+    SOURCE_IDENTITY,
+    SOURCE_YAML,
+    Found,
+    Profile,
+    partition_for,
 )
 from rolecall.core.regions import is_region
-from rolecall.core.sources.web_identity import validate_web_identity, web_identity_params
+from rolecall.core.sources.web_identity import (
+    validate_web_identity,
+    web_identity_params,
+)
 from rolecall.core.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
