@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, Static, Tree
+from textual.widgets import Header, Input, Label, Static, Tree
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
@@ -32,6 +32,7 @@ from rolecall.tui.screens.help import HelpScreen
 from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionsList
 
 CodeSource = Callable[[Profile], str]
@@ -112,7 +113,7 @@ class RolecallApp(App):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
                 yield self.sessions_list
                 yield self.status_line
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for note in self._startup_notes:
@@ -209,7 +210,10 @@ class RolecallApp(App):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         count = self.accounts.filter(event.value)
-        self.set_status(f"{count} match{'es' if count != 1 else ''}" if event.value.strip() else "")
+        if not event.value.strip():
+            self.set_status("")
+        else:
+            self.set_status(f"{count} of {self.accounts.total}" if count else f"no matches for {event.value.strip()!r}")
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
