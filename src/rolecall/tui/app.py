@@ -32,6 +32,7 @@ from rolecall.tui.screens.help import HelpScreen
 from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.details import DetailsPane
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionsList
 
@@ -42,6 +43,7 @@ class RolecallApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="filter"),
         Binding("enter", "assume", "Assume", id="assume"),
@@ -98,6 +100,7 @@ class RolecallApp(App):
         self.accounts = AccountsTree(id="accounts")
         self.sessions_list = SessionsList(id="sessions")
         self.status_line = Label("", id="status")
+        self.details = DetailsPane(id="details")
 
     # ------------------------------------------------------------------ layout and start
 
@@ -112,6 +115,8 @@ class RolecallApp(App):
             with Vertical(id="right"):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
                 yield self.sessions_list
+                yield Label("Details", id="details-title", classes="panel-title")
+                yield self.details
                 yield self.status_line
         yield KeysFooter()
 
@@ -183,6 +188,7 @@ class RolecallApp(App):
         now = self.clock.now()
         self.sessions_list.tick(now)
         self._mark_live(now)
+        self.show_details(now)
 
     def _mark_live(self, now=None) -> None:
         now = now or self.clock.now()
@@ -490,6 +496,21 @@ class RolecallApp(App):
     def _console_url_to_clipboard(self, profile: str, url: str) -> None:
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
+
+    # ------------------------------------------------------------------ details
+
+    @on(Tree.NodeHighlighted, "#accounts")
+    def role_highlighted(self) -> None:
+        self.show_details()
+
+    def show_details(self, now=None) -> None:
+        """The details pane follows the highlighted role and its session (called every tick)."""
+        profile = self.accounts.current_profile if self.engine else None
+        if profile is None or self.engine is None:
+            self.details.show(None, [], None, now or self.clock.now())
+            return
+        session = self.sessions_list.sessions.get(profile.name)
+        self.details.show(profile, self.engine.catalog.chain(profile), session, now or self.clock.now())
 
     # ------------------------------------------------------------------ help
 
