@@ -9,13 +9,14 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from typing import Callable
+from typing import Callable, Iterable
 from urllib.parse import quote
 
 from textual import on, work
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Static, Tree
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
@@ -28,7 +29,8 @@ from rolecall.core.profiles import Profile
 from rolecall.tui import themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen
-from rolecall.tui.screens.help import HelpScreen
+from rolecall.tui.screens.help import HelpScreen, bound_keys
+from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
@@ -56,20 +58,7 @@ class RolecallApp(App):
         Binding("t", "change_theme", "Theme", id="theme"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
-    ]
-    HELP = [
-        ("/", "focus the filter (fuzzy: account, id, role, tags); Esc clears it"),
-        ("enter", "assume the selected role (asks for an MFA code when needed)"),
-        ("s", "open $SHELL with the role's credentials; exit it to come back"),
-        ("e", "run one command with the role's credentials"),
-        ("c", "copy the credentials (choose a format)"),
-        ("r", "refresh (assume again) the selected role"),
-        ("x", "forget the selected role's session"),
-        ("o", "open the AWS console as the role"),
-        ("t", "pick a theme (remembered)"),
-        ("ctrl+p", "command palette: every action, and assume <profile>"),
-        ("?", "this help"),
-        ("q", "quit"),
+        Binding("p", "problems", "Problems", id="problems"),
     ]
 
     def __init__(
@@ -515,7 +504,18 @@ class RolecallApp(App):
     # ------------------------------------------------------------------ help
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.HELP, extra=self.mfa_hint or ""))
+        self.push_screen(HelpScreen(bound_keys([self, self.accounts]), extra=self.mfa_hint or ""))
+
+    # ------------------------------------------------------------------ problems
+
+    def action_problems(self) -> None:
+        problems = self.engine.catalog.problems if self.engine else []
+        self.push_screen(ProblemsScreen([str(problem) for problem in problems]))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Profile problems", "what `rolecall check` finds, as path:line: message",
+                            self.action_problems)
 
 
 def make_app(**options) -> RolecallApp:
