@@ -51,7 +51,7 @@ def letters_in_order(word: str, text: str) -> list[int] | None:
 
 
 class _Field:
-    __slots__ = ("lower", "starts", "initials")
+    __slots__ = ("initials", "lower", "starts")
 
     def __init__(self, text: str):
         self.lower = text.lower()
@@ -108,7 +108,7 @@ class SearchIndex:
         self._cache[word] = found
         return found
 
-    def rank(self, query: "Query | str") -> list[int]:
+    def rank(self, query: Query | str) -> list[int]:
         """Indices of the matching profiles, best first."""
         query = query if isinstance(query, Query) else Query(query)
         if not query:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import shlex
 import subprocess
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 from urllib.parse import quote
 
 from textual import on, work
@@ -23,6 +23,7 @@ from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session, format_remaining
+from rolecall.core.display import printable
 from rolecall.core.engine import Engine, needs_code
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Profile
@@ -30,8 +31,8 @@ from rolecall.tui import themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
-from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.mfa import MfaScreen
+from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.details import DetailsPane
@@ -88,7 +89,7 @@ class RolecallApp(App):
         self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
         self.accounts = AccountsTree(id="accounts")
         self.sessions_list = SessionsList(id="sessions")
-        self.status_line = Label("", id="status")
+        self.status_line = Label("", id="status", markup=False)
         self.details = DetailsPane(id="details")
 
     # ------------------------------------------------------------------ layout and start
@@ -195,7 +196,7 @@ class RolecallApp(App):
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
-        self.status_line.update(text, layout=False)  # a one-line, full-width label: no relayout
+        self.status_line.update(printable(text), layout=False)  # a one-line, full-width label: no relayout
 
     # ------------------------------------------------------------------ filter
 
@@ -485,6 +486,13 @@ class RolecallApp(App):
     def _console_url_to_clipboard(self, profile: str, url: str) -> None:
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
+
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Textual's notify, with messages as plain text by default: they carry profile names and
+        AWS's words, which must never be read as markup or reach the terminal as escapes."""
+        message = "\n".join(printable(line) for line in message.split("\n"))
+        super().notify(message, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
     # ------------------------------------------------------------------ details
 

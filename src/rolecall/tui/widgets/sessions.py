@@ -11,7 +11,7 @@ account id, the region, the expiry time (UTC) and a bar of the time left.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from rich.segment import Segment
 from textual.binding import Binding
@@ -68,7 +68,7 @@ def account_of(session: Session) -> str:
 
 
 def expiry_text(session: Session) -> str:
-    return session.expiration.astimezone(timezone.utc).strftime("%H:%M UTC") if session.expiration else ""
+    return session.expiration.astimezone(UTC).strftime("%H:%M UTC") if session.expiration else ""
 
 
 def wrap(text: str, width: int) -> list[str]:
@@ -98,13 +98,13 @@ class SessionsList(ScrollView, can_focus=True):
     cursor = reactive(0)
 
     class Selected(Message):
-        def __init__(self, panel: "SessionsList", profile: str):
+        def __init__(self, panel: SessionsList, profile: str):
             super().__init__()
             self.panel = panel
             self.profile = profile
 
         @property
-        def control(self) -> "SessionsList":
+        def control(self) -> SessionsList:
             return self.panel
 
     def __init__(self, **kwargs):
