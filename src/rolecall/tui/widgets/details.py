@@ -91,6 +91,11 @@ def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str,
     return rows
 
 
+def shape(key: tuple) -> list[int]:
+    """The lengths of the session lines in a `show` key: equal shapes wrap the same way."""
+    return [len(value) for _, value, _ in key[2]] if len(key) > 2 else []
+
+
 class DetailsPane(VerticalScroll, can_focus=False):
     """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did."""
 
@@ -114,8 +119,10 @@ class DetailsPane(VerticalScroll, can_focus=False):
             key = (profile.name, tuple(described), tuple(live))
             content = self._table(profile, described, live)
         if key != self._shown:
+            # the countdown ticking changes no line's length: repaint only, no layout (this runs every second)
+            same_shape = self._shown is not None and key[:2] == self._shown[:2] and shape(key) == shape(self._shown)
             self._shown = key
-            self.body.update(content)
+            self.body.update(content, layout=not same_shape)
 
     def _table(self, profile: Profile, described, live) -> Group:
         label_style = self.get_component_rich_style("details--label")
