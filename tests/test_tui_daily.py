@@ -108,8 +108,8 @@ async def test_help_fits_at_80x24_and_explains_markers_and_colours(sandbox):
         colours = str(app.screen.query_one("#help-colours").render())
         assert "under 15 minutes left" in colours and "under 5 minutes left" in colours and "expired" in colours
         keys = str(app.screen.query_one("#help-keys").render())
-        assert re.search(r"^\s*left  fold an account", keys, re.M)
-        assert re.search(r"^\s*p  list the problems in your profiles", keys, re.M)
+        assert re.search(r"^\s*left  fold an account", keys, re.MULTILINE)
+        assert re.search(r"^\s*p  list the problems in your profiles", keys, re.MULTILINE)
 
 
 async def test_a_remapped_key_shows_in_help(sandbox):
@@ -120,9 +120,9 @@ async def test_a_remapped_key_shows_in_help(sandbox):
         await pilot.press("question_mark")
         await pilot.pause()
         keys = str(app.screen.query_one("#help-keys").render())
-        assert re.search(r"^\s*ctrl\+d  forget the selected role's session", keys, re.M)
-        assert re.search(r"^\s*f2  list the problems", keys, re.M)
-        assert not re.search(r"^\s*x  ", keys, re.M)
+        assert re.search(r"^\s*ctrl\+d  forget the selected role's session", keys, re.MULTILINE)
+        assert re.search(r"^\s*f2  list the problems", keys, re.MULTILINE)
+        assert not re.search(r"^\s*x  ", keys, re.MULTILINE)
 
 
 async def test_long_session_names_are_shown_whole_at_80x24(sandbox):
@@ -373,9 +373,14 @@ async def test_names_with_markup_or_escapes_are_shown_as_written(sandbox):
         await pilot.pause()
         await pilot.pause()
         assert "forgot the session of evil[/]name" in toasts(app)
-        await pilot.press("p")
+        await pilot.press("ctrl+p")  # the palette lists `assume <name>` for every profile
         await pilot.pause()
-        await pilot.press("escape", "question_mark")
+        await pilot.press(*"evil")
+        await pilot.pause(0.3)
+        assert "assume evil[/]name" in screen_text(app)
+        await pilot.press("escape")
+        await pilot.pause()
+        await pilot.press("question_mark")
         await pilot.pause()
         assert isinstance(app.screen, HelpScreen)
 

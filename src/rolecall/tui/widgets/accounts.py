@@ -124,8 +124,9 @@ class AccountsTree(Tree):
             for number in ranked:
                 profile = self._profiles[number]
                 by_account.setdefault(profile.account_name, []).append(self._role_nodes[profile.name])
-            for visible in by_account.values():
-                node = visible[0].parent
+            account_nodes = {node.data: node for node, _ in self._accounts}
+            for account, visible in by_account.items():
+                node = account_nodes[account]
                 node._children = visible
                 node._expanded = True
                 attached.append(node)

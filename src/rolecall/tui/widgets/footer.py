@@ -17,6 +17,8 @@ class KeysFooter(Footer):
         super().__init__(compact=True, **kwargs)
 
     def compose(self) -> ComposeResult:
-        keys = list(super().compose())
-        keys.sort(key=lambda key: FIRST.index(key.action) if getattr(key, "action", None) in FIRST else len(FIRST))
-        yield from keys
+        def place(key) -> int:
+            action = getattr(key, "action", None)
+            return FIRST.index(action) if action in FIRST else len(FIRST)
+
+        yield from sorted(super().compose(), key=place)
