@@ -1,6 +1,6 @@
 """Measurements taken inside the app, run by benchmarks/run.py in a fresh interpreter each.
 
-Usage: python benchmarks/tui_probe.py first-paint|hello|filter|idle PROFILES.yaml
+Usage: python benchmarks/tui_probe.py first-paint|hello|filter|search|idle PROFILES.yaml
 Prints one JSON object on the last line of stdout.
 """
 
@@ -72,6 +72,26 @@ async def filter_latency(profiles: str) -> dict:
             "keystrokes": len(timings), "roles_shown_at_end": shown}
 
 
+async def search_ranking(profiles: str) -> dict:
+    """core/search.py alone: ranking every profile on each keystroke of a few typed queries,
+    each query typed from an empty filter as a person would (the index is built once)."""
+    from rolecall.core.index import load_catalog
+    from rolecall.core.search import SearchIndex
+
+    catalog = load_catalog(profiles)
+    start = time.perf_counter()
+    index = SearchIndex(list(catalog.profiles.values()))
+    built = time.perf_counter() - start
+    timings = []
+    for query in ("prod-0042 admin", "dev dev", "ro", "prd", "team3 deploy", "stg net"):
+        for end in range(1, len(query) + 1):
+            start = time.perf_counter()
+            index.rank(query[:end])
+            timings.append(time.perf_counter() - start)
+    return {"search_median_ms": statistics.median(timings) * 1000, "search_max_ms": max(timings) * 1000,
+            "index_build_ms": built * 1000, "keystrokes": len(timings), "profiles": len(catalog.profiles)}
+
+
 async def idle(profiles: str) -> dict:
     from rolecall.core.engine import Engine
     from rolecall.core.index import load_catalog
@@ -93,5 +113,6 @@ async def idle(profiles: str) -> dict:
 
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    probe = {"first-paint": first_paint, "hello": textual_hello, "filter": filter_latency, "idle": idle}[kind]
+    probe = {"first-paint": first_paint, "hello": textual_hello, "filter": filter_latency, "search": search_ranking,
+             "idle": idle}[kind]
     print(json.dumps(asyncio.run(probe(path))))

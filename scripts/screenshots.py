@@ -19,11 +19,14 @@ from rolecall.tui.widgets.accounts import AccountsTree
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 SIZE = (120, 34)
+SMALL = (80, 24)
+WIDE = (200, 50)
 
 
-async def shoot(name: str, engine: Engine, steps=(), theme: str = "rolecall-dark", banner: str | None = None) -> None:
+async def shoot(name: str, engine: Engine, steps=(), theme: str = "rolecall-dark", banner: str | None = None,
+                size: tuple[int, int] = SIZE) -> None:
     app = make_app(engine=engine, theme=theme, banner=banner, mfa_hint=MFA_HINT)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for step in steps:
             await step(pilot)
@@ -66,6 +69,8 @@ async def main() -> None:
         await shoot("help", engine, [press("question_mark")])
         await shoot("light", engine, theme="rolecall-light")
         await shoot("contrast", engine, theme="rolecall-contrast")
+        await shoot("small", engine, [select("prod/Deploy")], size=SMALL)
+        await shoot("wide", engine, [select("prod/Deploy")], banner=banner, size=WIDE)
 
 
 if __name__ == "__main__":

@@ -178,6 +178,7 @@ def seed_sessions(offsets: dict[str, int]) -> None:
     from rolecall.core.cache import SessionCache
     from rolecall.core.credentials import Credentials, Session
     from rolecall.core.index import load_catalog
+    from rolecall.core.layout import fingerprint
     from rolecall.core.paths import cache_dir
 
     catalog = load_catalog(use_index=False)
@@ -195,7 +196,8 @@ def seed_sessions(offsets: dict[str, int]) -> None:
                 session_name="rolecall-alice",
                 assumed_at=FIXED_NOW,
                 region=profile.region,
-            )
+            ),
+            fingerprint(profile.to_dict()),
         )
 
 

@@ -14,8 +14,10 @@ from rolecall.core.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
+from tests.sts_proxy import INVALID_MFA
 
 SIZE = (120, 36)
+SIZES = {"small": (80, 24), "medium": (120, 40), "wide": (200, 60)}
 
 
 def app_with_sessions(theme: str = "rolecall-dark", **kwargs):
@@ -56,3 +58,38 @@ def test_demo_banner(sandbox, snap_compare):
 @pytest.mark.parametrize("theme", ["rolecall-dark", "rolecall-light", "rolecall-contrast"])
 def test_bundled_theme(sandbox, snap_compare, theme):
     assert snap_compare(app_with_sessions(theme), terminal_size=SIZE)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_main_screen_at_every_size(sandbox, snap_compare, size):
+    """80x24: Help and Quit in the footer, names whole; 200x60: account, region, expiry and a bar."""
+    assert snap_compare(app_with_sessions(), terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", SIZES, ids=list(SIZES))
+def test_help_at_every_size(sandbox, snap_compare, size):
+    assert snap_compare(app_with_sessions(), press=["question_mark"], terminal_size=SIZES[size])
+
+
+@pytest.mark.parametrize("size", ["small", "wide"])
+def test_mfa_modal_with_a_long_aws_error(sandbox, sts_proxy, snap_compare, size):
+    sts_proxy.script["GetSessionToken"].append(INVALID_MFA)
+
+    async def wrong_code(pilot):
+        app = pilot.app
+        app.query_one(AccountsTree).select_profile("prod/Admin")
+        await pilot.pause()
+        await pilot.press("enter", *"123456", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+
+    assert snap_compare(app_with_sessions(), run_before=wrong_code, terminal_size=SIZES[size])
+
+
+def test_details_of_a_chained_role(sandbox, snap_compare):
+    async def select_deploy(pilot):
+        pilot.app.query_one(AccountsTree).select_profile("shared/Deploy")
+        await pilot.pause()
+
+    assert snap_compare(app_with_sessions(), run_before=select_deploy, terminal_size=SIZES["medium"])
+

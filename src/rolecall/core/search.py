@@ -1,18 +1,39 @@
-"""Fuzzy matching of profiles over account name, account id, role name, profile name and tags.
+"""Filtering profiles the way a person means it: ranked matches over account, role, id and tags.
 
-Each word of the query must match. A word that appears as written in some profile keeps only
-those profiles (typing `prod` should not also bring `p-r-o-d` scattered through an ARN); a
-word found nowhere as written matches its letters in order (`stgadm` finds staging/Admin).
+Each word of the query is scored against every field of a profile (account name, role name,
+account id, tags, and the profile name when it is not just `account/role`):
+
+    the whole field                100   `dev` -> account dev
+    the start of the field          80   `dev` -> Developer, `2222` -> 222222222222
+    the start of a word in it       60   `admin` -> PowerAdmin, `infra` -> team=infra
+    the initials of its words       50   `ro` -> ReadOnly
+    anywhere inside it              30   `ead` -> ReadOnly
+    its letters in order            10   `stg` finds staging (only when nothing above does)
+
+A profile matches when every word scores; a repeated word must score in a second field
+(`dev dev` puts dev/Developer above staging/Developer). Matches are ranked by their total
+score, ties in catalog order. Scattered letters count only inside one field and only when no
+profile has the word as written, so `prd` never brings Developer roles above real words.
 """
 
 from __future__ import annotations
 
+import re
+from collections import Counter
+
 from rolecall.core.profiles import Profile
 
+WHOLE, START, WORD_START, INITIALS, INSIDE, SCATTERED = 100, 80, 60, 50, 30, 10
+_PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
 
-def haystack(profile: Profile) -> str:
-    tags = " ".join(f"{k}={v}" for k, v in profile.tags.items())
-    return f"{profile.account_name} {profile.account_id} {profile.role_name} {profile.name} {tags}".lower()
+
+def fields(profile: Profile) -> list[str]:
+    """The texts a query word is matched against, as shown to the user."""
+    found = [profile.account_name, profile.role_name, profile.account_id]
+    found += [f"{key}={value}" for key, value in profile.tags.items()]
+    if profile.name != f"{profile.account_name}/{profile.role_name}":
+        found.append(profile.name)
+    return found
 
 
 def letters_in_order(word: str, text: str) -> list[int] | None:
@@ -29,23 +50,96 @@ def letters_in_order(word: str, text: str) -> list[int] | None:
     return found
 
 
+class _Field:
+    __slots__ = ("initials", "lower", "starts")
+
+    def __init__(self, text: str):
+        self.lower = text.lower()
+        parts = _PARTS.findall(text)
+        self.starts = [part.lower() for part in parts]
+        self.initials = "".join(part[0] for part in parts).lower() if len(parts) > 1 else ""
+
+    def score(self, word: str) -> int:
+        """How well `word` (lower case) matches this field without scattering; 0 for not at all."""
+        lower = self.lower
+        if word not in lower:
+            return INITIALS if self.initials.startswith(word) and len(word) > 1 else 0
+        if lower == word:
+            return WHOLE
+        if lower.startswith(word):
+            return START
+        for part in self.starts:
+            if part.startswith(word):
+                return WORD_START
+        return INSIDE
+
+
+class SearchIndex:
+    """The profiles' fields, prepared once; `rank(query)` per keystroke.
+
+    Scores of a word are kept while the query keeps it, so typing one more letter only scores
+    the word being typed."""
+
+    def __init__(self, profiles: list[Profile]):
+        self.profiles = profiles
+        self._fields = [[_Field(text) for text in fields(p)] for p in profiles]
+        # one text per profile, with a separator no word contains, for a quick `word in` test
+        self._joined = ["\x00".join(f.lower for f in fs) + "\x00" + "\x00".join(f.initials for f in fs)
+                        for fs in self._fields]
+        self._cache: dict[str, dict[int, list[int]]] = {}
+
+    def _scores(self, word: str) -> dict[int, list[int]]:
+        """Profile index -> its fields' scores for `word`, best first (only profiles that match)."""
+        cached = self._cache.get(word)
+        if cached is not None:
+            return cached
+        found: dict[int, list[int]] = {}
+        for number, joined in enumerate(self._joined):
+            if word in joined:
+                scores = sorted((s for s in (f.score(word) for f in self._fields[number]) if s), reverse=True)
+                if scores:
+                    found[number] = scores
+        if not found:
+            for number, profile_fields in enumerate(self._fields):
+                if any(letters_in_order(word, f.lower) is not None for f in profile_fields):
+                    found[number] = [SCATTERED]
+        if len(self._cache) > 64:
+            self._cache.clear()
+        self._cache[word] = found
+        return found
+
+    def rank(self, query: Query | str) -> list[int]:
+        """Indices of the matching profiles, best first."""
+        query = query if isinstance(query, Query) else Query(query)
+        if not query:
+            return list(range(len(self.profiles)))
+        totals: dict[int, int] | None = None
+        for word, times in Counter(query.all_words).items():
+            scores = self._scores(word)
+            chosen: dict[int, int] = {}
+            for number in scores if totals is None else totals:
+                best = scores.get(number)
+                if best is None:
+                    continue
+                # a word typed twice needs a second field; scattered letters count once
+                chosen[number] = sum(best[:times]) if len(best) >= times or best == [SCATTERED] else 0
+            if totals is None:
+                totals = {n: s for n, s in chosen.items() if s}
+            else:
+                totals = {n: totals[n] + s for n, s in chosen.items() if s}
+            if not totals:
+                return []
+        assert totals is not None
+        return sorted(totals, key=lambda n: (-totals[n], n))
+
+
 class Query:
     def __init__(self, text: str):
-        self.words = tuple(dict.fromkeys(text.lower().split()))
+        self.all_words = tuple(text.lower().split())
+        self.words = tuple(dict.fromkeys(self.all_words))
 
     def __bool__(self) -> bool:
         return bool(self.words)
-
-    def select(self, haystacks: list[str]) -> list[int]:
-        """Indices of the haystacks (from `haystack()`) that match every word."""
-        chosen = range(len(haystacks))
-        for word in self.words:
-            exact = [i for i in chosen if word in haystacks[i]]
-            if exact:
-                chosen = exact
-            else:
-                chosen = [i for i in chosen if letters_in_order(word, haystacks[i]) is not None]
-        return list(chosen)
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Where the words fall in a displayed `text`, for highlighting."""

@@ -11,30 +11,36 @@ import os
 import shlex
 import shutil
 import subprocess
-from typing import Any, Callable
+from collections.abc import Callable, Iterable
+from typing import Any
 from urllib.parse import quote
 
 from textual import on
-from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Footer, Header, Input, Label, Static, Tree
+from textual.screen import Screen
+from textual.widgets import Header, Input, Label, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session, format_remaining
+from rolecall.core.display import printable
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.tui import themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen
-from rolecall.tui.screens.help import HelpScreen
+from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.mfa import MfaScreen
+from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.details import DetailsPane
+from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionsList
 
 CodeSource = Callable[[Profile], str]
@@ -44,6 +50,7 @@ class RolecallApp(App):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     BINDINGS = [
         Binding("slash", "focus_filter", "Filter", id="filter"),
         Binding("enter", "assume", "Assume", id="assume"),
@@ -56,20 +63,7 @@ class RolecallApp(App):
         Binding("t", "change_theme", "Theme", id="theme"),
         Binding("question_mark", "help", "Help", id="help"),
         Binding("q", "quit", "Quit", id="quit"),
-    ]
-    HELP = [
-        ("/", "focus the filter (fuzzy: account, id, role, tags); Esc clears it"),
-        ("enter", "assume the selected role (asks for an MFA code when needed)"),
-        ("s", "open $SHELL with the role's credentials; exit it to come back"),
-        ("e", "run one command with the role's credentials"),
-        ("c", "copy the credentials (choose a format)"),
-        ("r", "refresh (assume again) the selected role"),
-        ("x", "forget the selected role's session"),
-        ("o", "open the AWS console as the role"),
-        ("t", "pick a theme (remembered)"),
-        ("ctrl+p", "command palette: every action, and assume <profile>"),
-        ("?", "this help"),
-        ("q", "quit"),
+        Binding("p", "problems", "Problems", id="problems"),
     ]
 
     def __init__(
@@ -100,7 +94,8 @@ class RolecallApp(App):
         self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
         self.accounts = AccountsTree(id="accounts")
         self.sessions_list = SessionsList(id="sessions")
-        self.status_line = Label("", id="status")
+        self.status_line = Label("", id="status", markup=False)
+        self.details = DetailsPane(id="details")
 
     # ------------------------------------------------------------------ layout and start
 
@@ -115,8 +110,10 @@ class RolecallApp(App):
             with Vertical(id="right"):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
                 yield self.sessions_list
+                yield Label("Details", id="details-title", classes="panel-title")
+                yield self.details
                 yield self.status_line
-        yield Footer()
+        yield KeysFooter()
 
     def on_mount(self) -> None:
         for note in self._startup_notes:
@@ -219,6 +216,7 @@ class RolecallApp(App):
         now = self.clock.now()
         self.sessions_list.tick(now)
         self._mark_live(now)
+        self.show_details(now)
 
     def _mark_live(self, now=None) -> None:
         now = now or self.clock.now()
@@ -236,7 +234,7 @@ class RolecallApp(App):
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
-        self.status_line.update(text, layout=False)  # a one-line, full-width label: no relayout
+        self.status_line.update(printable(text), layout=False)  # a one-line, full-width label: no relayout
 
     # ------------------------------------------------------------------ filter
 
@@ -246,7 +244,10 @@ class RolecallApp(App):
     @on(Input.Changed, "#filter")
     def filter_changed(self, event: Input.Changed) -> None:
         count = self.accounts.filter(event.value)
-        self.set_status(f"{count} match{'es' if count != 1 else ''}" if event.value.strip() else "")
+        if not event.value.strip():
+            self.set_status("")
+        else:
+            self.set_status(f"{count} of {self.accounts.total}" if count else f"no matches for {event.value.strip()!r}")
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
@@ -492,14 +493,18 @@ class RolecallApp(App):
         self.with_session(choose)
 
     def copy_credentials(self, session: Session, fmt: str) -> None:
-        text = formats.render(fmt, session)
-        self.copy_to_clipboard(text)
-        system = clipboard.system_copy(text)
-        delay = self.settings.clipboard_clear_seconds
-        note = ""
-        if system and delay > 0:
-            self.set_timer(delay, lambda: clipboard.clear_if_unchanged(clipboard.fingerprint(text)))
-            note = f"; cleared in {delay:g}s"
+        try:
+            text = formats.render(fmt, session)
+            self.copy_to_clipboard(text)
+            system = clipboard.system_copy(text)
+            delay = self.settings.clipboard_clear_seconds
+            note = ""
+            if system and delay > 0:
+                clipboard.clear_later(text, delay)  # a detached clearer: it outlives the app
+                note = f"; cleared in {delay:g}s"
+        except (RolecallError, OSError) as exc:
+            self.notify(describe(exc), title="not copied", severity="error")
+            return
         self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
 
     def action_console(self) -> None:
@@ -519,6 +524,28 @@ class RolecallApp(App):
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
 
+    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Textual's notify, with messages as plain text by default: they carry profile names and
+        AWS's words, which must never be read as markup or reach the terminal as escapes."""
+        message = "\n".join(printable(line) for line in message.split("\n"))
+        super().notify(message, title=printable(title), severity=severity, timeout=timeout, markup=markup)
+
+    # ------------------------------------------------------------------ details
+
+    @on(Tree.NodeHighlighted, "#accounts")
+    def role_highlighted(self) -> None:
+        self.show_details()
+
+    def show_details(self, now=None) -> None:
+        """The details pane follows the highlighted role and its session (called every tick)."""
+        profile = self.accounts.current_profile if self.engine else None
+        if profile is None or self.engine is None:
+            self.details.show(None, [], None, now or self.clock.now())
+            return
+        session = self.sessions_list.sessions.get(profile.name)
+        self.details.show(profile, self.engine.chain(profile.name), session, now or self.clock.now())
+
     # ------------------------------------------------------------------ help
 
     def _handle_exception(self, error: Exception) -> None:
@@ -537,7 +564,18 @@ class RolecallApp(App):
             self.panic(f"rolecall: {describe(error)}")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(self.HELP, extra=self.mfa_hint or ""))
+        self.push_screen(HelpScreen(bound_keys([self, self.accounts]), extra=self.mfa_hint or ""))
+
+    # ------------------------------------------------------------------ problems
+
+    def action_problems(self) -> None:
+        problems = self.engine.problems() if self.engine else []
+        self.push_screen(ProblemsScreen([str(problem) for problem in problems]))
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Profile problems", "what `rolecall check` finds, as path:line: message",
+                            self.action_problems)
 
 
 def make_app(**options) -> RolecallApp:

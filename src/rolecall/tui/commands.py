@@ -5,6 +5,9 @@ from __future__ import annotations
 from functools import partial
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.content import Content
+
+from rolecall.core.display import printable
 
 ACTIONS = (
     ("Assume the selected role", "assume", "assume it (asks for an MFA code when needed)"),
@@ -31,11 +34,13 @@ class RolecallCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, command, help_text in self._commands():
-            yield DiscoveryHit(title, command, help=help_text)
+            yield DiscoveryHit(Content(printable(title)), command, help=help_text, text=title)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
         for title, command, help_text in self._commands():
             score = matcher.match(title)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), command, help=help_text)
+                # highlight() reads its text as markup: a profile name with `[` is shown as written instead
+                shown = matcher.highlight(title) if "[" not in title and printable(title) == title else Content(printable(title))
+                yield Hit(score, shown, command, help=help_text, text=title)

@@ -9,6 +9,8 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 
+from rolecall.core.display import printable
+
 
 class ChooseScreen(ModalScreen[str | None]):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
@@ -21,7 +23,7 @@ class ChooseScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
+            yield Label(printable(self.title_text), classes="dialog-title", markup=False)
             yield OptionList(*self.options, id="choices")
 
     def on_mount(self) -> None:

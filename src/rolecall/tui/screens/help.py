@@ -1,12 +1,78 @@
-"""The help screen: every key, generated from the app's bindings so it never goes stale."""
+"""The help screen: every key as it is bound right now (a user's keymap included), what the
+markers in the lists mean and what the countdown colours say. Scrolls when the terminal is small.
+"""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
+from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
+
+# What each action does, in words; an action not listed here shows its binding's description.
+ACTION_HELP = {
+    "focus_filter": "focus the filter (account, id, role, tags); Esc clears it",
+    "assume": "assume the selected role (asks for an MFA code when needed)",
+    "shell": "open $SHELL with the role's credentials; exit it to come back",
+    "exec": "run one command with the role's credentials",
+    "copy": "copy the credentials (choose a format)",
+    "refresh": "refresh (assume again) the selected role",
+    "forget": "forget the selected role's session",
+    "console": "open the AWS console as the role",
+    "login": "sign in to the row's IAM Identity Center session",
+    "change_theme": "pick a theme (remembered)",
+    "problems": "list the problems in your profiles (path:line: message)",
+    "fold": "fold an account (on a role: go to its account)",
+    "unfold": "unfold an account (when unfolded: go to its first role)",
+    "command_palette": "command palette: every action, and assume <profile>",
+    "help": "this help",
+    "quit": "quit",
+}
+NAMED_KEYS = {"enter", "escape", "tab", "space", "left", "right", "up", "down", "home", "end"}
+
+LEGEND = [
+    ("●", "the role has a live session"),
+    ("mfa", "assuming it asks for an MFA code (one code serves every role of that device)"),
+    ("via X", "assumed through role X first (a chained session lasts at most 1 h)"),
+]
+COLOURS = [
+    ("$success", "0:42:17", "15 minutes or more left"),
+    ("$warning", "0:12:00", "under 15 minutes left"),
+    ("$error", "0:04:00", "under 5 minutes left: r refreshes"),
+    ("$error italic", "expired", "kept in the list until you refresh (r) or forget (x) it"),
+]
+
+
+def key_name(key: str) -> str:
+    """How help writes a key: `/`, `?`, `q`, and words for named keys (`enter`, `ctrl+p`)."""
+    key = key.strip()
+    return key if key in NAMED_KEYS or "+" in key else format_key(key)
+
+
+def bound_keys(nodes: list[DOMNode]) -> list[tuple[str, str]]:
+    """(keys, what they do) for the actions bound on `nodes`, with the app's keymap applied, in
+    binding order. An action bound to several keys is one row; when some of its bindings show in
+    the footer, only those keys are listed (Textual's own ctrl+q stays an unlisted alias of q)."""
+    found: dict[str, list[tuple[str, Binding]]] = {}
+    every = []
+    for node in nodes:
+        bindings = node._bindings.copy()
+        bindings.apply_keymap(node.app._keymap)
+        every += [(key, binding) for key, key_bindings in bindings.key_to_bindings.items() for binding in key_bindings]
+    # footer keys first, in their order, then the rest (tree keys, the palette)
+    for key, binding in sorted(every, key=lambda item: not item[1].show):
+        action = binding.action.split("(")[0].rpartition(".")[2]
+        if action in ACTION_HELP or binding.show:
+            found.setdefault(action, []).append((key_name(key), binding))
+    rows = []
+    for action, keyed in found.items():
+        shown = [(key, binding) for key, binding in keyed if binding.show] or keyed
+        keys = list(dict.fromkeys(key for key, _ in shown))
+        rows.append((", ".join(keys), ACTION_HELP.get(action, shown[0][1].description)))
+    return rows
 
 
 class HelpScreen(ModalScreen[None]):
@@ -20,11 +86,18 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         width = max(len(k) for k, _ in self.keys)
         lines = "\n".join(f"{key.rjust(width)}  {text}" for key, text in self.keys)
-        with Vertical(id="help-dialog", classes="dialog"):
+        legend_width = max(len(mark) for mark, _ in LEGEND)
+        legend = "\n".join(f"{mark.rjust(legend_width)}  {text}" for mark, text in LEGEND)
+        with VerticalScroll(id="help-dialog", classes="dialog"):
             yield Label("rolecall keys", classes="dialog-title")
-            yield Static(lines, id="help-keys")
+            yield Static(lines, id="help-keys", markup=False)
+            yield Label("Markers", classes="dialog-title help-section")
+            yield Static(legend, id="help-legend", markup=False)
+            yield Label("Countdowns", classes="dialog-title help-section")
+            yield Static("\n".join(f"[{style}]{sample:>8}[/]  {text}" for style, sample, text in COLOURS),
+                         id="help-colours")
             if self.extra:
-                yield Static(self.extra, id="help-extra")
+                yield Static(self.extra, id="help-extra", markup=False)
             yield Label("Esc closes", classes="dim")
 
     def action_close(self) -> None:

@@ -1,8 +1,11 @@
-"""The MFA modal: one six-digit input; AWS's answer to a wrong code is shown here for a retry."""
+"""The MFA modal: one six-digit input; AWS's answer to a wrong code is shown here for a retry.
+
+Every line wraps to the dialog's width (AWS's messages and network errors are long) and is plain
+text: a serial, a profile name or an AWS message is never read as markup."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -13,6 +16,7 @@ from textual.validation import Regex
 from textual.widgets import Input, Label
 
 from rolecall.core.credentials import Session
+from rolecall.core.display import printable
 from rolecall.core.errors import RolecallError
 
 
@@ -30,8 +34,9 @@ class MfaScreen(ModalScreen[Session | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog", classes="dialog"):
-            yield Label(f"MFA code for {self.serial}", id="mfa-title", classes="dialog-title")
-            yield Label(f"to assume {self.profile}" + (f"  ·  {self.hint}" if self.hint else ""), classes="dim")
+            yield Label(printable(f"MFA code for {self.serial}"), id="mfa-title", classes="dialog-title", markup=False)
+            yield Label(printable(f"to assume {self.profile}") + (f"  ·  {self.hint}" if self.hint else ""),
+                        id="mfa-hint", classes="dim", markup=False)
             yield Input(
                 placeholder="six digits",
                 max_length=6,
@@ -39,7 +44,7 @@ class MfaScreen(ModalScreen[Session | None]):
                 validators=[Regex(r"^\d{6}$", failure_description="six digits")],
                 id="mfa-code",
             )
-            yield Label("", id="mfa-message")
+            yield Label("", id="mfa-message", markup=False)
 
     @on(Input.Submitted, "#mfa-code")
     def submit(self, event: Input.Submitted) -> None:
@@ -64,7 +69,7 @@ class MfaScreen(ModalScreen[Session | None]):
         code.disabled = False
         code.value = ""
         code.focus()
-        self.query_one("#mfa-message", Label).update(message)
+        self.query_one("#mfa-message", Label).update(printable(message))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -1,4 +1,4 @@
-"""The accounts tree: accounts with their roles, filtered and highlighted by the fuzzy filter.
+"""The accounts tree: accounts with their roles, filtered, ranked and highlighted by the filter.
 
 Textual's Tree draws only the lines on screen. To keep a 5,000-role tree quick to rebuild on
 every keystroke, nodes carry plain-text labels and the styling (match highlights, the live
@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
+from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
+from rolecall.core.display import printable
 from rolecall.core.profiles import Profile
-from rolecall.core.search import Query, haystack
+from rolecall.core.search import Query, SearchIndex
 
 MATCH_STYLE = Style(bold=True, underline=True)
 LIVE = "● "
@@ -23,27 +25,33 @@ NOT_LIVE = "  "
 
 def account_parts(profile: Profile) -> list[tuple[str, str]]:
     """(text, style) pieces of an account's label, taken from any of its profiles."""
-    parts = [(profile.account_name, "bold"), ("  ", ""), (profile.account_id, "dim")]
+    parts = [(printable(profile.account_name), "bold"), ("  ", ""), (printable(profile.account_id), "dim")]
     if profile.tags:
-        parts += [("  ", ""), (" ".join(f"{k}={v}" for k, v in profile.tags.items()), "italic")]
+        parts += [("  ", ""), (printable(" ".join(f"{k}={v}" for k, v in profile.tags.items())), "italic")]
     return parts
 
 
 def role_parts(profile: Profile) -> list[tuple[str, str]]:
     """(text, style) pieces of a role's label after the two-cell live marker."""
-    parts = [(profile.role_name, "")]
+    parts = [(printable(profile.role_name), "")]
     if profile.name != f"{profile.account_name}/{profile.role_name}":
-        parts += [("  ", ""), (profile.name, "dim")]
+        parts += [("  ", ""), (printable(profile.name), "dim")]
     if profile.needs_mfa:
         parts.append(("  mfa", "dim"))
     if profile.via:
-        parts.append((f"  via {profile.via}", "dim"))
+        parts.append((f"  via {printable(profile.via)}", "dim"))
     return parts
 
 
 class AccountsTree(Tree):
     """Accounts (name, id, tags) with their roles as leaves; node.data is a Profile for roles
-    and the account name for accounts."""
+    and the account name for accounts. Left folds an account (or goes up to it from a role),
+    Right unfolds it (or goes down to its first role)."""
+
+    BINDINGS = [
+        Binding("left", "fold", "Fold", show=False, id="accounts.fold"),
+        Binding("right", "unfold", "Unfold", show=False, id="accounts.unfold"),
+    ]
 
     _batching = False  # a class default: Tree.__init__ already invalidates
 
@@ -52,7 +60,7 @@ class AccountsTree(Tree):
         self.show_root = False
         self.guide_depth = 3
         self._profiles: list[Profile] = []
-        self._haystacks: list[str] = []
+        self._index = SearchIndex([])
         self._live: set[str] = set()
         self._collapsed: set[str] = set()
         self._role_nodes: dict[str, TreeNode] = {}
@@ -65,7 +73,7 @@ class AccountsTree(Tree):
     def set_profiles(self, profiles: list[Profile]) -> None:
         """Create every node once; filtering then only chooses which of them are attached."""
         self._profiles = profiles
-        self._haystacks = [haystack(p) for p in profiles]
+        self._index = SearchIndex(profiles)
         self._batching = True
         try:
             self.clear()
@@ -88,13 +96,19 @@ class AccountsTree(Tree):
         self.rebuild()
         self.call_after_refresh(self._select_first_role)
 
+    @property
+    def total(self) -> int:
+        return len(self._profiles)
+
     def filter(self, query: str) -> int:
-        """Show only the roles matching `query`; returns how many match."""
+        """Show only the roles matching `query`, best match first; returns how many match."""
         self.query_text = query
         return self.rebuild()
 
     def rebuild(self) -> int:
-        """Attach the accounts and roles that match the query, in their original order.
+        """Attach the accounts and roles that match the query: all of them in their original
+        order without a query, else the matching ones best first (an account where its best
+        role ranks, its roles by rank), with the cursor on the best match.
 
         Rebuilding Textual TreeNodes for 5,000 roles took ~0.5 s per keystroke; the nodes are made
         once in set_profiles and only the child lists change here (TreeNode keeps them in
@@ -102,23 +116,37 @@ class AccountsTree(Tree):
         """
         current = self.cursor_node.data if self.cursor_node else None  # kept when it still matches
         self._query = query = Query(self.query_text)
-        shown = {self._profiles[i].name for i in query.select(self._haystacks)} if query else None
         attached = []
         count = 0
-        for node, leaves in self._accounts:
-            visible = leaves if shown is None else [leaf for leaf in leaves if leaf.data.name in shown]
-            node._children = visible
-            if visible:
-                node._expanded = bool(query) or node.data not in self._collapsed
+        if query:
+            ranked = self._index.rank(query)
+            by_account: dict[str, list[TreeNode]] = {}
+            for number in ranked:
+                profile = self._profiles[number]
+                by_account.setdefault(profile.account_name, []).append(self._role_nodes[profile.name])
+            account_nodes = {node.data: node for node, _ in self._accounts}
+            for account, visible in by_account.items():
+                node = account_nodes[account]
+                node._children = visible
+                node._expanded = True
                 attached.append(node)
-                count += len(visible)
+            for node, _ in self._accounts:
+                if node.data not in by_account:
+                    node._children = []
+            count = len(ranked)
+        else:
+            for node, leaves in self._accounts:
+                node._children = leaves
+                node._expanded = node.data not in self._collapsed
+                attached.append(node)
+                count += len(leaves)
         self.root._children = attached
         self._invalidate()
         target = self._role_nodes.get(current.name) if isinstance(current, Profile) else None
-        if target is not None and self.is_shown(target):
+        if query:
+            self.call_after_refresh(self._select_first_role)  # Enter acts on the best match
+        elif target is not None and self.is_shown(target):
             self.call_after_refresh(self.move_cursor, target, animate=False)
-        elif query:
-            self.call_after_refresh(self._select_first_role)
         return count
 
     def is_shown(self, node: TreeNode) -> bool:
@@ -199,6 +227,24 @@ class AccountsTree(Tree):
         if len(node.children) == 1 and isinstance(node.children[0].data, Profile):
             return node.children[0].data
         return None
+
+    def action_fold(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.allow_expand and node.is_expanded:
+            node.collapse()
+        elif node.parent is not None and node.parent is not self.root:
+            self.move_cursor(node.parent, animate=False)
+
+    def action_unfold(self) -> None:
+        node = self.cursor_node
+        if node is None or not node.allow_expand:
+            return
+        if not node.is_expanded:
+            node.expand()
+        elif node.children:
+            self.move_cursor(node.children[0], animate=False)
 
     def _on_tree_node_collapsed(self, event: Tree.NodeCollapsed) -> None:
         if not self._batching and isinstance(event.node.data, str) and not self.query_text.strip():

@@ -1,13 +1,17 @@
-"""The sessions panel: one line per session with a countdown ticking from the injected clock.
+"""The sessions panel: one row per session with a countdown ticking from the injected clock.
 
 Built on Textual's line API (a ScrollView that draws its own lines): a tick repaints only the
-lines whose countdown text changed, one line each, with no widget per row to lay out. Colours
-come from the theme through component classes styled in app.tcss.
+lines whose countdown text changed, with no widget per row to lay out. Colours come from the
+theme through component classes styled in app.tcss.
+
+A row is the session's name, whole, and its countdown; a name too long for the width takes the
+lines it needs, the countdown on the last. A panel at least WIDE columns wide also shows the
+account id, the region, the expiry time (UTC) and a bar of the time left.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rich.segment import Segment
 from textual.binding import Binding
@@ -18,10 +22,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from rolecall.core.credentials import Session, format_remaining
+from rolecall.core.display import printable
 
 WARNING_SECONDS = 15 * 60
 ERROR_SECONDS = 5 * 60
-COUNTDOWN_WIDTH = 22
+COUNTDOWN_WIDTH = 7  # H:MM:SS; wider when a longer text ("expired (r refreshes)") is shown
+WIDE = 76
+BAR_WIDTH = 10
+ACCOUNT_WIDTH = 12
+REGION_WIDTH = 14
+EXPIRES_WIDTH = 9  # 13:00 UTC
 
 
 def countdown(session: Session, now: datetime) -> tuple[str, str]:
@@ -36,6 +46,42 @@ def countdown(session: Session, now: datetime) -> tuple[str, str]:
     return format_remaining(left), state
 
 
+def time_left_fraction(session: Session, now: datetime) -> float | None:
+    """How much of the session's lifetime is left, 0..1; None when that is not known."""
+    if session.expiration is None or session.assumed_at is None:
+        return None
+    lifetime = (session.expiration - session.assumed_at).total_seconds()
+    if lifetime <= 0:
+        return None
+    return max(0.0, min(1.0, (session.expiration - now).total_seconds() / lifetime))
+
+
+def time_bar(fraction: float, width: int = BAR_WIDTH) -> str:
+    """A bar of `width` cells, filled in proportion to `fraction`."""
+    filled = round(fraction * width)
+    return "━" * filled + "╌" * (width - filled)
+
+
+def account_of(session: Session) -> str:
+    parts = session.role_arn.split(":")
+    return parts[4] if len(parts) > 4 else ""
+
+
+def expiry_text(session: Session) -> str:
+    return session.expiration.astimezone(UTC).strftime("%H:%M UTC") if session.expiration else ""
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """`text` cut into lines of `width` cells, preferring to break after a `/` or `-`."""
+    lines = []
+    while len(text) > width:
+        cut = max(text.rfind("/", 0, width), text.rfind("-", 0, width)) + 1
+        cut = cut if cut > width // 2 else width
+        lines.append(text[:cut])
+        text = text[cut:]
+    return lines + [text]
+
+
 class SessionsList(ScrollView, can_focus=True):
     """Sessions by profile name, in the order they arrived; the cursor line is highlighted."""
 
@@ -46,19 +92,19 @@ class SessionsList(ScrollView, can_focus=True):
     ]
     COMPONENT_CLASSES = {
         "sessions--ok", "sessions--warning", "sessions--error", "sessions--expired",
-        "sessions--name", "sessions--name-expired", "sessions--cursor",
+        "sessions--name", "sessions--name-expired", "sessions--cursor", "sessions--detail",
     }
 
     cursor = reactive(0)
 
     class Selected(Message):
-        def __init__(self, panel: "SessionsList", profile: str):
+        def __init__(self, panel: SessionsList, profile: str):
             super().__init__()
             self.panel = panel
             self.profile = profile
 
         @property
-        def control(self) -> "SessionsList":
+        def control(self) -> SessionsList:
             return self.panel
 
     def __init__(self, **kwargs):
@@ -66,6 +112,9 @@ class SessionsList(ScrollView, can_focus=True):
         self.sessions: dict[str, Session] = {}
         self.shown: dict[str, tuple[str, str]] = {}
         self._order: list[str] = []
+        self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
+        self._first_line: dict[str, int] = {}
+        self._now: datetime | None = None
 
     # -- content
 
@@ -73,9 +122,10 @@ class SessionsList(ScrollView, can_focus=True):
         name = session.profile
         if name not in self.sessions:
             self._order.append(name)
-            self.virtual_size = Size(0, len(self._order))
         self.sessions[name] = session
         self.shown[name] = countdown(session, now)
+        self._now = now
+        self._layout_rows()
         self.refresh()
 
     def remove_profile(self, name: str) -> bool:
@@ -84,61 +134,138 @@ class SessionsList(ScrollView, can_focus=True):
         self._order.remove(name)
         del self.sessions[name]
         self.shown.pop(name, None)
-        self.virtual_size = Size(0, len(self._order))
         self.cursor = min(self.cursor, max(0, len(self._order) - 1))
+        self._layout_rows()
         self.refresh()
         return True
 
     def tick(self, now: datetime) -> None:
-        """Recompute every countdown; repaint only the lines whose text or state changed."""
-        for line, name in enumerate(self._order):
-            shown = countdown(self.sessions[name], now)
-            if shown != self.shown.get(name):
+        """Recompute every countdown; repaint only the rows whose text or state changed (and,
+        when wide, whose time-left bar moved)."""
+        wide = self._wide
+        before = self._countdown_width()
+        for name in self._order:
+            session = self.sessions[name]
+            shown = countdown(session, now)
+            bar_moved = wide and self._bar(session, self._now) != self._bar(session, now)
+            if shown != self.shown.get(name) or bar_moved:
                 self.shown[name] = shown
-                self.refresh_line(line)
+                self._refresh_row(name)
+        self._now = now
+        if self._countdown_width() != before:
+            self._layout_rows()
+            self.refresh()
 
     @property
     def current_profile(self) -> str | None:
         return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
 
     def line_text(self, name: str) -> str:
-        """What the line of `name` shows, as plain text."""
-        return "".join(segment.text for segment in self._line(self._order.index(name), self.size.width or 60))
+        """What the row of `name` shows, as plain text (its lines joined)."""
+        width = self.size.width or 60
+        index = self._order.index(name)
+        return "".join(segment.text for part in range(len(self._row_lines(name, width)))
+                       for segment in self._line(index, part, width))
+
+    # -- layout
+
+    @property
+    def _wide(self) -> bool:
+        return self.size.width >= WIDE
+
+    def _countdown_width(self) -> int:
+        return max([COUNTDOWN_WIDTH, *(len(text) for text, _ in self.shown.values())])
+
+    def _name_room(self, width: int) -> int:
+        room = width - self._countdown_width() - 3
+        if width >= WIDE:
+            room -= ACCOUNT_WIDTH + REGION_WIDTH + EXPIRES_WIDTH + BAR_WIDTH + 4
+        return max(1, room)
+
+    def _row_lines(self, name: str, width: int) -> list[str]:
+        """The name's pieces, one per line of its row: one piece when it fits."""
+        label = printable(name)
+        room = self._name_room(width)
+        if len(label) <= room:
+            return [label]
+        return wrap(label, max(1, width - 2)) + [""]
+
+    def _layout_rows(self) -> None:
+        width = self.size.width or 60
+        self._rows, self._first_line = [], {}
+        line = 0
+        for index, name in enumerate(self._order):
+            count = len(self._row_lines(name, width))
+            self._first_line[name] = line
+            self._rows.extend((name, index, part) for part in range(count))
+            line += count
+        self.virtual_size = Size(0, line)
+
+    def on_resize(self) -> None:
+        self._layout_rows()
+        self.refresh()
+
+    def _refresh_row(self, name: str) -> None:
+        first = self._first_line.get(name, 0)
+        for line in range(first, first + len(self._row_lines(name, self.size.width or 60))):
+            self.refresh_line(line)
+
+    def _bar(self, session: Session, now: datetime | None) -> str:
+        fraction = time_left_fraction(session, now) if now else None
+        return time_bar(fraction) if fraction is not None else " " * BAR_WIDTH
 
     # -- drawing
 
     def render_line(self, y: int) -> Strip:
         line = y + self.scroll_offset.y
-        if line >= len(self._order):
+        if line >= len(self._rows):
             return Strip.blank(self.size.width, self.rich_style)
-        return Strip(self._line(line, self.size.width))
+        _, index, part = self._rows[line]
+        return Strip(self._line(index, part, self.size.width))
 
-    def _line(self, line: int, width: int) -> list[Segment]:
-        name = self._order[line]
+    def _line(self, index: int, part: int, width: int) -> list[Segment]:
+        name = self._order[index]
         text, state = self.shown[name]
         style = self.get_component_rich_style
         name_style = style("sessions--name-expired" if state == "expired" else "sessions--name")
-        if line == self.cursor and self.has_focus:
+        if index == self.cursor and self.has_focus:
             name_style += style("sessions--cursor")
-        room = max(1, width - COUNTDOWN_WIDTH - 2)
-        label = name if len(name) <= room else name[: room - 1] + "…"
-        return [
-            Segment(" " + label.ljust(room) + " ", name_style),
-            Segment(text.rjust(COUNTDOWN_WIDTH), style(f"sessions--{state}")),
-        ]
+        pieces = self._row_lines(name, width)
+        if part < len(pieces) - 1:  # a line of a long name, above the line with the countdown
+            return [Segment(" " + pieces[part].ljust(max(0, width - 1)), name_style)]
+        room = self._name_room(width)
+        segments = [Segment(" " + pieces[part].ljust(room) + " ", name_style)]
+        if width >= WIDE:
+            session = self.sessions[name]
+            dim = style("sessions--detail")
+            segments += [
+                Segment(account_of(session).ljust(ACCOUNT_WIDTH) + " ", dim),
+                Segment(printable(session.region or "")[:REGION_WIDTH].ljust(REGION_WIDTH) + " ", dim),
+                Segment(expiry_text(session).ljust(EXPIRES_WIDTH) + " ", dim),
+                Segment(self._bar(session, self._now) + " ", style(f"sessions--{state}")),
+            ]
+        segments.append(Segment(text.rjust(self._countdown_width()) + " ", style(f"sessions--{state}")))
+        return segments
 
     # -- keys
 
+    def _refresh_index(self, index: int) -> None:
+        if 0 <= index < len(self._order):
+            self._refresh_row(self._order[index])
+
     def watch_cursor(self, old: int, new: int) -> None:
-        self.refresh_line(old)
-        self.refresh_line(new)
-        self.scroll_to_region(Region(0, new, 1, 1), animate=False)
+        self._refresh_index(old)
+        self._refresh_index(new)
+        if 0 <= new < len(self._order):
+            name = self._order[new]
+            lines = len(self._row_lines(name, self.size.width or 60))
+            self.scroll_to_region(Region(0, self._first_line.get(name, 0), 1, lines), animate=False)
 
     def on_focus(self) -> None:
-        self.refresh_line(self.cursor)
+        self._refresh_index(self.cursor)
 
     def on_blur(self) -> None:
-        self.refresh_line(self.cursor)
+        self._refresh_index(self.cursor)
 
     def action_cursor(self, step: int) -> None:
         if self._order:
@@ -150,6 +277,6 @@ class SessionsList(ScrollView, can_focus=True):
 
     def on_click(self, event) -> None:
         line = event.y + self.scroll_offset.y
-        if 0 <= line < len(self._order):
-            self.cursor = line
+        if 0 <= line < len(self._rows):
+            self.cursor = self._rows[line][1]
             self.action_select()

@@ -1,0 +1,138 @@
+"""The details pane: what a person would otherwise look up in config files, for the selected role.
+
+The role (ARN, account, region, where it is defined), how its credentials are reached (the first
+hop's kind and source, every `via` hop), MFA, duration, external id, tags, and its session when
+there is one (expiry, time left with a bar, when it was assumed, the access key id masked).
+Every value is plain Text with control characters made visible: names from files never restyle
+the screen.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from rolecall.core.credentials import Session, iso, mask
+from rolecall.core.display import printable
+from rolecall.core.durations import format_duration
+from rolecall.core.profiles import Profile
+from rolecall.tui.widgets.sessions import countdown, time_bar, time_left_fraction
+
+
+def _pairs(values: dict[str, str]) -> str:
+    return ", ".join(f"{key}={value}" for key, value in values.items())
+
+
+def short_origin(profile: Profile) -> str:
+    """Where the profile is defined: `~/...:line` under the home directory, else `file:line`."""
+    if not profile.origin:
+        return profile.source
+    path, colon, line = profile.origin.rpartition(":")
+    if not (colon and line.isdigit()):
+        path, line = profile.origin, ""
+    home = str(Path.home())
+    shown = "~" + path[len(home):] if path.startswith(home + "/") else Path(path).name
+    return f"{shown}:{line}" if line else shown
+
+
+def first_hop(root: Profile) -> str:
+    """How the first profile of a chain gets credentials: its kind and what that kind needs."""
+    where = [f"source profile {root.source_profile}"] if root.source_profile else []
+    where += [f"{key} {value}" for key, value in root.params.items()]
+    return root.kind + (f" ({'; '.join(where)})" if where else "")
+
+
+def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
+    """(label, value) lines describing the role, chain[0] being the profile whose keys start it."""
+    root = chain[0] if chain else profile
+    rows = [
+        ("ARN", profile.role_arn),
+        ("account", f"{profile.account_name} ({profile.account_id})"),
+        ("region", profile.region or "default"),
+        ("defined in", short_origin(profile)),
+        ("source", first_hop(root)),
+    ]
+    if len(chain) > 1:
+        rows.append(("via", " → ".join(hop.name for hop in chain)))
+    rows.append(("MFA", root.mfa_serial if root.needs_mfa and root.mfa_serial else "not required"))
+    rows.append(("duration", format_duration(profile.duration)))
+    if profile.external_id:
+        rows.append(("external id", profile.external_id))
+    if profile.role_session_name:
+        rows.append(("session name", profile.role_session_name))
+    if profile.source_identity:
+        rows.append(("source identity", profile.source_identity))
+    if profile.session_tags:
+        rows.append(("session tags", _pairs(profile.session_tags)))
+    if profile.session_policy_arns:
+        rows.append(("policies", ", ".join(profile.session_policy_arns)))
+    if profile.tags:
+        rows.append(("tags", _pairs(profile.tags)))
+    return rows
+
+
+def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str, str]]:
+    """(label, value, state) lines about the role's session; state colours the time left."""
+    if session is None:
+        return [("session", "none (enter assumes it)", "")]
+    text, state = countdown(session, now)
+    fraction = time_left_fraction(session, now)
+    rows = [("expires", iso(session.expiration) if session.expiration else "never", "")]
+    rows.append(("time left", text + (f"  {time_bar(fraction, 20)}" if fraction is not None else ""), state))
+    if session.assumed_at:
+        rows.append(("assumed", iso(session.assumed_at), ""))
+    rows.append(("access key", mask(session.credentials.access_key_id), ""))
+    return rows
+
+
+def shape(key: tuple) -> list[int]:
+    """The lengths of the session lines in a `show` key: equal shapes wrap the same way."""
+    return [len(value) for _, value, _ in key[2]] if len(key) > 2 else []
+
+
+class DetailsPane(VerticalScroll, can_focus=False):
+    """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did."""
+
+    COMPONENT_CLASSES = {"details--label", "details--ok", "details--warning", "details--error", "details--expired"}
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.body = Static("", id="details-body")
+        self._shown: tuple | None = None
+
+    def compose(self):
+        yield self.body
+
+    def show(self, profile: Profile | None, chain: list[Profile], session: Session | None, now: datetime) -> None:
+        if profile is None:
+            key: tuple = (None,)
+            content: Group | Text = Text("select a role to see its details", style="dim")
+        else:
+            described = role_rows(profile, chain)
+            live = session_rows(session, now)
+            key = (profile.name, tuple(described), tuple(live))
+            content = self._table(profile, described, live)
+        if key != self._shown:
+            # the countdown ticking changes no line's length: repaint only, no layout (this runs every second)
+            same_shape = self._shown is not None and key[:2] == self._shown[:2] and shape(key) == shape(self._shown)
+            self._shown = key
+            self.body.update(content, layout=not same_shape)
+
+    def _table(self, profile: Profile, described, live) -> Group:
+        label_style = self.get_component_rich_style("details--label")
+        table = Table.grid(padding=(0, 1))
+        table.add_column(style=label_style, no_wrap=True)
+        table.add_column(overflow="fold")
+        for label, value in described:
+            table.add_row(label, Text(printable(value)))
+        table.add_row("", "")
+        for label, value, state in live:
+            style = self.get_component_rich_style(f"details--{state}") if state else ""
+            table.add_row(label, Text(printable(value), style=style))
+        return Group(Text(printable(profile.name), style="bold"), table)
