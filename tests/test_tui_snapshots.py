@@ -32,7 +32,13 @@ def test_main_screen(sandbox, snap_compare):
 
 
 def test_filter_active(sandbox, snap_compare):
-    assert snap_compare(app_with_sessions(), press=["slash", *"stg"], terminal_size=SIZE)
+    async def type_filter(pilot):
+        await pilot.press("slash", *"stg")
+        await pilot.pause()  # the filter runs on each key; let the last run, and its repaint, finish
+        await pilot.wait_for_scheduled_animations()
+        await pilot.pause()
+
+    assert snap_compare(app_with_sessions(), run_before=type_filter, terminal_size=SIZE)
 
 
 def test_mfa_modal(sandbox, snap_compare):
