@@ -85,6 +85,7 @@ def _parse(path: Path) -> tuple[dict[str, dict], str, list[Problem]]:
 
 def _plain(message: str) -> str:
     """configparser's message without the file path it repeats."""
+    message = re.sub(r"^While reading (from '[^']*' )?(\[line\s*\d+\])?:\s*", "", message)
     return re.sub(r"\s*\[?(in|from) '[^']*'\]?:?", "", message).strip().rstrip(":")
 
 
