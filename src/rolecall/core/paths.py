@@ -75,7 +75,11 @@ def audit_file() -> Path:
 
 
 def bundled_themes_dir() -> Path:
-    return Path(__file__).resolve().parent.parent / "themes"
+    """The themes rolecall ships: rolecall/themes in an installed wheel, themes/ at the top of a
+    clone (the build maps the one onto the other; see pyproject.toml)."""
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "themes"
+    return installed if installed.is_dir() else package.parent.parent / "themes"
 
 
 def example_profiles() -> Path:
