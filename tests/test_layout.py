@@ -86,7 +86,7 @@ def test_quick_path_export_matches_the_engines_rendering(cli, sandbox):
     from rolecall.core.index import load_catalog
 
     assert cli("assume", "prod/ReadOnly").code == 0
-    session = Engine(load_catalog(use_index=False)).cached("prod/ReadOnly")
+    session = Engine(load_catalog(use_index=False)).session("prod/ReadOnly")
     for fmt in formats.FORMATS:
         assert cli("export", "prod/ReadOnly", "--format", fmt).out == formats.render(fmt, session)
 

@@ -213,7 +213,7 @@ def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_cloc
     assert session.credentials.session_token not in on_disk
     assert session.credentials.access_key_id in on_disk
     assert set(ring.store) == {("rolecall", "session:prod/Admin"), ("rolecall", "mfa:arn:aws:iam::111111111111:mfa/alice")}
-    again = Engine(load_catalog(use_index=False), clock=fake_clock).cached("prod/Admin")
+    again = Engine(load_catalog(use_index=False), clock=fake_clock).session("prod/Admin")
     assert again.credentials == session.credentials
     engine.forget("prod/Admin")
     assert ("rolecall", "session:prod/Admin") not in ring.store

@@ -68,7 +68,7 @@ def cmd_list(args) -> int:
         _say(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
              "run `rolecall check`")
     now = engine.now()
-    rows = [(p, engine.cached(p.name)) for p in engine.catalog.profiles.values()]
+    rows = [(p, engine.session(p.name)) for p in engine.catalog.profiles.values()]
     if args.json:
         out = [
             {

@@ -88,7 +88,7 @@ class Engine:
 
     # -- reading what is cached, without AWS
 
-    def cached(self, name: str) -> Session | None:
+    def session(self, name: str) -> Session | None:
         """The cached session of a profile if it was made for that profile exactly as it is now
         (same layout.fingerprint: role, source, external id, policies, tags, MFA, region...), any time left."""
         profile = self.catalog.profiles.get(name)
@@ -98,7 +98,7 @@ class Engine:
 
     def usable(self, name: str) -> Session | None:
         """A cached session for the request as it is now, with at least 5 minutes left, or None."""
-        session = self.cached(name)
+        session = self.session(name)
         if session and session.credentials.fresh(self.now()):
             return session
         return None
@@ -106,7 +106,7 @@ class Engine:
     def live_sessions(self) -> list[Session]:
         """Every cached session that still belongs to a known profile, expired ones included
         (a face marks them), chained parents included: what `rolecall sessions` lists."""
-        return [s for s in self.cache.sessions() if s.profile in self.catalog.profiles and self.cached(s.profile)]
+        return [s for s in self.cache.sessions() if s.profile in self.catalog.profiles and self.session(s.profile)]
 
     def mfa_sessions(self) -> list[MfaSession]:
         found = []
@@ -186,10 +186,10 @@ class Engine:
             found = self.usable(profile.name)
             if found:
                 return found
-        before = self.cached(profile.name)
+        before = self.session(profile.name)
         with self.cache.lock(profile.name):
             # Another process may have refreshed it while we waited for the lock.
-            found = self.cached(profile.name)
+            found = self.session(profile.name)
             if found and found.credentials.fresh(self.now()) and (not force or found != before):
                 return found
             session = self._assume(profile, code_source, duration)
