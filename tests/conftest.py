@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -52,6 +53,19 @@ accounts:
         external_id: deploy-2024
         session_tags: {team: infra}
         source_identity: alice
+"""
+
+# One role that loads and one that cannot (its duration is not a duration).
+GOOD_AND_BAD = """\
+version: 1
+defaults: {source_profile: corp}
+accounts:
+  - id: "222222222222"
+    name: prod
+    roles:
+      - role: Good
+      - role: Bad
+        duration: forever
 """
 
 
@@ -211,3 +225,38 @@ def sts_proxy(sandbox, moto_sts, monkeypatch):
     sandbox.env["AWS_ENDPOINT_URL_STS"] = proxy.url
     yield proxy
     proxy.close()
+
+
+class SmallDisk:
+    """A real tmpfs of its own, mounted at `path`: it fills up, and can be made read-only."""
+
+    def __init__(self, path: Path, size: str):
+        self.path = path
+        path.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() != 0 or not shutil.which("mount"):
+            pytest.skip("needs root and mount to make a real small or read-only file system")
+        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
+                              capture_output=True, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
+        self.env = {"ROLECALL_CACHE_DIR": str(path)}
+
+    def read_only(self) -> None:
+        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+
+    def unmount(self) -> None:
+        subprocess.run(["umount", "-l", str(self.path)], capture_output=True, check=False)
+
+
+@pytest.fixture
+def small_disk(sandbox):
+    """`small_disk(size)`: a tmpfs for the cache (ROLECALL_CACHE_DIR in its `env`), unmounted after the test."""
+    disks: list[SmallDisk] = []
+
+    def make(size: str) -> SmallDisk:
+        disks.append(SmallDisk(sandbox.root / f"disk{len(disks)}", size))
+        return disks[-1]
+
+    yield make
+    for disk in disks:
+        disk.unmount()

@@ -7,16 +7,10 @@ import sys
 
 import pytest
 
-from tests.conftest import PROFILES
+from tests.conftest import GOOD_AND_BAD, PROFILES
 
 SHOW_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('ROLECALL_PROFILE', 'AWS_REGION')}))"
-BROKEN_ROLE = PROFILES + """\
-  - id: "555555555555"
-    name: broken
-    roles:
-      - role: Admin
-        duration: forever
-"""
+BROKEN_ROLE = PROFILES + GOOD_AND_BAD.split("accounts:\n", 1)[1].replace("222222222222", "555555555555")
 
 
 @pytest.mark.parametrize("words", [

@@ -11,7 +11,14 @@ from rolecall.core.engine import Engine
 from rolecall.core.errors import AwsError, InvalidMfaCode
 from rolecall.core.index import load_catalog
 from tests.conftest import seed_sessions
-from tests.sts_proxy import ACCESS_DENIED, EXPIRED_TOKEN, INVALID_MFA, REQUEST_EXPIRED, THROTTLING, Hanging
+from tests.sts_proxy import (
+    ACCESS_DENIED,
+    EXPIRED_TOKEN,
+    INVALID_MFA,
+    REQUEST_EXPIRED,
+    THROTTLING,
+    Hanging,
+)
 
 
 def one_line_error(result, code: int) -> str:

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import stat
-import subprocess
 
 import pytest
 
@@ -105,61 +103,38 @@ def test_loose_cache_dir_permissions_are_tightened(cli, sandbox):
     assert stat.S_IMODE(sandbox.cache.stat().st_mode) == 0o700
 
 
-def _tmpfs(path, size: str) -> bool:
-    path.mkdir(parents=True, exist_ok=True)
-    if os.geteuid() != 0 or not shutil.which("mount"):
-        return False
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                          capture_output=True)
-    return done.returncode == 0
-
-
-def _umount(path) -> None:
-    subprocess.run(["umount", "-l", str(path)], capture_output=True)
-
-
-def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox):
-    cache = sandbox.root / "smallcache"
-    if not _tmpfs(cache, "64k"):
-        pytest.skip("needs root and tmpfs to make a real full disk")
+def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
+    disk = small_disk("64k")
+    cache, env = disk.path, disk.env
+    seeded = cli("assume", "prod/ReadOnly", env=env)
+    assert seeded.code == 0, seeded.err
+    saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
+    fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
     try:
-        env = {"ROLECALL_CACHE_DIR": str(cache)}
-        seeded = cli("assume", "prod/ReadOnly", env=env)
-        assert seeded.code == 0, seeded.err
-        saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
-        fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
-        try:
-            while os.write(fd, b"\0" * 4096):
-                pass
-        except OSError:
+        while os.write(fd, b"\0" * 4096):
             pass
-        finally:
-            os.close(fd)
-        result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
-        assert result.code == 0  # the credentials are still handed out...
-        assert "the disk is full" in result.err  # ...with a clear warning
-        assert "Traceback" not in result.err
-        assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
-        assert not list((cache / "sessions").glob(".*.tmp"))
+    except OSError:
+        pass
     finally:
-        _umount(cache)
+        os.close(fd)
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    assert result.code == 0  # the credentials are still handed out...
+    assert "the disk is full" in result.err  # ...with a clear warning
+    assert "Traceback" not in result.err
+    assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
+    assert not list((cache / "sessions").glob(".*.tmp"))
 
 
-def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox):
-    cache = sandbox.root / "rocache"
-    if not _tmpfs(cache, "1m"):
-        pytest.skip("needs root and tmpfs to make a real read-only file system")
-    try:
-        env = {"ROLECALL_CACHE_DIR": str(cache)}
-        assert cli("assume", "prod/ReadOnly", env=env).code == 0
-        saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
-        subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True)
-        result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
-        assert result.code == 0
-        assert "read-only" in result.err and "Traceback" not in result.err
-        assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
-    finally:
-        _umount(cache)
+def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
+    disk = small_disk("1m")
+    cache, env = disk.path, disk.env
+    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
+    disk.read_only()
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    assert result.code == 0
+    assert "read-only" in result.err and "Traceback" not in result.err
+    assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
 
 
 def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):

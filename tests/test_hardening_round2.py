@@ -561,25 +561,18 @@ def test_cache_file_names_stay_readable_and_short():
     assert layout.entry_file_name("ü" * 200) != layout.entry_file_name("ü" * 201)
 
 
-def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_shell(cli, sandbox):
-    from tests.test_hardening_files import _tmpfs, _umount
-
-    cache = sandbox.root / "rocache"
-    if not _tmpfs(cache, "1m"):
-        pytest.skip("needs root and tmpfs to make a real read-only file system")
-    try:
-        env = {"ROLECALL_CACHE_DIR": str(cache), "SHELL": shutil.which("bash") or "/bin/sh"}
-        assert cli("assume", "prod/ReadOnly", env=env).code == 0
-        subprocess.run(["mount", "-o", "remount,ro", str(cache)], check=True)
-        cleared = cli("sessions", "--clear", env=env)
-        assert cleared.code == 2
-        assert cleared.err.startswith("rolecall: cannot remove ") and "read-only" in cleared.err
-        assert "Traceback" not in cleared.err
-        shell = cli("shell", "prod/ReadOnly", env=env, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
-        assert shell.code == 0, shell.err
-        assert "key=ASIA" in shell.out and "Traceback" not in shell.err
-    finally:
-        _umount(cache)
+def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_shell(cli, sandbox, small_disk):
+    disk = small_disk("1m")
+    env = {**disk.env, "SHELL": shutil.which("bash") or "/bin/sh"}
+    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    disk.read_only()
+    cleared = cli("sessions", "--clear", env=env)
+    assert cleared.code == 2
+    assert cleared.err.startswith("rolecall: cannot remove ") and "read-only" in cleared.err
+    assert "Traceback" not in cleared.err
+    shell = cli("shell", "prod/ReadOnly", env=env, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
+    assert shell.code == 0, shell.err
+    assert "key=ASIA" in shell.out and "Traceback" not in shell.err
 
 
 # ------------------------------------------------------------------ 7. endpoints

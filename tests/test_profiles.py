@@ -8,6 +8,7 @@ import pytest
 
 from rolecall.core.index import load_catalog
 from rolecall.core.profiles import SOURCE_AWS, SOURCE_YAML
+from tests.conftest import GOOD_AND_BAD
 
 
 def catalog_of(sandbox, text: str):
@@ -132,19 +133,7 @@ def test_check_passes_a_good_file_and_the_example(cli, sandbox):
 
 
 def test_a_bad_role_does_not_hide_the_good_ones(cli, sandbox):
-    sandbox.write_profiles(
-        """\
-        version: 1
-        defaults: {source_profile: corp}
-        accounts:
-          - id: "222222222222"
-            name: prod
-            roles:
-              - role: Good
-              - role: Bad
-                duration: forever
-        """
-    )
+    sandbox.write_profiles(GOOD_AND_BAD)
     result = cli("list", "--json")
     assert result.code == 0
     assert [p["name"] for p in result.json()] == ["prod/Good", "corp"]

@@ -19,7 +19,11 @@ from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.sources.command_output import command_output
-from rolecall.core.sources.web_identity import expiry, validate_web_identity, web_identity_params
+from rolecall.core.sources.web_identity import (
+    expiry,
+    validate_web_identity,
+    web_identity_params,
+)
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
 
