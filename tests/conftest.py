@@ -8,10 +8,13 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -260,3 +263,32 @@ def small_disk(sandbox):
     yield make
     for disk in disks:
         disk.unmount()
+
+
+class FederationEndpoint(BaseHTTPRequestHandler):
+    """The console sign-in endpoint, local: any session gets a token; every query is kept."""
+
+    seen: list = []
+
+    def do_GET(self):  # noqa: N802 - http.server's naming
+        type(self).seen.append(parse_qs(urlparse(self.path).query))
+        body = json.dumps({"SigninToken": "token-123"}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def federation(sandbox, monkeypatch):
+    """A local federation endpoint; ROLECALL_FEDERATION_URL points at it. Yields the queries it saw."""
+    FederationEndpoint.seen = []
+    server = HTTPServer(("127.0.0.1", 0), FederationEndpoint)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")
+    yield FederationEndpoint.seen
+    server.shutdown()

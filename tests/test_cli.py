@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 import shutil
 import sys
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -211,36 +209,14 @@ def test_whoami_reports_the_assumed_role(cli):
     assert result.json()["Arn"] == "arn:aws:sts::222222222222:assumed-role/ReadOnly/rolecall-alice"
 
 
-class _Federation(BaseHTTPRequestHandler):
-    seen: list = []
-
-    def do_GET(self):  # noqa: N802 - http.server's naming
-        query = parse_qs(urlparse(self.path).query)
-        type(self).seen.append(query)
-        body = json.dumps({"SigninToken": "token-123"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
-def test_console_print_builds_a_federation_sign_in_url(cli):
-    server = HTTPServer(("127.0.0.1", 0), _Federation)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/federation"
-    try:
-        result = cli("console", "prod/ReadOnly", "--print", env={"ROLECALL_FEDERATION_URL": base})
-    finally:
-        server.shutdown()
+def test_console_print_builds_a_federation_sign_in_url(cli, federation):
+    result = cli("console", "prod/ReadOnly", "--print")
     assert result.code == 0, result.err
     url = urlparse(result.out.strip())
     query = parse_qs(url.query)
     assert query["Action"] == ["login"] and query["SigninToken"] == ["token-123"]
     assert query["Destination"][0].startswith("https://eu-west-1.console.aws.amazon.com/")
-    request = _Federation.seen[-1]
+    request = federation[-1]
     assert request["Action"] == ["getSigninToken"]
     assert json.loads(request["Session"][0])["sessionId"].startswith("ASIA")
 

@@ -25,9 +25,11 @@ def add_commands(sub) -> None:
                        description="Sign out of an SSO session: portal logout, token removed, its cached role sessions forgotten.")
     p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
     p.set_defaults(handler=cmd_logout)
-    p = sub.add_parser("sync", help="discover the accounts and roles of an SSO session again",
-                       description="Discover every account and role an SSO session reaches; a failed sync keeps the previous result.")
-    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+    p = sub.add_parser("sync", help="discover the accounts and roles of an SSO session (or a SAML source) again",
+                       description="Discover every account and role an SSO session reaches, or the roles a SAML "
+                                   "source's assertion offers; a failed sync keeps the previous result.")
+    p.add_argument("session", nargs="?", metavar="SESSION",
+                   help="the SSO session or profiles.yaml saml: source (default: the only SSO session)")
     p.set_defaults(handler=cmd_sync)
 
 
@@ -114,7 +116,40 @@ def cmd_login(args) -> int:
 def cmd_sync(args) -> int:
     from rolecall.core.clock import SystemClock
 
+    if args.session:
+        entry = _saml_entry(args)
+        if entry is not None:
+            return _sync_saml(args, entry)
     return _sync(_session(args), SystemClock())
+
+
+def _saml_entry(args):
+    """The profiles.yaml `saml:` entry called args.session, if there is one."""
+    from rolecall.core import paths
+    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+
+    _, _, yaml = load_profiles_yaml(paths.profiles_file(getattr(args, "profiles", None)))
+    return next((e for e in yaml.saml_entries if isinstance(e, dict) and e.get("name") == args.session), None)
+
+
+def _sync_saml(args, entry) -> int:
+    """Run the source's assertion_process once (the user signs in) and remember the roles it offers."""
+    from rolecall.core import paths
+    from rolecall.core.clock import SystemClock
+    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+    from rolecall.core.sources.saml import discover, validate_saml_entry
+
+    yaml_path = paths.profiles_file(getattr(args, "profiles", None))
+    problems = validate_saml_entry(entry, yaml_path, getattr(entry, "line", None))
+    if problems:
+        from rolecall.core.errors import ConfigError
+
+        raise ConfigError(str(problems[0]))
+    _, _, yaml = load_profiles_yaml(yaml_path)
+    found = discover(entry, yaml.account_names, yaml_path, SystemClock().now())
+    names = ", ".join(profile.name for profile, _ in found) or "none"
+    _say(f"{entry['name']}: {len(found)} role{'s' if len(found) != 1 else ''} offered ({names})")
+    return 0
 
 
 def cmd_logout(args) -> int:
