@@ -17,6 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -80,6 +81,30 @@ def seed(env: dict, rolecall: list[str], demo, big: Path) -> None:
         engine.assume(name, mfa.given("123456"))
 
 
+def sso_catalog(demo, env: dict) -> tuple[Path, Path]:
+    """1,700 roles (850 accounts x 2) twice: written in a profiles.yaml, and as the cached discovery of
+    an IAM Identity Center session (with a profiles.yaml of its own that has no accounts)."""
+    from rolecall.core import storage
+    from rolecall.core.sso import discovery
+    from rolecall.core.sso.portal import Account
+    from rolecall.core.sso.session import SsoSession
+
+    same_yaml = demo.root / "same-1700.yaml"
+    subprocess.run([PY, str(HERE / "generate_profiles.py"), str(same_yaml), "850", "2"], check=True,
+                   stdout=subprocess.DEVNULL)
+    home = Path(env["HOME"])
+    with open(home / ".aws" / "config", "a", encoding="utf-8") as config:
+        config.write("\n[sso-session bench]\nsso_start_url = https://bench.awsapps.com/start\nsso_region = eu-west-1\n")
+    session = SsoSession("bench", "https://bench.awsapps.com/start", "eu-west-1", ("sso:account:access",), "")
+    accounts = tuple(Account(str(100000000000 + n), f"acct-{n:04d}", ("Admin", "ReadOnly")) for n in range(850))
+    found = discovery.Discovery("bench", session.start_url, datetime.now(timezone.utc).replace(microsecond=0),
+                                accounts)
+    storage.write_json(discovery.path(session), found.to_json())
+    sso_only = demo.root / "sso-only.yaml"
+    sso_only.write_text("version: 1\naccounts: []\n", encoding="utf-8")
+    return same_yaml, sso_only
+
+
 def row(rows: list, what: str, value: float, unit: str, baseline_name: str, baseline: float, target: str) -> None:
     rows.append((what, f"{value:.0f} {unit}", baseline_name, f"{baseline:.0f} {unit}", f"{value / baseline:.2f}x", target))
 
@@ -140,6 +165,16 @@ def main() -> int:
             yaml_parse, "≤ 2x")
         row(rows, "`list --json`, 5,000 profiles, index reused", warm, "ms", "libyaml parse of the file",
             yaml_parse, "≤ 2x")
+
+        same_yaml, sso_only = sso_catalog(demo, env)
+        yaml_list = timed(rolecall + ["--profiles", str(same_yaml), "list", "--json"], env, runs)
+        sso_list = timed(rolecall + ["--profiles", str(sso_only), "list", "--json"], env, runs)
+        row(rows, "`list --json`, 1,700 roles discovered by IAM Identity Center", sso_list, "ms",
+            "the same 1,700 roles in profiles.yaml", yaml_list, "≈ 1x")
+        sso_paint = statistics.median(p["first_paint_s"] for p in probe("first-paint", sso_only, env, 5)) * 1000
+        yaml_paint = statistics.median(p["first_paint_s"] for p in probe("first-paint", same_yaml, env, 5)) * 1000
+        row(rows, "app first paint, 1,700 discovered roles", sso_paint, "ms", "the same roles in profiles.yaml",
+            yaml_paint, "≈ 1x")
 
         textual_import = import_time("textual.app", env, max(3, runs // 3))
         example = statistics.median(p["first_paint_s"] for p in probe("first-paint", demo.profiles, env, 5)) * 1000

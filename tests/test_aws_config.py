@@ -49,45 +49,43 @@ def test_static_keys_with_an_mfa_device_open_the_shared_mfa_session(cli, sandbox
     assert kinds == {"role", "mfa"}
 
 
-def test_credential_process_profile_is_run_cached_and_its_expiry_honoured(cli, sandbox, tmp_path):
+def counting_process(tmp_path, answer: dict, leave_a_child: bool = False):
+    """A credential_process script printing `answer`, and the file that counts its runs."""
     counter = tmp_path / "runs"
     script = tmp_path / "creds.py"
+    child = 'subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])' if leave_a_child else ""
     script.write_text(textwrap.dedent(f"""\
         import json, pathlib, subprocess, sys
         runs = pathlib.Path({str(counter)!r})
         runs.write_text(str(int(runs.read_text() or 0) + 1) if runs.exists() else "1")
-        # a helper left behind that keeps stdout open must not keep rolecall waiting
-        subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
-        print(json.dumps({{"Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": "s3cret-from-process",
-                          "SessionToken": "token-from-process", "Expiration": "2999-01-01T00:00:00Z"}}))
+        {child}
+        print(json.dumps({answer!r}))
         """))
-    write_config(sandbox, f"""\
-        [profile tool]
-        credential_process = {sys.executable} {script}
-        region = eu-central-1
-        """)
+    return f"{sys.executable} {script}", counter
+
+
+def test_credential_process_profile_is_run_cached_and_its_expiry_honoured(cli, sandbox, tmp_path):
+    # The child it leaves behind keeps stdout open: that must not keep rolecall waiting.
+    command, runs = counting_process(tmp_path, {
+        "Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": "s3cret-from-process",
+        "SessionToken": "token-from-process", "Expiration": "2999-01-01T00:00:00Z"}, leave_a_child=True)
+    write_config(sandbox, f"[profile tool]\ncredential_process = {command}\nregion = eu-central-1\n")
     for _ in range(2):
         result = cli("export", "tool", timeout=20)
         assert result.code == 0, result.err
         assert "export AWS_ACCESS_KEY_ID=ASIAPROCESS" in result.out
         assert "export AWS_REGION=eu-central-1" in result.out
-    assert counter.read_text() == "1"  # the second answer came from the cache
+    assert runs.read_text() == "1"  # the second answer came from the cache
     assert listed(cli)["tool"]["kind"] == "process"
 
 
 def test_credential_process_without_expiry_is_run_every_time(cli, sandbox, tmp_path):
-    counter = tmp_path / "runs"
-    script = tmp_path / "creds.py"
-    script.write_text(textwrap.dedent(f"""\
-        import json, pathlib
-        runs = pathlib.Path({str(counter)!r})
-        runs.write_text(str(int(runs.read_text() or 0) + 1) if runs.exists() else "1")
-        print(json.dumps({{"Version": 1, "AccessKeyId": "AKIALONGLIVED", "SecretAccessKey": "x" * 40}}))
-        """))
-    write_config(sandbox, f"[profile tool]\ncredential_process = {sys.executable} {script}\n")
+    command, runs = counting_process(tmp_path, {"Version": 1, "AccessKeyId": "AKIALONGLIVED",
+                                                "SecretAccessKey": "x" * 40})
+    write_config(sandbox, f"[profile tool]\ncredential_process = {command}\n")
     for _ in range(2):
         assert cli("process", "tool").code == 0
-    assert counter.read_text() == "2"
+    assert runs.read_text() == "2"
     assert "tool" not in {row["name"] for row in cli("sessions", "--json").json()}
 
 

@@ -215,12 +215,13 @@ def set_aside(path: Path) -> Path | None:
         return None
 
 
-def remove(path: Path) -> None:
-    """Delete a file (absent is fine); a file system that refuses is a StorageError saying why."""
+def remove(path: Path) -> bool:
+    """Delete a file; whether it was there. A file system that refuses is a StorageError saying why."""
     try:
         os.unlink(path)
+        return True
     except FileNotFoundError:
-        pass
+        return False
     except OSError as exc:
         raise StorageError(f"cannot remove {path}: {_why(exc)}") from None
 

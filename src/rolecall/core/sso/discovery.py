@@ -83,8 +83,4 @@ def sync(session: SsoSession, clock: Clock, *, progress: Callable[[int, int, int
 
 
 def forget(session: SsoSession) -> bool:
-    try:
-        path(session).unlink()
-        return True
-    except FileNotFoundError:
-        return False
+    return storage.remove(path(session))

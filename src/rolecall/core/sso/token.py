@@ -144,8 +144,4 @@ def write_token(session: SsoSession, token: Token) -> None:
 
 
 def remove_token(session: SsoSession) -> bool:
-    try:
-        token_path(session).unlink()
-        return True
-    except FileNotFoundError:
-        return False
+    return storage.remove(token_path(session))
