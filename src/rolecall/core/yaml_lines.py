@@ -123,3 +123,21 @@ def read_yaml(text: str, source: str) -> tuple[object, list[Problem]]:
     finally:
         loader.dispose()
     return data, [Problem(source, line, _cut(msg)) for line, msg in loader.problems]
+
+
+class EntryProblems:
+    """Problems about one entry (a mapping) of a YAML list, each at the line of the key at fault."""
+
+    def __init__(self, node: object, source_path, line: int | None, kind: str, known: set[str], expected: str):
+        self.node, self.source, self.line, self.kind = node, str(source_path), line, kind
+        self.problems: list[Problem] = []
+        if not isinstance(node, dict):
+            self.add(f"each {kind} must be a mapping with {expected}")
+            return
+        for key in node:
+            if key not in known:
+                self.add(f"unknown key {key!r} in a {kind} (known: {', '.join(sorted(known))})", key)
+
+    def add(self, message: str, key: str | None = None) -> None:
+        key_lines = getattr(self.node, "key_lines", {})
+        self.problems.append(Problem(self.source, key_lines.get(key, self.line) if key else self.line, message))

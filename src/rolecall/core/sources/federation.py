@@ -17,6 +17,7 @@ from rolecall.core import durations
 from rolecall.core.errors import ConfigError, Problem
 from rolecall.core.profiles import Profile, partition_for
 from rolecall.core.sources.keys import base_credentials
+from rolecall.core.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
@@ -101,18 +102,11 @@ def policy_text(policy: object) -> str:
 
 def validate_federated_user(node: object, source_path, line: int | None, inherited: dict | None = None) -> list[Problem]:
     """Problems with one `federated_users:` entry, each as `path:line: message`."""
-    problems: list[Problem] = []
-
-    def problem(message: str, key: str | None = None) -> None:
-        key_lines = getattr(node, "key_lines", {})
-        problems.append(Problem(str(source_path), key_lines.get(key, line) if key else line, message))
-
+    entry = EntryProblems(node, source_path, line, "federated user", ENTRY_KEYS,
+                          "name, policy or policy_arns, and source_profile")
+    problems, problem = entry.problems, entry.add
     if not isinstance(node, dict):
-        problem("each federated user must be a mapping with name, policy or policy_arns, and source_profile")
         return problems
-    for key in node:
-        if key not in ENTRY_KEYS:
-            problem(f"unknown key {key!r} in a federated user (known: {', '.join(sorted(ENTRY_KEYS))})", key)
     name = node.get("name")
     if not isinstance(name, str) or not FEDERATED_NAME.match(name):
         problem("a federated user needs a name of 2 to 32 letters, digits and +=,.@-", "name")

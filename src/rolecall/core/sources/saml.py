@@ -32,6 +32,7 @@ from rolecall.core.credentials import iso, parse_time
 from rolecall.core.errors import ConfigError, Problem, StorageError
 from rolecall.core.profiles import ROLE_ARN, Profile
 from rolecall.core.sources.command_output import command_output
+from rolecall.core.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
@@ -246,18 +247,10 @@ def _profiles(entry: dict, roles, accounts_by_id: dict[str, str], source_path) -
 
 def validate_saml_entry(node: dict, source_path, line: int | None) -> list[Problem]:
     """Problems with one profiles.yaml `saml:` entry, each as `path:line: message`."""
-    problems: list[Problem] = []
-
-    def problem(message: str, key: str | None = None) -> None:
-        key_lines = getattr(node, "key_lines", {})
-        problems.append(Problem(str(source_path), key_lines.get(key, line) if key else line, message))
-
+    entry = EntryProblems(node, source_path, line, "saml entry", ENTRY_KEYS, "name and assertion_process")
+    problems, problem = entry.problems, entry.add
     if not isinstance(node, dict):
-        problem("each saml entry must be a mapping with name and assertion_process")
         return problems
-    for key in node:
-        if key not in ENTRY_KEYS:
-            problem(f"unknown key {key!r} in a saml entry (known: {', '.join(sorted(ENTRY_KEYS))})", key)
     name = node.get("name")
     if not isinstance(name, str) or not SOURCE_NAME.match(name):
         problem("a saml entry needs a name of letters, digits, '.', '_' or '-' (at most 64)", "name")
