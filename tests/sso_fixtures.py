@@ -1,6 +1,5 @@
 """Fixtures for the IAM Identity Center tests: the local fake (rolecall.fakes.sso_server), an
-[sso-session corp] in the sandbox's ~/.aws/config, and a runner for the cli_sso commands
-(until cli.py wires them, a tiny argparse that handles errors the way cli.main does)."""
+[sso-session corp] in the sandbox's ~/.aws/config, and the real `rolecall` with no terminal."""
 
 from __future__ import annotations
 
@@ -25,25 +24,6 @@ sso_region = eu-west-1
 sso_registration_scopes = sso:account:access
 """
 
-RUNNER = """
-import argparse, sys
-from rolecall import cli_sso
-from rolecall.core.errors import RolecallError
-parser = argparse.ArgumentParser(prog="rolecall")
-parser.add_argument("--profiles")
-sub = parser.add_subparsers(dest="command")
-cli_sso.add_commands(sub)
-args = parser.parse_args(sys.argv[1:])
-try:
-    sys.exit(args.handler(args))
-except RolecallError as exc:
-    print("rolecall: " + exc.message, file=sys.stderr)
-    if exc.hint:
-        print("  hint: " + exc.hint, file=sys.stderr)
-    sys.exit(exc.exit_code)
-except KeyboardInterrupt:
-    sys.exit(130)
-"""
 
 
 def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
@@ -64,12 +44,12 @@ def sso_fixture(sandbox, monkeypatch):
 
 
 def rolecall_sso(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), capture_output=True, check=False,
+    return subprocess.run([sys.executable, "-m", "rolecall", *args], env=dict(os.environ), capture_output=True, check=False,
                           text=True, timeout=timeout, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
 def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", RUNNER, *args], env=dict(os.environ), stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "rolecall", *args], env=dict(os.environ), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
 
 
