@@ -108,3 +108,18 @@ def test_via_naming_no_profile_points_at_the_via_line(cli, sandbox):
     result = cli("check")
     assert result.code == 2
     assert f"{sandbox.profiles}:9: shared/Deploy: via 'shared/Nowhere' names no profile" in result.out
+
+
+def test_check_rejects_a_region_that_is_not_a_region_name(cli, sandbox):
+    sandbox.write_profiles("""\
+        version: 1
+        defaults: {source_profile: corp}
+        accounts:
+          - id: "222222222222"
+            name: prod
+            region: "eu-west-1`id`"
+            roles: [{role: Admin}]
+        """)
+    result = cli("check")
+    assert result.code == 2
+    assert f"{sandbox.profiles}:6: account prod: region is not a region name (like eu-west-1)" in result.out
