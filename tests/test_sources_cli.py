@@ -147,3 +147,18 @@ def test_bad_settings_of_each_source_are_path_line(cli, sandbox):
     assert any(line.startswith(f"{where}:4: ") and "assertion_process" in line for line in lines), result.out
     assert any(line.startswith(f"{where}:") and "40h" in line for line in lines), result.out
     assert any(line.startswith(f"{where}:12: ") and "not both" in line for line in lines), result.out
+
+
+def test_a_federated_user_may_ask_for_36_hours_a_role_may_not(cli, sandbox):
+    with_accounts(sandbox, """\
+        accounts:
+          - id: "111111111111"
+            name: corp
+            federated_users:
+              - name: contractor
+                policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+            roles: [{role: ReadOnly}]
+        """)
+    assert cli("assume", "corp/contractor", "--duration", "36h").code == 0
+    role = cli("assume", "corp/ReadOnly", "--duration", "36h")
+    assert role.code == 2 and "outside 15m..12h" in role.err

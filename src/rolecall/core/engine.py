@@ -175,8 +175,10 @@ class Engine:
         (always anew with `refresh`)."""
         profile = self.catalog.get(name)
         if duration is not None:
+            # A role session lasts up to 12 h; a federation token or a session token up to 36 h.
+            longest = durations.MFA_MAX if profile.kind in ("federation", "static") else durations.ROLE_MAX
             try:
-                durations.check_range(duration, durations.ROLE_MIN, durations.ROLE_MAX, "duration")
+                durations.check_range(duration, durations.ROLE_MIN, longest, "duration")
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
         return self._session(profile, code_source, force=refresh, duration=duration)
