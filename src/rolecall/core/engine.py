@@ -227,7 +227,7 @@ class Engine:
             profile=profile.name,
             role_arn=profile.role_arn,
             credentials=creds,
-            session_name=self._session_name(profile),
+            session_name=self.session_name_for(profile),
             source_identity=profile.source_identity,
             assumed_at=self.now(),
             region=profile.region,
@@ -292,7 +292,7 @@ class Engine:
 
         request = AssumeRequest(
             role_arn=profile.role_arn,
-            session_name=self._session_name(profile),
+            session_name=self.session_name_for(profile),
             duration=seconds,
             region=profile.region,
             external_id=profile.external_id,
@@ -304,7 +304,8 @@ class Engine:
         )
         return self.sts.assume_role(base, request)
 
-    def _session_name(self, profile: Profile) -> str:
+    def session_name_for(self, profile: Profile) -> str:
+        """The RoleSessionName an assume of `profile` carries."""
         from rolecall.core.sts import session_name
 
         return profile.role_session_name or self.session_name or session_name()

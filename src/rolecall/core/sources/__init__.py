@@ -50,6 +50,9 @@ class SourceContext(Protocol):
 
     def now(self) -> datetime: ...
 
+    def session_name_for(self, profile: Profile) -> str:
+        """The RoleSessionName an assume of `profile` carries."""
+
     def call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
         """AssumeRole for `profile` with everything it configures (external id, tags, ...)."""
 

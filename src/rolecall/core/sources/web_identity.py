@@ -34,13 +34,13 @@ MAX_TOKEN = 20000  # AWS accepts up to 20,000 characters
 
 
 def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    from rolecall.core.sts import AssumeRequest, session_name
+    from rolecall.core.sts import AssumeRequest
 
     token = read_token(profile)
     check_not_expired(token, ctx.now(), _origin(profile))
     request = AssumeRequest(
         role_arn=profile.role_arn,
-        session_name=profile.role_session_name or session_name(),
+        session_name=ctx.session_name_for(profile),
         duration=seconds,
         region=profile.region,
         policy_arns=profile.session_policy_arns,
