@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 from urllib.parse import unquote
 
-from rolecall.core import layout, storage
+from rolecall.core import layout, settings, storage
 from rolecall.core.credentials import Credentials, Session
 
 FORMAT = layout.FORMAT
@@ -34,15 +34,10 @@ class FileSecrets:
 
 def secret_store():
     """Where the secret half of a cached session lives: the files, or the OS keyring (opt-in)."""
-    backend = os.environ.get("ROLECALL_CACHE_BACKEND", "file")
-    if backend == "keyring":
+    if settings.from_env("cache_backend") == "keyring":
         from rolecall.core.keyring_store import KeyringSecrets
 
         return KeyringSecrets()
-    if backend != "file":
-        from rolecall.core.errors import ConfigError
-
-        raise ConfigError(f"ROLECALL_CACHE_BACKEND must be file or keyring, not {backend!r}")
     return FileSecrets()
 
 

@@ -10,6 +10,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from rolecall.core import settings
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode
 
@@ -60,9 +61,9 @@ class StsGateway:
     ):
         # Short by default: STS answers in well under a second, and a user waiting on a dead
         # network should hear so in seconds. Each can be set from the environment.
-        self.connect_timeout = connect_timeout or _env_number("ROLECALL_STS_CONNECT_TIMEOUT", 2.0)
-        self.read_timeout = read_timeout or _env_number("ROLECALL_STS_READ_TIMEOUT", 5.0)
-        self.max_attempts = max_attempts or int(_env_number("ROLECALL_STS_ATTEMPTS", 3))
+        self.connect_timeout: float = connect_timeout or settings.get("sts_connect_timeout")
+        self.read_timeout: float = read_timeout or settings.get("sts_read_timeout")
+        self.max_attempts: int = max_attempts or settings.get("sts_attempts")
         self._session = None
         self._lock = threading.Lock()
 
@@ -229,14 +230,6 @@ class StsGateway:
             raise ConfigError(f"AWS would not accept {operation} for {target}: {detail}") from None
         except bx.BotoCoreError as exc:
             raise AwsError(f"{operation} for {target} failed: {_first_line(exc)}", code=type(exc).__name__) from None
-
-
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
-    return value if value > 0 else default
 
 
 def _endpoint(client) -> str:
