@@ -33,7 +33,7 @@ def _backend():
         import pyperclip
 
         copy, paste = pyperclip.determine_clipboard()
-    except Exception:  # noqa: BLE001 - pyperclip's detection can fail in any of its back-ends
+    except Exception:
         return None
     return (copy, paste) if getattr(copy, "__name__", "") in SAFE_BACKENDS else None
 
@@ -47,7 +47,7 @@ def system_copy(text: str) -> bool:
     try:
         backend[0](text)
         return True
-    except Exception:  # noqa: BLE001 - pyperclip raises its own error, or anything its back-end does
+    except Exception:
         return False
 
 
@@ -57,7 +57,7 @@ def system_paste() -> str | None:
         return None
     try:
         return backend[1]()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from rolecall.core import layout
 
@@ -21,7 +21,7 @@ parse_time = layout.parse_time  # ISO 8601 to an aware UTC datetime
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def format_remaining(left: timedelta) -> str:
@@ -64,10 +64,10 @@ class Credentials:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Credentials":
+    def from_dict(cls, data: dict) -> Credentials:
         expiration = data.get("Expiration")
         if isinstance(expiration, datetime):
-            expiration = expiration.astimezone(timezone.utc)
+            expiration = expiration.astimezone(UTC)
         elif expiration is not None and expiration != "":
             expiration = parse_time(expiration)  # ValueError for a number, a list, garbage
         if expiration:
@@ -111,7 +111,7 @@ class Session:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Session":
+    def from_dict(cls, data: dict) -> Session:
         return cls(
             profile=data["profile"],
             role_arn=data["role_arn"],

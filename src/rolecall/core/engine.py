@@ -7,10 +7,10 @@ demo hand it a fake clock and a local STS; the CLI and the TUI hand it the real 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
 
 from rolecall.core import audit, durations, layout, paths
 from rolecall.core.cache import SessionCache

@@ -10,7 +10,7 @@ import io
 import re
 import shlex
 import subprocess
-from typing import Callable
+from collections.abc import Callable
 
 from rolecall.core import settings
 from rolecall.core.errors import ConfigError, MfaCodeRequired

@@ -72,7 +72,7 @@ class Profile:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Profile":
+    def from_dict(cls, data: dict) -> Profile:
         data = dict(data)
         data["session_policy_arns"] = tuple(data.get("session_policy_arns") or ())
         return cls(**data)

@@ -12,7 +12,7 @@ import base64
 import binascii
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -90,7 +90,7 @@ def expiry(token: str) -> datetime | None:
         exp = claims["exp"]
         if isinstance(exp, bool) or not isinstance(exp, (int, float)):
             return None
-        return datetime.fromtimestamp(exp, tz=timezone.utc)
+        return datetime.fromtimestamp(exp, tz=UTC)
     except (binascii.Error, ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
 
