@@ -10,6 +10,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from rolecall.core.errors import RolecallError
 
@@ -27,7 +28,7 @@ SAFE_BACKENDS = frozenset({
 })
 
 
-def _backend():
+def _backend() -> tuple[Callable[[str], None], Callable[[], str]] | None:
     """pyperclip's (copy, paste) for this system when its copy keeps the text out of argv, else None."""
     try:
         import pyperclip

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rolecall.core import layout
 
@@ -55,7 +56,7 @@ class Credentials:
         left = self.remaining(now)
         return left is None or left >= margin
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "AccessKeyId": self.access_key_id,
             "SecretAccessKey": self.secret_access_key,
@@ -64,7 +65,7 @@ class Credentials:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Credentials:
+    def from_dict(cls, data: dict[str, Any]) -> Credentials:
         expiration = data.get("Expiration")
         if isinstance(expiration, datetime):
             expiration = expiration.astimezone(UTC)
@@ -99,7 +100,7 @@ class Session:
     def remaining(self, now: datetime) -> timedelta | None:
         return self.credentials.remaining(now)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
             "role_arn": self.role_arn,
@@ -111,7 +112,7 @@ class Session:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Session:
+    def from_dict(cls, data: dict[str, Any]) -> Session:
         return cls(
             profile=data["profile"],
             role_arn=data["role_arn"],

@@ -46,7 +46,7 @@ def state_dir() -> Path:
     return _xdg("XDG_STATE_HOME", "~/.local/state") if _XDG else _native("state")
 
 
-def profiles_file(explicit: str | os.PathLike | None = None) -> Path:
+def profiles_file(explicit: str | os.PathLike[str] | None = None) -> Path:
     """--profiles, else $ROLECALL_PROFILES, else <config dir>/rolecall/profiles.yaml."""
     if explicit:
         return Path(explicit).expanduser()
