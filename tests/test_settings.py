@@ -101,3 +101,9 @@ def test_every_setting_says_what_it_does():
 
 def test_readme_has_the_settings_table_made_from_the_code():
     assert settings.markdown_table() in (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_one_setting_is_read_without_tripping_over_another(sandbox, monkeypatch):
+    monkeypatch.setenv("ROLECALL_CLIPBOARD_CLEAR", "soon")
+    write_settings(sandbox, "sts_attempts: 2\n")
+    assert settings.get("sts_attempts") == 2

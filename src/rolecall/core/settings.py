@@ -213,6 +213,17 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     return data, [Problem(str(path), None, f"unknown setting {key!r}") for key in sorted(set(data) - KNOWN, key=str)]
 
 
+def _resolve(setting: Setting, data: dict[str, Any], path: Path, environ: Mapping[str, str] | None,
+             problems: list[Problem]) -> Any:
+    value = from_env(setting.name, environ) if setting.env else None
+    if value is None and setting.key and data.get(setting.key) is not None:
+        try:
+            value = setting.parse(data[setting.key])
+        except Invalid as exc:
+            problems.append(Problem(str(path), None, f"{setting.key} must be {exc}"))
+    return setting.default if value is None else value
+
+
 def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> Settings:
     """Every setting from the environment and settings.yaml. A bad variable raises ConfigError;
     a bad value in the file is a problem, and that setting keeps its default."""
@@ -220,27 +231,24 @@ def load(path: Path | None = None, environ: Mapping[str, str] | None = None) -> 
 
     path = path or paths.settings_file()
     data, problems = _read_file(path)
-    values: dict[str, Any] = {}
-    for setting in SETTINGS:
-        value = from_env(setting.name, environ) if setting.env else None
-        if value is None and setting.key and data.get(setting.key) is not None:
-            try:
-                value = setting.parse(data[setting.key])
-            except Invalid as exc:
-                problems.append(Problem(str(path), None, f"{setting.key} must be {exc}"))
-        values[setting.name] = setting.default if value is None else value
+    values = {setting.name: _resolve(setting, data, path, environ, problems) for setting in SETTINGS}
     return Settings(values, problems)
 
 
 def get(name: str, flag: object = None) -> Any:
-    """One setting: the flag, else the environment, else settings.yaml, else the default."""
+    """One setting: the flag, else the environment, else settings.yaml, else the default.
+    Only this setting is read, so a bad value of another one does not get in the way."""
+    from rolecall.core import paths
+
     setting = BY_NAME[name]
     if flag is not None:
         return setting.from_flag(flag)
-    value = from_env(name) if setting.env else None
-    if value is not None:
+    if setting.env and (value := from_env(name)) is not None:
         return value
-    return load().values[name] if setting.key else setting.default
+    if not setting.key:
+        return setting.default
+    path = paths.settings_file()
+    return _resolve(setting, _read_file(path)[0], path, None, [])
 
 
 def remember(key: str, value: object, path: Path | None = None) -> None:
