@@ -10,6 +10,7 @@ import os
 import threading
 from typing import Any
 
+from rolecall.core import settings
 from rolecall.core.errors import AwsError, ConfigError
 
 _lock = threading.Lock()
@@ -38,8 +39,8 @@ def client(service: str, region: str, *, attempts: int = 3, mode: str = "standar
     config = Config(
         region_name=region,
         signature_version=UNSIGNED,
-        connect_timeout=float(os.environ.get("ROLECALL_SSO_CONNECT_TIMEOUT", "5")),
-        read_timeout=float(os.environ.get("ROLECALL_SSO_READ_TIMEOUT", "15")),
+        connect_timeout=settings.get("sso_connect_timeout"),
+        read_timeout=settings.get("sso_read_timeout"),
         retries={"mode": mode, "total_max_attempts": attempts},
         max_pool_connections=32,
         user_agent_extra="rolecall",
