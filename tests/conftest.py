@@ -9,7 +9,7 @@ import sys
 import textwrap
 import urllib.request
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -134,7 +134,7 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
 
 @pytest.fixture
 def fake_clock() -> FakeClock:
-    return FakeClock(datetime.now(UTC).replace(microsecond=0))
+    return FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
 
 
 @dataclass
@@ -168,7 +168,7 @@ def cli(sandbox):
     return run
 
 
-FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
+FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
 
 
 def seed_sessions(offsets: dict[str, int]) -> None:

@@ -214,7 +214,7 @@ def test_whoami_reports_the_assumed_role(cli):
 class _Federation(BaseHTTPRequestHandler):
     seen: list = []
 
-    def do_GET(self):
+    def do_GET(self):  # noqa: N802 - http.server's naming
         query = parse_qs(urlparse(self.path).query)
         type(self).seen.append(query)
         body = json.dumps({"SigninToken": "token-123"}).encode()
