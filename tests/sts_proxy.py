@@ -41,7 +41,7 @@ class StsProxy:
         proxy = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's naming
+            def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 form = {k: v[0] for k, v in parse_qs(body.decode()).items()}
                 action = form.get("Action", "?")

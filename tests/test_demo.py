@@ -52,10 +52,9 @@ def test_environment_starts_and_stops_cleanly():
 
 def test_environment_is_cleaned_up_after_a_crash():
     before = dict(os.environ)
-    with pytest.raises(RuntimeError):
-        with DemoEnvironment() as demo:
-            root, url = demo.root, demo.sts_url
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), DemoEnvironment() as demo:
+        root, url = demo.root, demo.sts_url
+        raise RuntimeError("boom")
     assert not root.exists() and closed(url) and dict(os.environ) == before
 
 

@@ -199,7 +199,7 @@ def test_temporary_base_credentials_send_the_mfa_code_to_assume_role(sandbox, st
 def test_assume_role_sends_every_configured_parameter(sandbox, sts_proxy, fake_clock):
     engine = Engine(load_catalog(use_index=False), clock=fake_clock, session_name="rolecall-alice")
     engine.assume("shared/Deploy", no_code)
-    deploy = [r for r in sts_proxy.requests if r.get("RoleArn", "").endswith(":role/Deploy")][0]
+    deploy = next(r for r in sts_proxy.requests if r.get("RoleArn", "").endswith(":role/Deploy"))
     assert deploy["ExternalId"] == "deploy-2024"
     assert deploy["SourceIdentity"] == "alice"
     assert (deploy["Tags.member.1.Key"], deploy["Tags.member.1.Value"]) == ("team", "infra")

@@ -25,7 +25,7 @@ def one_line_error(result, code: int) -> str:
     assert result.code == code, (result.code, result.err)
     assert "Traceback" not in result.err
     lines = result.err.strip().splitlines()
-    assert len([l for l in lines if not l.startswith("  hint:")]) == 1, lines
+    assert len([line for line in lines if not line.startswith("  hint:")]) == 1, lines
     return lines[0]
 
 

@@ -147,7 +147,7 @@ def test_powershell_doubles_every_quote_character():
 @pytest.mark.parametrize(("value", "profile"), [("a\n[evil]\nx", "p"), ("a\rb", "p"), ("ok", "p]\n[evil"),
                                                   ("ok", "a]b"), (" padded", "p")])
 def test_credentials_format_refuses_what_would_change_the_ini(value, profile):
-    with pytest.raises(ConfigError, match="credentials \\(INI\\)|INI section"):
+    with pytest.raises(ConfigError, match=r"credentials \(INI\)|INI section"):
         formats.render_credentials("credentials", _credentials(value, "t"), profile, None)
 
 
@@ -252,7 +252,7 @@ def test_every_directory_of_the_cache_tree_is_private(cli, sandbox):
         os.chmod(folder, 0o777)
     assert cli("process", "prod/ReadOnly").code == 0
     assert cli("shell", "prod/ReadOnly", env={"SHELL": shutil.which("bash")}, input="exit 0\n").code == 0
-    for folder, dirs, _files in os.walk(sandbox.cache):
+    for folder, _dirs, _files in os.walk(sandbox.cache):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
 
 
@@ -427,7 +427,7 @@ def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent_and_shows_no
 
 def test_an_alias_bomb_is_one_problem(cli, sandbox):
     lines = ["version: 1", "a: &a [x,x,x,x,x,x,x,x,x,x]"]
-    for level, previous in zip("bcdefgh", "abcdefg"):
+    for level, previous in zip("bcdefgh", "abcdefg", strict=True):
         lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 10) + "]")
     lines.append("accounts: *h")
     sandbox.profiles.write_text("\n".join(lines) + "\n")

@@ -120,7 +120,7 @@ def test_check_prints_each_problem_as_path_line_message(cli, sandbox, text, line
     result = cli("check")
     assert result.code == 2
     expected = f"{sandbox.profiles}:{line}: "
-    assert any(l.startswith(expected) and message in l for l in result.out.splitlines()), result.out
+    assert any(out.startswith(expected) and message in out for out in result.out.splitlines()), result.out
     assert "Traceback" not in result.err
 
 

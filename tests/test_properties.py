@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import yaml
 from hypothesis import given, settings
@@ -86,7 +86,7 @@ def test_every_export_format_round_trips(key, secret, token, region):
     session = Session(
         profile="prod/Admin",
         role_arn="arn:aws:iam::222222222222:role/Admin",
-        credentials=Credentials(key, secret, token, datetime(2026, 1, 1, 13, tzinfo=timezone.utc)),
+        credentials=Credentials(key, secret, token, datetime(2026, 1, 1, 13, tzinfo=UTC)),
         region=region,
     )
     for fmt in formats.FORMATS:

@@ -8,7 +8,7 @@ import os
 import shutil
 import stat
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
@@ -236,6 +236,6 @@ def test_problems_in_profiles_yaml_entries_point_at_their_lines(sandbox, fake_cl
 @given(st.one_of(st.text(max_size=400), st.binary(max_size=400).map(lambda b: base64.b64encode(b).decode())))
 def test_any_helper_output_is_an_assertion_or_one_config_error_line(printed):
     try:
-        parse_assertion(printed, datetime(2026, 1, 1, tzinfo=timezone.utc), "saml okta")
+        parse_assertion(printed, datetime(2026, 1, 1, tzinfo=UTC), "saml okta")
     except ConfigError as exc:
         assert exc.message.startswith("saml okta: ") and "\n" not in exc.message

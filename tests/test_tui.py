@@ -71,7 +71,7 @@ async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, 
         tree = app.query_one(AccountsTree)
         assert all(account.is_expanded for account in tree.root.children)
         assert app.current_profile().name == "prod/Admin"
-        assert "6 profiles · 0 sessions" == app.sub_title
+        assert app.sub_title == "6 profiles · 0 sessions"
 
 
 async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
@@ -402,7 +402,7 @@ async def test_console_key_opens_the_sign_in_url_in_the_browser(sandbox, fake_cl
     from http.server import BaseHTTPRequestHandler, HTTPServer
 
     class Federation(BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802 - http.server's naming
+        def do_GET(self):
             body = json.dumps({"SigninToken": "tui-token"}).encode()
             self.send_response(200)
             self.send_header("Content-Length", str(len(body)))

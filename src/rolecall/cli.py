@@ -128,7 +128,7 @@ def _print_json(data) -> None:
 def _print_table(rows) -> None:
     widths = [max(len(str(row[i])) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
-        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths)).rstrip())
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
 
 
 def cmd_assume(args) -> int:
@@ -161,9 +161,9 @@ def cmd_copy(args) -> int:
     from rolecall.core import clipboard
     from rolecall.core.formats import render
 
+    delay = _clear_delay(args)  # a bad value is reported before anything is assumed or copied
     text = render(args.format, _session(args))
     how = clipboard.copy(text)
-    delay = _clear_delay(args)
     note = ""
     if how == "system clipboard" and delay > 0:
         clipboard.clear_later(text, delay)
@@ -204,20 +204,11 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _clear_delay(args) -> float:
-    """--clear-after, else $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings."""
-    from rolecall.core.errors import ConfigError
-
-    if args.clear_after is not None:
-        return args.clear_after
-    value = os.environ.get("ROLECALL_CLIPBOARD_CLEAR")
-    if value:
-        try:
-            return float(value)
-        except ValueError:
-            raise ConfigError(f"ROLECALL_CLIPBOARD_CLEAR must be a number of seconds, not {value!r}") from None
+    """--clear-after, else $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings.yaml, else 60."""
     from rolecall.core import settings
 
-    return settings.load().clipboard_clear_seconds
+    delay: float = settings.get("clipboard_clear_seconds", args.clear_after)
+    return delay
 
 
 def _role_env(args):
@@ -452,7 +443,9 @@ def main(argv: list[str] | None = None) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        if os.environ.get("ROLECALL_DEBUG"):
+        from rolecall.core import settings
+
+        if settings.from_env("debug"):
             raise
         _say(f"unexpected error ({type(exc).__name__}); set ROLECALL_DEBUG=1 for details")
         return 1

@@ -10,9 +10,10 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any, Protocol
 from urllib.parse import unquote
 
-from rolecall.core import layout, storage
+from rolecall.core import layout, settings, storage
 from rolecall.core.credentials import Credentials, Session
 
 FORMAT = layout.FORMAT
@@ -22,32 +23,37 @@ KINDS = ("sessions", "mfa")
 class FileSecrets:
     """The default: secrets stay in the cache files themselves (0600, in a 0700 directory)."""
 
-    def stow(self, entry: str, credentials: dict) -> dict:
+    def stow(self, entry: str, credentials: dict[str, Any]) -> dict[str, Any]:
         return credentials
 
-    def fetch(self, entry: str, stored: dict) -> dict | None:
+    def fetch(self, entry: str, stored: dict[str, Any]) -> dict[str, Any] | None:
         return stored
 
     def drop(self, entry: str) -> None:
         pass
 
 
-def secret_store():
+class Secrets(Protocol):
+    """Where the secret half of a cached session is kept (FileSecrets, keyring_store.KeyringSecrets)."""
+
+    def stow(self, entry: str, credentials: dict[str, Any]) -> dict[str, Any]: ...
+
+    def fetch(self, entry: str, stored: dict[str, Any]) -> dict[str, Any] | None: ...
+
+    def drop(self, entry: str) -> None: ...
+
+
+def secret_store() -> Secrets:
     """Where the secret half of a cached session lives: the files, or the OS keyring (opt-in)."""
-    backend = os.environ.get("ROLECALL_CACHE_BACKEND", "file")
-    if backend == "keyring":
+    if settings.from_env("cache_backend") == "keyring":
         from rolecall.core.keyring_store import KeyringSecrets
 
         return KeyringSecrets()
-    if backend != "file":
-        from rolecall.core.errors import ConfigError
-
-        raise ConfigError(f"ROLECALL_CACHE_BACKEND must be file or keyring, not {backend!r}")
     return FileSecrets()
 
 
 class SessionCache:
-    def __init__(self, root: Path, secrets=None):
+    def __init__(self, root: Path, secrets: Secrets | None = None):
         self.root = Path(root)
         self.secrets = secrets or secret_store()
         self._swept: set[str] = set()
@@ -106,7 +112,7 @@ class SessionCache:
                     found.append(session)
         return found
 
-    def lock(self, profile: str):
+    def lock(self, profile: str) -> contextlib.AbstractContextManager[None]:
         return storage.locked(self._path("sessions", profile).with_suffix(".lock"))
 
     # -- MFA sessions
@@ -142,7 +148,7 @@ class SessionCache:
             serials.append(serial if isinstance(serial, str) else unquote(path.stem))
         return sorted(serials)
 
-    def lock_mfa(self, serial: str):
+    def lock_mfa(self, serial: str) -> contextlib.AbstractContextManager[None]:
         return storage.locked(self._path("mfa", serial).with_suffix(".lock"))
 
     def clear(self) -> int:
@@ -165,7 +171,7 @@ class SessionCache:
         return removed
 
     @staticmethod
-    def _key(kind: str, data: dict | None) -> str | None:
+    def _key(kind: str, data: dict[str, Any] | None) -> str | None:
         if not data:
             return None
         key = data.get("session", {}).get("profile") if kind == "sessions" else data.get("serial")
@@ -178,7 +184,7 @@ class SessionCache:
             return []
         return [self.root / kind / n for n in names if n.endswith(".json") and not n.startswith(".")]
 
-    def _read(self, path: Path) -> dict | None:
+    def _read(self, path: Path) -> dict[str, Any] | None:
         """An entry's JSON when it can be trusted; one another user owns or others can write is
         set aside, so the caller assumes again."""
         if not path.parent.exists():

@@ -10,6 +10,7 @@ import hashlib
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 
 from rolecall.core.errors import RolecallError
 
@@ -27,13 +28,13 @@ SAFE_BACKENDS = frozenset({
 })
 
 
-def _backend():
+def _backend() -> tuple[Callable[[str], None], Callable[[], str]] | None:
     """pyperclip's (copy, paste) for this system when its copy keeps the text out of argv, else None."""
     try:
         import pyperclip
 
         copy, paste = pyperclip.determine_clipboard()
-    except Exception:  # noqa: BLE001 - pyperclip's detection can fail in any of its back-ends
+    except Exception:
         return None
     return (copy, paste) if getattr(copy, "__name__", "") in SAFE_BACKENDS else None
 
@@ -47,7 +48,7 @@ def system_copy(text: str) -> bool:
     try:
         backend[0](text)
         return True
-    except Exception:  # noqa: BLE001 - pyperclip raises its own error, or anything its back-end does
+    except Exception:
         return False
 
 
@@ -57,7 +58,7 @@ def system_paste() -> str | None:
         return None
     try:
         return backend[1]()
-    except Exception:  # noqa: BLE001
+    except Exception:
         return None
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -12,14 +12,14 @@ class Clock(Protocol):
 
 class SystemClock:
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class FakeClock:
     """A clock that only moves when told to: for tests, snapshots and screenshots."""
 
     def __init__(self, start: datetime | None = None):
-        self._now = start or datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+        self._now = start or datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
     def now(self) -> datetime:
         return self._now

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import urllib.error
 import urllib.parse
 import urllib.request
 
+from rolecall.core import settings
 from rolecall.core.credentials import Session
 from rolecall.core.errors import AwsError, ConfigError
 
@@ -23,7 +23,7 @@ def federation_url() -> str:
     Credentials travel in its query string, so only https is accepted, and plain http only on
     this machine (127.0.0.1, localhost, [::1]); anything else is a ConfigError naming the variable.
     """
-    value = os.environ.get("ROLECALL_FEDERATION_URL")
+    value: str | None = settings.from_env("federation_url")
     if not value:
         return FEDERATION_URL
     try:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from rolecall.core import layout
 
@@ -21,7 +22,7 @@ parse_time = layout.parse_time  # ISO 8601 to an aware UTC datetime
 
 
 def iso(when: datetime) -> str:
-    return when.astimezone(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return when.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def format_remaining(left: timedelta) -> str:
@@ -55,7 +56,7 @@ class Credentials:
         left = self.remaining(now)
         return left is None or left >= margin
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "AccessKeyId": self.access_key_id,
             "SecretAccessKey": self.secret_access_key,
@@ -64,10 +65,10 @@ class Credentials:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Credentials":
+    def from_dict(cls, data: dict[str, Any]) -> Credentials:
         expiration = data.get("Expiration")
         if isinstance(expiration, datetime):
-            expiration = expiration.astimezone(timezone.utc)
+            expiration = expiration.astimezone(UTC)
         elif expiration is not None and expiration != "":
             expiration = parse_time(expiration)  # ValueError for a number, a list, garbage
         if expiration:
@@ -99,7 +100,7 @@ class Session:
     def remaining(self, now: datetime) -> timedelta | None:
         return self.credentials.remaining(now)
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "profile": self.profile,
             "role_arn": self.role_arn,
@@ -111,7 +112,7 @@ class Session:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Session":
+    def from_dict(cls, data: dict[str, Any]) -> Session:
         return cls(
             profile=data["profile"],
             role_arn=data["role_arn"],

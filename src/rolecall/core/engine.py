@@ -7,10 +7,11 @@ demo hand it a fake clock and a local STS; the CLI and the TUI hand it the real 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core import audit, durations, layout, paths
 from rolecall.core.cache import SessionCache
@@ -27,6 +28,9 @@ from rolecall.core.errors import (
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
+if TYPE_CHECKING:
+    from rolecall.core.sts import Gateway
+
 TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 
 
@@ -42,7 +46,7 @@ class MfaSession:
         return self.credentials.expiration
 
 
-def _default_gateway():
+def _default_gateway() -> Gateway:
     from rolecall.core.sts import StsGateway
 
     return StsGateway()
@@ -53,15 +57,15 @@ class Engine:
     catalog: Catalog
     cache: SessionCache = field(default_factory=lambda: SessionCache(paths.cache_dir()))
     clock: Clock = field(default_factory=SystemClock)
-    gateway_factory: Callable[[], object] = _default_gateway
+    gateway_factory: Callable[[], Gateway] = _default_gateway
     audit_path: Path | None = field(default_factory=paths.audit_file)
     session_name: str | None = None
     # Told about what went wrong but did not stop the work (a session that could not be saved).
     warn: Callable[[str], None] | None = None
-    _gateway: object | None = field(default=None, init=False, repr=False)
+    _gateway: Gateway | None = field(default=None, init=False, repr=False)
 
     @classmethod
-    def open(cls, profiles_path: str | os.PathLike | None = None, *, use_index: bool = True, **options) -> Engine:
+    def open(cls, profiles_path: str | os.PathLike[str] | None = None, *, use_index: bool = True, **options: Any) -> Engine:
         """The engine over the user's profiles (profiles.yaml named by --profiles or
         $ROLECALL_PROFILES, or the default one, merged with ~/.aws/config).
 
@@ -78,7 +82,7 @@ class Engine:
         return cls(load_catalog(profiles_path, use_index=use_index), **options)
 
     @property
-    def sts(self):
+    def sts(self) -> Gateway:
         if self._gateway is None:
             self._gateway = self.gateway_factory()
         return self._gateway
@@ -201,7 +205,7 @@ class Engine:
             self._keep(audit.record, self.audit_path, session, self.now())
         return session
 
-    def _keep(self, write: Callable, *args) -> None:
+    def _keep(self, write: Callable[..., Any], *args: Any) -> None:
         """Save something; if the disk refuses, say so and carry on with the credentials in hand."""
         try:
             write(*args)
@@ -312,6 +316,6 @@ class Engine:
 
     # -- things done with a session
 
-    def whoami(self, session: Session) -> dict:
+    def whoami(self, session: Session) -> dict[str, Any]:
         return self.sts.get_caller_identity(session.credentials, session.region)
 

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 
 from rolecall.core.errors import ConfigError
 
+TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from rolecall.core.credentials import Session
+
 REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 
 
@@ -23,7 +27,7 @@ def role_variables(credentials: Mapping[str, str | None], region: str | None) ->
     if region:
         variables["AWS_REGION"] = region
         variables["AWS_DEFAULT_REGION"] = region
-    return variables
+    return variables  # type: ignore[return-value]  # AccessKeyId and SecretAccessKey are always there
 
 
 def check_not_nested(environ: Mapping[str, str], force: bool = False) -> None:
@@ -35,7 +39,7 @@ def check_not_nested(environ: Mapping[str, str], force: bool = False) -> None:
         )
 
 
-def role_environ(environ: Mapping[str, str], session) -> dict[str, str]:
+def role_environ(environ: Mapping[str, str], session: Session) -> dict[str, str]:
     """`environ` with the session's credentials in, other credential selectors out."""
     env = {k: v for k, v in environ.items() if k not in REMOVED and k != "AWS_SESSION_TOKEN"}
     env.update(role_variables(session.credentials.to_dict(), session.region))

@@ -10,6 +10,12 @@ from collections.abc import Mapping
 from rolecall.core.environ import REMOVED, role_variables
 from rolecall.core.errors import ConfigError
 
+TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from rolecall.core.credentials import Session
+
 FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
 
 
@@ -46,7 +52,7 @@ def _check(fmt: str, variables: Mapping[str, str], profile: str) -> None:
         )
 
 
-def render(fmt: str, session) -> str:
+def render(fmt: str, session: Session) -> str:
     """A Session's credentials in format `fmt`."""
     return render_credentials(fmt, session.credentials.to_dict(), session.profile, session.region)
 
@@ -85,7 +91,7 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
     return "\n".join(lines) + "\n"
 
 
-def process_json(credentials: Mapping[str, str | None]) -> dict:
+def process_json(credentials: Mapping[str, str | None]) -> dict[str, Any]:
     """The credential_process answer (Version 1) for credentials in that same form."""
     data: dict[str, object] = {"Version": 1}
     for key in ("AccessKeyId", "SecretAccessKey", "SessionToken", "Expiration"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 from rolecall.core import paths, sources, storage
 from rolecall.core.errors import Problem, StorageError
@@ -17,7 +18,7 @@ from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.quick import index_file, index_key, watched_unchanged
 
 
-def load_catalog(profiles_path: str | os.PathLike | None = None, *, use_index: bool = True) -> Catalog:
+def load_catalog(profiles_path: str | os.PathLike[str] | None = None, *, use_index: bool = True) -> Catalog:
     yaml_path = paths.profiles_file(profiles_path)
     config_path, creds_path = paths.aws_config_file(), paths.aws_credentials_file()
     key = index_key(profiles_path)
@@ -43,7 +44,7 @@ def bounded(problem: Problem) -> Problem:
     return problem._replace(message=problem.message[: MAX_MESSAGE - 3] + "...")
 
 
-def _read_index(path: Path, key: list) -> Catalog | None:
+def _read_index(path: Path, key: list[Any]) -> Catalog | None:
     try:
         with open(path, "rb") as handle:
             data = json.load(handle)
@@ -57,7 +58,7 @@ def _read_index(path: Path, key: list) -> Catalog | None:
         return None
 
 
-def _write_index(path: Path, key: list, catalog: Catalog, watched: list[Path]) -> None:
+def _write_index(path: Path, key: list[Any], catalog: Catalog, watched: list[Path]) -> None:
     data = {
         "key": key,
         "watched": [stamp(p) for p in watched],

@@ -7,6 +7,7 @@ session token live in the keyring under the service `rolecall`. Imported only wh
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from rolecall.core.errors import StorageError
 
@@ -15,7 +16,7 @@ SECRET_FIELDS = ("SecretAccessKey", "SessionToken")
 
 
 class KeyringSecrets:
-    def __init__(self):
+    def __init__(self) -> None:
         try:
             import keyring
             import keyring.errors
@@ -26,7 +27,7 @@ class KeyringSecrets:
         self._keyring = keyring
         self._errors = keyring.errors
 
-    def stow(self, entry: str, credentials: dict) -> dict:
+    def stow(self, entry: str, credentials: dict[str, Any]) -> dict[str, Any]:
         """Put the secret fields in the keyring; return what may go to disk."""
         secret = {k: credentials.get(k) for k in SECRET_FIELDS}
         try:
@@ -35,7 +36,7 @@ class KeyringSecrets:
             raise StorageError(f"the keyring refused to store {entry}: {exc}") from None
         return {k: v for k, v in credentials.items() if k not in SECRET_FIELDS}
 
-    def fetch(self, entry: str, stored: dict) -> dict | None:
+    def fetch(self, entry: str, stored: dict[str, Any]) -> dict[str, Any] | None:
         """The full credentials, or None when the keyring has lost them (they read as absent)."""
         try:
             secret = self._keyring.get_password(SERVICE, entry)

@@ -12,6 +12,11 @@ import os
 import zlib
 from datetime import UTC, datetime
 
+TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from typing import Any
+
 FORMAT = 1
 MARGIN_SECONDS = 300  # refresh a cached session when less than 5 minutes are left
 MAX_NAME = 120  # longest readable part of a cache file name; longer keys are hashed
@@ -38,7 +43,7 @@ def short_name(name: str, key: str | None = None) -> str:
     return f"{prefix}-{digest}"
 
 
-def fingerprint(profile: dict) -> str:
+def fingerprint(profile: dict[str, Any]) -> str:
     """What shapes a session of `profile` (its `Profile.to_dict()` form), as a short hash:
     a cached session is served only to a request with the same fingerprint."""
     shaping = {k: v for k, v in profile.items() if k not in COSMETIC}
@@ -66,7 +71,7 @@ def expiration_epoch(value: object) -> float | None:
         return None
 
 
-def stamp(path) -> list:
+def stamp(path: str | os.PathLike[str]) -> list[Any]:
     """What identifies a version of a source file: path, size, mtime, inode."""
     try:
         info = os.stat(path)
@@ -75,11 +80,11 @@ def stamp(path) -> list:
     return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
 
 
-def index_file_name(profiles_file) -> str:
+def index_file_name(profiles_file: str | os.PathLike[str]) -> str:
     """One index per profiles file, so switching between files does not throw the other away."""
     return f"index-{zlib.crc32(str(profiles_file).encode('utf-8', 'surrogateescape')):08x}.json"
 
 
-def index_key(version: str, sources) -> list:
+def index_key(version: str, sources: Iterable[str | os.PathLike[str]]) -> list[Any]:
     """The key an index is valid for: rolecall's version and the stamp of every source file."""
     return [version] + [stamp(p) for p in sources]

@@ -7,12 +7,12 @@ a code without a person and no person can be asked, so nothing ever hangs waitin
 from __future__ import annotations
 
 import io
-import os
 import re
 import shlex
 import subprocess
-from typing import Callable
+from collections.abc import Callable
 
+from rolecall.core import settings
 from rolecall.core.errors import ConfigError, MfaCodeRequired
 from rolecall.core.profiles import Profile
 
@@ -89,7 +89,7 @@ def default_source(code: str | None = None) -> CodeSource:
             return fixed(profile)
         if profile.mfa_process:
             return from_process(profile)
-        if os.environ.get("ROLECALL_NO_PROMPT"):
+        if settings.from_env("no_prompt"):
             raise MfaCodeRequired(profile.mfa_serial or "")
         return from_terminal(profile)
 

@@ -9,6 +9,8 @@ import os
 import sys
 from pathlib import Path
 
+from rolecall.core import settings
+
 APP = "rolecall"
 
 
@@ -34,9 +36,9 @@ def config_dir() -> Path:
 
 
 def cache_dir() -> Path:
-    override = os.environ.get("ROLECALL_CACHE_DIR")
+    override: Path | None = settings.from_env("cache_dir")
     if override:
-        return Path(override)
+        return override
     return _xdg("XDG_CACHE_HOME", "~/.cache") if _XDG else _native("cache")
 
 
@@ -44,13 +46,13 @@ def state_dir() -> Path:
     return _xdg("XDG_STATE_HOME", "~/.local/state") if _XDG else _native("state")
 
 
-def profiles_file(explicit: str | os.PathLike | None = None) -> Path:
+def profiles_file(explicit: str | os.PathLike[str] | None = None) -> Path:
     """--profiles, else $ROLECALL_PROFILES, else <config dir>/rolecall/profiles.yaml."""
     if explicit:
         return Path(explicit).expanduser()
-    env = os.environ.get("ROLECALL_PROFILES")
+    env: Path | None = settings.from_env("profiles")
     if env:
-        return Path(env).expanduser()
+        return env
     return config_dir() / "profiles.yaml"
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem, UnknownProfile
@@ -64,7 +64,7 @@ class Profile:
         """MFA applies to the hop that uses the base credentials, so never to a chained role."""
         return self.mfa and self.via is None
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         # Shallow on purpose: the fields are plain values, and asdict's deep copy made
         # writing the index of 5,000 profiles take longer than parsing them.
         data = dict(vars(self))
@@ -72,7 +72,7 @@ class Profile:
         return data
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Profile":
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
         data = dict(data)
         data["session_policy_arns"] = tuple(data.get("session_policy_arns") or ())
         return cls(**data)

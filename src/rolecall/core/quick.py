@@ -18,24 +18,29 @@ from rolecall import __version__
 from rolecall.core import formats, layout, paths, storage
 from rolecall.core.errors import RolecallError
 
+TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from pathlib import Path
+    from typing import Any
 
-def index_file(profiles_path):
+
+def index_file(profiles_path: str | os.PathLike[str] | None) -> Path:
     """The index of the catalog read from this profiles file (see layout.index_file_name)."""
     return paths.cache_dir() / layout.index_file_name(paths.profiles_file(profiles_path))
 
 
-def index_key(profiles_path) -> list:
+def index_key(profiles_path: str | os.PathLike[str] | None) -> list[Any]:
     return layout.index_key(
         __version__, (paths.profiles_file(profiles_path), paths.aws_config_file(), paths.aws_credentials_file())
     )
 
 
-def watched_unchanged(index: dict) -> bool:
+def watched_unchanged(index: dict[str, Any]) -> bool:
     """Whether the other files the index was made from (discovery caches) are as they were."""
     return all(json.loads(json.dumps(layout.stamp(entry[0]))) == entry for entry in index.get("watched", []))
 
 
-def _parse(argv: list[str]):
+def _parse(argv: list[str]) -> tuple[str | None, str, str, str] | None:
     """(profiles, command, profile, format) for the forms this path serves, else None."""
     args = list(argv)
     profiles = None
@@ -61,7 +66,7 @@ def _parse(argv: list[str]):
     return profiles, command, profile, fmt
 
 
-def cached_entry(profiles, name: str):
+def cached_entry(profiles: str | None, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(profile entry from the index, cached credentials) when both are current
     and the session was made for exactly this profile as it is now (layout.fingerprint)."""
     if os.environ.get("ROLECALL_CACHE_BACKEND", "file") != "file":

@@ -51,7 +51,7 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
     received: list[int] = []
 
-    def forward(signum, _frame):
+    def forward(signum: int, _frame: object) -> None:
         received.append(signum)
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)

@@ -18,6 +18,11 @@ from pathlib import Path
 
 from rolecall.core.errors import StorageError
 
+TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
+
 DIR_MODE = 0o700
 FILE_MODE = 0o600
 NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -163,7 +168,7 @@ def write_json(path: Path, data: object) -> None:
     write_atomic(path, json.dumps(data, indent=1, sort_keys=True).encode("utf-8"))
 
 
-def read_json(path: Path) -> dict | None:
+def read_json(path: Path) -> dict[str, Any] | None:
     """The JSON object in `path`, or None when absent; a damaged file is moved aside and reads as absent."""
     try:
         raw = path.read_bytes()
@@ -244,7 +249,7 @@ def append_line(path: Path, line: str) -> None:
 
 
 @contextlib.contextmanager
-def locked(path: Path):
+def locked(path: Path) -> Iterator[None]:
     """Hold an exclusive lock on `path` (a lock file beside the data) for the block.
 
     Fails closed: when no lock can be taken, StorageError, never an unlocked block. On a read-only

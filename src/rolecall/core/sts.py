@@ -9,7 +9,9 @@ import os
 import re
 import threading
 from dataclasses import dataclass
+from typing import Any, Protocol
 
+from rolecall.core import settings
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode
 
@@ -48,6 +50,32 @@ class AssumeRequest:
     policy_arns: tuple[str, ...] = ()
 
 
+class Gateway(Protocol):
+    """What the engine and the credential sources ask of STS; StsGateway is the real one (tests hand in
+    a StsGateway pointed at moto, or a recording wrapper)."""
+
+    def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials: ...
+
+    def get_session_token(
+        self, credentials: Credentials, *, duration: int, region: str | None,
+        serial: str | None = None, code: str | None = None,
+    ) -> Credentials: ...
+
+    def assume_role_with_web_identity(self, request: AssumeRequest, token: str) -> Credentials: ...
+
+    def assume_role_with_saml(
+        self, role_arn: str, principal_arn: str, assertion: str, duration: int, region: str | None,
+        policy_arns: tuple[str, ...] = (),
+    ) -> Credentials: ...
+
+    def get_federation_token(
+        self, credentials: Credentials, name: str, duration: int, policy: str | None = None,
+        policy_arns: tuple[str, ...] = (), region: str | None = None,
+    ) -> Credentials: ...
+
+    def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict[str, Any]: ...
+
+
 class StsGateway:
     """STS calls with explicit credentials. One botocore session is shared by every call."""
 
@@ -60,13 +88,13 @@ class StsGateway:
     ):
         # Short by default: STS answers in well under a second, and a user waiting on a dead
         # network should hear so in seconds. Each can be set from the environment.
-        self.connect_timeout = connect_timeout or _env_number("ROLECALL_STS_CONNECT_TIMEOUT", 2.0)
-        self.read_timeout = read_timeout or _env_number("ROLECALL_STS_READ_TIMEOUT", 5.0)
-        self.max_attempts = max_attempts or int(_env_number("ROLECALL_STS_ATTEMPTS", 3))
+        self.connect_timeout: float = connect_timeout or settings.get("sts_connect_timeout")
+        self.read_timeout: float = read_timeout or settings.get("sts_read_timeout")
+        self.max_attempts: int = max_attempts or settings.get("sts_attempts")
         self._session = None
         self._lock = threading.Lock()
 
-    def _botocore_session(self):
+    def _botocore_session(self) -> Any:  # botocore is untyped
         with self._lock:
             if self._session is None:
                 import botocore.session
@@ -79,14 +107,14 @@ class StsGateway:
                 self._session = session
             return self._session
 
-    def _client(self, credentials: Credentials | None, region: str | None):
+    def _client(self, credentials: Credentials | None, region: str | None) -> Any:
         """A client signing with `credentials`; with None, an unsigned one (the calls whose proof is
         a token or an assertion rather than a signature)."""
         from botocore.config import Config
 
         region = region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-        options: dict = {}
-        keys: dict = {}
+        options: dict[str, Any] = {}
+        keys: dict[str, Any] = {}
         if credentials is None:
             from botocore import UNSIGNED
 
@@ -114,7 +142,7 @@ class StsGateway:
             raise ConfigError(f"cannot set up STS for region {region}: {_first_line(exc)}") from None
 
     def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials:
-        params: dict = {
+        params: dict[str, Any] = {
             "RoleArn": request.role_arn,
             "RoleSessionName": request.session_name,
             "DurationSeconds": request.duration,
@@ -140,7 +168,7 @@ class StsGateway:
     ) -> Credentials:
         """A session of the keys' own user; with `serial` and `code`, an MFA session."""
         client = self._client(credentials, region)
-        params: dict = {"DurationSeconds": duration}
+        params: dict[str, Any] = {"DurationSeconds": duration}
         if serial and code:
             params.update(SerialNumber=serial, TokenCode=code)
         response = self._call(client, "GetSessionToken", serial or "the keys' user", params)
@@ -148,7 +176,7 @@ class StsGateway:
 
     def assume_role_with_web_identity(self, request: AssumeRequest, token: str) -> Credentials:
         """AssumeRoleWithWebIdentity: the OIDC token is the proof, so the call is unsigned."""
-        params: dict = {
+        params: dict[str, Any] = {
             "RoleArn": request.role_arn,
             "RoleSessionName": request.session_name,
             "WebIdentityToken": token,
@@ -170,7 +198,7 @@ class StsGateway:
         policy_arns: tuple[str, ...] = (),
     ) -> Credentials:
         """AssumeRoleWithSAML: the base64 SAMLResponse is the proof, so the call is unsigned."""
-        params: dict = {
+        params: dict[str, Any] = {
             "RoleArn": role_arn,
             "PrincipalArn": principal_arn,
             "SAMLAssertion": assertion,
@@ -192,7 +220,7 @@ class StsGateway:
         region: str | None = None,
     ) -> Credentials:
         """GetFederationToken with an IAM user's long-term keys; the policy narrows what the user may do."""
-        params: dict = {"Name": name, "DurationSeconds": duration}
+        params: dict[str, Any] = {"Name": name, "DurationSeconds": duration}
         if policy:
             params["Policy"] = policy
         if policy_arns:
@@ -201,18 +229,18 @@ class StsGateway:
         response = self._call(client, "GetFederationToken", f"federated user {name}", params)
         return Credentials.from_dict(response["Credentials"])
 
-    def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict:
+    def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict[str, Any]:
         client = self._client(credentials, region)
         response = self._call(client, "GetCallerIdentity", "the caller", {})
         return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
 
-    def _call(self, client, operation: str, target: str, params: dict) -> dict:
+    def _call(self, client: Any, operation: str, target: str, params: dict[str, Any]) -> dict[str, Any]:
         from botocore import exceptions as bx
         from botocore import xform_name
 
         method = getattr(client, xform_name(operation))  # botocore's own name: AssumeRoleWithSAML -> assume_role_with_saml
         try:
-            return method(**params)
+            response: dict[str, Any] = method(**params)
         except bx.ClientError as exc:
             raise _client_error(exc, operation, target) from None
         except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
@@ -229,18 +257,11 @@ class StsGateway:
             raise ConfigError(f"AWS would not accept {operation} for {target}: {detail}") from None
         except bx.BotoCoreError as exc:
             raise AwsError(f"{operation} for {target} failed: {_first_line(exc)}", code=type(exc).__name__) from None
+        return response
 
 
-def _env_number(name: str, default: float) -> float:
-    try:
-        value = float(os.environ.get(name, default))
-    except ValueError:
-        raise ConfigError(f"{name} must be a number of seconds, not {os.environ[name]!r}") from None
-    return value if value > 0 else default
-
-
-def _endpoint(client) -> str:
-    return getattr(client.meta, "endpoint_url", "STS")
+def _endpoint(client: Any) -> str:
+    return str(getattr(client.meta, "endpoint_url", "STS"))
 
 
 def _first_line(exc: BaseException) -> str:
@@ -248,7 +269,7 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def _client_error(exc, operation: str, target: str) -> AwsError:
+def _client_error(exc: Any, operation: str, target: str) -> AwsError:
     error = exc.response.get("Error", {})
     code = error.get("Code") or "Unknown"
     message = " ".join((error.get("Message") or "").split())

@@ -7,17 +7,20 @@ quotes at most a short piece of what it is about.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import Any
+
 from rolecall.core.errors import Problem
 
 MAX_EXPANSION = 100_000  # values aliases may add beyond those written in the file
 MAX_QUOTED = 60  # characters of a key or value quoted in a message
 
 
-class LineDict(dict):
+class LineDict(dict[str, Any]):
     """A mapping that remembers the line of itself and of each of its keys."""
 
     line: int = 0
-    key_lines: dict
+    key_lines: dict[str, Any]
 
 
 class AliasBomb(Exception):
@@ -30,13 +33,13 @@ def short(value: object) -> str:
     return text if len(text) <= MAX_QUOTED else text[: MAX_QUOTED - 3] + "..."
 
 
-def expanded_size(root) -> int:
+def expanded_size(root: Any) -> int:  # a yaml.Node
     """How many values the node graph holds once every alias is expanded (linear time: each node
     is measured once). Raises AliasBomb past the limit or on an alias to itself."""
     sizes: dict[int, int] = {}
     visiting: set[int] = set()
 
-    def size(node) -> int:
+    def size(node: Any) -> int:
         known = sizes.get(id(node))
         if known is not None:
             return known
@@ -57,17 +60,17 @@ def expanded_size(root) -> int:
     return size(root)
 
 
-def _yaml_loader():
+def _yaml_loader() -> tuple[Any, Any]:  # (the yaml module, a Loader class keeping line numbers)
     import yaml
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
     class Loader(base):  # type: ignore[misc, valid-type]
-        def __init__(self, stream):
+        def __init__(self, stream: str) -> None:
             super().__init__(stream)
             self.problems: list[tuple[int, str]] = []
 
-    def construct_map(loader, node):
+    def construct_map(loader: Any, node: Any) -> Iterator[LineDict]:
         data = LineDict()
         data.line = node.start_mark.line + 1
         data.key_lines = {}
@@ -75,7 +78,7 @@ def _yaml_loader():
         own = sum(1 for key_node, _ in node.value if key_node.tag != "tag:yaml.org,2002:merge")
         loader.flatten_mapping(node)
         merged = len(node.value) - own  # `<<:` pairs come first; the mapping's own keys override them
-        written: set = set()
+        written: set[Any] = set()
         for position, (key_node, value_node) in enumerate(node.value):
             key = loader.construct_object(key_node, deep=True)
             line = key_node.start_mark.line + 1

@@ -18,10 +18,11 @@ and its tests.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from rolecall.core.errors import Problem
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
     from rolecall.core.profiles import Catalog, Profile
+    from rolecall.core.sources.profiles_yaml import _Reader
+    from rolecall.core.sts import Gateway
 
 
 KINDS: dict[str, str] = {
@@ -42,11 +45,18 @@ KINDS: dict[str, str] = {
 }
 
 
+class Kind(Protocol):
+    """A kind's module (KINDS): how a profile of that kind gets credentials."""
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        ...
+
+
 class SourceContext(Protocol):
     """What a kind may use from the engine (core/engine.py Engine is the one implementation)."""
 
     @property
-    def sts(self) -> Any: ...  # core/sts.py StsGateway
+    def sts(self) -> Gateway: ...
 
     def now(self) -> datetime: ...
 
@@ -96,7 +106,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
     return catalog, watched
 
 
-def sso_sessions(config_path: Path, yaml) -> tuple[list, list[Problem]]:
+def sso_sessions(config_path: Path, yaml: _Reader) -> tuple[list[Any], list[Problem]]:
     """Every IAM Identity Center session: ~/.aws/config `[sso-session]` sections and legacy start
     URLs, then profiles.yaml `sso:` entries (a name the config already has is the config's)."""
     from rolecall.core.sso.session import sessions_from_config, sessions_from_yaml
@@ -118,11 +128,11 @@ def _named(profile: Profile, names: dict[str, str]) -> Profile:
     return profile
 
 
-def kind_module(kind: str):
+def kind_module(kind: str) -> Kind:
     """The module that gets credentials for profiles of `kind`."""
     from rolecall.core.errors import ConfigError
 
     try:
-        return importlib.import_module(KINDS[kind])
+        return cast("Kind", importlib.import_module(KINDS[kind]))
     except KeyError:
         raise ConfigError(f"profiles of kind {kind!r} are not supported by this rolecall") from None

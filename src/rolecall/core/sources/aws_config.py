@@ -15,7 +15,7 @@ import shlex
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem
@@ -56,7 +56,7 @@ def _layout(text: str) -> dict[str, _Section]:
     return sections
 
 
-def _parse(path: Path) -> tuple[dict[str, dict], str, list[Problem]]:
+def _parse(path: Path) -> tuple[dict[str, dict[str, Any]], str, list[Problem]]:
     """The raw sections of an INI file (botocore's parser), its text, and why it could not be read."""
     source = str(path)
     try:
@@ -121,7 +121,7 @@ class _Loader:
         self.problems += problems + credential_problems
         layout = _layout(text)
         self.layout: dict[str, _Section] = {}
-        self.config: dict[str, dict] = {}
+        self.config: dict[str, dict[str, Any]] = {}
         for header, values in sections.items():
             name, ignored = _profile_name(header)
             where = layout.get(header)
@@ -172,7 +172,7 @@ class _Loader:
             if name != "default":  # a default that only sets a region is what most configs have
                 self.problem(name, "has no credentials (no role_arn, keys, sso_* or credential_process)")
             return None
-        common = {"name": name, "source": SOURCE_AWS, "origin": origin, "region": region, "kind": kind}
+        common: dict[str, Any] = {"name": name, "source": SOURCE_AWS, "origin": origin, "region": region, "kind": kind}
         if kind == "static":
             return self.static(name, section, common)
         if kind == "process":
@@ -183,7 +183,7 @@ class _Loader:
             return self.sso(name, section, common)
         return self.role(name, section, common)
 
-    def static(self, name: str, section: dict, common: dict) -> Found | None:
+    def static(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
         serial = section.get("mfa_serial")
         duration = self.seconds(name, section, "duration_seconds", durations.MFA_MIN, durations.MFA_MAX,
                                 durations.HOUR)
@@ -193,7 +193,7 @@ class _Loader:
                           mfa=bool(serial), mfa_serial=serial, duration=duration, **common)
         return Found(profile, self.line(name) or 0)
 
-    def sso(self, name: str, section: dict, common: dict) -> Found | None:
+    def sso(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
         from rolecall.core.sources.sso import profile_from_config
 
         made = profile_from_config(name, section, self.sso_sessions, common["origin"])
@@ -202,7 +202,7 @@ class _Loader:
             return None
         return Found(made, self.line(name) or 0)
 
-    def role(self, name: str, section: dict, common: dict) -> Found | None:
+    def role(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
         arn = section["role_arn"].strip()
         match = ROLE_ARN.match(arn)
         if not match:
@@ -250,7 +250,7 @@ class _Loader:
         )
         return Found(profile, self.line(name) or 0, via_line)
 
-    def seconds(self, name: str, section: dict, key: str, low: int, high: int, default: int) -> int | None:
+    def seconds(self, name: str, section: dict[str, Any], key: str, low: int, high: int, default: int) -> int | None:
         try:
             value = int(section.get(key, default))
             durations.check_range(value, low, high, key)
@@ -260,7 +260,7 @@ class _Loader:
         return value
 
 
-def _has_keys(section: dict) -> bool:
+def _has_keys(section: dict[str, Any]) -> bool:
     return bool(section.get("aws_access_key_id") and section.get("aws_secret_access_key"))
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations
 from rolecall.core.errors import ConfigError, Problem
@@ -20,6 +20,8 @@ from rolecall.core.sources.keys import base_credentials
 from rolecall.core.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
     from rolecall.core.sources import SourceContext
@@ -50,7 +52,7 @@ def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, s
 
 
 def load_federated_users(
-    entries: list, account_id: str, account_name: str, inherited: dict, source_path
+    entries: list[Any], account_id: str, account_name: str, inherited: dict[str, Any], source_path: str | Path
 ) -> tuple[list[tuple[Profile, int]], list[Problem]]:
     """Profiles for an account's `federated_users:`; `inherited` holds the account's resolved
     settings (region, source_profile, tags) that an entry may override."""
@@ -100,7 +102,8 @@ def policy_text(policy: object) -> str:
     return json.dumps(policy, separators=(",", ":"))
 
 
-def validate_federated_user(node: object, source_path, line: int | None, inherited: dict | None = None) -> list[Problem]:
+def validate_federated_user(node: object, source_path: str | Path, line: int | None,
+                            inherited: dict[str, Any] | None = None) -> list[Problem]:
     """Problems with one `federated_users:` entry, each as `path:line: message`."""
     entry = EntryProblems(node, source_path, line, "federated user", ENTRY_KEYS,
                           "name, policy or policy_arns, and source_profile")

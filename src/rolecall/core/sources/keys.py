@@ -11,6 +11,7 @@ import os
 import shlex
 import subprocess
 import threading
+from typing import Any
 
 from rolecall.core import paths
 from rolecall.core.credentials import Credentials
@@ -32,22 +33,24 @@ def base_credentials(profile: Profile) -> Credentials:
     )
 
 
-def _sections(path, *, config: bool) -> dict:
+def _sections(path: str | os.PathLike[str], *, config: bool) -> dict[str, Any]:
     from botocore import configloader
 
     if not os.path.isfile(path):
         return {}
     try:
         if config:
-            return configloader.load_config(str(path)).get("profiles", {})
-        return configloader.raw_config_parse(str(path), parse_subsections=False)
+            sections: dict[str, Any] = configloader.load_config(str(path)).get("profiles", {})
+        else:
+            sections = configloader.raw_config_parse(str(path), parse_subsections=False)
+        return sections
     except Exception as exc:
         kind = "config" if config else "credentials"
         detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise ConfigError(f"cannot read the AWS {kind} file {path}: {detail}") from None
 
 
-def _static(section: dict) -> Credentials | None:
+def _static(section: dict[str, Any]) -> Credentials | None:
     key, secret = section.get("aws_access_key_id"), section.get("aws_secret_access_key")
     if key and secret:
         return Credentials(key.strip(), secret.strip(), (section.get("aws_session_token") or "").strip() or None)
@@ -105,7 +108,7 @@ def run_process(argv: list[str], timeout: float, stdin: int | None = None) -> tu
         raise ConfigError(f"cannot run {argv[0] if argv else 'an empty command'}: {exc.strerror or exc}") from None
     chunks: dict[int, list[bytes]] = {1: [], 2: []}
 
-    def drain(stream, into: list[bytes]) -> None:
+    def drain(stream: Any, into: list[bytes]) -> None:
         for block in iter(lambda: stream.read1(65536), b""):
             into.append(block)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem
@@ -45,9 +46,9 @@ class _Reader:
         self.problems: list[Problem] = []
         # What other sources need from this file: IAM Identity Center sessions and what to do with
         # what they discover, SAML sources, and account names by id (for discovered accounts).
-        self.sso_entries: list = []
-        self.sso_discovery: dict = {}
-        self.saml_entries: list = []
+        self.sso_entries: list[Any] = []
+        self.sso_discovery: dict[str, Any] = {}
+        self.saml_entries: list[Any] = []
         self.account_names: dict[str, str] = {}
 
     def problem(self, where: LineDict | int | None, message: str, key: str | None = None) -> None:
@@ -67,7 +68,7 @@ class _Reader:
                     hint = f" (did you mean {close[0]!r}?)"
                 self.problem(node, f"unknown key {key!r} in {what}{hint}", key)
 
-    def settings(self, node: LineDict, inherited: dict, what: str) -> dict:
+    def settings(self, node: LineDict, inherited: dict[str, Any], what: str) -> dict[str, Any]:
         """The inheritable settings of one level, merged over what it inherits; bad ones dropped."""
         merged = dict(inherited)
         for key in INHERITED & set(node):
@@ -81,8 +82,8 @@ class _Reader:
                 merged[key] = value
         return merged
 
-    def check_value(self, node: LineDict, key: str, value: object, what: str):
-        def bad(message: str):
+    def check_value(self, node: LineDict, key: str, value: object, what: str) -> Any:
+        def bad(message: str) -> Any:
             self.problem(node, f"{what}: {key} {message}", key)
             return _BAD
 
@@ -176,7 +177,7 @@ class _Reader:
             self.sso_discovery = dict(settings)
             self.sso_discovery_line = data.key_lines.get("sso_discovery")
 
-    def account(self, node: object, base: dict, parent: LineDict) -> list[Found]:
+    def account(self, node: object, base: dict[str, Any], parent: LineDict) -> list[Found]:
         if not isinstance(node, LineDict):
             self.problem(parent.key_lines.get("accounts"), "each account must be a mapping with id, name and roles")
             return []
@@ -209,7 +210,7 @@ class _Reader:
                 found.append(profile)
         return found
 
-    def federated_users(self, node: LineDict, account_id: str, account_name: str, settings: dict) -> list[Found]:
+    def federated_users(self, node: LineDict, account_id: str, account_name: str, settings: dict[str, Any]) -> list[Found]:
         from rolecall.core.sources.federation import load_federated_users
 
         entries = node.get("federated_users")
@@ -222,7 +223,7 @@ class _Reader:
         self.problems += problems
         return [Found(profile, line) for profile, line in found]
 
-    def role(self, node, account_id: str, account_name: str, base: dict, parent: LineDict):
+    def role(self, node: object, account_id: str, account_name: str, base: dict[str, Any], parent: LineDict) -> Found | None:
         if not isinstance(node, LineDict):
             self.problem(parent.key_lines.get("roles"), f"each role of account {account_name} must be a mapping")
             return None

@@ -22,10 +22,11 @@ import binascii
 import contextlib
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations, paths, storage
 from rolecall.core.credentials import iso, parse_time
@@ -179,7 +180,7 @@ def remembered(source: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def discover(entry: dict, accounts_by_id: dict[str, str], source_path, now: datetime) -> list[tuple[Profile, int]]:
+def discover(entry: dict[str, Any], accounts_by_id: dict[str, str], source_path: str | Path, now: datetime) -> list[tuple[Profile, int]]:
     """Fetch an assertion now (the user signs in), remember its roles, return the source's profiles."""
     assertion = fetch_assertion(entry["name"], entry["assertion_process"], now)
     remember(entry["name"], assertion.roles)
@@ -187,7 +188,7 @@ def discover(entry: dict, accounts_by_id: dict[str, str], source_path, now: date
 
 
 def load_saml_sources(
-    entries: list[dict], accounts_by_id: dict[str, str], source_path
+    entries: list[dict[str, Any]], accounts_by_id: dict[str, str], source_path: str | Path
 ) -> tuple[list[tuple[Profile, int]], list[Problem]]:
     """Profiles of every `saml:` entry from the roles last discovered; runs no command.
 
@@ -210,7 +211,8 @@ def load_saml_sources(
     return found, problems
 
 
-def _profiles(entry: dict, roles, accounts_by_id: dict[str, str], source_path) -> list[tuple[Profile, int]]:
+def _profiles(entry: dict[str, Any], roles: Sequence[tuple[str, str]], accounts_by_id: dict[str, str],
+              source_path: str | Path) -> list[tuple[Profile, int]]:
     line = getattr(entry, "line", None) or 0
     duration = durations.parse_duration(entry["duration"]) if entry.get("duration") is not None else durations.HOUR
     found = []
@@ -245,7 +247,7 @@ def _profiles(entry: dict, roles, accounts_by_id: dict[str, str], source_path) -
     return found
 
 
-def validate_saml_entry(node: dict, source_path, line: int | None) -> list[Problem]:
+def validate_saml_entry(node: dict[str, Any], source_path: str | Path, line: int | None) -> list[Problem]:
     """Problems with one profiles.yaml `saml:` entry, each as `path:line: message`."""
     entry = EntryProblems(node, source_path, line, "saml entry", ENTRY_KEYS, "name and assertion_process")
     problems, problem = entry.problems, entry.add

@@ -17,7 +17,7 @@ Discovery settings (a plain dict, from profiles.yaml):
 from __future__ import annotations
 
 import fnmatch
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import ACCOUNT_ID, Profile, partition_for
@@ -53,7 +53,7 @@ def session_of(profile: Profile) -> SsoSession:
                       legacy=p.get("sso_legacy") == "true")
 
 
-def check_settings(settings: dict, origin: str) -> list[Problem]:
+def check_settings(settings: dict[str, Any], origin: str) -> list[Problem]:
     source, _, line = origin.rpartition(":")
     where: tuple[str, int | None] = (source, int(line)) if source and line.isdigit() else (origin, None)
     problems = []
@@ -72,11 +72,11 @@ def check_settings(settings: dict, origin: str) -> list[Problem]:
     return problems
 
 
-def _matches(patterns: list, *values: str) -> bool:
+def _matches(patterns: list[Any], *values: str) -> bool:
     return any(fnmatch.fnmatchcase(value, str(pattern)) for pattern in patterns for value in values)
 
 
-def load(sessions: list[SsoSession], settings: dict | None = None, *,
+def load(sessions: list[SsoSession], settings: dict[str, Any] | None = None, *,
          origin: str = "profiles.yaml") -> tuple[list[Profile], list[Problem]]:
     """Profiles from each session's cached discovery (no network). A session never synced gives none."""
     from rolecall.core.sso import discovery
@@ -125,7 +125,7 @@ def load(sessions: list[SsoSession], settings: dict | None = None, *,
     return found, []
 
 
-def profile_from_config(name: str, section: dict, sessions: list[SsoSession], origin: str = "") -> Profile | Problem:
+def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSession], origin: str = "") -> Profile | Problem:
     """A ~/.aws/config profile with sso_session (or legacy sso_start_url) + sso_account_id + sso_role_name."""
     source, _, line_text = origin.rpartition(":")
     where: tuple[str, int | None] = (source, int(line_text)) if source and line_text.isdigit() else (origin, None)

@@ -12,9 +12,9 @@ import base64
 import binascii
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations
 from rolecall.core.credentials import iso
@@ -90,7 +90,7 @@ def expiry(token: str) -> datetime | None:
         exp = claims["exp"]
         if isinstance(exp, bool) or not isinstance(exp, (int, float)):
             return None
-        return datetime.fromtimestamp(exp, tz=timezone.utc)
+        return datetime.fromtimestamp(exp, tz=UTC)
     except (binascii.Error, ValueError, KeyError, TypeError, OverflowError, OSError):
         return None
 
@@ -105,14 +105,14 @@ def check_not_expired(token: str, now: datetime, origin: str) -> None:
         )
 
 
-def web_identity_params(node: dict) -> dict[str, str] | None:
+def web_identity_params(node: dict[str, Any]) -> dict[str, str] | None:
     """The params of a web identity profile from a profiles.yaml role or an ~/.aws/config section,
     or None when `node` sets neither key (it is some other kind)."""
     found = {key: str(node[key]).strip() for key in (TOKEN_FILE, TOKEN_PROCESS) if node.get(key)}
     return found or None
 
 
-def validate_web_identity(node: dict, source_path: str, line: int | None) -> list[Problem]:
+def validate_web_identity(node: dict[str, Any], source_path: str, line: int | None) -> list[Problem]:
     """Problems with one role's web identity settings (a profiles.yaml role or an ~/.aws/config profile)."""
     problems = []
 

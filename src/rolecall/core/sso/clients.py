@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import os
 import threading
+from typing import Any
 
+from rolecall.core import settings
 from rolecall.core.errors import AwsError, ConfigError
 
 _lock = threading.Lock()
 _session = None
 
 
-def _botocore_session():
+def _botocore_session() -> Any:  # botocore is untyped
     global _session
     with _lock:
         if _session is None:
@@ -29,7 +31,7 @@ def _botocore_session():
         return _session
 
 
-def client(service: str, region: str, *, attempts: int = 3, mode: str = "standard"):
+def client(service: str, region: str, *, attempts: int = 3, mode: str = "standard") -> Any:
     """An unsigned botocore client for `service` ("sso-oidc" or "sso") in `region`."""
     from botocore import UNSIGNED
     from botocore.config import Config
@@ -37,8 +39,8 @@ def client(service: str, region: str, *, attempts: int = 3, mode: str = "standar
     config = Config(
         region_name=region,
         signature_version=UNSIGNED,
-        connect_timeout=float(os.environ.get("ROLECALL_SSO_CONNECT_TIMEOUT", "5")),
-        read_timeout=float(os.environ.get("ROLECALL_SSO_READ_TIMEOUT", "15")),
+        connect_timeout=settings.get("sso_connect_timeout"),
+        read_timeout=settings.get("sso_read_timeout"),
         retries={"mode": mode, "total_max_attempts": attempts},
         max_pool_connections=32,
         user_agent_extra="rolecall",
@@ -59,17 +61,19 @@ def first_line(exc: BaseException) -> str:
 def error_code(exc: BaseException) -> str | None:
     response = getattr(exc, "response", None)
     if isinstance(response, dict):
-        return response.get("Error", {}).get("Code")
+        code = response.get("Error", {}).get("Code")
+        return code if isinstance(code, str) else None
     return None
 
 
-def call(client, operation: str, what: str, **params) -> dict:
+def call(client: Any, operation: str, what: str, **params: Any) -> dict[str, Any]:
     """`client.<operation>(**params)`; botocore's failures become one-line AwsErrors (ClientErrors are
     re-raised as AwsError with AWS's code, so callers can tell pending, denied and throttled apart)."""
     from botocore import exceptions as bx
 
     try:
-        return getattr(client, operation)(**params)
+        response: dict[str, Any] = getattr(client, operation)(**params)
+        return response
     except bx.ClientError as exc:
         error = exc.response.get("Error", {})
         code = error.get("Code") or "Unknown"

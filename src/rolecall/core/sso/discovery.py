@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from rolecall.core import paths, storage
 from rolecall.core.clock import Clock
@@ -32,7 +33,7 @@ class Discovery:
     def role_count(self) -> int:
         return sum(len(account.roles) for account in self.accounts)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "format": FORMAT,
             "session": self.session,
@@ -42,7 +43,7 @@ class Discovery:
         }
 
     @classmethod
-    def from_json(cls, data: dict) -> Discovery:
+    def from_json(cls, data: dict[str, Any]) -> Discovery:
         return cls(
             session=data["session"],
             start_url=data["start_url"],

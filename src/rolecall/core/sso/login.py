@@ -19,6 +19,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from rolecall.core import paths, storage
@@ -67,7 +68,7 @@ def _registration_path(session: SsoSession, flow: str) -> Path:
     return state_dir() / f"{_digest(session)}.{flow}.registration.json"
 
 
-def registration(session: SsoSession, flow: str, clock: Clock, oidc) -> dict:
+def registration(session: SsoSession, flow: str, clock: Clock, oidc: Any) -> dict[str, Any]:
     """A client registration for `flow` ("pkce" or "device"), reused while it has an hour left."""
     path = _registration_path(session, flow)
     stored = storage.read_json(path)
@@ -77,7 +78,7 @@ def registration(session: SsoSession, flow: str, clock: Clock, oidc) -> dict:
                 return stored
         except (KeyError, TypeError, ValueError):
             pass
-    params: dict = {"clientName": CLIENT_NAME, "clientType": "public", "scopes": list(session.scopes)}
+    params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public", "scopes": list(session.scopes)}
     if flow == "pkce":
         params.update(grantTypes=["authorization_code", "refresh_token"],
                       redirectUris=[f"http://127.0.0.1{REDIRECT_PATH}"], issuerUrl=session.start_url)
@@ -96,7 +97,7 @@ def registration(session: SsoSession, flow: str, clock: Clock, oidc) -> dict:
     return stored
 
 
-def _token(session: SsoSession, reg: dict, response: dict, clock: Clock) -> Token:
+def _token(session: SsoSession, reg: dict[str, Any], response: dict[str, Any], clock: Clock) -> Token:
     return Token(
         start_url=session.start_url,
         region=session.region,
@@ -152,7 +153,9 @@ def _peek(session: SsoSession) -> Token | None:
         return None
 
 
-def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt) -> Token:
+def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
+          open_url: Callable[[str], bool] | None, cancelled: threading.Event | None,
+          prompt: Callable[[str, str | None], None] | None) -> Token:
     reg = registration(session, "pkce", clock, oidc)
     verifier = secrets.token_urlsafe(64)
     challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode("ascii")).digest()).rstrip(b"=").decode()
@@ -161,7 +164,7 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt) ->
     arrived = threading.Event()
 
     class Callback(BaseHTTPRequestHandler):
-        def do_GET(self):
+        def do_GET(self) -> None:
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
             if url.path != REDIRECT_PATH or query.get("state") != state:
@@ -183,7 +186,7 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt) ->
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *args):  # the query holds the code: never log it
+        def log_message(self, *args: Any) -> None:  # the query holds the code: never log it
             pass
 
     try:
@@ -230,7 +233,9 @@ def _pkce(session, clock, oidc, notify, timeout, open_url, cancelled, prompt) ->
     return _token(session, reg, response, clock)
 
 
-def _device(session, clock, oidc, notify, timeout, sleep, cancelled, prompt) -> Token:
+def _device(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
+            sleep: Callable[[float], None], cancelled: threading.Event | None,
+            prompt: Callable[[str, str | None], None] | None) -> Token:
     reg = registration(session, "device", clock, oidc)
     start = clients.call(oidc, "start_device_authorization", "StartDeviceAuthorization",
                          clientId=reg["clientId"], clientSecret=reg["clientSecret"], startUrl=session.start_url)

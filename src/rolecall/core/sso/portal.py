@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError
@@ -47,13 +48,13 @@ class Portal:
         self.calls = 0
 
     @property
-    def client(self):
+    def client(self) -> Any:  # a botocore client
         with self._lock:
             if self._client is None:
                 self._client = clients.client("sso", self.session.region, attempts=4, mode="adaptive")
             return self._client
 
-    def _call(self, operation: str, what: str, **params) -> dict:
+    def _call(self, operation: str, what: str, **params: Any) -> dict[str, Any]:
         """One portal call, retried with backoff on throttling and transient errors; 401 -> NotSignedIn."""
         for attempt in range(self.max_retries + 1):
             if self._stop.is_set():
@@ -70,10 +71,10 @@ class Portal:
                 self._stop.wait(min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.0))
         raise AssertionError("unreachable")
 
-    def account_pages(self):
+    def account_pages(self) -> Iterator[list[dict[str, Any]]]:
         token = None
         while True:
-            params: dict = {"maxResults": PAGE}
+            params: dict[str, Any] = {"maxResults": PAGE}
             if token:
                 params["nextToken"] = token
             page = self._call("list_accounts", "ListAccounts", **params)
@@ -86,7 +87,7 @@ class Portal:
         names: list[str] = []
         token = None
         while True:
-            params: dict = {"accountId": account_id, "maxResults": PAGE}
+            params: dict[str, Any] = {"accountId": account_id, "maxResults": PAGE}
             if token:
                 params["nextToken"] = token
             page = self._call("list_account_roles", f"ListAccountRoles for {account_id}", **params)
@@ -98,7 +99,7 @@ class Portal:
     def discover(self, progress: Callable[[int, int, int], None] | None = None) -> list[Account]:
         """Every account with its roles. `progress(accounts done, accounts known, roles found)`."""
         found: list[Account] = []
-        pending: dict[Future, dict] = {}
+        pending: dict[Future[Any], dict[str, Any]] = {}
         known = roles = 0
         pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="sso-discovery")
         try:
@@ -118,7 +119,8 @@ class Portal:
         return found
 
     @staticmethod
-    def _collect(pending, found, progress, known, roles, *, block: bool) -> int:
+    def _collect(pending: dict[Future[Any], dict[str, Any]], found: list[Account],
+                 progress: Callable[[int, int, int], None] | None, known: int, roles: int, *, block: bool) -> int:
         done, _ = wait(list(pending), timeout=None if block else 0, return_when=FIRST_COMPLETED)
         added = 0
         for future in done:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from rolecall.core.errors import Problem
 
@@ -43,7 +44,7 @@ def _check(name: str, start_url: str | None, region: str | None, what: str) -> s
     return None
 
 
-def _scopes(text: str | list | tuple | None) -> tuple[str, ...]:
+def _scopes(text: str | list[Any] | tuple[Any, ...] | None) -> tuple[str, ...]:
     if not text:
         return DEFAULT_SCOPES
     items = text if isinstance(text, (list, tuple)) else str(text).split(",")
@@ -61,7 +62,7 @@ def section_lines(text: str) -> dict[tuple[str, str], int]:
     return lines
 
 
-def load_config(path: Path) -> tuple[dict, dict[tuple[str, str], int], list[Problem]]:
+def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int], list[Problem]]:
     """botocore's reading of the AWS config file (sso_sessions, profiles) and section lines."""
     try:
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -111,7 +112,7 @@ def sessions_from_config(path: Path) -> tuple[list[SsoSession], list[Problem]]:
     return sessions, problems
 
 
-def sessions_from_yaml(entries: list, path: str, lines: list[int | None] | None = None) -> tuple[list[SsoSession], list[Problem]]:
+def sessions_from_yaml(entries: list[Any], path: str, lines: list[int | None] | None = None) -> tuple[list[SsoSession], list[Problem]]:
     """profiles.yaml `sso:` entries (name, start_url, region, scopes); `lines` gives each entry's line."""
     sessions, problems = [], []
     for index, entry in enumerate(entries or []):

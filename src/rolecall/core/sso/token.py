@@ -10,6 +10,7 @@ import json
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from rolecall.core import storage
 from rolecall.core.credentials import mask
@@ -78,7 +79,7 @@ class Token:
             and self.registration_expires_at and self.registration_expires_at > now
         )
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         data = {
             "startUrl": self.start_url,
             "region": self.region,
@@ -96,7 +97,7 @@ class Token:
         return data
 
     @classmethod
-    def from_json(cls, data: dict) -> Token:
+    def from_json(cls, data: dict[str, Any]) -> Token:
         """Raises ValueError (with a reason a user can read) for anything that is not a token."""
         if not isinstance(data, dict):
             raise TypeError("not a JSON object")
