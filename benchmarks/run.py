@@ -17,7 +17,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -97,7 +97,7 @@ def sso_catalog(demo, env: dict) -> tuple[Path, Path]:
         config.write("\n[sso-session bench]\nsso_start_url = https://bench.awsapps.com/start\nsso_region = eu-west-1\n")
     session = SsoSession("bench", "https://bench.awsapps.com/start", "eu-west-1", ("sso:account:access",), "")
     accounts = tuple(Account(str(100000000000 + n), f"acct-{n:04d}", ("Admin", "ReadOnly")) for n in range(850))
-    found = discovery.Discovery("bench", session.start_url, datetime.now(timezone.utc).replace(microsecond=0),
+    found = discovery.Discovery("bench", session.start_url, datetime.now(UTC).replace(microsecond=0),
                                 accounts)
     storage.write_json(discovery.path(session), found.to_json())
     sso_only = demo.root / "sso-only.yaml"

@@ -270,7 +270,7 @@ class FederationEndpoint(BaseHTTPRequestHandler):
 
     seen: list = []
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         type(self).seen.append(parse_qs(urlparse(self.path).query))
         body = json.dumps({"SigninToken": "token-123"}).encode()
         self.send_response(200)

@@ -7,7 +7,7 @@ import base64
 import json
 import shutil
 import textwrap
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -27,7 +27,7 @@ def jwt(expires: datetime) -> str:
 @pytest.fixture
 def token_file(sandbox):
     path = sandbox.root / "token.jwt"
-    path.write_text(jwt(datetime.now(timezone.utc) + timedelta(hours=1)))
+    path.write_text(jwt(datetime.now(UTC) + timedelta(hours=1)))
     return path
 
 
@@ -66,7 +66,7 @@ def test_web_identity_profile_in_the_aws_config(cli, sandbox, token_file):
 
 
 def test_an_expired_web_identity_token_is_one_line(cli, sandbox, token_file):
-    token_file.write_text(jwt(datetime.now(timezone.utc) - timedelta(minutes=5)))
+    token_file.write_text(jwt(datetime.now(UTC) - timedelta(minutes=5)))
     sandbox.aws_config.write_text(
         f"[profile ci]\nrole_arn = arn:aws:iam::333333333333:role/CI\nweb_identity_token_file = {token_file}\n"
     )
@@ -80,7 +80,7 @@ def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
     assertion = sandbox.root / "assertion.b64"
     assertion.write_text(saml_response(
         ["arn:aws:iam::222222222222:role/Admin,arn:aws:iam::222222222222:saml-provider/okta"],
-        datetime.now(timezone.utc) + timedelta(minutes=5),
+        datetime.now(UTC) + timedelta(minutes=5),
     ))
     with_accounts(sandbox, f"""\
         saml:

@@ -7,6 +7,7 @@ quotes at most a short piece of what it is about.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -131,7 +132,8 @@ def read_yaml(text: str, source: str) -> tuple[object, list[Problem]]:
 class EntryProblems:
     """Problems about one entry (a mapping) of a YAML list, each at the line of the key at fault."""
 
-    def __init__(self, node: object, source_path, line: int | None, kind: str, known: set[str], expected: str):
+    def __init__(self, node: object, source_path: str | os.PathLike[str], line: int | None, kind: str,
+                 known: set[str], expected: str):
         self.node, self.source, self.line, self.kind = node, str(source_path), line, kind
         self.problems: list[Problem] = []
         if not isinstance(node, dict):
