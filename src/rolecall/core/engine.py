@@ -71,9 +71,10 @@ class Engine:
 
         A profiles file named explicitly must exist: a typo in a path is an error, not an empty list.
         """
+        from rolecall.core import settings
         from rolecall.core.index import load_catalog
 
-        if profiles_path or os.environ.get("ROLECALL_PROFILES"):
+        if profiles_path or settings.from_env("profiles"):
             path = paths.profiles_file(profiles_path)
             if not path.exists():
                 how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"

@@ -15,7 +15,7 @@ import sys
 import time
 
 from rolecall import __version__
-from rolecall.core import formats, layout, paths, storage
+from rolecall.core import formats, layout, paths, settings, storage
 from rolecall.core.errors import RolecallError
 
 TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
@@ -69,7 +69,10 @@ def _parse(argv: list[str]) -> tuple[str | None, str, str, str] | None:
 def cached_entry(profiles: str | None, name: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
     """(profile entry from the index, cached credentials) when both are current
     and the session was made for exactly this profile as it is now (layout.fingerprint)."""
-    if os.environ.get("ROLECALL_CACHE_BACKEND", "file") != "file":
+    try:
+        if (settings.from_env("cache_backend") or "file") != "file":
+            return None
+    except RolecallError:  # a bad value: the full CLI says so in one line
         return None
     root = paths.cache_dir()
     try:

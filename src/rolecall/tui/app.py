@@ -556,7 +556,7 @@ class RolecallApp(App):
         if self._exception is None:  # kept for run_test(), which raises it in the test
             self._exception = error
             self._exception_event.set()
-        if os.environ.get("ROLECALL_DEBUG"):
+        if user_settings.from_env("debug"):
             from rich.traceback import Traceback
 
             self.panic(Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False))
