@@ -16,7 +16,6 @@ import base64
 import json
 import logging
 import os
-import shlex
 import shutil
 import signal
 import sys
@@ -175,7 +174,6 @@ class DemoEnvironment:
         self.sts_url = ""
         self._server = None
         self.sso: FakeSso | None = None
-        self._saml = ""
         self._federation: ThreadingHTTPServer | None = None
         self._saved_env: dict[str, str | None] = {}
         self._saved_signals: dict = {}
@@ -215,19 +213,17 @@ class DemoEnvironment:
 
     def _write_sources(self, home: Path) -> None:
         """~/.aws/config and credentials, profiles.yaml, and the helper scripts they name."""
-        bin_dir = home.parent / "bin"
+        bin_dir = home.parent / "bin"  # on the demo's PATH
         bin_dir.mkdir(mode=0o700)
-        (bin_dir / "demo-saml-assertion.py").write_text(SAML_SCRIPT, encoding="utf-8")
-        (bin_dir / "demo-credential-process.py").write_text(PROCESS_SCRIPT, encoding="utf-8")
+        for name, script in (("demo-saml-assertion", SAML_SCRIPT), ("demo-credential-process", PROCESS_SCRIPT)):
+            (bin_dir / name).write_text(f"#!{sys.executable}" + script, encoding="utf-8")
+            (bin_dir / name).chmod(0o700)
         token = home / ".config" / "ci" / "token"
         token.parent.mkdir(parents=True, mode=0o700)
         token.write_text(web_identity_token(), encoding="utf-8")
-        python = shlex.quote(sys.executable)
-        (home / ".aws" / "config").write_text(AWS_CONFIG.format(
-            process=f"{python} {shlex.quote(str(bin_dir / 'demo-credential-process.py'))}", token=token,
-        ), encoding="utf-8")
-        self._saml = f"{python} {shlex.quote(str(bin_dir / 'demo-saml-assertion.py'))}"
-        extra = PROFILES_EXTRA.replace("ASSERTION_PROCESS", json.dumps(self._saml))
+        (home / ".aws" / "config").write_text(AWS_CONFIG.format(process="demo-credential-process", token=token),
+                                              encoding="utf-8")
+        extra = PROFILES_EXTRA.replace("ASSERTION_PROCESS", "demo-saml-assertion")
         self.profiles.write_text(paths.example_profiles().read_text(encoding="utf-8") + extra, encoding="utf-8")
 
     def _discover(self) -> None:
@@ -250,7 +246,7 @@ class DemoEnvironment:
         session = pick(sessions, SSO_SESSION)
         login(session, clock, open_url=browser, timeout=60)
         discovery.sync(session, clock)
-        discover({"name": "okta", "assertion_process": self._saml}, {}, self.profiles, clock.now())
+        discover({"name": "okta", "assertion_process": "demo-saml-assertion"}, {}, self.profiles, clock.now())
 
     def _set_env(self, home: Path, sso: FakeSso) -> None:
         values = {
@@ -262,8 +258,10 @@ class DemoEnvironment:
             "ROLECALL_PROFILES": str(self.profiles),
             "ROLECALL_FEDERATION_URL": f"http://127.0.0.1:{self._federation.server_port}/federation",
             "ROLECALL_DEMO": str(self.root),
-            # the venv's own scripts (rolecall, aws) are found in the demo's shell
-            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+            # the demo's identity provider and credential_process helpers, and the venv's own
+            # scripts (rolecall, aws), are found in the demo's shell
+            "PATH": os.pathsep.join((str(home.parent / "bin"), os.path.dirname(sys.executable),
+                                     os.environ.get("PATH", ""))),
         }
         for name in (*values, *CLEARED):
             self._saved_env.setdefault(name, os.environ.get(name))
