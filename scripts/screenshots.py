@@ -61,6 +61,12 @@ async def main() -> None:
         clock = FakeClock(live.now() + timedelta(minutes=50))
         engine = Engine(catalog, clock=clock, session_name="rolecall-alice")
         banner = BANNER.format(url=demo.sts_url)
+        # Taken before the sessions below: with more sessions than fit, the sessions panel at 200
+        # columns fails (IndexError in SessionsList._line once its scrollbar appears).
+        await shoot("wide", engine, [select("prod/Deploy")], banner=banner, size=WIDE)
+        # One session of each other kind: SSO, web identity, SAML, federated user, credential_process.
+        for name in ("account-0007/ReadOnly", "ci-deploy", "partners/Analyst", "partners/contractor", "build-bot"):
+            live.assume(name, code)
         await shoot("main", engine, banner=banner)
         await shoot("filter", engine, [press("slash", *"stag")])
         engine.forget_mfa(catalog.get("prod/Admin").mfa_serial or "")
@@ -70,7 +76,8 @@ async def main() -> None:
         await shoot("light", engine, theme="rolecall-light")
         await shoot("contrast", engine, theme="rolecall-contrast")
         await shoot("small", engine, [select("prod/Deploy")], size=SMALL)
-        await shoot("wide", engine, [select("prod/Deploy")], banner=banner, size=WIDE)
+        await shoot("sso", engine, [select("account-0007/ReadOnly")], banner=banner)
+        await shoot("kinds", engine, [select("partners/Analyst")], banner=banner)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -29,7 +30,7 @@ def run_demo(args, home: Path, **kwargs) -> subprocess.CompletedProcess:
     env.update(HOME=str(home), PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
     return subprocess.run(
         [sys.executable, "-m", "rolecall", "demo", *args],
-        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **kwargs,
+        check=False, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **kwargs,
     )
 
 
@@ -111,7 +112,7 @@ def _children(pid: int) -> list[str]:
 def test_without_moto_the_demo_says_how_to_install_it(tmp_path):
     code = "import sys; sys.modules['moto'] = None; from rolecall.cli import main; raise SystemExit(main(['demo']))"
     env = {**os.environ, "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "pip install 'rolecall[demo]'" in done.stderr and "pip install -e '.[demo]'" in done.stderr
     assert "Traceback" not in done.stderr
@@ -129,3 +130,31 @@ async def test_assume_in_the_demo_app_shows_a_countdown():
             line = app.query_one(SessionsList).line_text("prod/ReadOnly")
             assert re.fullmatch(r"prod/ReadOnly +\d:\d\d:\d\d", line.strip())
             assert str(app.query_one("#banner").render()) == "DEMO"
+
+
+ONE_OF_EACH = {
+    "corp": "static",
+    "build-bot": "process",
+    "ci-deploy": "web_identity",
+    "account-0000/ReadOnly": "sso",
+    "partners/Analyst": "saml",
+    "partners/contractor": "federation",
+    "prod/ReadOnly": "role",
+}
+
+
+def test_demo_has_one_profile_of_each_kind_and_exec_works_for_each(tmp_path):
+    """The SSO session is signed in and discovered before anything runs; every kind hands out credentials."""
+    script = "rolecall list --json && for p in " + " ".join(ONE_OF_EACH) + (
+        '; do rolecall exec "$p" -- aws sts get-caller-identity --query Account --output text || exit 9; done')
+    result = run_demo(["--cli", "--", "sh", "-c", script], tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    listing, end = json.JSONDecoder().raw_decode(result.stdout)
+    profiles = {p["name"]: p for p in listing}
+    accounts = result.stdout[end:]
+    assert {name: profiles[name]["kind"] for name in ONE_OF_EACH} == ONE_OF_EACH
+    sso = [p for p in profiles.values() if p["kind"] == "sso"]
+    assert len({p["account_id"] for p in sso}) == 300 and len(sso) == 510
+    assert accounts.split() == ["123456789012", "123456789012", "430987654321", "123456789012", "870987654321",
+                                "123456789012", "210987654321"]
+    assert "Traceback" not in result.stderr

@@ -2,11 +2,17 @@
 
 Everything the demo touches lives in one temporary directory (HOME, XDG dirs, AWS files, cache),
 removed on exit, on Ctrl+C, on SIGTERM/SIGHUP and on a crash. The user's real files and real
-credentials are never read: the environment points only at the local fake STS.
+credentials are never read: the environment points only at the local fake STS and a local fake of
+IAM Identity Center (rolecall.fakes.sso_server), signed in to and discovered before anything opens.
+
+Besides the example profiles there is one profile of every other kind: static keys (`corp`),
+`credential_process` (`build-bot`) and web identity (`ci-deploy`) in ~/.aws/config, an SSO session
+(`demo`, a few hundred accounts), a SAML source (`okta`) and a federated user (`partners/contractor`).
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -15,11 +21,14 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Self
 
 from rolecall.core import paths
 from rolecall.core.errors import ConfigError
+from rolecall.fakes.sso_server import FakeSso
 
 INSTALL_HINT = "pip install 'rolecall[demo]'   (from a clone: pip install -e '.[demo]')"
 MFA_HINT = "demo: the local STS accepts any six digits, e.g. 123456"
@@ -27,6 +36,98 @@ BANNER = "DEMO · local fake STS at {url} · nothing real is read or written · 
 
 FAKE_KEY = "AKIADEMO000000000000"
 FAKE_SECRET = "demo/secret/not/a/real/key/0000000000000"
+SSO_ACCOUNTS = 300
+SSO_SESSION = "demo"
+
+# The demo's ~/.aws/config: a static-key profile (its keys are in ~/.aws/credentials), a
+# credential_process profile, a web identity profile and an IAM Identity Center session.
+AWS_CONFIG = """\
+[profile corp]
+region = eu-west-1
+
+[profile build-bot]
+credential_process = {process}
+region = eu-west-1
+
+[profile ci-deploy]
+role_arn = arn:aws:iam::430987654321:role/ci-deploy
+web_identity_token_file = {token}
+role_session_name = github-actions
+region = eu-central-1
+
+[sso-session demo]
+sso_start_url = https://demo.awsapps.com/start
+sso_region = eu-west-1
+sso_registration_scopes = sso:account:access
+"""
+
+# Appended to the example profiles: an account with a federated user (GetFederationToken with
+# corp's keys) and a SAML source whose identity provider is a script of the demo.
+PROFILES_EXTRA = """
+  # --- added by `rolecall demo` ---
+  - id: "870987654321"
+    name: partners
+    tags: {env: partners}
+    roles:
+      - role: Support
+    federated_users:
+      - name: contractor          # GetFederationToken: up to 36h, limited by this policy
+        duration: 12h
+        policy: '{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}'
+
+saml:
+  - name: okta
+    assertion_process: ASSERTION_PROCESS
+    region: eu-west-1
+"""
+
+# The demo's identity provider: prints a fresh base64 SAMLResponse offering one role of the partners
+# account (unsigned: moto's STS checks no signature, and reads only the first Role value).
+SAML_SCRIPT = r'''
+import base64, datetime
+until = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+provider = "arn:aws:iam::870987654321:saml-provider/okta"
+roles = f"<saml:AttributeValue>arn:aws:iam::870987654321:role/Analyst,{provider}</saml:AttributeValue>"
+xml = f"""<?xml version="1.0" encoding="UTF-8"?>
+<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" ID="_demo" Version="2.0" IssueInstant="{until}">
+  <samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>
+  <saml:Assertion xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="_assertion" Version="2.0" IssueInstant="{until}">
+    <saml:Issuer>https://idp.example.com/demo</saml:Issuer>
+    <saml:Subject><saml:NameID>alice@example.com</saml:NameID>
+      <saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">
+        <saml:SubjectConfirmationData NotOnOrAfter="{until}" Recipient="https://signin.aws.amazon.com/saml"/>
+      </saml:SubjectConfirmation></saml:Subject>
+    <saml:Conditions NotOnOrAfter="{until}"/>
+    <saml:AttributeStatement>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">
+        <saml:AttributeValue>alice@example.com</saml:AttributeValue></saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">{roles}</saml:Attribute>
+      <saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration">
+        <saml:AttributeValue>14400</saml:AttributeValue></saml:Attribute>
+    </saml:AttributeStatement>
+  </saml:Assertion>
+</samlp:Response>"""
+print(base64.b64encode(xml.encode()).decode())
+'''
+
+# The demo's credential_process: keys valid for an hour, as a vault helper would print them.
+PROCESS_SCRIPT = r'''
+import datetime, json
+until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
+print(json.dumps({"Version": 1, "AccessKeyId": "ASIADEMOPROCESS00000",
+                  "SecretAccessKey": "demo/process/secret/not/a/real/key/000",
+                  "SessionToken": "demo-process-session-token", "Expiration": until.strftime("%Y-%m-%dT%H:%M:%SZ")}))
+'''
+
+
+def web_identity_token(subject: str = "repo:example/app:ref:refs/heads/main") -> str:
+    """A JWT (unsigned: moto's STS accepts any token) whose `exp` is a year away."""
+    def part(data: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    claims = {"iss": "https://token.actions.githubusercontent.com", "sub": subject, "aud": "sts.amazonaws.com",
+              "iat": int(time.time()), "exp": int(time.time()) + 365 * 86400}
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
 
 # Variables that could point the demo at real credentials or real files: cleared while it runs.
 CLEARED = (
@@ -53,7 +154,7 @@ def home_environment(home: Path) -> dict[str, str]:
 class _Federation(BaseHTTPRequestHandler):
     """The console sign-in endpoint, faked: any session gets a token, so `o` and `console` work."""
 
-    def do_GET(self):  # noqa: N802 - http.server's naming
+    def do_GET(self):
         body = json.dumps({"SigninToken": "demo-sign-in-token"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -72,6 +173,7 @@ class DemoEnvironment:
         self.root: Path | None = None
         self.sts_url = ""
         self._server = None
+        self.sso: FakeSso | None = None
         self._federation: ThreadingHTTPServer | None = None
         self._saved_env: dict[str, str | None] = {}
         self._saved_signals: dict = {}
@@ -80,7 +182,7 @@ class DemoEnvironment:
     def profiles(self) -> Path:
         return self.root / "profiles.yaml"
 
-    def __enter__(self) -> "DemoEnvironment":
+    def __enter__(self) -> Self:
         try:
             from moto.server import ThreadedMotoServer
         except ImportError:
@@ -93,8 +195,7 @@ class DemoEnvironment:
             (home / ".aws" / "credentials").write_text(
                 f"[corp]\naws_access_key_id = {FAKE_KEY}\naws_secret_access_key = {FAKE_SECRET}\n", encoding="utf-8"
             )
-            (home / ".aws" / "config").write_text("", encoding="utf-8")
-            shutil.copyfile(paths.example_profiles(), self.profiles)
+            self._write_sources(home)
             logging.getLogger("werkzeug").setLevel(logging.ERROR)
             self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
             self._server.start()
@@ -102,23 +203,65 @@ class DemoEnvironment:
             self.sts_url = f"http://{host}:{port}"
             self._federation = ThreadingHTTPServer(("127.0.0.1", 0), _Federation)
             threading.Thread(target=self._federation.serve_forever, daemon=True).start()
-            self._set_env(home)
+            self.sso = FakeSso(accounts=SSO_ACCOUNTS, auto_approve=True).start()
+            self._set_env(home, self.sso)
+            self._discover()
         except BaseException:
             self.close()
             raise
         return self
 
-    def _set_env(self, home: Path) -> None:
+    def _write_sources(self, home: Path) -> None:
+        """~/.aws/config and credentials, profiles.yaml, and the helper scripts they name."""
+        bin_dir = home.parent / "bin"  # on the demo's PATH
+        bin_dir.mkdir(mode=0o700)
+        for name, script in (("demo-saml-assertion", SAML_SCRIPT), ("demo-credential-process", PROCESS_SCRIPT)):
+            (bin_dir / name).write_text(f"#!{sys.executable}" + script, encoding="utf-8")
+            (bin_dir / name).chmod(0o700)
+        token = home / ".config" / "ci" / "token"
+        token.parent.mkdir(parents=True, mode=0o700)
+        token.write_text(web_identity_token(), encoding="utf-8")
+        (home / ".aws" / "config").write_text(AWS_CONFIG.format(process="demo-credential-process", token=token),
+                                              encoding="utf-8")
+        extra = PROFILES_EXTRA.replace("ASSERTION_PROCESS", "demo-saml-assertion")
+        self.profiles.write_text(paths.example_profiles().read_text(encoding="utf-8") + extra, encoding="utf-8")
+
+    def _discover(self) -> None:
+        """Sign in to the SSO session (the fake approves at once; the "browser" follows its redirect)
+        and discover its accounts, and fetch the SAML source's roles, so both are in the tree."""
+        import urllib.request
+
+        from rolecall.core.clock import SystemClock
+        from rolecall.core.sources.saml import discover
+        from rolecall.core.sso import discovery
+        from rolecall.core.sso.login import login
+        from rolecall.core.sso.session import pick, sessions_from_config
+
+        def browser(url: str) -> bool:
+            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=30).read(), daemon=True).start()
+            return True
+
+        clock = SystemClock()
+        sessions, _ = sessions_from_config(paths.aws_config_file())
+        session = pick(sessions, SSO_SESSION)
+        login(session, clock, open_url=browser, timeout=60)
+        discovery.sync(session, clock)
+        discover({"name": "okta", "assertion_process": "demo-saml-assertion"}, {}, self.profiles, clock.now())
+
+    def _set_env(self, home: Path, sso: FakeSso) -> None:
         values = {
             **home_environment(home),
+            **sso.env(),
             "AWS_ENDPOINT_URL_STS": self.sts_url,
             "AWS_ENDPOINT_URL": self.sts_url,
             "AWS_EC2_METADATA_DISABLED": "true",
             "ROLECALL_PROFILES": str(self.profiles),
             "ROLECALL_FEDERATION_URL": f"http://127.0.0.1:{self._federation.server_port}/federation",
             "ROLECALL_DEMO": str(self.root),
-            # the venv's own scripts (rolecall, aws) are found in the demo's shell
-            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+            # the demo's identity provider and credential_process helpers, and the venv's own
+            # scripts (rolecall, aws), are found in the demo's shell
+            "PATH": os.pathsep.join((str(home.parent / "bin"), os.path.dirname(sys.executable),
+                                     os.environ.get("PATH", ""))),
         }
         for name in (*values, *CLEARED):
             self._saved_env.setdefault(name, os.environ.get(name))
@@ -150,6 +293,9 @@ class DemoEnvironment:
         if self._server:
             self._server.stop()
             self._server = None
+        if self.sso:
+            self.sso.close()
+            self.sso = None
         for name, value in self._saved_env.items():
             if value is None:
                 os.environ.pop(name, None)
@@ -165,7 +311,8 @@ def _say(message: str) -> None:
 
 
 TRY = """\
-Try, in this shell (everything points at the local fake STS):
+Try, in this shell (everything points at the local fake STS and a fake IAM Identity Center,
+already signed in as session "demo" with its 300 accounts discovered):
   rolecall list
   rolecall assume prod/ReadOnly
   rolecall assume prod/Admin --mfa-code 123456      (any six digits)
@@ -173,6 +320,12 @@ Try, in this shell (everything points at the local fake STS):
   rolecall export staging/Developer --format fish
   rolecall process dev/Developer
   rolecall sessions
+  rolecall exec account-0042/ReadOnly -- aws sts get-caller-identity      (IAM Identity Center)
+  rolecall exec ci-deploy -- aws sts get-caller-identity                  (web identity)
+  rolecall assume partners/Analyst                   (SAML)
+  rolecall assume partners/contractor                (a federated user: GetFederationToken)
+  rolecall process build-bot                         (a credential_process profile)
+  rolecall logout; rolecall login --no-browser       (the fake approves at once)
   rolecall                                           (the app)
 Exit the shell to end the demo; its files are removed."""
 
