@@ -12,9 +12,8 @@ import threading
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import HTTPServer
 from pathlib import Path
-from urllib.parse import parse_qs, urlparse
 
 import pytest
 
@@ -265,27 +264,11 @@ def small_disk(sandbox):
         disk.unmount()
 
 
-class FederationEndpoint(BaseHTTPRequestHandler):
-    """The console sign-in endpoint, local: any session gets a token; every query is kept."""
-
-    seen: list = []
-
-    def do_GET(self):
-        type(self).seen.append(parse_qs(urlparse(self.path).query))
-        body = json.dumps({"SigninToken": "token-123"}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture
 def federation(sandbox, monkeypatch):
-    """A local federation endpoint; ROLECALL_FEDERATION_URL points at it. Yields the queries it saw."""
+    """The demo's federation endpoint; ROLECALL_FEDERATION_URL points at it. Yields the queries it saw."""
+    from rolecall.demo import FederationEndpoint
+
     FederationEndpoint.seen = []
     server = HTTPServer(("127.0.0.1", 0), FederationEndpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()

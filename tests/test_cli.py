@@ -214,7 +214,7 @@ def test_console_print_builds_a_federation_sign_in_url(cli, federation):
     assert result.code == 0, result.err
     url = urlparse(result.out.strip())
     query = parse_qs(url.query)
-    assert query["Action"] == ["login"] and query["SigninToken"] == ["token-123"]
+    assert query["Action"] == ["login"] and query["SigninToken"] == ["demo-sign-in-token"]
     assert query["Destination"][0].startswith("https://eu-west-1.console.aws.amazon.com/")
     request = federation[-1]
     assert request["Action"] == ["getSigninToken"]

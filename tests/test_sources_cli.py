@@ -121,7 +121,7 @@ def test_federated_user_works_in_exec_and_in_the_console(cli, sandbox, federatio
     assert json.loads(result.out)["Arn"]  # moto names every federated caller user/moto; AWS says federated-user
     console = cli("console", "corp/contractor", "--print")
     assert console.code == 0, console.err
-    assert "SigninToken=token-123" in console.out
+    assert "SigninToken=demo-sign-in-token" in console.out
     assert json.loads(federation[-1]["Session"][0])["sessionToken"]
 
 

@@ -25,6 +25,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Self
+from urllib.parse import parse_qs, urlparse
 
 from rolecall.core import paths
 from rolecall.core.errors import ConfigError
@@ -151,10 +152,14 @@ def home_environment(home: Path) -> dict[str, str]:
     }
 
 
-class _Federation(BaseHTTPRequestHandler):
-    """The console sign-in endpoint, faked: any session gets a token, so `o` and `console` work."""
+class FederationEndpoint(BaseHTTPRequestHandler):
+    """The console sign-in endpoint, faked: any session gets a token, so `o` and `console` work.
+    Every query it answers is kept in `seen` (the tests read what was sent)."""
 
-    def do_GET(self):
+    seen: list[dict[str, list[str]]] = []
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        type(self).seen.append(parse_qs(urlparse(self.path).query))
         body = json.dumps({"SigninToken": "demo-sign-in-token"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
@@ -201,7 +206,7 @@ class DemoEnvironment:
             self._server.start()
             host, port = self._server.get_host_and_port()
             self.sts_url = f"http://{host}:{port}"
-            self._federation = ThreadingHTTPServer(("127.0.0.1", 0), _Federation)
+            self._federation = ThreadingHTTPServer(("127.0.0.1", 0), FederationEndpoint)
             threading.Thread(target=self._federation.serve_forever, daemon=True).start()
             self.sso = FakeSso(accounts=SSO_ACCOUNTS, auto_approve=True).start()
             self._set_env(home, self.sso)
