@@ -68,7 +68,8 @@ def cmd_list(args) -> int:
         _say(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
              "run `rolecall check`")
     now = engine.now()
-    rows = [(p, engine.session(p.name)) for p in engine.catalog.profiles.values()]
+    live = {session.profile: session for session in engine.live_sessions()}  # one directory read, not one per profile
+    rows = [(p, live.get(p.name)) for p in engine.catalog.profiles.values()]
     if args.json:
         out = [
             {
