@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from rolecall.core import audit, durations, layout, paths
 from rolecall.core.cache import SessionCache
@@ -312,3 +312,77 @@ class Engine:
     def whoami(self, session: Session) -> dict:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
+
+    # -- IAM Identity Center sign-ins
+
+    def sso_sessions(self, profiles_path: str | os.PathLike | None = None) -> list[tuple[SsoSession, datetime | None]]:
+        """Every configured IAM Identity Center session and when its sign-in (token) expires; None when
+        signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
+        from rolecall.core.sso.token import NotSignedIn, read_token
+
+        found = []
+        for session in self._sso_configured(profiles_path):
+            try:
+                token = read_token(session)
+            except NotSignedIn:
+                token = None
+            found.append((session, token.expires_at if token else None))
+        return found
+
+    def sso_session(self, name: str | None, profiles_path: str | os.PathLike | None = None) -> SsoSession:
+        """The configured session called `name` (the only one when None); a ConfigError names the choices."""
+        from rolecall.core.sso.session import pick
+
+        return pick(self._sso_configured(profiles_path), name)
+
+    def sso_discovered_at(self, session: SsoSession) -> datetime | None:
+        """When the session's accounts and roles were last discovered; None when never."""
+        from rolecall.core.sso import discovery
+
+        found = discovery.read(session)
+        return found.fetched_at if found else None
+
+    def sso_login(self, session: SsoSession, prompt: Callable[[str, str | None], None], *,
+                  notify: Callable[[str], None] = lambda message: None,
+                  cancelled: threading.Event | None = None, browser: bool = True) -> datetime:
+        """Sign in (browser with PKCE, or the device code flow); `prompt(url, user_code)` is told what
+        the person must open. Returns when the sign-in expires."""
+        from rolecall.core.sso.login import login
+
+        token = login(session, self.clock, browser=browser, notify=notify, prompt=prompt, cancelled=cancelled)
+        return token.expires_at
+
+    def sso_sync(self, session: SsoSession) -> tuple[int, int]:
+        """Discover the session's accounts and roles again (a failed sync keeps the last result);
+        returns (accounts, roles). The catalog is made anew by `Engine.open`."""
+        from rolecall.core.sso import discovery
+
+        found = discovery.sync(session, self.clock)
+        return len(found.accounts), found.role_count
+
+    def sso_logins_watch(self, profiles_path: str | os.PathLike | None = None) -> list[Path]:
+        """What to stat to notice sessions, MFA sessions and sign-ins changed by any process: the
+        cache's sessions/ and mfa/ directories and each session's token file."""
+        from rolecall.core.sso.token import token_path
+
+        return [self.cache.root / "sessions", self.cache.root / "mfa",
+                *(token_path(session) for session in self._sso_configured(profiles_path))]
+
+    def sso_discoveries_watch(self, profiles_path: str | os.PathLike | None = None) -> list[Path]:
+        """The discovery files of every session: when one changes, the catalog must be made anew."""
+        from rolecall.core.sso import discovery
+
+        return [discovery.path(session) for session in self._sso_configured(profiles_path)]
+
+    def _sso_configured(self, profiles_path: str | os.PathLike | None) -> list[SsoSession]:
+        from rolecall.core.sources import sso_sessions
+        from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+
+        _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
+        return sso_sessions(paths.aws_config_file(), yaml)[0]
+
+
+if TYPE_CHECKING:  # names the IAM Identity Center section's annotations use; imported where they run
+    import threading
+
+    from rolecall.core.sso.session import SsoSession
