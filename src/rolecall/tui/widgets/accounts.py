@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from rolecall.core.display import printable
 from rolecall.core.profiles import Profile
 from rolecall.core.search import Query, SearchIndex
+from rolecall.tui import keys
 
 MATCH_STYLE = Style(bold=True, underline=True)
 LIVE = "● "
@@ -48,10 +48,7 @@ class AccountsTree(Tree):
     and the account name for accounts. Left folds an account (or goes up to it from a role),
     Right unfolds it (or goes down to its first role)."""
 
-    BINDINGS = [
-        Binding("left", "fold", "Fold", show=False, id="accounts.fold"),
-        Binding("right", "unfold", "Unfold", show=False, id="accounts.unfold"),
-    ]
+    BINDINGS = keys.bindings("accounts")
 
     _batching = False  # a class default: Tree.__init__ already invalidates
 
