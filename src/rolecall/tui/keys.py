@@ -39,7 +39,7 @@ KEYS: tuple[Key, ...] = (
     Key("c", "copy", "Copy", "copy", "copy the credentials (choose a format)",
         "Copy credentials of the selected role"),
     Key("r", "refresh", "Refresh", "refresh",
-        "refresh (assume again) the selected role; sign-in row: sync",
+        "refresh the role (assume again); on a sign-in row: re-discover",
         "Refresh the selected role's session"),
     Key("x", "forget", "Forget", "forget", "forget the selected session (a role's or an MFA session)",
         "Forget the selected role's session"),
@@ -56,7 +56,7 @@ KEYS: tuple[Key, ...] = (
         show=False, owner="accounts"),
     Key("ctrl+p", "command_palette", "Palette", "command_palette",
         "command palette: every action, and assume <profile>", show=False, owner="textual"),
-    Key("question_mark", "help", "Help", "help", "this help", "Help"),
+    Key("question_mark", "help", "Help", "help", "help: every key, the markers, the countdown colours", "Help"),
     Key("q", "quit", "Quit", "quit", "quit"),
 )
 
@@ -81,5 +81,10 @@ def key_name(key: str) -> str:
 
 def readme_table() -> str:
     """The README's key table, in markdown, with the default keys."""
-    rows = [f"| `{key_name(k.key)}` | {k.help} |" for k in KEYS]
+    rows = [f"| `{key_name(k.key)}` | {_markdown(k.help)} |" for k in KEYS]
     return "\n".join(["| key | action |", "| --- | --- |", *rows]) + "\n"
+
+
+def _markdown(text: str) -> str:
+    """`text` as a markdown table cell: a `|` would end the cell, a `<` start an HTML tag."""
+    return text.replace("|", "\\|").replace("<", "\\<")
