@@ -89,6 +89,7 @@ def browser(tmp_path, monkeypatch, sandbox):
 async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere_removes_it(sandbox, cli, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         assert panel(app).sessions == {}
         done = cli("assume", "prod/ReadOnly")
         assert done.code == 0, done.err
@@ -109,6 +110,7 @@ async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere
 async def test_a_chained_role_assumed_elsewhere_brings_its_parent(sandbox, cli, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         assert cli("assume", "shared/Deploy").code == 0
         await next_tick(pilot, fake_clock)
         assert sorted(panel(app).sessions) == ["shared/Deploy", "shared/Hub"]  # what `rolecall sessions` lists
@@ -117,6 +119,7 @@ async def test_a_chained_role_assumed_elsewhere_brings_its_parent(sandbox, cli, 
 async def test_an_mfa_session_is_listed_with_its_device_and_countdown(sandbox, cli, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         done = cli("assume", "prod/Admin", "--mfa-code", "123456")
         assert done.code == 0, done.err
         await next_tick(pilot, fake_clock)
@@ -137,6 +140,7 @@ async def test_an_mfa_session_is_listed_with_its_device_and_countdown(sandbox, c
 async def test_nothing_is_read_again_while_the_cache_is_unchanged(sandbox, cli, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         assert cli("assume", "prod/ReadOnly").code == 0
         await next_tick(pilot, fake_clock)
         before = panel(app).rows["prod/ReadOnly"]
@@ -149,6 +153,7 @@ async def test_nothing_is_read_again_while_the_cache_is_unchanged(sandbox, cli, 
 async def test_the_status_line_does_not_keep_a_frozen_countdown(sandbox, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         app.query_one(AccountsTree).select_profile("prod/ReadOnly")
         await pilot.pause()
         await pilot.press("enter")
@@ -164,6 +169,7 @@ async def test_sign_in_from_the_app_shows_the_countdown_and_the_discovered_roles
     sso.auto_approve = True
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         assert row(app, "sso:corp") == "sso corp signed out"
         assert not any(name.startswith("account-") for name in roles(app))
         await pilot.press("l")  # the only session
@@ -188,6 +194,7 @@ async def test_esc_cancels_a_sign_in_and_the_url_can_be_copied_meanwhile(sso, tm
     monkeypatch.setattr(webbrowser, "_browsers", {})
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await pilot.press("l")
         for _ in range(200):  # the worker reaches the browser step
             if isinstance(app.screen, LoginScreen) and app.screen.url:
@@ -212,6 +219,7 @@ async def test_r_on_the_sign_in_row_discovers_again(sso, fake_clock):
     assert rolecall_sso("login", "--no-browser").returncode == 0
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         before = sso.count("ListAccounts")
         panel(app).focus()
         panel(app).cursor = list(panel(app).rows).index("sso:corp")
@@ -230,6 +238,7 @@ async def test_a_discovery_older_than_a_day_is_made_again_in_the_background(sso,
     before = sso.count("ListAccounts")
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         await next_tick(pilot, fake_clock)
         await settle(pilot)
         assert sso.count("ListAccounts") == before + 1
@@ -242,6 +251,7 @@ async def test_a_discovery_older_than_a_day_is_made_again_in_the_background(sso,
 async def test_a_sync_from_the_cli_shows_the_new_accounts_in_the_running_app(sso, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
         sso.auto_approve = True
         assert rolecall_sso("login", "--no-browser").returncode == 0
         await next_tick(pilot, fake_clock)

@@ -315,13 +315,23 @@ class Engine:
 
     # -- IAM Identity Center sign-ins
 
-    def sso_sessions(self, profiles_path: str | os.PathLike | None = None) -> list[tuple[SsoSession, datetime | None]]:
-        """Every configured IAM Identity Center session and when its sign-in (token) expires; None when
-        signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
+    def sso_configured(self, profiles_path: str | os.PathLike | None = None) -> list[SsoSession]:
+        """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`).
+        Reads both files: a face asks once per catalog and hands the list to the methods below."""
+        from rolecall.core.sources import sso_sessions
+        from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+
+        _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
+        return sso_sessions(paths.aws_config_file(), yaml)[0]
+
+    def sso_sessions(self, configured: list[SsoSession] | None = None,
+                     profiles_path: str | os.PathLike | None = None) -> list[tuple[SsoSession, datetime | None]]:
+        """Each configured session (`configured`, else read) and when its sign-in (token) expires;
+        None when signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
         from rolecall.core.sso.token import NotSignedIn, read_token
 
         found = []
-        for session in self._sso_configured(profiles_path):
+        for session in self.sso_configured(profiles_path) if configured is None else configured:
             try:
                 token = read_token(session)
             except NotSignedIn:
@@ -329,11 +339,11 @@ class Engine:
             found.append((session, token.expires_at if token else None))
         return found
 
-    def sso_session(self, name: str | None, profiles_path: str | os.PathLike | None = None) -> SsoSession:
-        """The configured session called `name` (the only one when None); a ConfigError names the choices."""
+    def sso_session(self, name: str | None, configured: list[SsoSession]) -> SsoSession:
+        """The session called `name` (the only one when None); a ConfigError names the choices."""
         from rolecall.core.sso.session import pick
 
-        return pick(self._sso_configured(profiles_path), name)
+        return pick(configured, name)
 
     def sso_discovered_at(self, session: SsoSession) -> datetime | None:
         """When the session's accounts and roles were last discovered; None when never."""
@@ -360,27 +370,18 @@ class Engine:
         found = discovery.sync(session, self.clock)
         return len(found.accounts), found.role_count
 
-    def sso_logins_watch(self, profiles_path: str | os.PathLike | None = None) -> list[Path]:
+    def sso_logins_watch(self, configured: list[SsoSession]) -> list[Path]:
         """What to stat to notice sessions, MFA sessions and sign-ins changed by any process: the
         cache's sessions/ and mfa/ directories and each session's token file."""
         from rolecall.core.sso.token import token_path
 
-        return [self.cache.root / "sessions", self.cache.root / "mfa",
-                *(token_path(session) for session in self._sso_configured(profiles_path))]
+        return [self.cache.root / "sessions", self.cache.root / "mfa", *(token_path(s) for s in configured)]
 
-    def sso_discoveries_watch(self, profiles_path: str | os.PathLike | None = None) -> list[Path]:
+    def sso_discoveries_watch(self, configured: list[SsoSession]) -> list[Path]:
         """The discovery files of every session: when one changes, the catalog must be made anew."""
         from rolecall.core.sso import discovery
 
-        return [discovery.path(session) for session in self._sso_configured(profiles_path)]
-
-    def _sso_configured(self, profiles_path: str | os.PathLike | None) -> list[SsoSession]:
-        from rolecall.core.sources import sso_sessions
-        from rolecall.core.sources.profiles_yaml import load_profiles_yaml
-
-        _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
-        return sso_sessions(paths.aws_config_file(), yaml)[0]
-
+        return [discovery.path(session) for session in configured]
 
 if TYPE_CHECKING:  # names the IAM Identity Center section's annotations use; imported where they run
     import threading

@@ -79,6 +79,7 @@ class RolecallApp(App):
         self._busy: set[str] = set()
         self._jobs: dict[Worker, tuple[Callable[[Any], None], Callable[[BaseException], bool] | None]] = {}
         self._timer = None
+        self._sso: list[SsoSession] = []  # the configured IAM Identity Center sessions
         self._cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
         self._catalog_watch: Watch | None = None  # discoveries: a change makes the catalog anew
         self._from_cache: set[str] = set()  # the panel's rows that the cache gave (gone from it: dropped)
@@ -193,10 +194,11 @@ class RolecallApp(App):
         engine.warn = self._warn_from_worker
         self.accounts.loading = False
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
-        # watch first, then read: a change made in between is seen at the next tick
-        self._cache_watch = Watch(self._sso_or_none(lambda: engine.sso_logins_watch(self.profiles_path)) or [])
-        self._catalog_watch = Watch(self._sso_or_none(lambda: engine.sso_discoveries_watch(self.profiles_path)) or [])
+        self._watch([])
         self.show_sessions()
+        # the SSO sessions come from reading the profiles and ~/.aws/config again: not on the event loop
+        self.in_background("IAM Identity Center sessions", lambda: engine.sso_configured(self.profiles_path),
+                           lambda found: self._sso_found(engine, found), self._sso_unreadable)
         if reloaded:
             self._update_subtitle()
             return
@@ -216,14 +218,23 @@ class RolecallApp(App):
     def _warn_from_worker(self, message: str) -> None:
         self.call_from_thread(self.notify, message, severity="warning", timeout=10)
 
-    def _sso_or_none(self, ask: Callable[[], Any]) -> Any:
-        """What the engine says about IAM Identity Center; None (and a note) when the configuration
-        cannot be read: the rest of the app works without it."""
-        try:
-            return ask()
-        except RolecallError as exc:
-            self.notify(exc.message, title="IAM Identity Center", severity="warning", timeout=10)
-            return None
+    def _watch(self, configured: list[SsoSession]) -> None:
+        """Watch the cache and these sessions' files; made before reading, so that a change made
+        in between is seen at the next tick."""
+        assert self.engine is not None
+        self._sso = configured
+        self._cache_watch = Watch(self.engine.sso_logins_watch(configured))
+        self._catalog_watch = Watch(self.engine.sso_discoveries_watch(configured))
+
+    def _sso_found(self, engine: Engine, configured: list[SsoSession]) -> None:
+        if engine is self.engine:  # not an engine made anew since
+            self._watch(configured)
+            self.show_sessions()
+
+    def _sso_unreadable(self, error: BaseException) -> bool:
+        """The SSO configuration could not be read: the rest of the app works without it."""
+        self.notify(describe(error), title="IAM Identity Center", severity="warning", timeout=10)
+        return True
 
     def show_sessions(self) -> None:
         """The panel as the cache is now: every live role session (chained parents too), MFA
@@ -235,7 +246,7 @@ class RolecallApp(App):
         rows: list[Session | SessionRow] = list(engine.live_sessions())
         rows += [SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
                  for found in engine.mfa_sessions()]
-        sign_ins = self._sso_or_none(lambda: engine.sso_sessions(self.profiles_path)) or []
+        sign_ins = engine.sso_sessions(self._sso)
         rows += [SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
                  for session, expires in sign_ins]
         keys_now = {row.profile if isinstance(row, Session) else row.key for row in rows}
@@ -487,7 +498,7 @@ class RolecallApp(App):
         if self.engine is None:
             return None
         try:
-            return self.engine.sso_session(name, self.profiles_path)
+            return self.engine.sso_session(name, self._sso)
         except RolecallError as exc:
             self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), title="IAM Identity Center", severity="warning", timeout=6)
             return None
