@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import format_key
 
 NAMED_KEYS = {"enter", "escape", "tab", "space", "left", "right", "up", "down", "home", "end"}
@@ -63,7 +63,7 @@ KEYS: tuple[Key, ...] = (
 ACTION_HELP = {key.action: key.help for key in KEYS}
 
 
-def bindings(owner: str) -> list[Binding]:
+def bindings(owner: str) -> list[BindingType]:
     """The BINDINGS of `owner` ("app" or "accounts"), in table order."""
     return [Binding(k.key, k.action, k.label, show=k.show, id=k.id) for k in KEYS if k.owner == owner]
 
