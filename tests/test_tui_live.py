@@ -252,9 +252,12 @@ async def test_a_sync_from_the_cli_shows_the_new_accounts_in_the_running_app(sso
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        app.query_one(AccountsTree).select_profile("shared/Hub")
+        await pilot.pause()
         sso.auto_approve = True
         assert rolecall_sso("login", "--no-browser").returncode == 0
         await next_tick(pilot, fake_clock)
         await settle(pilot)
         assert "account-0001/AdministratorAccess" in roles(app)
+        assert app.current_profile().name == "shared/Hub"  # the catalog made anew keeps the user's place
         assert row(app, "sso:corp") == f"sso corp {left(app, 'sso:corp', fake_clock)}"

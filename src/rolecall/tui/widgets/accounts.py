@@ -68,7 +68,9 @@ class AccountsTree(Tree):
     # -- building
 
     def set_profiles(self, profiles: list[Profile]) -> None:
-        """Create every node once; filtering then only chooses which of them are attached."""
+        """Create every node once; filtering then only chooses which of them are attached. When the
+        profiles are made anew (a discovery changed), the cursor stays on the role it was on."""
+        current = self.current_profile.name if self.current_profile else None
         self._profiles = profiles
         self._index = SearchIndex(profiles)
         self._batching = True
@@ -91,7 +93,11 @@ class AccountsTree(Tree):
         finally:
             self._batching = False
         self.rebuild()
-        self.call_after_refresh(self._select_first_role)
+        target = self._role_nodes.get(current) if current else None
+        if target is not None and self.is_shown(target) and not self._query:
+            self.call_after_refresh(self.move_cursor, target, animate=False)
+        else:
+            self.call_after_refresh(self._select_first_role)
 
     @property
     def total(self) -> int:
