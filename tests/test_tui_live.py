@@ -261,3 +261,30 @@ async def test_a_sync_from_the_cli_shows_the_new_accounts_in_the_running_app(sso
         assert "account-0001/AdministratorAccess" in roles(app)
         assert app.current_profile().name == "shared/Hub"  # the catalog made anew keeps the user's place
         assert row(app, "sso:corp") == f"sso corp {left(app, 'sso:corp', fake_clock)}"
+
+
+async def test_without_a_browser_the_modal_shows_the_device_code_to_confirm_elsewhere(sso, monkeypatch, fake_clock):
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setattr(webbrowser, "_tryorder", [])  # webbrowser knows no browser here (as over SSH)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        for _ in range(200):  # the worker reaches the device authorization
+            if isinstance(app.screen, LoginScreen) and app.screen.user_code:
+                break
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        status = str(screen.query_one("#login-status").render())
+        assert status == f"open this page and confirm the code {screen.user_code}:"
+        assert str(screen.query_one("#login-url").render()) == screen.url and screen.url.startswith(sso.url)
+        await pilot.press("c")
+        assert app.clipboard == f"{screen.url}\n{screen.user_code}"
+        assert sso.approve(screen.user_code) == 1  # the person confirms it on their phone
+        await settle(pilot)
+        assert not isinstance(app.screen, LoginScreen)
+        assert token_path(CORP).exists()
+        assert sso.count("StartDeviceAuthorization") == 1 and sso.count("Authorize") == 0
+        assert "account-0000/ReadOnly" in roles(app)

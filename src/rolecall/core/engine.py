@@ -312,10 +312,9 @@ class Engine:
     def whoami(self, session: Session) -> dict:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
-
     # -- IAM Identity Center sign-ins
 
-    def sso_configured(self, profiles_path: str | os.PathLike | None = None) -> list[SsoSession]:
+    def sso_configured(self, profiles_path: str | os.PathLike[str] | None = None) -> list[SsoSession]:
         """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`).
         Reads both files: a face asks once per catalog and hands the list to the methods below."""
         from rolecall.core.sources import sso_sessions
@@ -325,7 +324,7 @@ class Engine:
         return sso_sessions(paths.aws_config_file(), yaml)[0]
 
     def sso_sessions(self, configured: list[SsoSession] | None = None,
-                     profiles_path: str | os.PathLike | None = None) -> list[tuple[SsoSession, datetime | None]]:
+                     profiles_path: str | os.PathLike[str] | None = None) -> list[tuple[SsoSession, datetime | None]]:
         """Each configured session (`configured`, else read) and when its sign-in (token) expires;
         None when signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
         from rolecall.core.sso.token import NotSignedIn, read_token

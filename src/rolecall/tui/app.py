@@ -520,7 +520,9 @@ class RolecallApp(App):
             self.sign_in(session)
 
     def sign_in(self, session: SsoSession) -> None:
-        """Sign in in the background with a modal saying what to do; then discover its accounts."""
+        """Sign in in the background with a modal saying what to do; then discover its accounts.
+        With a browser: the authorization code flow (PKCE); without one (over SSH, say): the device
+        code flow, whose URL and code the modal shows for another device."""
         if self.engine is None or session.name in self._syncing:
             return
         engine, screen = self.engine, LoginScreen(session.name)
@@ -529,7 +531,7 @@ class RolecallApp(App):
             self.call_from_thread(screen.show_prompt, url, user_code)
 
         def job() -> tuple[int, int]:
-            expires = engine.sso_login(session, prompt, cancelled=screen.cancelled)
+            expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
             self.call_from_thread(self._signed_in, screen, session, expires)
             return engine.sso_sync(session)
 
@@ -782,6 +784,17 @@ def _open_console(session: Session) -> tuple[str, bool]:
         return url, webbrowser.open(url)
     except webbrowser.Error:
         return url, False
+
+
+def _has_browser() -> bool:
+    """Whether Python's webbrowser has a browser to open ($BROWSER, or one it knows here)."""
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def describe(error: BaseException) -> str:
