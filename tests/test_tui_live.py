@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from rolecall.core.clock import FakeClock
 from rolecall.core.credentials import format_remaining
 from rolecall.core.engine import Engine
 from rolecall.core.index import load_catalog
@@ -23,7 +24,7 @@ from rolecall.tui.app import make_app
 from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
-from tests.conftest import MFA_SERIAL
+from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
 from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
 
 SIZE = (120, 40)
@@ -288,3 +289,30 @@ async def test_without_a_browser_the_modal_shows_the_device_code_to_confirm_else
         assert token_path(CORP).exists()
         assert sso.count("StartDeviceAuthorization") == 1 and sso.count("Authorize") == 0
         assert "account-0000/ReadOnly" in roles(app)
+
+
+MANY = """\
+version: 1
+defaults: {region: eu-west-1, source_profile: corp}
+accounts:
+  - {id: "111111111111", name: staging-environment-for-the-payments-team, roles: [{role: Developer}, {role: ReadOnly}, {role: Admin}]}
+  - {id: "222222222222", name: prod, roles: [{role: Admin}, {role: ReadOnly}, {role: Deploy}]}
+  - {id: "333333333333", name: dev, roles: [{role: Admin}, {role: Developer}, {role: ReadOnly}]}
+  - {id: "444444444444", name: security-audit-and-compliance, roles: [{role: Auditor}, {role: ReadOnly}]}
+"""
+
+
+@pytest.mark.parametrize("width", [160, 180, 200, 220])
+async def test_a_sessions_panel_that_scrolls_at_wide_sizes_draws_every_row(sandbox, width):
+    sandbox.write_profiles(MANY)
+    names = list(load_catalog(use_index=False).profiles)
+    seed_sessions({name: 3600 + 60 * number for number, name in enumerate(names)})
+    app = build(FakeClock(FIXED_NOW))
+    async with app.run_test(size=(width, 20)) as pilot:
+        await settle(pilot)
+        panel(app).focus()
+        for _ in names:
+            await pilot.press("down")
+        await pilot.pause()
+        text = " ".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert names[-1].split("/")[0][:10] in text

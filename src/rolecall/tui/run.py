@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 
 def run_app(profiles=None, theme=None, banner=None, mfa_hint=None, on_hangup: Callable[[], None] | None = None) -> int:

@@ -152,6 +152,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
         self._now: datetime | None = None
+        self._laid_width = 0  # the width the rows were laid out for
 
     # -- content
 
@@ -261,6 +262,7 @@ class SessionsList(ScrollView, can_focus=True):
 
     def _layout_rows(self) -> None:
         width = self.size.width or 60
+        self._laid_width = width
         self._rows, self._first_line = [], {}
         line = 0
         for index, name in enumerate(self._order):
@@ -289,6 +291,12 @@ class SessionsList(ScrollView, can_focus=True):
         line = y + self.scroll_offset.y
         if line >= len(self._rows):
             return Strip.blank(self.size.width, self.rich_style)
+        if self.size.width != self._laid_width:
+            # The width changed with no Resize (a scrollbar came or went): lay the rows out for it
+            # (a long name may take one line more or less) before drawing any of them.
+            self._layout_rows()
+            if line >= len(self._rows):
+                return Strip.blank(self.size.width, self.rich_style)
         _, index, part = self._rows[line]
         return Strip(self._line(index, part, self.size.width))
 
