@@ -120,7 +120,7 @@ async def test_a_remapped_key_shows_in_help(sandbox):
         await pilot.press("question_mark")
         await pilot.pause()
         keys = str(app.screen.query_one("#help-keys").render())
-        assert re.search(r"^\s*ctrl\+d  forget the selected role's session", keys, re.MULTILINE)
+        assert re.search(r"^\s*ctrl\+d  forget the selected session", keys, re.MULTILINE)
         assert re.search(r"^\s*f2  list the problems", keys, re.MULTILINE)
         assert not re.search(r"^\s*x  ", keys, re.MULTILINE)
 

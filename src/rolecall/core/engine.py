@@ -29,6 +29,9 @@ from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
 if TYPE_CHECKING:
+    import threading
+
+    from rolecall.core.sso.session import SsoSession
     from rolecall.core.sts import Gateway
 
 TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
@@ -320,3 +323,72 @@ class Engine:
     def whoami(self, session: Session) -> dict[str, Any]:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
+    # -- IAM Identity Center sign-ins
+
+    def sso_configured(self, profiles_path: str | os.PathLike[str] | None = None) -> list[SsoSession]:
+        """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`).
+        Reads both files: a face asks once per catalog and hands the list to the methods below."""
+        from rolecall.core.sources import sso_sessions
+        from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+
+        _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
+        return sso_sessions(paths.aws_config_file(), yaml)[0]
+
+    def sso_sessions(self, configured: list[SsoSession] | None = None,
+                     profiles_path: str | os.PathLike[str] | None = None) -> list[tuple[SsoSession, datetime | None]]:
+        """Each configured session (`configured`, else read) and when its sign-in (token) expires;
+        None when signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
+        from rolecall.core.sso.token import NotSignedIn, read_token
+
+        found = []
+        for session in self.sso_configured(profiles_path) if configured is None else configured:
+            try:
+                token = read_token(session)
+            except NotSignedIn:
+                token = None
+            found.append((session, token.expires_at if token else None))
+        return found
+
+    def sso_session(self, name: str | None, configured: list[SsoSession]) -> SsoSession:
+        """The session called `name` (the only one when None); a ConfigError names the choices."""
+        from rolecall.core.sso.session import pick
+
+        return pick(configured, name)
+
+    def sso_discovered_at(self, session: SsoSession) -> datetime | None:
+        """When the session's accounts and roles were last discovered; None when never."""
+        from rolecall.core.sso import discovery
+
+        found = discovery.read(session)
+        return found.fetched_at if found else None
+
+    def sso_login(self, session: SsoSession, prompt: Callable[[str, str | None], None], *,
+                  notify: Callable[[str], None] = lambda message: None,
+                  cancelled: threading.Event | None = None, browser: bool = True) -> datetime:
+        """Sign in (browser with PKCE, or the device code flow); `prompt(url, user_code)` is told what
+        the person must open. Returns when the sign-in expires."""
+        from rolecall.core.sso.login import login
+
+        token = login(session, self.clock, browser=browser, notify=notify, prompt=prompt, cancelled=cancelled)
+        return token.expires_at
+
+    def sso_sync(self, session: SsoSession) -> tuple[int, int]:
+        """Discover the session's accounts and roles again (a failed sync keeps the last result);
+        returns (accounts, roles). The catalog is made anew by `Engine.open`."""
+        from rolecall.core.sso import discovery
+
+        found = discovery.sync(session, self.clock)
+        return len(found.accounts), found.role_count
+
+    def sso_logins_watch(self, configured: list[SsoSession]) -> list[Path]:
+        """What to stat to notice sessions, MFA sessions and sign-ins changed by any process: the
+        cache's sessions/ and mfa/ directories and each session's token file."""
+        from rolecall.core.sso.token import token_path
+
+        return [self.cache.root / "sessions", self.cache.root / "mfa", *(token_path(s) for s in configured)]
+
+    def sso_discoveries_watch(self, configured: list[SsoSession]) -> list[Path]:
+        """The discovery files of every session: when one changes, the catalog must be made anew."""
+        from rolecall.core.sso import discovery
+
+        return [discovery.path(session) for session in configured]

@@ -11,37 +11,39 @@ import os
 import shlex
 import shutil
 import subprocess
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from textual import on
-from textual.app import App, ComposeResult, SuspendNotSupported, SystemCommand
-from textual.binding import Binding
+from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.containers import Horizontal, Vertical
-from textual.screen import Screen
 from textual.widgets import Header, Input, Label, Static, Tree
 from textual.worker import Worker, WorkerState
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
-from rolecall.core.credentials import Session, format_remaining
+from rolecall.core.credentials import Session
 from rolecall.core.display import printable
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Catalog, Profile
-from rolecall.tui import themes
+from rolecall.core.sso.session import SsoSession
+from rolecall.core.watch import Watch
+from rolecall.tui import keys, themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
+from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.details import DetailsPane
 from rolecall.tui.widgets.footer import KeysFooter
-from rolecall.tui.widgets.sessions import SessionsList
+from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
 CodeSource = Callable[[Profile], str]
 
@@ -51,20 +53,8 @@ class RolecallApp(App):
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
-    BINDINGS = [
-        Binding("slash", "focus_filter", "Filter", id="filter"),
-        Binding("enter", "assume", "Assume", id="assume"),
-        Binding("s", "shell", "Shell", id="shell"),
-        Binding("e", "exec", "Run", id="exec"),
-        Binding("c", "copy", "Copy", id="copy"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("x", "forget", "Forget", id="forget"),
-        Binding("o", "console", "Console", id="console"),
-        Binding("t", "change_theme", "Theme", id="theme"),
-        Binding("question_mark", "help", "Help", id="help"),
-        Binding("q", "quit", "Quit", id="quit"),
-        Binding("p", "problems", "Problems", id="problems"),
-    ]
+    BINDINGS = keys.bindings("app")
+    RESYNC_AFTER = timedelta(hours=24)  # a sign-in's discovery older than this is made again
 
     def __init__(
         self,
@@ -89,6 +79,13 @@ class RolecallApp(App):
         self._busy: set[str] = set()
         self._jobs: dict[Worker, tuple[Callable[[Any], None], Callable[[BaseException], bool] | None]] = {}
         self._timer = None
+        self._sso: list[SsoSession] = []  # the configured IAM Identity Center sessions
+        self._cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
+        self._catalog_watch: Watch | None = None  # discoveries: a change makes the catalog anew
+        self._from_cache: set[str] = set()  # the panel's rows that the cache gave (gone from it: dropped)
+        self._reloading = False
+        self._syncing: set[str] = set()
+        self._resync: dict[str, tuple[SsoSession, datetime]] = {}  # signed-in sessions: when to discover again
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
         # modal screen is on top (a query would search the modal).
         self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
@@ -147,7 +144,12 @@ class RolecallApp(App):
             self.notify(f"theme not remembered: {exc.message}", severity="warning")
 
     def _open_engine(self) -> Engine:
-        return Engine.open(self.profiles_path, clock=self.clock)
+        if self.engine is None:
+            return Engine.open(self.profiles_path, clock=self.clock)
+        engine = self.engine  # made anew (a discovery changed) with the same collaborators
+        return Engine.open(self.profiles_path, clock=engine.clock, cache=engine.cache,
+                           gateway_factory=engine.gateway_factory, audit_path=engine.audit_path,
+                           session_name=engine.session_name)
 
     def _no_engine(self, error: BaseException) -> bool:
         """The profiles could not be opened at all: an empty app that says why."""
@@ -187,15 +189,19 @@ class RolecallApp(App):
         self.set_status("")
         self.notify(describe(error), title=f"{event.worker.name} failed", severity="error", timeout=10)
 
-    def show_engine(self, engine: Engine) -> None:
+    def show_engine(self, engine: Engine, reloaded: bool = False) -> None:
         self.engine = engine
         engine.warn = self._warn_from_worker
         self.accounts.loading = False
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
-        now = self.clock.now()
-        for session in engine.live_sessions():
-            self.sessions_list.upsert(session, now)
-        self._mark_live()
+        self._watch([])
+        self.show_sessions()
+        # the SSO sessions come from reading the profiles and ~/.aws/config again: not on the event loop
+        self.in_background("IAM Identity Center sessions", lambda: engine.sso_configured(self.profiles_path),
+                           lambda found: self._sso_found(engine, found), self._sso_unreadable)
+        if reloaded:
+            self._update_subtitle()
+            return
         problems = engine.problems()
         if problems:
             self.notify(
@@ -212,8 +218,75 @@ class RolecallApp(App):
     def _warn_from_worker(self, message: str) -> None:
         self.call_from_thread(self.notify, message, severity="warning", timeout=10)
 
+    def _watch(self, configured: list[SsoSession]) -> None:
+        """Watch the cache and these sessions' files; made before reading, so that a change made
+        in between is seen at the next tick."""
+        assert self.engine is not None
+        self._sso = configured
+        self._cache_watch = Watch(self.engine.sso_logins_watch(configured))
+        self._catalog_watch = Watch(self.engine.sso_discoveries_watch(configured))
+
+    def _sso_found(self, engine: Engine, configured: list[SsoSession]) -> None:
+        if engine is self.engine:  # not an engine made anew since
+            self._watch(configured)
+            self.show_sessions()
+
+    def _sso_unreadable(self, error: BaseException) -> bool:
+        """The SSO configuration could not be read: the rest of the app works without it."""
+        self.notify(describe(error), title="IAM Identity Center", severity="warning", timeout=10)
+        return True
+
+    def show_sessions(self) -> None:
+        """The panel as the cache is now: every live role session (chained parents too), MFA
+        sessions and IAM Identity Center sign-ins. Rows the cache no longer has are dropped; rows
+        the app made that the cache never held (credentials that do not expire) stay."""
+        if self.engine is None:
+            return
+        engine, now = self.engine, self.clock.now()
+        rows: list[Session | SessionRow] = list(engine.live_sessions())
+        rows += [SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
+                 for found in engine.mfa_sessions()]
+        sign_ins = engine.sso_sessions(self._sso)
+        rows += [SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
+                 for session, expires in sign_ins]
+        keys_now = {row.profile if isinstance(row, Session) else row.key for row in rows}
+        self.sessions_list.replace(rows, self._from_cache - keys_now, now)
+        self._from_cache = keys_now
+        self._resync = {}
+        for session, expires in sign_ins:
+            if expires and expires > now:
+                discovered = engine.sso_discovered_at(session)
+                self._resync[session.name] = (session, discovered + self.RESYNC_AFTER if discovered else now)
+        self._mark_live(now)
+        self._update_subtitle()
+
+    def reload_engine(self) -> None:
+        """Make the catalog anew in the background (a discovery changed); keys keep working."""
+        if self._reloading:
+            return
+        self._reloading = True
+
+        def reloaded(engine: Engine) -> None:
+            self._reloading = False
+            self.show_engine(engine, reloaded=True)
+
+        def failed(error: BaseException) -> bool:
+            self._reloading = False
+            return False
+
+        self.in_background("reload profiles", self._open_engine, reloaded, failed)
+
     def tick(self) -> None:
         now = self.clock.now()
+        if self.engine is not None and not self._reloading:
+            if self._catalog_watch and self._catalog_watch.changed():
+                self.reload_engine()
+            elif self._cache_watch and self._cache_watch.changed():
+                self.show_sessions()
+            for name, (session, due) in list(self._resync.items()):
+                if now >= due:
+                    del self._resync[name]
+                    self.sync_sign_in(session)
         self.sessions_list.tick(now)
         self._mark_live(now)
         self.show_details(now)
@@ -287,6 +360,13 @@ class RolecallApp(App):
         if isinstance(event.node.data, Profile):
             self.assume(event.node.data)
 
+    @on(SessionsList.RowSelected, "#sessions")
+    def row_chosen(self, event: SessionsList.RowSelected) -> None:
+        if event.row.kind == "sso":
+            session = self._sso_session(event.row.key.removeprefix("sso:"))
+            if session:
+                self.sign_in(session)
+
     @on(SessionsList.Selected, "#sessions")
     def session_chosen(self, event: SessionsList.Selected) -> None:
         if self.engine and event.profile in self.engine.catalog.profiles:
@@ -357,8 +437,7 @@ class RolecallApp(App):
         self.sessions_list.upsert(session, now)
         self._mark_live(now)
         self._update_subtitle()
-        left = session.remaining(now)
-        self.set_status(f"{session.profile}: {format_remaining(left)} left" if left else session.profile)
+        self.set_status("")  # the panel counts down; a "left" here would freeze
         if then:
             then(session)
 
@@ -373,12 +452,36 @@ class RolecallApp(App):
         else:
             self.assume(profile, then)
 
+    def _row(self) -> SessionRow | None:
+        """The MFA session or sign-in row under the cursor, when the sessions panel has the focus."""
+        row = self.sessions_list.current_row if self.focused is self.sessions_list else None
+        return row if isinstance(row, SessionRow) else None
+
     def action_refresh(self) -> None:
+        row = self._row()
+        if row and row.kind == "sso":
+            session = self._sso_session(row.key.removeprefix("sso:"))
+            if session:
+                self.sync_sign_in(session)
+            return
+        if row:
+            self.notify("an MFA session opens again with the next role that needs it; x forgets it", timeout=4)
+            return
         profile = self._selected()
         if profile:
             self.assume(profile, force=True)
 
     def action_forget(self) -> None:
+        row = self._row()
+        if row and self.engine:
+            if row.kind == "mfa":
+                self.engine.forget_mfa(row.arn)
+                self.sessions_list.remove_profile(row.key)
+                self.notify(f"forgot the MFA session of {row.arn}", timeout=3)
+            else:
+                self.notify(f"to sign out of {row.key.removeprefix('sso:')}: "
+                            f"rolecall logout {row.key.removeprefix('sso:')}", timeout=5)
+            return
         profile = self._selected()
         if profile is None or self.engine is None:
             return
@@ -387,6 +490,94 @@ class RolecallApp(App):
         self._mark_live()
         self._update_subtitle()
         self.notify(f"forgot the session of {profile.name}" if removed else f"{profile.name} had no session", timeout=3)
+
+    # ------------------------------------------------------------------ IAM Identity Center
+
+    def _sso_session(self, name: str | None) -> SsoSession | None:
+        """The configured session `name` (the only one when None), or None after saying why not."""
+        if self.engine is None:
+            return None
+        try:
+            return self.engine.sso_session(name, self._sso)
+        except RolecallError as exc:
+            self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), title="IAM Identity Center", severity="warning", timeout=6)
+            return None
+
+    def action_login(self) -> None:
+        """Sign in to the session of the selected sign-in row or SSO role, or to the only one."""
+        row = self._row()
+        name = None
+        if row and row.kind == "sso":
+            name = row.key.removeprefix("sso:")
+        else:
+            profile = self.current_profile()
+            if profile is not None and profile.kind == "sso":
+                from rolecall.core.sources.sso import session_of
+
+                name = session_of(profile).name
+        session = self._sso_session(name)
+        if session:
+            self.sign_in(session)
+
+    def sign_in(self, session: SsoSession) -> None:
+        """Sign in in the background with a modal saying what to do; then discover its accounts.
+        With a browser: the authorization code flow (PKCE); without one (over SSH, say): the device
+        code flow, whose URL and code the modal shows for another device."""
+        if self.engine is None or session.name in self._syncing:
+            return
+        engine, screen = self.engine, LoginScreen(session.name)
+
+        def prompt(url: str, user_code: str | None) -> None:
+            self.call_from_thread(screen.show_prompt, url, user_code)
+
+        def job() -> tuple[int, int]:
+            expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
+            self.call_from_thread(self._signed_in, screen, session, expires)
+            return engine.sso_sync(session)
+
+        def failed(error: BaseException) -> bool:
+            self._syncing.discard(session.name)
+            self.set_status("")
+            if self.screen is screen:
+                screen.dismiss(None)
+            if getattr(error, "code", None) == "Cancelled":
+                self.notify(f"sign-in to {session.name} cancelled", timeout=3)
+                return True
+            return False
+
+        self._syncing.add(session.name)
+        self.push_screen(screen)
+        self.in_background(f"sign-in to {session.name}", job, lambda found: self._synced(session, found), failed)
+
+    def _signed_in(self, screen: LoginScreen, session: SsoSession, expires: datetime) -> None:
+        if self.screen is screen:
+            screen.dismiss(None)
+        self.notify(f"signed in to {session.name} until {expires:%H:%M} UTC", timeout=4)
+        self.set_status(f"discovering the accounts and roles of {session.name}…")
+        self.show_sessions()
+
+    def sync_sign_in(self, session: SsoSession) -> None:
+        """Discover the session's accounts and roles again, in the background."""
+        if self.engine is None or session.name in self._syncing:
+            return
+        engine = self.engine
+
+        def failed(error: BaseException) -> bool:
+            self._syncing.discard(session.name)
+            return False
+
+        self._syncing.add(session.name)
+        self.set_status(f"discovering the accounts and roles of {session.name}…")
+        self.in_background(f"sync of {session.name}", lambda: engine.sso_sync(session),
+                           lambda found: self._synced(session, found), failed)
+
+    def _synced(self, session: SsoSession, found: tuple[int, int]) -> None:
+        self._syncing.discard(session.name)
+        self.set_status("")
+        accounts, roles = found
+        self.notify(f"{session.name}: {accounts} account{'s' if accounts != 1 else ''}, "
+                    f"{roles} role{'s' if roles != 1 else ''}", timeout=4)
+        self.reload_engine()
 
     # ------------------------------------------------------------------ shell, command, copy, console
 
@@ -572,10 +763,6 @@ class RolecallApp(App):
         problems = self.engine.problems() if self.engine else []
         self.push_screen(ProblemsScreen([str(problem) for problem in problems]))
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Profile problems", "what `rolecall check` finds, as path:line: message",
-                            self.action_problems)
 
 
 def make_app(**options) -> RolecallApp:
@@ -597,6 +784,17 @@ def _open_console(session: Session) -> tuple[str, bool]:
         return url, webbrowser.open(url)
     except webbrowser.Error:
         return url, False
+
+
+def _has_browser() -> bool:
+    """Whether Python's webbrowser has a browser to open ($BROWSER, or one it knows here)."""
+    import webbrowser
+
+    try:
+        webbrowser.get()
+    except webbrowser.Error:
+        return False
+    return True
 
 
 def describe(error: BaseException) -> str:

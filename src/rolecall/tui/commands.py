@@ -1,4 +1,5 @@
-"""The command palette: every action of the app, and `assume <profile>` for every profile."""
+"""The command palette: every action with an entry in the key table (tui/keys.py), and
+`assume <profile>` for every profile."""
 
 from __future__ import annotations
 
@@ -8,24 +9,13 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from rolecall.core.display import printable
-
-ACTIONS = (
-    ("Assume the selected role", "assume", "assume it (asks for an MFA code when needed)"),
-    ("Shell with the selected role", "shell", "open $SHELL with its credentials"),
-    ("Run a command with the selected role", "exec", "run one command with its credentials"),
-    ("Copy credentials of the selected role", "copy", "choose a format, copy to the clipboard"),
-    ("Refresh the selected role's session", "refresh", "assume it again"),
-    ("Forget the selected role's session", "forget", "remove it from the cache"),
-    ("Open the AWS console as the selected role", "console", "federation sign-in"),
-    ("Filter roles", "focus_filter", "fuzzy filter over account, id, role and tags"),
-    ("Help", "help", "every key"),
-)
+from rolecall.tui.keys import commands
 
 
 class RolecallCommands(Provider):
     def _commands(self):
         app = self.app
-        for title, action, help_text in ACTIONS:
+        for title, action, help_text in commands():
             yield title, getattr(app, f"action_{action}"), help_text
         engine = getattr(app, "engine", None)
         if engine is not None:

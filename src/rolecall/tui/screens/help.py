@@ -8,30 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
-from textual.keys import format_key
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-# What each action does, in words; an action not listed here shows its binding's description.
-ACTION_HELP = {
-    "focus_filter": "focus the filter (account, id, role, tags); Esc clears it",
-    "assume": "assume the selected role (asks for an MFA code when needed)",
-    "shell": "open $SHELL with the role's credentials; exit it to come back",
-    "exec": "run one command with the role's credentials",
-    "copy": "copy the credentials (choose a format)",
-    "refresh": "refresh (assume again) the selected role",
-    "forget": "forget the selected role's session",
-    "console": "open the AWS console as the role",
-    "login": "sign in to the row's IAM Identity Center session",
-    "change_theme": "pick a theme (remembered)",
-    "problems": "list the problems in your profiles (path:line: message)",
-    "fold": "fold an account (on a role: go to its account)",
-    "unfold": "unfold an account (when unfolded: go to its first role)",
-    "command_palette": "command palette: every action, and assume <profile>",
-    "help": "this help",
-    "quit": "quit",
-}
-NAMED_KEYS = {"enter", "escape", "tab", "space", "left", "right", "up", "down", "home", "end"}
+from rolecall.tui.keys import ACTION_HELP, key_name
 
 LEGEND = [
     ("●", "the role has a live session"),
@@ -44,12 +24,6 @@ COLOURS = [
     ("$error", "0:04:00", "under 5 minutes left: r refreshes"),
     ("$error italic", "expired", "kept in the list until you refresh (r) or forget (x) it"),
 ]
-
-
-def key_name(key: str) -> str:
-    """How help writes a key: `/`, `?`, `q`, and words for named keys (`enter`, `ctrl+p`)."""
-    key = key.strip()
-    return key if key in NAMED_KEYS or "+" in key else format_key(key)
 
 
 def bound_keys(nodes: list[DOMNode]) -> list[tuple[str, str]]:

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from rich.style import Style
 from rich.text import Text
-from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
 from rolecall.core.display import printable
 from rolecall.core.profiles import Profile
 from rolecall.core.search import Query, SearchIndex
+from rolecall.tui import keys
 
 MATCH_STYLE = Style(bold=True, underline=True)
 LIVE = "● "
@@ -48,10 +48,7 @@ class AccountsTree(Tree):
     and the account name for accounts. Left folds an account (or goes up to it from a role),
     Right unfolds it (or goes down to its first role)."""
 
-    BINDINGS = [
-        Binding("left", "fold", "Fold", show=False, id="accounts.fold"),
-        Binding("right", "unfold", "Unfold", show=False, id="accounts.unfold"),
-    ]
+    BINDINGS = keys.bindings("accounts")
 
     _batching = False  # a class default: Tree.__init__ already invalidates
 
@@ -71,7 +68,9 @@ class AccountsTree(Tree):
     # -- building
 
     def set_profiles(self, profiles: list[Profile]) -> None:
-        """Create every node once; filtering then only chooses which of them are attached."""
+        """Create every node once; filtering then only chooses which of them are attached. When the
+        profiles are made anew (a discovery changed), the cursor stays on the role it was on."""
+        current = self.current_profile.name if self.current_profile else None
         self._profiles = profiles
         self._index = SearchIndex(profiles)
         self._batching = True
@@ -94,7 +93,11 @@ class AccountsTree(Tree):
         finally:
             self._batching = False
         self.rebuild()
-        self.call_after_refresh(self._select_first_role)
+        target = self._role_nodes.get(current) if current else None
+        if target is not None and self.is_shown(target) and not self._query:
+            self.call_after_refresh(self.move_cursor, target, animate=False)
+        else:
+            self.call_after_refresh(self._select_first_role)
 
     @property
     def total(self) -> int:

@@ -4,6 +4,9 @@ Built on Textual's line API (a ScrollView that draws its own lines): a tick repa
 lines whose countdown text changed, with no widget per row to lay out. Colours come from the
 theme through component classes styled in app.tcss.
 
+Besides role sessions the panel lists MFA sessions (`mfa <device>`) and IAM Identity Center
+sign-ins (`sso <session>`, or `signed out`): `SessionRow`s, kept under keys of their own.
+
 A row is the session's name, whole, and its countdown; a name too long for the width takes the
 lines it needs, the countdown on the last. A panel at least WIDE columns wide also shows the
 account id, the region, the expiry time (UTC) and a bar of the time left.
@@ -11,7 +14,8 @@ account id, the region, the expiry time (UTC) and a bar of the time left.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from rich.segment import Segment
 from textual.binding import Binding
@@ -34,11 +38,31 @@ REGION_WIDTH = 14
 EXPIRES_WIDTH = 9  # 13:00 UTC
 
 
-def countdown(session: Session, now: datetime) -> tuple[str, str]:
+@dataclass(frozen=True)
+class SessionRow:
+    """A row that is not a role session: an MFA session (kind "mfa") or an IAM Identity Center
+    sign-in (kind "sso"; no expiration when signed out)."""
+
+    key: str
+    label: str
+    kind: str
+    expiration: datetime | None
+    arn: str = ""
+    region: str | None = None
+    assumed_at: datetime | None = None
+
+    def remaining(self, now: datetime) -> timedelta | None:
+        return self.expiration - now if self.expiration else None
+
+
+Row = Session | SessionRow
+
+
+def countdown(session: Row, now: datetime) -> tuple[str, str]:
     """The countdown text and its state: ok, warning (< 15 min), error (< 5 min) or expired."""
     left = session.remaining(now)
     if left is None:
-        return "no expiry", "ok"
+        return ("signed out", "expired") if isinstance(session, SessionRow) else ("no expiry", "ok")
     seconds = left.total_seconds()
     if seconds <= 0:
         return "expired (r refreshes)", "expired"
@@ -46,7 +70,7 @@ def countdown(session: Session, now: datetime) -> tuple[str, str]:
     return format_remaining(left), state
 
 
-def time_left_fraction(session: Session, now: datetime) -> float | None:
+def time_left_fraction(session: Row, now: datetime) -> float | None:
     """How much of the session's lifetime is left, 0..1; None when that is not known."""
     if session.expiration is None or session.assumed_at is None:
         return None
@@ -62,12 +86,12 @@ def time_bar(fraction: float, width: int = BAR_WIDTH) -> str:
     return "━" * filled + "╌" * (width - filled)
 
 
-def account_of(session: Session) -> str:
-    parts = session.role_arn.split(":")
+def account_of(session: Row) -> str:
+    parts = (session.role_arn if isinstance(session, Session) else session.arn).split(":")
     return parts[4] if len(parts) > 4 else ""
 
 
-def expiry_text(session: Session) -> str:
+def expiry_text(session: Row) -> str:
     return session.expiration.astimezone(UTC).strftime("%H:%M UTC") if session.expiration else ""
 
 
@@ -83,7 +107,8 @@ def wrap(text: str, width: int) -> list[str]:
 
 
 class SessionsList(ScrollView, can_focus=True):
-    """Sessions by profile name, in the order they arrived; the cursor line is highlighted."""
+    """Rows by key (a role session's key is its profile name), in the order they arrived; the
+    cursor line is highlighted."""
 
     BINDINGS = [
         Binding("up", "cursor(-1)", "Up", show=False),
@@ -107,33 +132,71 @@ class SessionsList(ScrollView, can_focus=True):
         def control(self) -> SessionsList:
             return self.panel
 
+    class RowSelected(Message):
+        """Enter on an MFA session or a sign-in row."""
+
+        def __init__(self, panel: SessionsList, row: SessionRow):
+            super().__init__()
+            self.panel = panel
+            self.row = row
+
+        @property
+        def control(self) -> SessionsList:
+            return self.panel
+
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        self.sessions: dict[str, Session] = {}
+        self.rows: dict[str, Row] = {}
         self.shown: dict[str, tuple[str, str]] = {}
         self._order: list[str] = []
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
         self._now: datetime | None = None
+        self._laid_width = 0  # the width the rows were laid out for
 
     # -- content
 
-    def upsert(self, session: Session, now: datetime) -> None:
-        name = session.profile
-        if name not in self.sessions:
-            self._order.append(name)
-        self.sessions[name] = session
-        self.shown[name] = countdown(session, now)
+    @property
+    def sessions(self) -> dict[str, Session]:
+        """The role sessions shown, by profile name."""
+        return {key: row for key, row in self.rows.items() if isinstance(row, Session)}
+
+    def upsert(self, session: Row, now: datetime) -> None:
+        self._put(session)
+        self.shown[_key(session)] = countdown(session, now)
         self._now = now
         self._layout_rows()
         self.refresh()
 
-    def remove_profile(self, name: str) -> bool:
-        if name not in self.sessions:
+    def _put(self, row: Row) -> None:
+        key = _key(row)
+        if key not in self.rows:
+            self._order.append(key)
+        self.rows[key] = row
+
+    def replace(self, rows: list[Row], gone: set[str], now: datetime) -> None:
+        """Show `rows` (new ones at the end, changed ones in place) and drop the rows keyed in `gone`."""
+        for key in gone:
+            self._drop(key)
+        for row in rows:
+            self._put(row)
+            self.shown[_key(row)] = countdown(row, now)
+        self._now = now
+        self.cursor = min(self.cursor, max(0, len(self._order) - 1))
+        self._layout_rows()
+        self.refresh()
+
+    def _drop(self, key: str) -> bool:
+        if key not in self.rows:
             return False
-        self._order.remove(name)
-        del self.sessions[name]
-        self.shown.pop(name, None)
+        self._order.remove(key)
+        del self.rows[key]
+        self.shown.pop(key, None)
+        return True
+
+    def remove_profile(self, name: str) -> bool:
+        if not self._drop(name):
+            return False
         self.cursor = min(self.cursor, max(0, len(self._order) - 1))
         self._layout_rows()
         self.refresh()
@@ -145,7 +208,7 @@ class SessionsList(ScrollView, can_focus=True):
         wide = self._wide
         before = self._countdown_width()
         for name in self._order:
-            session = self.sessions[name]
+            session = self.rows[name]
             shown = countdown(session, now)
             bar_moved = wide and self._bar(session, self._now) != self._bar(session, now)
             if shown != self.shown.get(name) or bar_moved:
@@ -157,11 +220,17 @@ class SessionsList(ScrollView, can_focus=True):
             self.refresh()
 
     @property
+    def current_row(self) -> Row | None:
+        return self.rows[self._order[self.cursor]] if 0 <= self.cursor < len(self._order) else None
+
+    @property
     def current_profile(self) -> str | None:
-        return self._order[self.cursor] if 0 <= self.cursor < len(self._order) else None
+        """The profile of the role session under the cursor (None on an MFA or sign-in row)."""
+        row = self.current_row
+        return row.profile if isinstance(row, Session) else None
 
     def line_text(self, name: str) -> str:
-        """What the row of `name` shows, as plain text (its lines joined)."""
+        """What the row keyed `name` shows, as plain text (its lines joined)."""
         width = self.size.width or 60
         index = self._order.index(name)
         return "".join(segment.text for part in range(len(self._row_lines(name, width)))
@@ -184,7 +253,8 @@ class SessionsList(ScrollView, can_focus=True):
 
     def _row_lines(self, name: str, width: int) -> list[str]:
         """The name's pieces, one per line of its row: one piece when it fits."""
-        label = printable(name)
+        row = self.rows[name]
+        label = printable(row.label if isinstance(row, SessionRow) else name)
         room = self._name_room(width)
         if len(label) <= room:
             return [label]
@@ -192,6 +262,7 @@ class SessionsList(ScrollView, can_focus=True):
 
     def _layout_rows(self) -> None:
         width = self.size.width or 60
+        self._laid_width = width
         self._rows, self._first_line = [], {}
         line = 0
         for index, name in enumerate(self._order):
@@ -210,7 +281,7 @@ class SessionsList(ScrollView, can_focus=True):
         for line in range(first, first + len(self._row_lines(name, self.size.width or 60))):
             self.refresh_line(line)
 
-    def _bar(self, session: Session, now: datetime | None) -> str:
+    def _bar(self, session: Row, now: datetime | None) -> str:
         fraction = time_left_fraction(session, now) if now else None
         return time_bar(fraction) if fraction is not None else " " * BAR_WIDTH
 
@@ -220,6 +291,12 @@ class SessionsList(ScrollView, can_focus=True):
         line = y + self.scroll_offset.y
         if line >= len(self._rows):
             return Strip.blank(self.size.width, self.rich_style)
+        if self.size.width != self._laid_width:
+            # The width changed with no Resize (a scrollbar came or went): lay the rows out for it
+            # (a long name may take one line more or less) before drawing any of them.
+            self._layout_rows()
+            if line >= len(self._rows):
+                return Strip.blank(self.size.width, self.rich_style)
         _, index, part = self._rows[line]
         return Strip(self._line(index, part, self.size.width))
 
@@ -236,7 +313,7 @@ class SessionsList(ScrollView, can_focus=True):
         room = self._name_room(width)
         segments = [Segment(" " + pieces[part].ljust(room) + " ", name_style)]
         if width >= WIDE:
-            session = self.sessions[name]
+            session = self.rows[name]
             dim = style("sessions--detail")
             segments += [
                 Segment(account_of(session).ljust(ACCOUNT_WIDTH) + " ", dim),
@@ -274,9 +351,15 @@ class SessionsList(ScrollView, can_focus=True):
     def action_select(self) -> None:
         if self.current_profile:
             self.post_message(self.Selected(self, self.current_profile))
+        elif isinstance(self.current_row, SessionRow):
+            self.post_message(self.RowSelected(self, self.current_row))
 
     def on_click(self, event) -> None:
         line = event.y + self.scroll_offset.y
         if 0 <= line < len(self._rows):
             self.cursor = self._rows[line][1]
             self.action_select()
+
+
+def _key(row: Row) -> str:
+    return row.profile if isinstance(row, Session) else row.key

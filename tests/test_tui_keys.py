@@ -1,0 +1,58 @@
+"""One key table (tui/keys.py) makes the bindings, the help screen, the command palette and the
+README's key table: each shows the same keys, and a remapped key shows where it is bound now."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from rolecall.core.clock import FakeClock
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.tui.app import make_app
+from rolecall.tui.keys import KEYS, key_name, readme_table
+from tests.conftest import FIXED_NOW
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def build():
+    engine = Engine(load_catalog(use_index=False), clock=FakeClock(FIXED_NOW), session_name="rolecall-alice")
+    return make_app(engine=engine, theme="rolecall-dark")
+
+
+async def test_help_lists_every_key_of_the_table_with_its_words(sandbox):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("question_mark")
+        await pilot.pause()
+        shown = str(app.screen.query_one("#help-keys").render())
+        for key in KEYS:
+            assert re.search(rf"^\s*{re.escape(key_name(key.key))}  {re.escape(key.help)}$", shown, re.MULTILINE), key
+
+
+async def test_the_footer_shows_the_table_labels(sandbox):
+    app = build()
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        footer = " ".join(strip.text for strip in app.screen._compositor.render_strips()[-1:])
+        for key in KEYS:
+            if key.show and key.key != "enter":  # the focused tree's own enter (select) hides the app's
+                assert f"{key_name(key.key)} {key.label}" in footer, key
+
+
+async def test_the_palette_offers_the_table_commands(sandbox):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"sign in to iam")
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)  # the palette searches after a short debounce
+        screen = app.screen
+        hits = " ".join(strip.text for strip in screen._compositor.render_strips())
+        assert "Sign in to IAM Identity Center" in hits
+
+
+def test_the_readme_key_table_is_the_rendered_table():
+    assert readme_table() in README.read_text(encoding="utf-8")

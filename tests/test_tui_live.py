@@ -1,0 +1,322 @@
+"""The app in step with the cache and with IAM Identity Center.
+
+Other processes (`python -m rolecall ...`) change the cache while the app runs; the app notices on
+its 1-second tick (driven here by hand with a FakeClock) and shows what `rolecall sessions` would.
+Sign-ins run against the local fake of IAM Identity Center with a stand-in $BROWSER.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import webbrowser
+from datetime import timedelta
+
+import pytest
+from textual.worker import WorkerFailed
+
+from rolecall.core.clock import FakeClock
+from rolecall.core.credentials import format_remaining
+from rolecall.core.engine import Engine
+from rolecall.core.index import load_catalog
+from rolecall.core.sso import discovery
+from rolecall.core.sso.token import token_path
+from rolecall.tui.app import make_app
+from rolecall.tui.screens.login import LoginScreen
+from rolecall.tui.widgets.accounts import AccountsTree
+from rolecall.tui.widgets.sessions import SessionsList
+from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
+from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
+
+SIZE = (120, 40)
+
+
+def build(clock):
+    engine = Engine(load_catalog(use_index=False), clock=clock, session_name="rolecall-alice")
+    return make_app(engine=engine, theme="rolecall-dark")
+
+
+def panel(app) -> SessionsList:
+    return app.query_one(SessionsList)
+
+
+def row(app, key: str) -> str:
+    """The row keyed `key` as drawn, runs of spaces squeezed."""
+    return " ".join(panel(app).line_text(key).split())
+
+
+def left(app, key: str, clock) -> str:
+    """The countdown the row keyed `key` should show now."""
+    return format_remaining(panel(app).rows[key].remaining(clock.now()))
+
+
+def roles(app) -> list[str]:
+    tree = app.query_one(AccountsTree)
+    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+
+
+def notices(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+async def next_tick(pilot, clock) -> None:
+    """One second passes: the app's timer would call tick now."""
+    clock.advance(1)
+    pilot.app.tick()
+    await pilot.pause()
+
+
+async def settle(pilot) -> None:
+    for _ in range(3):  # a sign-in's worker starts a sync, whose end starts a reload
+        try:
+            await pilot.app.workers.wait_for_complete()
+        except WorkerFailed:
+            pass  # the app tells the user about a failed worker itself; the tests assert on that
+        await pilot.pause()
+
+
+@pytest.fixture
+def browser(tmp_path, monkeypatch, sandbox):
+    """A stand-in $BROWSER that fetches the page it is given and follows the redirect, as a browser
+    would. webbrowser reads $BROWSER once per process: make it read it again for this test."""
+    script = tmp_path / "browser.py"
+    script.write_text("import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=60).read()\n",
+                      encoding="utf-8")
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    return script
+
+
+# ---------------------------------------------------------------------------- the cache, live
+
+
+async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere_removes_it(sandbox, cli, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert panel(app).sessions == {}
+        done = cli("assume", "prod/ReadOnly")
+        assert done.code == 0, done.err
+        await next_tick(pilot, fake_clock)
+        assert list(panel(app).sessions) == ["prod/ReadOnly"]
+        assert row(app, "prod/ReadOnly") == f"prod/ReadOnly {left(app, 'prod/ReadOnly', fake_clock)}"
+        assert left(app, "prod/ReadOnly", fake_clock).startswith(("3:59:", "4:00:"))  # a 4 h role
+        tree = app.query_one(AccountsTree)
+        assert "● ReadOnly" in [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        assert app.sub_title.endswith("1 session")
+
+        assert cli("sessions", "--clear").code == 0
+        await next_tick(pilot, fake_clock)
+        assert panel(app).sessions == {}
+        assert app.sub_title.endswith("0 sessions")
+
+
+async def test_a_chained_role_assumed_elsewhere_brings_its_parent(sandbox, cli, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cli("assume", "shared/Deploy").code == 0
+        await next_tick(pilot, fake_clock)
+        assert sorted(panel(app).sessions) == ["shared/Deploy", "shared/Hub"]  # what `rolecall sessions` lists
+
+
+async def test_an_mfa_session_is_listed_with_its_device_and_countdown(sandbox, cli, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        done = cli("assume", "prod/Admin", "--mfa-code", "123456")
+        assert done.code == 0, done.err
+        await next_tick(pilot, fake_clock)
+        shown = row(app, f"mfa:{MFA_SERIAL}")
+        assert shown == f"mfa {MFA_SERIAL} {left(app, f'mfa:{MFA_SERIAL}', fake_clock)}"
+        assert left(app, f"mfa:{MFA_SERIAL}", fake_clock).startswith(("7:59:", "8:00:"))  # the 8 h MFA session
+        assert "prod/Admin" in panel(app).sessions
+
+        panel(app).focus()
+        panel(app).cursor = list(panel(app).rows).index(f"mfa:{MFA_SERIAL}")
+        await pilot.press("x")  # forget the MFA session from its row
+        await pilot.pause()
+        assert f"mfa:{MFA_SERIAL}" not in panel(app).rows
+        assert cli("sessions", "--json").json()  # the role session is still there
+        assert "mfa" not in cli("sessions").out
+
+
+async def test_nothing_is_read_again_while_the_cache_is_unchanged(sandbox, cli, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert cli("assume", "prod/ReadOnly").code == 0
+        await next_tick(pilot, fake_clock)
+        before = panel(app).rows["prod/ReadOnly"]
+        for _ in range(3):
+            await next_tick(pilot, fake_clock)
+        assert panel(app).rows["prod/ReadOnly"] is before  # the same object: no re-read
+        assert row(app, "prod/ReadOnly").endswith(left(app, "prod/ReadOnly", fake_clock))
+
+
+async def test_the_status_line_does_not_keep_a_frozen_countdown(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("prod/ReadOnly")
+        await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "prod/ReadOnly" in panel(app).sessions
+        assert str(app.status_line.render()) == ""
+
+
+# ---------------------------------------------------------------------------- IAM Identity Center
+
+
+async def test_sign_in_from_the_app_shows_the_countdown_and_the_discovered_roles(sso, browser, fake_clock):
+    sso.auto_approve = True
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert row(app, "sso:corp") == "sso corp signed out"
+        assert not any(name.startswith("account-") for name in roles(app))
+        await pilot.press("l")  # the only session
+        await settle(pilot)
+        assert not isinstance(app.screen, LoginScreen)  # closed on success
+        assert row(app, "sso:corp").endswith("8:00:00")  # the fake's 8 h token, from the app's clock
+        assert "account-0000/ReadOnly" in roles(app) and "account-0002/ReadOnly" in roles(app)
+        assert any(text.startswith("signed in to corp until") for text in notices(app))
+        assert "corp: 3 accounts, 6 roles" in notices(app)
+        assert token_path(CORP).exists()
+        assert sso.count("Authorize") == 1
+
+        await next_tick(pilot, fake_clock)
+        assert row(app, "sso:corp").endswith("7:59:59")
+
+
+async def test_esc_cancels_a_sign_in_and_the_url_can_be_copied_meanwhile(sso, tmp_path, monkeypatch, fake_clock):
+    idle = tmp_path / "idle-browser.py"
+    idle.write_text("", encoding="utf-8")  # opens nothing: the person has not signed in yet
+    monkeypatch.setenv("BROWSER", f"{sys.executable} {idle} %s")
+    monkeypatch.setattr(webbrowser, "_tryorder", None)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        for _ in range(1200):  # (up to a minute on a loaded machine) the worker reaches the browser step
+            if isinstance(app.screen, LoginScreen) and app.screen.url:
+                break
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, LoginScreen) and screen.url, f"no sign-in URL shown; notes: {notices(app)}"
+        assert screen.url.startswith(sso.url) and "/authorize?" in screen.url
+        assert str(screen.query_one("#login-url").render()) == screen.url
+        await pilot.press("c")
+        assert app.clipboard == screen.url
+        await pilot.press("escape")
+        await settle(pilot)
+        assert not isinstance(app.screen, LoginScreen)
+        assert "sign-in to corp cancelled" in notices(app)
+        assert not token_path(CORP).exists()
+        assert row(app, "sso:corp").endswith("signed out")
+
+
+async def test_r_on_the_sign_in_row_discovers_again(sso, fake_clock):
+    sso.auto_approve = True
+    assert rolecall_sso("login", "--no-browser").returncode == 0
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = sso.count("ListAccounts")
+        panel(app).focus()
+        panel(app).cursor = list(panel(app).rows).index("sso:corp")
+        await pilot.press("r")
+        await settle(pilot)
+        assert sso.count("ListAccounts") == before + 1
+        assert "corp: 3 accounts, 6 roles" in notices(app)
+
+
+async def test_a_discovery_older_than_a_day_is_made_again_in_the_background(sso, fake_clock):
+    sso.auto_approve = True
+    assert rolecall_sso("login", "--no-browser").returncode == 0
+    stale = json.loads(discovery.path(CORP).read_text())
+    stale["fetched_at"] = (fake_clock.now() - timedelta(hours=25)).isoformat()
+    discovery.path(CORP).write_text(json.dumps(stale))
+    before = sso.count("ListAccounts")
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await next_tick(pilot, fake_clock)
+        await settle(pilot)
+        assert sso.count("ListAccounts") == before + 1
+        assert discovery.read(CORP).fetched_at >= fake_clock.now() - timedelta(seconds=2)
+        await next_tick(pilot, fake_clock)
+        await settle(pilot)
+        assert sso.count("ListAccounts") == before + 1  # fresh now: not again
+
+
+async def test_a_sync_from_the_cli_shows_the_new_accounts_in_the_running_app(sso, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("shared/Hub")
+        await pilot.pause()
+        sso.auto_approve = True
+        assert rolecall_sso("login", "--no-browser").returncode == 0
+        await next_tick(pilot, fake_clock)
+        await settle(pilot)
+        assert "account-0001/AdministratorAccess" in roles(app)
+        assert app.current_profile().name == "shared/Hub"  # the catalog made anew keeps the user's place
+        assert row(app, "sso:corp") == f"sso corp {left(app, 'sso:corp', fake_clock)}"
+
+
+async def test_without_a_browser_the_modal_shows_the_device_code_to_confirm_elsewhere(sso, monkeypatch, fake_clock):
+    monkeypatch.delenv("BROWSER", raising=False)
+    monkeypatch.setattr(webbrowser, "_tryorder", [])  # webbrowser knows no browser here (as over SSH)
+    monkeypatch.setattr(webbrowser, "_browsers", {})
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("l")
+        for _ in range(1200):  # (up to a minute on a loaded machine) the worker reaches the device authorization
+            if isinstance(app.screen, LoginScreen) and app.screen.user_code:
+                break
+            await pilot.pause(0.05)
+        screen = app.screen
+        assert isinstance(screen, LoginScreen)
+        status = str(screen.query_one("#login-status").render())
+        assert status == f"open this page and confirm the code {screen.user_code}:"
+        assert str(screen.query_one("#login-url").render()) == screen.url and screen.url.startswith(sso.url)
+        await pilot.press("c")
+        assert app.clipboard == f"{screen.url}\n{screen.user_code}"
+        assert sso.approve(screen.user_code) == 1  # the person confirms it on their phone
+        await settle(pilot)
+        assert not isinstance(app.screen, LoginScreen)
+        assert token_path(CORP).exists()
+        assert sso.count("StartDeviceAuthorization") == 1 and sso.count("Authorize") == 0
+        assert "account-0000/ReadOnly" in roles(app)
+
+
+MANY = """\
+version: 1
+defaults: {region: eu-west-1, source_profile: corp}
+accounts:
+  - {id: "111111111111", name: staging-environment-for-the-payments-team, roles: [{role: Developer}, {role: ReadOnly}, {role: Admin}]}
+  - {id: "222222222222", name: prod, roles: [{role: Admin}, {role: ReadOnly}, {role: Deploy}]}
+  - {id: "333333333333", name: dev, roles: [{role: Admin}, {role: Developer}, {role: ReadOnly}]}
+  - {id: "444444444444", name: security-audit-and-compliance, roles: [{role: Auditor}, {role: ReadOnly}]}
+"""
+
+
+@pytest.mark.parametrize("width", [160, 180, 200, 220])
+async def test_a_sessions_panel_that_scrolls_at_wide_sizes_draws_every_row(sandbox, width):
+    sandbox.write_profiles(MANY)
+    names = list(load_catalog(use_index=False).profiles)
+    seed_sessions({name: 3600 + 60 * number for number, name in enumerate(names)})
+    app = build(FakeClock(FIXED_NOW))
+    async with app.run_test(size=(width, 20)) as pilot:
+        await settle(pilot)
+        panel(app).focus()
+        for _ in names:
+            await pilot.press("down")
+        await pilot.pause()
+        text = " ".join(strip.text for strip in app.screen._compositor.render_strips())
+        assert names[-1].split("/")[0][:10] in text
