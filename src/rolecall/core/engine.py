@@ -325,23 +325,18 @@ class Engine:
 
     # -- IAM Identity Center sign-ins
 
-    def sso_configured(self, profiles_path: str | os.PathLike[str] | None = None) -> list[SsoSession]:
-        """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`).
-        Reads both files: a face asks once per catalog and hands the list to the methods below."""
-        from rolecall.core.sources import sso_sessions
-        from rolecall.core.sources.profiles_yaml import load_profiles_yaml
+    def sso_configured(self) -> list[SsoSession]:
+        """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`),
+        as the catalog found them (kept in its index: no file is read again)."""
+        return list(self.catalog.sso_sessions)
 
-        _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
-        return sso_sessions(paths.aws_config_file(), yaml)[0]
-
-    def sso_sessions(self, configured: list[SsoSession] | None = None,
-                     profiles_path: str | os.PathLike[str] | None = None) -> list[tuple[SsoSession, datetime | None]]:
-        """Each configured session (`configured`, else read) and when its sign-in (token) expires;
+    def sso_sessions(self, configured: list[SsoSession] | None = None) -> list[tuple[SsoSession, datetime | None]]:
+        """Each configured session (`configured`, else the catalog's) and when its sign-in (token) expires;
         None when signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
         from rolecall.core.sso.token import NotSignedIn, read_token
 
         found = []
-        for session in self.sso_configured(profiles_path) if configured is None else configured:
+        for session in self.sso_configured() if configured is None else configured:
             try:
                 token = read_token(session)
             except NotSignedIn:

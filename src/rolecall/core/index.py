@@ -6,6 +6,7 @@ its key is the path, size and mtime of profiles.yaml, ~/.aws/config and ~/.aws/c
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -50,9 +51,15 @@ def _read_index(path: Path, key: list[Any]) -> Catalog | None:
             data = json.load(handle)
         if data.get("key") != json.loads(json.dumps(key)) or not watched_unchanged(data):
             return None
+        sso_sessions = []
+        if data.get("sso_sessions"):
+            from rolecall.core.sso.session import SsoSession
+
+            sso_sessions = [SsoSession(**{**s, "scopes": tuple(s["scopes"])}) for s in data["sso_sessions"]]
         return Catalog(
             profiles={p["name"]: Profile.from_dict(p) for p in data["profiles"]},
             problems=[Problem(**p) for p in data["problems"]],
+            sso_sessions=sso_sessions,
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -64,6 +71,7 @@ def _write_index(path: Path, key: list[Any], catalog: Catalog, watched: list[Pat
         "watched": [stamp(p) for p in watched],
         "profiles": [p.to_dict() for p in catalog.profiles.values()],
         "problems": [p._asdict() for p in catalog.problems],
+        "sso_sessions": [dataclasses.asdict(s) for s in catalog.sso_sessions],
     }
     try:
         storage.write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))

@@ -84,6 +84,9 @@ class Catalog:
 
     profiles: dict[str, Profile] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    # The IAM Identity Center sessions configured (core/sso/session.py SsoSession), kept with the
+    # catalog (and its index) so the faces never read the files again to know them.
+    sso_sessions: list[Any] = field(default_factory=list)
 
     def get(self, name: str) -> Profile:
         try:

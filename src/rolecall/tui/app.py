@@ -194,11 +194,8 @@ class RolecallApp(App):
         engine.warn = self._warn_from_worker
         self.accounts.loading = False
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
-        self._watch([])
+        self._watch(engine.sso_configured())  # kept with the catalog (and its index): no file read here
         self.show_sessions()
-        # the SSO sessions come from reading the profiles and ~/.aws/config again: not on the event loop
-        self.in_background("IAM Identity Center sessions", lambda: engine.sso_configured(self.profiles_path),
-                           lambda found: self._sso_found(engine, found), self._sso_unreadable)
         if reloaded:
             self._update_subtitle()
             return
@@ -225,16 +222,6 @@ class RolecallApp(App):
         self._sso = configured
         self._cache_watch = Watch(self.engine.sso_logins_watch(configured))
         self._catalog_watch = Watch(self.engine.sso_discoveries_watch(configured))
-
-    def _sso_found(self, engine: Engine, configured: list[SsoSession]) -> None:
-        if engine is self.engine:  # not an engine made anew since
-            self._watch(configured)
-            self.show_sessions()
-
-    def _sso_unreadable(self, error: BaseException) -> bool:
-        """The SSO configuration could not be read: the rest of the app works without it."""
-        self.notify(describe(error), title="IAM Identity Center", severity="warning", timeout=10)
-        return True
 
     def show_sessions(self) -> None:
         """The panel as the cache is now: every live role session (chained parents too), MFA

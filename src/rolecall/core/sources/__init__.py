@@ -101,6 +101,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
     others = aws_found + [Found(p, 0) for p in discovered] + [Found(p, line) for p, line in saml_found]
     catalog = build_catalog(yaml_found, others, problems + session_problems + aws_problems + sso_problems
                             + saml_problems)
+    catalog.sso_sessions = sessions
     watched = [discovery.path(s) for s in sessions]
     watched += [saml.discovery_file(e["name"]) for e in yaml.saml_entries if isinstance(e, dict) and "name" in e]
     return catalog, watched
