@@ -37,13 +37,14 @@ def timed(cmd: list[str], env: dict, runs: int) -> float:
 
 
 def probe(kind: str, profiles: Path, env: dict, runs: int = 1) -> list[dict]:
+    """`runs` results of the probe, after one warm-up run (which also makes the profiles index)."""
     results = []
-    for _ in range(runs):
+    for _ in range(runs + 1):
         child_env = {**env, "BENCH_T0": repr(time.time())}
         done = subprocess.run([PY, str(HERE / "tui_probe.py"), kind, str(profiles)], env=child_env,
                               capture_output=True, text=True, check=True)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
-    return results
+    return results[1:]
 
 
 def import_time(module: str, env: dict, runs: int) -> float:
