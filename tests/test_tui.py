@@ -56,6 +56,13 @@ async def select(pilot, name: str) -> None:
     assert pilot.app.current_profile().name == name
 
 
+async def assume(pilot, name: str) -> None:
+    """Select `name`, press Enter and wait until the app has the answer: what a user does most."""
+    await select(pilot, name)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def settle(pilot) -> None:
     """Wait until background work is done (failed work included: the app reports it) and shown."""
     with contextlib.suppress(WorkerFailed):
@@ -113,9 +120,7 @@ async def test_filter_matches_tags_and_account_ids(sandbox, fake_clock):
 async def test_enter_assumes_and_the_countdown_ticks_and_changes_colour(sandbox, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
-        await select(pilot, "prod/ReadOnly")
-        await pilot.press("enter")
-        await settle(pilot)
+        await assume(pilot, "prod/ReadOnly")
         text, state = shown(app, "prod/ReadOnly")
         assert re.fullmatch(r"3:59:\d\d|4:00:[0-5]\d", text) and state == "ok"  # a 4h role, give or take
         expires = sessions(app)["prod/ReadOnly"].expiration
@@ -137,9 +142,7 @@ async def test_enter_assumes_and_the_countdown_ticks_and_changes_colour(sandbox,
 async def test_refresh_renews_an_expired_session_and_writes_the_cache(sandbox, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
-        await select(pilot, "prod/ReadOnly")
-        await pilot.press("enter")
-        await settle(pilot)
+        await assume(pilot, "prod/ReadOnly")
         old = sessions(app)["prod/ReadOnly"]
         fake_clock.set(old.expiration + timedelta(seconds=5))
         await pilot.press("r")
@@ -187,9 +190,7 @@ async def test_aws_error_is_a_notification_and_the_app_keeps_running(sandbox, fa
     monkeypatch.setenv("AWS_ENDPOINT_URL_STS", "http://127.0.0.1:9")
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
-        await select(pilot, "prod/ReadOnly")
-        await pilot.press("enter")
-        await settle(pilot)
+        await assume(pilot, "prod/ReadOnly")
         assert any("cannot reach STS at http://127.0.0.1:9" in text for text in notices(app))
         assert app.is_running and sessions(app) == {}
         await pilot.press("down")
@@ -210,9 +211,7 @@ async def test_sessions_cached_by_the_cli_appear_at_start(sandbox, cli):
 async def test_forget_removes_the_session_from_panel_and_cache(sandbox, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
-        await select(pilot, "prod/ReadOnly")
-        await pilot.press("enter")
-        await settle(pilot)
+        await assume(pilot, "prod/ReadOnly")
         await pilot.press("x")
         await pilot.pause()
         assert sessions(app) == {}
