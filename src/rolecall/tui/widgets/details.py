@@ -77,6 +77,9 @@ def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
     return rows
 
 
+TIME_LEFT = "time left"
+
+
 def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str, str]]:
     """(label, value, state) lines about the role's session; state colours the time left."""
     if session is None:
@@ -84,16 +87,11 @@ def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str,
     text, state = countdown(session, now)
     fraction = time_left_fraction(session, now)
     rows = [("expires", iso(session.expiration) if session.expiration else "never", "")]
-    rows.append(("time left", text + (f"  {time_bar(fraction, 20)}" if fraction is not None else ""), state))
+    rows.append((TIME_LEFT, text + (f"  {time_bar(fraction, 20)}" if fraction is not None else ""), state))
     if session.assumed_at:
         rows.append(("assumed", iso(session.assumed_at), ""))
     rows.append(("access key", mask(session.credentials.access_key_id), ""))
     return rows
-
-
-def shape(key: tuple) -> list[int]:
-    """The lengths of the session lines in a `show` key: equal shapes wrap the same way."""
-    return [len(value) for _, value, _ in key[2]] if len(key) > 2 else []
 
 
 class DetailsPane(VerticalScroll, can_focus=False):
@@ -104,35 +102,42 @@ class DetailsPane(VerticalScroll, can_focus=False):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
         self.body = Static("", id="details-body")
+        # The one line that changes every second, apart: a tick repaints a line, not the whole pane.
+        self.ticking = Static("", id="details-ticking")
         self._shown: tuple | None = None
+        self._ticking: tuple | None = None
 
     def compose(self):
         yield self.body
+        yield self.ticking
 
     def show(self, profile: Profile | None, chain: list[Profile], session: Session | None, now: datetime) -> None:
-        if profile is None:
-            key: tuple = (None,)
-            content: Group | Text = Text("select a role to see its details", style="dim")
-        else:
-            described = role_rows(profile, chain)
-            live = session_rows(session, now)
-            key = (profile.name, tuple(described), tuple(live))
-            content = self._table(profile, described, live)
+        described: list[tuple[str, str]] = []
+        live: list[tuple[str, str, str]] = []
+        if profile is not None:
+            described, live = role_rows(profile, chain), session_rows(session, now)
+        ticking = next((row for row in live if row[0] == TIME_LEFT), None)
+        steady = [row for row in live if row is not ticking]
+        width = max((len(label) for label, *_ in [*described, *live]), default=0)
+        key = (profile.name if profile else None, tuple(described), tuple(steady), width)
         if key != self._shown:
-            # the countdown ticking changes no line's length: repaint only, no layout (this runs every second)
-            same_shape = self._shown is not None and key[:2] == self._shown[:2] and shape(key) == shape(self._shown)
             self._shown = key
-            self.body.update(content, layout=not same_shape)
+            self.body.update(Text("select a role to see its details", style="dim") if profile is None
+                             else Group(Text(printable(profile.name), style="bold"),
+                                        self._table(width, [(label, value, "") for label, value in described]
+                                                    + [("", "", "")] + steady)))
+        if ticking != self._ticking:
+            # the countdown changes no length from one second to the next: repaint only, no layout
+            layout = self._ticking is None or ticking is None or len(ticking[1]) != len(self._ticking[1])
+            self._ticking = ticking
+            self.ticking.update(self._table(width, [ticking]) if ticking else "", layout=layout)
 
-    def _table(self, profile: Profile, described, live) -> Group:
+    def _table(self, width: int, rows: list[tuple[str, str, str]]) -> Table:
         label_style = self.get_component_rich_style("details--label")
         table = Table.grid(padding=(0, 1))
-        table.add_column(style=label_style, no_wrap=True)
+        table.add_column(style=label_style, no_wrap=True, min_width=width)
         table.add_column(overflow="fold")
-        for label, value in described:
-            table.add_row(label, Text(printable(value)))
-        table.add_row("", "")
-        for label, value, state in live:
+        for label, value, state in rows:
             style = self.get_component_rich_style(f"details--{state}") if state else ""
             table.add_row(label, Text(printable(value), style=style))
-        return Group(Text(printable(profile.name), style="bold"), table)
+        return table

@@ -151,6 +151,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
+        self._line_count: dict[str, int] = {}
         self._now: datetime | None = None
         self._laid_width = 0  # the width the rows were laid out for
 
@@ -263,11 +264,12 @@ class SessionsList(ScrollView, can_focus=True):
     def _layout_rows(self) -> None:
         width = self.size.width or 60
         self._laid_width = width
-        self._rows, self._first_line = [], {}
+        self._rows, self._first_line, self._line_count = [], {}, {}
         line = 0
         for index, name in enumerate(self._order):
             count = len(self._row_lines(name, width))
             self._first_line[name] = line
+            self._line_count[name] = count
             self._rows.extend((name, index, part) for part in range(count))
             line += count
         self.virtual_size = Size(0, line)
@@ -277,8 +279,9 @@ class SessionsList(ScrollView, can_focus=True):
         self.refresh()
 
     def _refresh_row(self, name: str) -> None:
+        """Repaint the lines of one row, as laid out (a tick must not measure every row again)."""
         first = self._first_line.get(name, 0)
-        for line in range(first, first + len(self._row_lines(name, self.size.width or 60))):
+        for line in range(first, first + self._line_count.get(name, 1)):
             self.refresh_line(line)
 
     def _bar(self, session: Row, now: datetime | None) -> str:
