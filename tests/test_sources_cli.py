@@ -31,6 +31,18 @@ def token_file(sandbox):
     return path
 
 
+# A federated user of the corp account, beside one role.
+CONTRACTOR = """\
+accounts:
+  - id: "111111111111"
+    name: corp
+    federated_users:
+      - name: contractor
+        policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
+    roles: [{role: ReadOnly}]
+"""
+
+
 def with_accounts(sandbox, extra: str) -> None:
     sandbox.write_profiles(textwrap.dedent("""\
         version: 1
@@ -105,15 +117,7 @@ def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
 
 @needs_aws
 def test_federated_user_works_in_exec_and_in_the_console(cli, sandbox, federation):
-    with_accounts(sandbox, """\
-        accounts:
-          - id: "111111111111"
-            name: corp
-            federated_users:
-              - name: contractor
-                policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
-                duration: 36h
-        """)
+    with_accounts(sandbox, CONTRACTOR)
     row = next(row for row in cli("list", "--json").json() if row["name"] == "corp/contractor")
     assert row["kind"] == "federation"
     result = cli("exec", "corp/contractor", *IDENTITY)
@@ -150,15 +154,7 @@ def test_bad_settings_of_each_source_are_path_line(cli, sandbox):
 
 
 def test_a_federated_user_may_ask_for_36_hours_a_role_may_not(cli, sandbox):
-    with_accounts(sandbox, """\
-        accounts:
-          - id: "111111111111"
-            name: corp
-            federated_users:
-              - name: contractor
-                policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]
-            roles: [{role: ReadOnly}]
-        """)
+    with_accounts(sandbox, CONTRACTOR)
     assert cli("assume", "corp/contractor", "--duration", "36h").code == 0
     role = cli("assume", "corp/ReadOnly", "--duration", "36h")
     assert role.code == 2 and "outside 15m..12h" in role.err
