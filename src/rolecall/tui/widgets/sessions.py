@@ -148,6 +148,7 @@ class SessionsList(ScrollView, can_focus=True):
         super().__init__(**kwargs)
         self.rows: dict[str, Row] = {}
         self.shown: dict[str, tuple[str, str]] = {}
+        self._widest: int | None = None  # the widest countdown shown: measured once per change, not per line drawn
         self._order: list[str] = []
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
@@ -165,6 +166,7 @@ class SessionsList(ScrollView, can_focus=True):
     def upsert(self, session: Row, now: datetime) -> None:
         self._put(session)
         self.shown[_key(session)] = countdown(session, now)
+        self._widest = None
         self._now = now
         self._layout_rows()
         self.refresh()
@@ -182,6 +184,7 @@ class SessionsList(ScrollView, can_focus=True):
         for row in rows:
             self._put(row)
             self.shown[_key(row)] = countdown(row, now)
+            self._widest = None
         self._now = now
         self.cursor = min(self.cursor, max(0, len(self._order) - 1))
         self._layout_rows()
@@ -193,6 +196,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._order.remove(key)
         del self.rows[key]
         self.shown.pop(key, None)
+        self._widest = None
         return True
 
     def remove_profile(self, name: str) -> bool:
@@ -214,6 +218,7 @@ class SessionsList(ScrollView, can_focus=True):
             bar_moved = wide and self._bar(session, self._now) != self._bar(session, now)
             if shown != self.shown.get(name) or bar_moved:
                 self.shown[name] = shown
+                self._widest = None
                 self._refresh_row(name)
         self._now = now
         if self._countdown_width() != before:
@@ -244,7 +249,9 @@ class SessionsList(ScrollView, can_focus=True):
         return self.size.width >= WIDE
 
     def _countdown_width(self) -> int:
-        return max([COUNTDOWN_WIDTH, *(len(text) for text, _ in self.shown.values())])
+        if self._widest is None:
+            self._widest = max([COUNTDOWN_WIDTH, *(len(text) for text, _ in self.shown.values())])
+        return self._widest
 
     def _name_room(self, width: int) -> int:
         room = width - self._countdown_width() - 3
