@@ -212,6 +212,7 @@ class SessionsList(ScrollView, can_focus=True):
         when wide, whose time-left bar moved)."""
         wide = self._wide
         before = self._countdown_width()
+        changed = []
         for name in self._order:
             session = self.rows[name]
             shown = countdown(session, now)
@@ -219,11 +220,16 @@ class SessionsList(ScrollView, can_focus=True):
             if shown != self.shown.get(name) or bar_moved:
                 self.shown[name] = shown
                 self._widest = None
-                self._refresh_row(name)
+                changed.append(name)
         self._now = now
         if self._countdown_width() != before:
             self._layout_rows()
             self.refresh()
+        elif len(changed) * 2 > len(self._order):
+            self.refresh()  # most rows changed (every countdown ticks each second): one refresh, not one per row
+        else:
+            for name in changed:
+                self._refresh_row(name)
 
     @property
     def current_row(self) -> Row | None:
