@@ -91,6 +91,15 @@ def browser(tmp_path, monkeypatch, sandbox):
 # ---------------------------------------------------------------------------- the cache, live
 
 
+
+async def sign_in_shows(pilot, shown) -> None:
+    """Wait (up to a minute on a loaded machine) until the sign-in modal shows what `shown` picks:
+    the worker signing in reaches the browser or the device-code step in its own time."""
+    for _ in range(1200):
+        if isinstance(pilot.app.screen, LoginScreen) and shown(pilot.app.screen):
+            return
+        await pilot.pause(0.05)
+
 async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere_removes_it(sandbox, cli, fake_clock):
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
@@ -201,10 +210,7 @@ async def test_esc_cancels_a_sign_in_and_the_url_can_be_copied_meanwhile(sso, tm
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("l")
-        for _ in range(1200):  # (up to a minute on a loaded machine) the worker reaches the browser step
-            if isinstance(app.screen, LoginScreen) and app.screen.url:
-                break
-            await pilot.pause(0.05)
+        await sign_in_shows(pilot, lambda screen: screen.url)
         screen = app.screen
         assert isinstance(screen, LoginScreen) and screen.url, f"no sign-in URL shown; notes: {notices(app)}"
         assert screen.url.startswith(sso.url) and "/authorize?" in screen.url
@@ -276,10 +282,7 @@ async def test_without_a_browser_the_modal_shows_the_device_code_to_confirm_else
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await pilot.press("l")
-        for _ in range(1200):  # (up to a minute on a loaded machine) the worker reaches the device authorization
-            if isinstance(app.screen, LoginScreen) and app.screen.user_code:
-                break
-            await pilot.pause(0.05)
+        await sign_in_shows(pilot, lambda screen: screen.user_code)
         screen = app.screen
         assert isinstance(screen, LoginScreen)
         status = str(screen.query_one("#login-status").render())

@@ -3,25 +3,15 @@
 A `Watch` stats a few paths (the cache's sessions/ and mfa/ directories, each SSO token and
 discovery file) and says whether anything changed since it last looked. A directory's mtime moves
 when a file in it is created, replaced (the cache writes atomically: temp file + rename) or removed,
-so one stat per directory covers every session in it. No stat result kept, no file read.
+so one stat per directory covers every session in it. Only the stamps are kept; no file is read.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
-Stamp = tuple[int, int, int] | None
-
-
-def stamp(path: Path) -> Stamp:
-    """What identifies this version of `path`: (inode, size, mtime in ns), None when it is absent."""
-    try:
-        found = os.stat(path)
-    except OSError:
-        return None
-    return found.st_ino, found.st_size, found.st_mtime_ns
+from rolecall.core.layout import stamp
 
 
 class Watch:
