@@ -1,6 +1,6 @@
 """Measurements taken inside the app, run by benchmarks/run.py in a fresh interpreter each.
 
-Usage: python benchmarks/tui_probe.py first-paint|hello|filter|search|idle PROFILES.yaml
+Usage: python benchmarks/tui_probe.py first-paint|hello|filter|search|idle|idle-clock PROFILES.yaml
 Prints one JSON object on the last line of stdout.
 """
 
@@ -99,20 +99,46 @@ async def idle(profiles: str) -> dict:
 
     engine = Engine(load_catalog(profiles))
     app = make_app(engine=engine, theme="rolecall-dark")
-    seconds = float(os.environ.get("BENCH_IDLE_SECONDS", "10"))
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
         live = len(app.sessions_list.sessions)
-        await asyncio.sleep(1)
-        cpu0, wall0 = time.process_time(), time.perf_counter()
-        await asyncio.sleep(seconds)
-        cpu = time.process_time() - cpu0
-        wall = time.perf_counter() - wall0
-    return {"idle_cpu_percent": 100 * cpu / wall, "live_countdowns": live, "seconds": wall}
+        return {**await _idle_cpu(), "live_countdowns": live}
+
+
+async def idle_clock(_profiles: str) -> dict:
+    """The floor for any app that shows a countdown: a one-label Textual app that repaints its
+    label once a second (no layout), measured the same way."""
+    from datetime import datetime
+
+    from textual.app import App
+    from textual.widgets import Static
+
+    class Clock(App):
+        def compose(self):
+            yield Static("", id="clock")
+
+        def on_mount(self):
+            self.set_interval(1, self.tick)
+
+        def tick(self):
+            self.query_one("#clock", Static).update(datetime.now().strftime("%H:%M:%S"), layout=False)
+
+    async with Clock().run_test(size=(120, 60)):
+        return await _idle_cpu()
+
+
+async def _idle_cpu() -> dict:
+    """CPU used over BENCH_IDLE_SECONDS of an app left alone, after a second to settle."""
+    seconds = float(os.environ.get("BENCH_IDLE_SECONDS", "10"))
+    await asyncio.sleep(1)
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    await asyncio.sleep(seconds)
+    cpu, wall = time.process_time() - cpu0, time.perf_counter() - wall0
+    return {"idle_cpu_percent": 100 * cpu / wall, "seconds": wall}
 
 
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
     probe = {"first-paint": first_paint, "hello": textual_hello, "filter": filter_latency, "search": search_ranking,
-             "idle": idle}[kind]
+             "idle": idle, "idle-clock": idle_clock}[kind]
     print(json.dumps(asyncio.run(probe(path))))

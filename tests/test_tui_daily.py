@@ -206,6 +206,15 @@ async def test_details_pane_shows_the_role_its_chain_and_its_session(sandbox):
         assert re.search(r"time left 0:30:00 ━{20}", text)
         assert "access key ****0001" in text
         assert "ASIASEEDED0000000001" not in screen_text(app)  # the key id is masked
+        app.clock.advance(15 * 60)  # half of its 30 min gone: the time left ticks, half a bar
+        app.tick()
+        await pilot.pause()
+        region = app.details.region
+        lines = [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+        ticking = next(line for line in lines if "time left" in line)
+        assert re.search("time left +0:15:00  ━{10}╌{10}", ticking)
+        key_line = next(line for line in lines if "access key" in line)
+        assert ticking.index("0:15:00") == key_line.index("****0001")  # in the table's value column
         app.query_one(AccountsTree).select_profile("prod/Admin")
         await pilot.pause()
         await pilot.pause()

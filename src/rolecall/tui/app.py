@@ -274,8 +274,8 @@ class RolecallApp(App):
                 if now >= due:
                     del self._resync[name]
                     self.sync_sign_in(session)
-        self.sessions_list.tick(now)
-        self._mark_live(now)
+        if self.sessions_list.tick(now):
+            self._mark_live(now)  # a session expired: its role loses its ●
         self.show_details(now)
 
     def _mark_live(self, now=None) -> None:

@@ -80,14 +80,19 @@ def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
 TIME_LEFT = "time left"
 
 
+def time_left(session: Session, now: datetime) -> tuple[str, str]:
+    """The session's time left (with a bar when its lifetime is known) and its state."""
+    text, state = countdown(session, now)
+    fraction = time_left_fraction(session, now)
+    return text + (f"  {time_bar(fraction, 20)}" if fraction is not None else ""), state
+
+
 def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str, str]]:
     """(label, value, state) lines about the role's session; state colours the time left."""
     if session is None:
         return [("session", "none (enter assumes it)", "")]
-    text, state = countdown(session, now)
-    fraction = time_left_fraction(session, now)
     rows = [("expires", iso(session.expiration) if session.expiration else "never", "")]
-    rows.append((TIME_LEFT, text + (f"  {time_bar(fraction, 20)}" if fraction is not None else ""), state))
+    rows.append((TIME_LEFT, *time_left(session, now)))
     if session.assumed_at:
         rows.append(("assumed", iso(session.assumed_at), ""))
     rows.append(("access key", mask(session.credentials.access_key_id), ""))
@@ -105,32 +110,47 @@ class DetailsPane(VerticalScroll, can_focus=False):
         # The one line that changes every second, apart: a tick repaints a line, not the whole pane.
         self.ticking = Static("", id="details-ticking")
         self._shown: tuple | None = None
-        self._ticking: tuple | None = None
+        self._session: Session | None = None
+        self._width = 0
+        self._ticking: tuple[str, str] | None = None
 
     def compose(self):
         yield self.body
         yield self.ticking
 
     def show(self, profile: Profile | None, chain: list[Profile], session: Session | None, now: datetime) -> None:
-        described: list[tuple[str, str]] = []
-        live: list[tuple[str, str, str]] = []
-        if profile is not None:
-            described, live = role_rows(profile, chain), session_rows(session, now)
-        ticking = next((row for row in live if row[0] == TIME_LEFT), None)
-        steady = [row for row in live if row is not ticking]
-        width = max((len(label) for label, *_ in [*described, *live]), default=0)
-        key = (profile.name if profile else None, tuple(described), tuple(steady), width)
+        """Show `profile` (None: nothing selected). The body is built again only when the role, its
+        chain or its session changed (compared by identity first: a tick costs no rows); the time
+        left is ticked on every call."""
+        key = (profile, tuple(chain), session)
         if key != self._shown:
-            self._shown = key
-            self.body.update(Text("select a role to see its details", style="dim") if profile is None
-                             else Group(Text(printable(profile.name), style="bold"),
-                                        self._table(width, [(label, value, "") for label, value in described]
-                                                    + [("", "", "")] + steady)))
-        if ticking != self._ticking:
-            # the countdown changes no length from one second to the next: repaint only, no layout
-            layout = self._ticking is None or ticking is None or len(ticking[1]) != len(self._ticking[1])
-            self._ticking = ticking
-            self.ticking.update(self._table(width, [ticking]) if ticking else "", layout=layout)
+            self._shown, self._session, self._ticking = key, session, None
+            if profile is None:
+                self._width = 0
+                self.body.update(Text("select a role to see its details", style="dim"))
+            else:
+                described, live = role_rows(profile, chain), session_rows(session, now)
+                self._width = max(len(label) for label, *_ in [*described, *live])
+                steady = [row for row in live if row[0] != TIME_LEFT]
+                self.body.update(Group(Text(printable(profile.name), style="bold"),
+                                       self._table(self._width, [(label, value, "") for label, value in described]
+                                                   + [("", "", "")] + steady)))
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        """Repaint the time-left line when its text changed: one line, no layout unless its
+        length did."""
+        shown = time_left(self._session, now) if self._session else None
+        if shown != self._ticking:
+            layout = self._ticking is None or shown is None or len(shown[0]) != len(self._ticking[0])
+            self._ticking = shown
+            self.ticking.update(self._time_left_line(*shown) if shown else "", layout=layout)
+
+    def _time_left_line(self, value: str, state: str) -> Text:
+        """The line as the body's table would draw it (the label column `_width` wide, one space
+        of padding), made as plain Text: drawing a table every second costs more than the rest."""
+        return Text.assemble((TIME_LEFT.ljust(self._width) + " ", self.get_component_rich_style("details--label")),
+                             (value, self.get_component_rich_style(f"details--{state}")))
 
     def _table(self, width: int, rows: list[tuple[str, str, str]]) -> Table:
         label_style = self.get_component_rich_style("details--label")

@@ -153,6 +153,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
         self._line_count: dict[str, int] = {}
+        self._pieces: dict[str, list[str]] = {}  # per row, its name's pieces as laid out
         self._now: datetime | None = None
         self._laid_width = 0  # the width the rows were laid out for
 
@@ -207,17 +208,19 @@ class SessionsList(ScrollView, can_focus=True):
         self.refresh()
         return True
 
-    def tick(self, now: datetime) -> None:
+    def tick(self, now: datetime) -> bool:
         """Recompute every countdown; repaint only the rows whose text or state changed (and,
-        when wide, whose time-left bar moved)."""
-        wide = self._wide
+        when wide, whose time-left bar moved). True when a row's state changed (one expired)."""
+        wide = self._laid_width >= WIDE  # as laid out: asking the widget its size costs more than the tick
         before = self._countdown_width()
-        changed = []
+        changed, states_changed = [], False
         for name in self._order:
             session = self.rows[name]
             shown = countdown(session, now)
             bar_moved = wide and self._bar(session, self._now) != self._bar(session, now)
-            if shown != self.shown.get(name) or bar_moved:
+            was = self.shown.get(name)
+            if shown != was or bar_moved:
+                states_changed |= was is None or shown[1] != was[1]
                 self.shown[name] = shown
                 self._widest = None
                 changed.append(name)
@@ -230,6 +233,7 @@ class SessionsList(ScrollView, can_focus=True):
         else:
             for name in changed:
                 self._refresh_row(name)
+        return states_changed
 
     @property
     def current_row(self) -> Row | None:
@@ -243,16 +247,11 @@ class SessionsList(ScrollView, can_focus=True):
 
     def line_text(self, name: str) -> str:
         """What the row keyed `name` shows, as plain text (its lines joined)."""
-        width = self.size.width or 60
         index = self._order.index(name)
-        return "".join(segment.text for part in range(len(self._row_lines(name, width)))
-                       for segment in self._line(index, part, width))
+        return "".join(segment.text for part in range(self._line_count[name])
+                       for segment in self._line(index, part, self._laid_width))
 
     # -- layout
-
-    @property
-    def _wide(self) -> bool:
-        return self.size.width >= WIDE
 
     def _countdown_width(self) -> int:
         if self._widest is None:
@@ -277,10 +276,11 @@ class SessionsList(ScrollView, can_focus=True):
     def _layout_rows(self) -> None:
         width = self.size.width or 60
         self._laid_width = width
-        self._rows, self._first_line, self._line_count = [], {}, {}
+        self._rows, self._first_line, self._line_count, self._pieces = [], {}, {}, {}
         line = 0
         for index, name in enumerate(self._order):
-            count = len(self._row_lines(name, width))
+            self._pieces[name] = self._row_lines(name, width)
+            count = len(self._pieces[name])
             self._first_line[name] = line
             self._line_count[name] = count
             self._rows.extend((name, index, part) for part in range(count))
@@ -323,7 +323,7 @@ class SessionsList(ScrollView, can_focus=True):
         name_style = style("sessions--name-expired" if state == "expired" else "sessions--name")
         if index == self.cursor and self.has_focus:
             name_style += style("sessions--cursor")
-        pieces = self._row_lines(name, width)
+        pieces = self._pieces[name]
         if part < len(pieces) - 1:  # a line of a long name, above the line with the countdown
             return [Segment(" " + pieces[part].ljust(max(0, width - 1)), name_style)]
         room = self._name_room(width)
@@ -351,8 +351,8 @@ class SessionsList(ScrollView, can_focus=True):
         self._refresh_index(new)
         if 0 <= new < len(self._order):
             name = self._order[new]
-            lines = len(self._row_lines(name, self.size.width or 60))
-            self.scroll_to_region(Region(0, self._first_line.get(name, 0), 1, lines), animate=False)
+            self.scroll_to_region(Region(0, self._first_line.get(name, 0), 1, self._line_count.get(name, 1)),
+                                  animate=False)
 
     def on_focus(self) -> None:
         self._refresh_index(self.cursor)
