@@ -273,6 +273,18 @@ async def test_filter_selects_the_best_match_and_counts(many):
         assert roles(app) == []
 
 
+
+async def test_a_filter_keystroke_is_answered_in_the_frame_that_echoes_it(many):
+    """The list, its count and the cursor change as the key is handled, not after a frame has
+    shown the key alone: one layout and paint per keystroke (benchmarks/keystroke.py times it)."""
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash")
+        app.filter_input.value = "dev dev"  # no await: nothing has been drawn since
+        assert roles(app)[0] == "dev/Developer"
+        assert app.current_profile().name == "dev/Developer"
+        assert str(app.status_line.render()) == "1 of 12"
+
 # ---------------------------------------------------------------------------------------- problems
 
 

@@ -146,10 +146,14 @@ class AccountsTree(Tree):
         self.root._children = attached
         self._invalidate()
         target = self._role_nodes.get(current.name) if isinstance(current, Profile) else None
-        if query:
-            self.call_after_refresh(self._select_first_role)  # Enter acts on the best match
-        elif target is not None and self.is_shown(target):
-            self.call_after_refresh(self.move_cursor, target, animate=False)
+        if self.is_mounted:
+            # Lay the lines out now and put the cursor on them in this same frame: moving it after
+            # the next refresh drew and laid out the whole screen twice per keystroke.
+            self._tree_lines  # noqa: B018 (builds them)
+            if query:
+                self._select_first_role()  # Enter acts on the best match
+            elif target is not None and self.is_shown(target):
+                self.move_cursor(target, animate=False)
         return count
 
     def is_shown(self, node: TreeNode) -> bool:
