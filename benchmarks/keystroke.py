@@ -1,9 +1,11 @@
 """Keystroke to screen, as a person at a terminal sees it: the app runs on a real pseudo-terminal
 and a filter is typed one key at a time; for each key, the time from writing it to the last byte
 of the frame that shows the filtered list (the frame whose status line says "N of M" for what is
-typed so far, read to its end).
+typed so far, read to its end), and to the last byte before the screen settles.
 
-Usage: python benchmarks/keystroke.py PROFILES.yaml [COMMAND...]   (default: python -m rolecall)
+Usage: python benchmarks/keystroke.py PROFILES.yaml   rolecall, filtering PROFILES.yaml
+       python benchmarks/keystroke.py --echo          the baseline: a Textual app with one Input
+                                                      and a label echoing it, timed the same way
 Prints one JSON object on the last line of stdout. Run with HOME etc. of a demo environment.
 """
 
@@ -78,39 +80,69 @@ def drain(fd: int, seconds: float) -> None:
                 return
 
 
-def main() -> int:
-    profiles, command = sys.argv[1], sys.argv[2:] or [sys.executable, "-m", "rolecall"]
+def echo_app() -> None:
+    """The baseline: the least a Textual app can do to answer a key (its label repeats the input)."""
+    from textual.app import App
+    from textual.widgets import Input, Label
+
+    class Echo(App):
+        def compose(self):
+            yield Input(id="typed")
+            yield Label("ready", id="echo")
+
+        def on_input_changed(self, event: Input.Changed) -> None:
+            self.query_one("#echo", Label).update(f"typed {event.value}.")
+
+    Echo().run()
+
+
+def timed(command: list[str], ready: bytes, first: bytes, keys: list[tuple[str, str]]) -> dict:
+    """Start `command` on a pty, wait for `ready` on screen and type `first`; then type each key
+    and wait for its answer to show."""
     pid, fd = pty.fork()
     if pid == 0:
         fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        os.execvpe(command[0], [*command, "--profiles", profiles], {**os.environ, "TERM": "xterm-256color"})
+        os.execvpe(command[0], command, {**os.environ, "TERM": "xterm-256color"})
     try:
-        read_until(fd, b" profiles \xc2\xb7 ")  # the first paint with the profiles loaded (the title)
+        if read_until(fd, ready) is None:
+            raise SystemExit(f"the screen never said {ready!r}")
         drain(fd, 0.5)
-        os.write(fd, b"/")
+        os.write(fd, first)
         drain(fd, 0.5)
         shown, settled = [], []
-        for key, status in zip(TYPED, statuses(profiles), strict=True):
+        for key, answer in keys:
             start = time.perf_counter()
             os.write(fd, key.encode())
-            ends = read_until(fd, status.encode())
+            ends = read_until(fd, answer.encode())
             if ends is None:
-                raise SystemExit(f"the screen never said {status!r} after typing {key!r}")
+                raise SystemExit(f"the screen never said {answer!r} after typing {key!r}")
             shown.append(ends[0] - start)
             settled.append(ends[1] - start)
             drain(fd, 0.2)
-        os.write(fd, b"\x1b\x1bq")  # escape clears the filter, escape again leaves it, q quits
-        drain(fd, 0.5)
     finally:
-        try:
-            os.kill(pid, 9)
-        except ProcessLookupError:
-            pass
+        os.kill(pid, 9)
         os.waitpid(pid, 0)
-    print(json.dumps({"list_median_ms": statistics.median(shown) * 1000, "list_max_ms": max(shown) * 1000,
-                      "settled_median_ms": statistics.median(settled) * 1000,
-                      "settled_max_ms": max(settled) * 1000, "keys": len(shown),
-                      "list_each_ms": [round(latency * 1000) for latency in shown]}))
+    return {"list_median_ms": statistics.median(shown) * 1000, "list_max_ms": max(shown) * 1000,
+            "settled_median_ms": statistics.median(settled) * 1000, "settled_max_ms": max(settled) * 1000,
+            "keys": len(shown), "list_each_ms": [round(latency * 1000) for latency in shown]}
+
+
+def main() -> int:
+    if sys.argv[1] == "--serve-echo":
+        echo_app()
+        return 0
+    if sys.argv[1] == "--echo":
+        typed, keys = "", []
+        for key in TYPED:
+            typed = typed[:-1] if key == "\x7f" else typed + key
+            keys.append((key, f"typed {typed}."))
+        result = timed([sys.executable, __file__, "--serve-echo"], b"ready", b"", keys)
+    else:
+        profiles = sys.argv[1]
+        # the title says "N profiles · M sessions" once they are loaded; "/" focuses the filter
+        result = timed([sys.executable, "-m", "rolecall", "--profiles", profiles], " profiles · ".encode(), b"/",
+                       list(zip(TYPED, statuses(profiles), strict=True)))
+    print(json.dumps(result))
     return 0
 
 

@@ -163,6 +163,34 @@ async def test_a_wide_terminal_shows_account_region_expiry_and_a_bar_per_session
         assert re.search("━━━━━╌╌╌╌╌ +1:30:00", line)
 
 
+async def test_every_countdown_on_screen_ticks(sandbox):
+    seed_sessions({"prod/ReadOnly": 3600, "shared/Hub": 1800, "shared/Deploy": 600})
+    app = build(FakeClock(FIXED_NOW))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+
+        def countdowns() -> list[str]:
+            """The countdowns the panel shows on screen."""
+            region = app.sessions_list.region
+            lines = [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+            return [re.findall(r"\d:\d\d:\d\d", line)[-1] for line in lines if re.search(r"\d:\d\d:\d\d", line)]
+
+        assert set(countdowns()) >= {"1:00:00", "0:30:00", "0:10:00"}
+        app.clock.advance(1)  # every row changes: drawn as one region
+        app.tick()
+        await pilot.pause()
+        assert set(countdowns()) >= {"0:59:59", "0:29:59", "0:09:59"}
+        assert not set(countdowns()) & {"1:00:00", "0:30:00", "0:10:00"}
+        app.clock.advance(40 * 60)  # two have expired: from now on one row changes alone
+        app.tick()
+        await pilot.pause()
+        assert countdowns() == ["0:19:59"]
+        app.clock.advance(1)
+        app.tick()
+        await pilot.pause()
+        assert countdowns() == ["0:19:58"]
+
+
 async def test_a_long_aws_error_is_readable_in_the_mfa_dialog_at_80x24(sandbox, sts_proxy):
     sts_proxy.script["GetSessionToken"].append(INVALID_MFA)
     app = build()

@@ -82,7 +82,11 @@ class SearchIndex:
 
     def __init__(self, profiles: list[Profile]):
         self.profiles = profiles
-        self._fields = [[_Field(text) for text in fields(p)] for p in profiles]
+        # one _Field per distinct text: the roles of an account share its name, id and tags, so a
+        # word is scored once per text rather than once per role
+        made: dict[str, _Field] = {}
+        self._fields = [[made[text] if text in made else made.setdefault(text, _Field(text)) for text in fields(p)]
+                        for p in profiles]
         # one text per profile, with a separator no word contains, for a quick `word in` test
         self._joined = ["\x00".join(f.lower for f in fs) + "\x00" + "\x00".join(f.initials for f in fs)
                         for fs in self._fields]
@@ -94,15 +98,27 @@ class SearchIndex:
         if cached is not None:
             return cached
         found: dict[int, list[int]] = {}
+        scored: dict[_Field, int] = {}
         for number, joined in enumerate(self._joined):
             if word in joined:
-                scores = sorted((s for s in (f.score(word) for f in self._fields[number]) if s), reverse=True)
+                scores = []
+                for field in self._fields[number]:
+                    score = scored.get(field)
+                    if score is None:
+                        score = scored[field] = field.score(word)
+                    if score:
+                        scores.append(score)
                 if scores:
-                    found[number] = scores
+                    found[number] = sorted(scores, reverse=True)
         if not found:
+            scattered: dict[_Field, bool] = {}
             for number, profile_fields in enumerate(self._fields):
-                if any(letters_in_order(word, f.lower) is not None for f in profile_fields):
-                    found[number] = [SCATTERED]
+                for field in profile_fields:
+                    if field not in scattered:
+                        scattered[field] = letters_in_order(word, field.lower) is not None
+                    if scattered[field]:
+                        found[number] = [SCATTERED]
+                        break
         if len(self._cache) > 64:
             self._cache.clear()
         self._cache[word] = found

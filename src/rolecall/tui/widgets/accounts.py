@@ -53,7 +53,8 @@ class AccountsTree(Tree):
     _batching = False  # a class default: Tree.__init__ already invalidates
 
     def __init__(self, **kwargs):
-        super().__init__("accounts", **kwargs)
+        self._widths: dict[TreeNode, int] = {}  # each label's cells, measured once (a rebuild asks for every line's)
+        super().__init__("accounts", **kwargs)  # which already asks for widths
         self.show_root = False
         self.guide_depth = 3
         self._profiles: list[Profile] = []
@@ -78,16 +79,19 @@ class AccountsTree(Tree):
             self.clear()
             self._accounts = []
             self._role_nodes = {}
+            self._widths = {}
             by_account: dict[str, tuple[TreeNode, list[TreeNode]]] = {}
             for profile in profiles:
                 if profile.account_name not in by_account:
                     label = "".join(text for text, _ in account_parts(profile))
                     node = self.root.add(Text(label), data=profile.account_name, expand=True)
+                    self._widths[node] = node.label.cell_len + 2  # the fold icon
                     by_account[profile.account_name] = (node, [])
                     self._accounts.append(by_account[profile.account_name])
                 node, leaves = by_account[profile.account_name]
                 text = NOT_LIVE + "".join(part for part, _ in role_parts(profile))
                 leaf = node.add_leaf(Text(text), data=profile)
+                self._widths[leaf] = leaf.label.cell_len
                 leaves.append(leaf)
                 self._role_nodes[profile.name] = leaf
         finally:
@@ -171,7 +175,8 @@ class AccountsTree(Tree):
     # -- drawing (only the lines on screen)
 
     def get_label_width(self, node: TreeNode) -> int:
-        return node.label.cell_len + (0 if isinstance(node.data, Profile) else 2)
+        width = self._widths.get(node)
+        return width if width is not None else node.label.cell_len + (0 if isinstance(node.data, Profile) else 2)
 
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         if isinstance(node.data, Profile):

@@ -229,7 +229,9 @@ class SessionsList(ScrollView, can_focus=True):
             self._layout_rows()
             self.refresh()
         elif len(changed) * 2 > len(self._order):
-            self.refresh()  # most rows changed (every countdown ticks each second): one refresh, not one per row
+            # most rows changed (every countdown ticks each second): one region, not one per row,
+            # and only the lines with rows (the panel's empty lines below need no repaint)
+            self.refresh_lines(0, len(self._rows))
         else:
             for name in changed:
                 self._refresh_row(name)
@@ -293,9 +295,7 @@ class SessionsList(ScrollView, can_focus=True):
 
     def _refresh_row(self, name: str) -> None:
         """Repaint the lines of one row, as laid out (a tick must not measure every row again)."""
-        first = self._first_line.get(name, 0)
-        for line in range(first, first + self._line_count.get(name, 1)):
-            self.refresh_line(line)
+        self.refresh_lines(self._first_line.get(name, 0), self._line_count.get(name, 1))
 
     def _bar(self, session: Row, now: datetime | None) -> str:
         fraction = time_left_fraction(session, now) if now else None
