@@ -60,7 +60,9 @@ def keystrokes(profiles: Path, env: dict, runs: int) -> tuple[dict, dict]:
 
     def summary(results: list[dict]) -> dict:
         return {"list_median_ms": statistics.median(r["list_median_ms"] for r in results),
-                "list_max_ms": max(r["list_max_ms"] for r in results), "keys": results[0]["keys"]}
+                "list_max_ms": max(r["list_max_ms"] for r in results),
+                "list_max_after_first_ms": max(r["list_max_after_first_ms"] for r in results),
+                "keys": results[0]["keys"]}
 
     return summary(app), summary(echo)
 
@@ -220,7 +222,8 @@ def main() -> int:
 
         typed, echoed = keystrokes(big, env, 2 if options.quick else 3)
         rows.append((f"filter, 5,000 profiles: keystroke to the filtered list on screen (a real pty, "
-                     f"{typed['keys']} keys)", f"{typed['list_median_ms']:.0f} ms median, worst {typed['list_max_ms']:.0f} ms",
+                     f"{typed['keys']} keys)", f"{typed['list_median_ms']:.0f} ms median, worst {typed['list_max_ms']:.0f} ms "
+                     f"(after the first key {typed['list_max_after_first_ms']:.0f} ms)",
                      "a Textual app echoing the key into a label, timed the same way",
                      f"{echoed['list_median_ms']:.0f} ms median, worst {echoed['list_max_ms']:.0f} ms",
                      f"{typed['list_median_ms'] / echoed['list_median_ms']:.2f}x", "< 50 ms"))
