@@ -249,6 +249,7 @@ async def test_details_pane_shows_the_role_its_chain_and_its_session(sandbox):
         text = shown_in(app, app.details)
         assert "MFA arn:aws:iam::111111111111:mfa/alice" in text
         assert "session none (enter assumes it)" in text
+        assert "time left" not in text  # the line of the role shown before is gone
 
 
 # ---------------------------------------------------------------------------------------- filter

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from textual.widgets._footer import FooterKey
+
 from rolecall.core.clock import FakeClock
 from rolecall.core.engine import Engine
 from rolecall.core.index import load_catalog
@@ -40,6 +42,26 @@ async def test_the_footer_shows_the_table_labels(sandbox):
             if key.show and key.key != "enter":  # the focused tree's own enter (select) hides the app's
                 assert f"{key_name(key.key)} {key.label}" in footer, key
 
+
+async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change(sandbox):
+    app = build()
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+
+        def footer() -> str:
+            return app.screen._compositor.render_strips()[-1].text
+
+        assert "q Quit" in footer()
+        await pilot.press("slash")  # in the filter, q and ? are letters to type: the footer says so
+        await pilot.pause()
+        assert "q Quit" not in footer() and "/ Filter" in footer()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert "q Quit" in footer()
+        widgets = list(app.query(FooterKey))
+        app.refresh_bindings()  # nothing changed: the same keys stay, not a dozen widgets made anew
+        await pilot.pause()
+        assert list(app.query(FooterKey)) == widgets
 
 async def test_the_palette_offers_the_table_commands(sandbox):
     app = build()

@@ -114,6 +114,7 @@ class RolecallApp(App):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        self.accounts.focus()  # where keys go from the start: no focus move (and footer rebuild) once profiles load
         for note in self._startup_notes:
             self.notify(note, severity="warning", timeout=10)
         if self.settings.keymap:

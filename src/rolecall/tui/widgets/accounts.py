@@ -8,6 +8,8 @@ than once per node.
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
@@ -96,12 +98,16 @@ class AccountsTree(Tree):
                 self._role_nodes[profile.name] = leaf
         finally:
             self._batching = False
-        self.rebuild()
+        self.rebuild()  # which lays the lines out, when mounted
         target = self._role_nodes.get(current) if current else None
         if target is not None and self.is_shown(target) and not self._query:
-            self.call_after_refresh(self.move_cursor, target, animate=False)
+            select = partial(self.move_cursor, target, animate=False)
         else:
-            self.call_after_refresh(self._select_first_role)
+            select = self._select_first_role
+        if self.is_mounted:
+            select()  # in the first frame with the profiles, with the details of the role under it
+        else:
+            self.call_after_refresh(select)
 
     @property
     def total(self) -> int:

@@ -123,8 +123,9 @@ class DetailsPane(VerticalScroll, can_focus=False):
         chain or its session changed (compared by identity first: a tick costs no rows); the time
         left is ticked on every call."""
         key = (profile, tuple(chain), session)
-        if key != self._shown:
-            self._shown, self._session, self._ticking = key, session, None
+        changed = key != self._shown
+        if changed:
+            self._shown, self._session = key, session
             if profile is None:
                 self._width = 0
                 self.body.update(Text("select a role to see its details", style="dim"))
@@ -135,14 +136,14 @@ class DetailsPane(VerticalScroll, can_focus=False):
                 self.body.update(Group(Text(printable(profile.name), style="bold"),
                                        self._table(self._width, [(label, value, "") for label, value in described]
                                                    + [("", "", "")] + steady)))
-        self.tick(now)
+        self.tick(now, redraw=changed)
 
-    def tick(self, now: datetime) -> None:
-        """Repaint the time-left line when its text changed: one line, no layout unless its
-        length did."""
+    def tick(self, now: datetime, redraw: bool = False) -> None:
+        """Repaint the time-left line when its text changed (or, on `redraw`, for another role):
+        one line, no layout unless its length did."""
         shown = time_left(self._session, now) if self._session else None
-        if shown != self._ticking:
-            layout = self._ticking is None or shown is None or len(shown[0]) != len(self._ticking[0])
+        if shown != self._ticking or redraw:
+            layout = redraw or self._ticking is None or shown is None or len(shown[0]) != len(self._ticking[0])
             self._ticking = shown
             self.ticking.update(self._time_left_line(*shown) if shown else "", layout=layout)
 

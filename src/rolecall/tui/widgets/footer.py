@@ -2,11 +2,16 @@
 
 Textual draws the keys in binding order and cuts what does not fit; at 80 columns that cut
 Help and Quit, the two keys that lead to every other one.
+
+Textual's Footer also builds its keys anew (a dozen widgets to mount, style and lay out) whenever
+the bindings may have changed, which is every focus change; this one does so only when the keys
+it would show did change. At start-up that spared four rebuilds and their frames.
 """
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.screen import Screen
 from textual.widgets import Footer
 
 FIRST = ("help", "quit")
@@ -15,6 +20,15 @@ FIRST = ("help", "quit")
 class KeysFooter(Footer):
     def __init__(self, **kwargs):
         super().__init__(compact=True, **kwargs)
+        self._shown: tuple | None = None
+
+    def bindings_changed(self, screen: Screen) -> None:
+        shown = tuple((binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
+                      for _, binding, enabled, tooltip in screen.active_bindings.values() if binding.show)
+        shown += (screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING) is not None,)
+        if shown != self._shown or screen is not self.screen:
+            self._shown = shown
+            super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
         def place(key) -> int:
