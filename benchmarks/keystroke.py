@@ -102,9 +102,12 @@ def timed(command: list[str], ready: bytes, first: bytes, keys: list[tuple[str, 
     and wait for its answer to show."""
     started = time.perf_counter()
     pid, fd = pty.fork()
-    if pid == 0:
-        fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
-        os.execvpe(command[0], command, {**os.environ, "TERM": "xterm-256color"})
+    if pid == 0:  # the child: becomes the program, never returns here
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 36, 120, 0, 0))
+            os.execvpe(command[0], command, {**os.environ, "TERM": "xterm-256color"})
+        finally:
+            os._exit(127)
     try:
         painted = read_until(fd, ready)
         if painted is None:
@@ -125,6 +128,7 @@ def timed(command: list[str], ready: bytes, first: bytes, keys: list[tuple[str, 
     finally:
         os.kill(pid, 9)
         os.waitpid(pid, 0)
+        os.close(fd)
     return {"paint_ms": (painted[0] - started) * 1000,
             "list_median_ms": statistics.median(shown) * 1000, "list_max_ms": max(shown) * 1000,
             "list_max_after_first_ms": max(shown[1:]) * 1000,

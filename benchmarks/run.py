@@ -23,6 +23,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 PY = sys.executable
 AWSUME_VENV = HERE / ".venv-awsume"
+PROBE_TIMEOUT = 180  # seconds for one probe in its own process: a stuck app fails the run instead of hanging it
 
 
 def timed(cmd: list[str], env: dict, runs: int) -> float:
@@ -43,7 +44,7 @@ def probe(kind: str, profiles: Path, env: dict, runs: int = 1, warm_up: bool = T
     for _ in range(runs + warm_up):
         child_env = {**env, "BENCH_T0": repr(time.time())}
         done = subprocess.run([PY, str(HERE / "tui_probe.py"), kind, str(profiles)], env=child_env,
-                              capture_output=True, text=True, check=True)
+                              capture_output=True, text=True, check=True, timeout=PROBE_TIMEOUT)
         results.append(json.loads(done.stdout.strip().splitlines()[-1]))
     return results[warm_up:]
 
@@ -55,7 +56,7 @@ def keystrokes(profiles: Path, env: dict, runs: int) -> tuple[dict, dict]:
     for _ in range(runs):
         for results, target in ((app, str(profiles)), (echo, "--echo")):
             done = subprocess.run([PY, str(HERE / "keystroke.py"), target], env=env, capture_output=True, text=True,
-                                  check=True)
+                                  check=True, timeout=PROBE_TIMEOUT)
             results.append(json.loads(done.stdout.strip().splitlines()[-1]))
 
     def summary(results: list[dict]) -> dict:

@@ -19,6 +19,15 @@ from keystroke import TYPED  # the same keys as the keystroke benchmark (this di
 T0 = float(os.environ.get("BENCH_T0", time.time()))
 
 
+async def loaded(tree, limit: float = 60) -> None:
+    """Wait until the tree has its accounts (the profiles are loaded), for at most `limit` seconds."""
+    deadline = time.monotonic() + limit
+    while not tree.root.children:
+        if time.monotonic() > deadline:
+            raise SystemExit("the profiles never showed up in the tree")
+        await asyncio.sleep(0.001)
+
+
 async def first_paint(profiles: str) -> dict:
     from rolecall.tui.app import make_app
     from rolecall.tui.widgets.accounts import AccountsTree
@@ -26,8 +35,7 @@ async def first_paint(profiles: str) -> dict:
     app = make_app(profiles=profiles, theme="rolecall-dark")
     async with app.run_test(size=(120, 36)) as pilot:
         tree = app.query_one(AccountsTree)
-        while not tree.root.children:
-            await asyncio.sleep(0.001)
+        await loaded(tree)
         await pilot.pause()  # the frame with the rows is composed
         painted = time.time()
         boto_loaded = any(m.split(".")[0] in ("boto3", "botocore") for m in sys.modules)
@@ -59,8 +67,7 @@ async def filter_latency(profiles: str) -> dict:
     timings, cpu = [], []
     async with app.run_test(size=(120, 36)) as pilot:
         tree = app.query_one(AccountsTree)
-        while not tree.root.children:
-            await asyncio.sleep(0.001)
+        await loaded(tree)
         await pilot.press("slash")
         for key in TYPED:
             start, start_cpu = time.perf_counter(), time.process_time()

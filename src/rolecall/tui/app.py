@@ -199,10 +199,12 @@ class RolecallApp(App):
         self.accounts.set_profiles(list(engine.catalog.profiles.values()))
         self._watch(engine.sso_configured())  # kept with the catalog (and its index): no file read here
         self.show_sessions()
-        # The catalog and its tree (tens of thousands of objects with 5,000 profiles) live as long
-        # as the app: kept out of the collector's full passes, which otherwise stall a keystroke
-        # by ~50 ms every so often.
-        gc.freeze()
+        if not gc.get_freeze_count():
+            # The first catalog and its tree (tens of thousands of objects with 5,000 profiles)
+            # live as long as the app: kept out of the collector's full passes, which otherwise
+            # stall a keystroke by ~50 ms every so often. Once only: what a reload replaces must
+            # stay collectable.
+            gc.freeze()
         if reloaded:
             self._update_subtitle()
             return
@@ -216,7 +218,6 @@ class RolecallApp(App):
             )
         if not engine.catalog.profiles:
             self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
-        self.accounts.focus()
         self._update_subtitle()
 
     def _warn_from_worker(self, message: str) -> None:

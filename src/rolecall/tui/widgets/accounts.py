@@ -98,7 +98,9 @@ class AccountsTree(Tree):
                 self._role_nodes[profile.name] = leaf
         finally:
             self._batching = False
-        self.rebuild()  # which lays the lines out, when mounted
+        self.rebuild()  # which lays the lines out when mounted, and puts the cursor on the best match of a query
+        if self._query and self.is_mounted:
+            return
         target = self._role_nodes.get(current) if current else None
         if target is not None and self.is_shown(target) and not self._query:
             select = partial(self.move_cursor, target, animate=False)

@@ -23,11 +23,15 @@ class KeysFooter(Footer):
         self._shown: tuple | None = None
 
     def bindings_changed(self, screen: Screen) -> None:
-        shown = tuple((binding.key, binding.description, binding.action, binding.group, enabled, tooltip)
-                      for _, binding, enabled, tooltip in screen.active_bindings.values() if binding.show)
-        shown += (screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING) is not None,)
-        if shown != self._shown or screen is not self.screen:
-            self._shown = shown
+        if not (screen.app.app_focus and self.is_attached and screen is self.screen):
+            super().bindings_changed(screen)  # which rebuilds nothing here: what is shown stays as remembered
+            return
+        shown = [(binding, enabled, tooltip) for _, binding, enabled, tooltip in screen.active_bindings.values()
+                 if binding.show]
+        palette = screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        key = (shown, palette[1:] if palette else None)
+        if key != self._shown:
+            self._shown = key
             super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
