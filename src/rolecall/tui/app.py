@@ -114,7 +114,7 @@ class RolecallApp(App):
         yield KeysFooter()
 
     def on_mount(self) -> None:
-        self.accounts.focus()  # where keys go from the start: no focus move (and footer rebuild) once profiles load
+        self.accounts.focus()  # where keys go from the start (profiles given: no focus move once they show)
         for note in self._startup_notes:
             self.notify(note, severity="warning", timeout=10)
         if self.settings.keymap:
@@ -218,6 +218,8 @@ class RolecallApp(App):
             )
         if not engine.catalog.profiles:
             self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
+        if not (self.focused is self.filter_input and self.filter_input.value):
+            self.accounts.focus()  # it could not take focus while loading; a filter being typed keeps it
         self._update_subtitle()
 
     def _warn_from_worker(self, message: str) -> None:
