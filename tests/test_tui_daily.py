@@ -293,9 +293,11 @@ async def test_filter_selects_the_best_match_and_counts(many):
         assert roles(app)[0] == "dev/Developer"
         assert app.current_profile().name == "dev/Developer"  # Enter would assume this one
         assert str(app.status_line.render()) == "1 of 12"
+        assert shown_in(app, app.details).startswith("dev/Developer ARN")  # the details follow the cursor
         await pilot.press(*["backspace"] * 4)
         await pilot.pause()
         assert str(app.status_line.render()) == "4 of 12"  # dev/*, and the Developer of staging
+        assert shown_in(app, app.details).startswith(app.current_profile().name + " ARN")
         await pilot.press(*"xyzq")
         await pilot.pause()
         assert str(app.status_line.render()) == "no matches for 'devxyzq'"

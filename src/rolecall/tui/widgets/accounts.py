@@ -8,8 +8,6 @@ than once per node.
 
 from __future__ import annotations
 
-from functools import partial
-
 from rich.style import Style
 from rich.text import Text
 from textual.widgets import Tree
@@ -103,13 +101,14 @@ class AccountsTree(Tree):
             return
         target = self._role_nodes.get(current) if current else None
         if target is not None and self.is_shown(target) and not self._query:
-            select = partial(self.move_cursor, target, animate=False)
+            # made anew (a discovery changed): the same role, scrolled to once laid out
+            self.call_after_refresh(self.move_cursor, target, animate=False)
+        elif self.is_mounted:
+            # in the first frame with the profiles, with the details of the role under it; the
+            # first role is on screen (and the tree not laid out yet): no scrolling
+            self._select_first_role(scroll=False)
         else:
-            select = self._select_first_role
-        if self.is_mounted:
-            select()  # in the first frame with the profiles, with the details of the role under it
-        else:
-            self.call_after_refresh(select)
+            self.call_after_refresh(self._select_first_role)
 
     @property
     def total(self) -> int:
@@ -165,7 +164,7 @@ class AccountsTree(Tree):
             if query:
                 self._select_first_role()  # Enter acts on the best match
             elif target is not None and self.is_shown(target):
-                self.move_cursor(target, animate=False)
+                self._put_cursor(target)
         return count
 
     def is_shown(self, node: TreeNode) -> bool:
@@ -221,11 +220,22 @@ class AccountsTree(Tree):
             if node is not None and self.is_shown(node):
                 node.refresh()
 
-    def _select_first_role(self) -> None:
+    def _select_first_role(self, scroll: bool = True) -> None:
         for account in self.root.children:
             if account.children:
-                self.move_cursor(account.children[0], animate=False)
+                self._put_cursor(account.children[0], scroll)
                 return
+
+    def _put_cursor(self, node: TreeNode, scroll: bool = True) -> None:
+        """Put the cursor on `node`. Tree announces a highlight only when the cursor's line number
+        changes; after a rebuild the same line can hold another role, whose details must show."""
+        before = self.cursor_line
+        if scroll:
+            self.move_cursor(node, animate=False)
+        else:
+            self.cursor_line = node._line
+        if self.cursor_line == before:
+            self.post_message(Tree.NodeHighlighted(node))
 
     def select_profile(self, name: str) -> None:
         node = self._role_nodes.get(name)

@@ -145,13 +145,8 @@ class DetailsPane(VerticalScroll, can_focus=False):
         if shown != self._ticking or redraw:
             layout = redraw or self._ticking is None or shown is None or len(shown[0]) != len(self._ticking[0])
             self._ticking = shown
-            self.ticking.update(self._time_left_line(*shown) if shown else "", layout=layout)
-
-    def _time_left_line(self, value: str, state: str) -> Text:
-        """The line as the body's table would draw it (the label column `_width` wide, one space
-        of padding), made as plain Text: drawing a table every second costs more than the rest."""
-        return Text.assemble((TIME_LEFT.ljust(self._width) + " ", self.get_component_rich_style("details--label")),
-                             (value, self.get_component_rich_style(f"details--{state}")))
+            # the body's table, one row: its columns line up with the body's at every width
+            self.ticking.update(self._table(self._width, [(TIME_LEFT, *shown)]) if shown else "", layout=layout)
 
     def _table(self, width: int, rows: list[tuple[str, str, str]]) -> Table:
         label_style = self.get_component_rich_style("details--label")
