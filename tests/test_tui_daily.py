@@ -484,3 +484,24 @@ def test_bundled_theme_meets_wcag_contrast(path):
         low.append(f"tree guides on surface: {guides:.2f}")
     assert not low, f"{path.name}: " + "; ".join(low)
     assert len(THEME_FILES) == 3
+
+
+async def test_more_sessions_than_fit_scroll_in_a_wide_panel(sandbox):
+    lines = ["version: 1", "defaults: {region: eu-west-1, source_profile: corp}", "accounts:"]
+    for n in range(8):
+        lines += [f'  - id: "{100000000000 + n}"', f"    name: acct{n}",
+                  "    roles: [{role: A}, {role: B}, {role: C}, {role: D}, {role: E}]"]
+    sandbox.write_profiles("\n".join(lines) + "\n")
+    seed_sessions({f"acct{n}/{r}": 3600 + n * 60 for n in range(8) for r in "ABCDE"})
+    app = build(FakeClock(FIXED_NOW))
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        panel = app.sessions_list
+        assert len(panel.sessions) == 40 and panel.virtual_size.height > panel.size.height  # it scrolls
+        app.clock.advance(1)
+        app.tick()
+        panel.focus()
+        panel.cursor = len(panel.rows) - 1
+        await pilot.pause()
+        last = next(line for line in screen_lines(app) if "acct7/E " in line)
+        assert re.search(r"acct7/E +100000000007 eu-west-1 .* 1:06:59", last)

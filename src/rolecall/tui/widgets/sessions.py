@@ -255,6 +255,11 @@ class SessionsList(ScrollView, can_focus=True):
 
     # -- layout
 
+    @property
+    def _width(self) -> int:
+        """The columns a line has: the panel's, less its scrollbar when it has one."""
+        return self.scrollable_content_region.width
+
     def _countdown_width(self) -> int:
         if self._widest is None:
             self._widest = max([COUNTDOWN_WIDTH, *(len(text) for text, _ in self.shown.values())])
@@ -276,7 +281,7 @@ class SessionsList(ScrollView, can_focus=True):
         return wrap(label, max(1, width - 2)) + [""]
 
     def _layout_rows(self) -> None:
-        width = self.size.width or 60
+        width = self._width or 60
         self._laid_width = width
         self._rows, self._first_line, self._line_count, self._pieces = [], {}, {}, {}
         line = 0
@@ -306,15 +311,15 @@ class SessionsList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         line = y + self.scroll_offset.y
         if line >= len(self._rows):
-            return Strip.blank(self.size.width, self.rich_style)
-        if self.size.width != self._laid_width:
+            return Strip.blank(self._width, self.rich_style)
+        if self._width != self._laid_width:
             # The width changed with no Resize (a scrollbar came or went): lay the rows out for it
             # (a long name may take one line more or less) before drawing any of them.
             self._layout_rows()
             if line >= len(self._rows):
-                return Strip.blank(self.size.width, self.rich_style)
+                return Strip.blank(self._width, self.rich_style)
         _, index, part = self._rows[line]
-        return Strip(self._line(index, part, self.size.width))
+        return Strip(self._line(index, part, self._width))
 
     def _line(self, index: int, part: int, width: int) -> list[Segment]:
         name = self._order[index]
