@@ -316,6 +316,7 @@ async def test_a_filter_keystroke_is_answered_in_the_frame_that_echoes_it(many):
         assert app.current_profile().name == "dev/Developer"
         assert str(app.status_line.render()) == "1 of 12"
 
+
 # ---------------------------------------------------------------------------------------- problems
 
 

@@ -54,7 +54,7 @@ class AccountsTree(Tree):
 
     def __init__(self, **kwargs):
         self._widths: dict[TreeNode, int] = {}  # each label's cells, measured once (a rebuild asks for every line's)
-        super().__init__("accounts", **kwargs)  # which already asks for widths
+        super().__init__("accounts", **kwargs)  # which already asks for the root's
         self.show_root = False
         self.guide_depth = 3
         self._profiles: list[Profile] = []
@@ -85,13 +85,11 @@ class AccountsTree(Tree):
                 if profile.account_name not in by_account:
                     label = "".join(text for text, _ in account_parts(profile))
                     node = self.root.add(Text(label), data=profile.account_name, expand=True)
-                    self._widths[node] = node.label.cell_len + 2  # the fold icon
                     by_account[profile.account_name] = (node, [])
                     self._accounts.append(by_account[profile.account_name])
                 node, leaves = by_account[profile.account_name]
                 text = NOT_LIVE + "".join(part for part, _ in role_parts(profile))
                 leaf = node.add_leaf(Text(text), data=profile)
-                self._widths[leaf] = leaf.label.cell_len
                 leaves.append(leaf)
                 self._role_nodes[profile.name] = leaf
         finally:
@@ -183,7 +181,9 @@ class AccountsTree(Tree):
 
     def get_label_width(self, node: TreeNode) -> int:
         width = self._widths.get(node)
-        return width if width is not None else node.label.cell_len + (0 if isinstance(node.data, Profile) else 2)
+        if width is None:  # labels are made once: an account's is two cells wider with its fold icon
+            width = self._widths[node] = node.label.cell_len + (0 if isinstance(node.data, Profile) else 2)
+        return width
 
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         if isinstance(node.data, Profile):

@@ -152,8 +152,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._order: list[str] = []
         self._rows: list[tuple[str, int, int]] = []  # per line: (name, its index in _order, which line of its row)
         self._first_line: dict[str, int] = {}
-        self._line_count: dict[str, int] = {}
-        self._pieces: dict[str, list[str]] = {}  # per row, its name's pieces as laid out
+        self._pieces: dict[str, list[str]] = {}  # per row, its name's pieces as laid out: one per line
         self._now: datetime | None = None
         self._laid_width = 0  # the width the rows were laid out for
 
@@ -250,7 +249,7 @@ class SessionsList(ScrollView, can_focus=True):
     def line_text(self, name: str) -> str:
         """What the row keyed `name` shows, as plain text (its lines joined)."""
         index = self._order.index(name)
-        return "".join(segment.text for part in range(self._line_count[name])
+        return "".join(segment.text for part in range(self._lines_of(name))
                        for segment in self._line(index, part, self._laid_width))
 
     # -- layout
@@ -283,13 +282,12 @@ class SessionsList(ScrollView, can_focus=True):
     def _layout_rows(self) -> None:
         width = self._width or 60
         self._laid_width = width
-        self._rows, self._first_line, self._line_count, self._pieces = [], {}, {}, {}
+        self._rows, self._first_line, self._pieces = [], {}, {}
         line = 0
         for index, name in enumerate(self._order):
             self._pieces[name] = self._row_lines(name, width)
             count = len(self._pieces[name])
             self._first_line[name] = line
-            self._line_count[name] = count
             self._rows.extend((name, index, part) for part in range(count))
             line += count
         self.virtual_size = Size(0, line)
@@ -300,7 +298,11 @@ class SessionsList(ScrollView, can_focus=True):
 
     def _refresh_row(self, name: str) -> None:
         """Repaint the lines of one row, as laid out (a tick must not measure every row again)."""
-        self.refresh_lines(self._first_line.get(name, 0), self._line_count.get(name, 1))
+        self.refresh_lines(self._first_line.get(name, 0), self._lines_of(name))
+
+    def _lines_of(self, name: str) -> int:
+        """How many lines the row keyed `name` takes, as laid out."""
+        return len(self._pieces.get(name, [""]))
 
     def _bar(self, session: Row, now: datetime | None) -> str:
         fraction = time_left_fraction(session, now) if now else None
@@ -309,17 +311,17 @@ class SessionsList(ScrollView, can_focus=True):
     # -- drawing
 
     def render_line(self, y: int) -> Strip:
-        line = y + self.scroll_offset.y
+        line, width = y + self.scroll_offset.y, self._width
         if line >= len(self._rows):
-            return Strip.blank(self._width, self.rich_style)
-        if self._width != self._laid_width:
+            return Strip.blank(width, self.rich_style)
+        if width != self._laid_width:
             # The width changed with no Resize (a scrollbar came or went): lay the rows out for it
             # (a long name may take one line more or less) before drawing any of them.
             self._layout_rows()
             if line >= len(self._rows):
-                return Strip.blank(self._width, self.rich_style)
+                return Strip.blank(width, self.rich_style)
         _, index, part = self._rows[line]
-        return Strip(self._line(index, part, self._width))
+        return Strip(self._line(index, part, width))
 
     def _line(self, index: int, part: int, width: int) -> list[Segment]:
         name = self._order[index]
@@ -356,8 +358,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._refresh_index(new)
         if 0 <= new < len(self._order):
             name = self._order[new]
-            self.scroll_to_region(Region(0, self._first_line.get(name, 0), 1, self._line_count.get(name, 1)),
-                                  animate=False)
+            self.scroll_to_region(Region(0, self._first_line.get(name, 0), 1, self._lines_of(name)), animate=False)
 
     def on_focus(self) -> None:
         self._refresh_index(self.cursor)
