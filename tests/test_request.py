@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import re
@@ -12,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rolecall.cli_request import add_command
+from rolecall.cli.parser import parse
 from rolecall.core.engine import Engine
 from rolecall.core.errors import AwsError, ConfigError
 from rolecall.core.index import load_catalog
@@ -99,7 +98,7 @@ def no_code(profile):
 
 
 @pytest.fixture
-def request_cli(sandbox, fake_clock, endpoint, capsysbinary):
+def request_cli(sandbox, fake_clock, endpoint, capsysbinary, monkeypatch):
     """Run `request ...` through the parser the integrator wires, with sessions from the engine."""
     engine = Engine(load_catalog(use_index=False), clock=fake_clock, audit_path=None)
     tamper = {}
@@ -112,11 +111,10 @@ def request_cli(sandbox, fake_clock, endpoint, capsysbinary):
             return replace(session, credentials=replace(creds, **tamper))
         return session
 
-    parser = argparse.ArgumentParser(prog="rolecall")
-    add_command(parser.add_subparsers(dest="command"), session_for)
+    monkeypatch.setattr("rolecall.cli.request.session_for", session_for)
 
     def run(*argv: str):
-        args = parser.parse_args(["request", *argv])
+        args = parse(["request", *argv])
         code = args.handler(args)
         out, err = capsysbinary.readouterr()
         return code, out, err.decode()
