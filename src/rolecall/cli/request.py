@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 from rolecall.cli import parser as opts
 from rolecall.cli.common import session_for
@@ -57,7 +58,7 @@ def cmd_request(args: argparse.Namespace) -> int:
     return 0
 
 
-def _save(chunks, path: str) -> None:
+def _save(chunks: Iterator[bytes], path: str) -> None:
     from rolecall.core.errors import ConfigError
 
     try:
