@@ -20,6 +20,37 @@ import pytest
 from rolecall.core.clock import FakeClock
 from rolecall.demo import home_environment
 
+# The tools the test extra installs beside the interpreter (aws, rolecall), whether or not the
+# venv is activated: first on the PATH of every test and so of every subprocess it starts.
+TOOLS = Path(sys.executable).parent
+# What a caller's shell may set that would change what a test sees: a green run must not depend on
+# it (CI has none of them). Tests that need one set it themselves.
+CALLERS_ONLY = ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS", "TERM",
+                "COLORTERM", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "DISPLAY", "WAYLAND_DISPLAY", "TMUX",
+                "BROWSER", "VISUAL", "EDITOR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+                "https_proxy", "no_proxy")
+
+
+def tool_path(path: str | None = None) -> str:
+    """`path` (default: the caller's PATH, else the system default) with TOOLS first."""
+    rest = os.environ.get("PATH", os.defpath) if path is None else path
+    return os.pathsep.join([str(TOOLS), *(p for p in rest.split(os.pathsep) if p and p != str(TOOLS))])
+
+
+def tool(name: str) -> str:
+    """The full path of a program the suite needs; a missing one fails the test (.ci/run installs them)."""
+    found = shutil.which(name, path=tool_path())
+    assert found, f"{name} is not installed: the tests need it (.ci/run installs it; README, Tests)"
+    return found
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch):
+    """Every test, and every subprocess it starts, gets TOOLS first on PATH and none of CALLERS_ONLY."""
+    monkeypatch.setenv("PATH", tool_path())
+    for name in CALLERS_ONLY:
+        monkeypatch.delenv(name, raising=False)
+
 BASE_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
 MFA_SERIAL = "arn:aws:iam::111111111111:mfa/alice"
@@ -135,8 +166,6 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
         "ROLECALL_PROFILES": str(tmp_path / "profiles.yaml"),
         "ROLECALL_CLIPBOARD_CLEAR": "0",
         "USER": "alice",
-        # the venv's own scripts (aws, rolecall) come first, as for a user who activated it
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -146,6 +175,22 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
     )
     box.write_profiles(PROFILES)
     return box
+
+
+class StsWindow:
+    """The real time around STS calls. moto stamps each Expiration from the real clock, so a session
+    is checked against this window (one clock), never against the fake clock a test froze earlier."""
+
+    def __enter__(self) -> StsWindow:
+        self.start = datetime.now(timezone.utc).replace(microsecond=0)  # Expiration may drop the fraction
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.end = datetime.now(timezone.utc)
+
+    def lasts(self, session, duration) -> bool:
+        """Whether `session` was issued for `duration`, counted from a moment inside the window."""
+        return self.start + duration <= session.credentials.expiration <= self.end + duration
 
 
 @pytest.fixture
@@ -275,3 +320,32 @@ def federation(sandbox, monkeypatch):
     monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")
     yield FederationEndpoint.seen
     server.shutdown()
+
+
+# ------------------------------------------------------------------ under CI, a skip is a failure
+
+# Skips CI accepts, by test id prefix and a word of the reason; every other skip fails the run when
+# CI is set (a test that cannot run there proves nothing). Keep this list short and say why.
+ALLOWED_SKIPS: dict[str, str] = {
+}
+
+
+def _allowed(nodeid: str, reason: str) -> bool:
+    return any(nodeid.startswith(prefix) and word in reason for prefix, word in ALLOWED_SKIPS.items())
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and os.environ.get("CI") and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not _allowed(report.nodeid, reason):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI, which runs every test (tests/conftest.py ALLOWED_SKIPS): {reason}"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    counts = {name: len(terminalreporter.stats.get(name, [])) for name in ("passed", "skipped", "failed", "error")}
+    counts["passed"] = sum(1 for r in terminalreporter.stats.get("passed", []) if r.when == "call")
+    terminalreporter.write_line("counts: " + ", ".join(f"{n} {name}" for name, n in counts.items()))

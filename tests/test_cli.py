@@ -11,8 +11,6 @@ import pytest
 
 from rolecall.core import formats
 
-needs_aws = pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI (pip awscli) is not installed")
-
 
 def test_list_json_has_the_documented_fields(cli):
     result = cli("list", "--json")
@@ -60,7 +58,6 @@ def test_process_prints_credential_process_json(cli):
     assert data["Expiration"].endswith("Z")
 
 
-@needs_aws
 def test_aws_cli_uses_rolecall_process_as_credential_process(cli, sandbox):
     sandbox.aws_config.write_text(
         "[profile via-rolecall]\n"
@@ -81,7 +78,6 @@ def test_aws_cli_uses_rolecall_process_as_credential_process(cli, sandbox):
     assert identity["Arn"] == "arn:aws:sts::222222222222:assumed-role/ReadOnly/rolecall-alice"
 
 
-@needs_aws
 def test_exec_runs_aws_with_the_role_credentials(cli):
     result = cli("exec", "shared/Deploy", "--", "aws", "sts", "get-caller-identity", "--output", "json")
     assert result.code == 0, result.err
