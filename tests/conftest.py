@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -31,6 +33,16 @@ CALLERS_ONLY = ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE
                 "https_proxy", "no_proxy")
 
 
+def pytest_configure(config):
+    """A caller that started the run in the background (`cmd &` in a script, as CI may) has SIGINT and
+    SIGQUIT ignored, and an ignored signal stays ignored in every child: Ctrl+C tests would hang there.
+    Every process the tests start gets the default dispositions, as from a terminal."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
 def tool_path(path: str | None = None) -> str:
     """`path` (default: the caller's PATH, else the system default) with TOOLS first."""
     rest = os.environ.get("PATH", os.defpath) if path is None else path
@@ -42,6 +54,15 @@ def tool(name: str) -> str:
     found = shutil.which(name, path=tool_path())
     assert found, f"{name} is not installed: the tests need it (.ci/run installs it; README, Tests)"
     return found
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,6 @@ import stat
 
 import pytest
 
-from tests.conftest import seed_sessions
-
 CONFIG_PROBLEM_FILES = {
     "empty": ("", "the file is empty"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text file"),
@@ -138,9 +136,17 @@ def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox, small_d
 
 
 def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
-    seed_sessions({"prod/ReadOnly": 3600})
+    first = cli("process", "prod/ReadOnly")
+    assert first.code == 0, first.err
+    entry = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    saved = entry.read_bytes()
+    good = sandbox.profiles.read_text()
     sandbox.profiles.write_text("version: 1\naccounts: [\n")
-    assert cli("check").code == 2
-    sandbox.write_profiles(sandbox.profiles.read_text().replace("[\n", "[]\n"))
-    files = list((sandbox.cache / "sessions").glob("*.json"))
-    assert [f.name for f in files] == ["prod%2FReadOnly.json"]
+    for args in (["process", "prod/ReadOnly"], ["export", "prod/ReadOnly"], ["list", "--json"], ["sessions"], ["check"]):
+        result = cli(*args)
+        assert result.code == 2 or args == ["sessions"], (args, result.err)
+        assert "Traceback" not in result.err and len(result.err.splitlines()) <= 2, (args, result.err)
+        assert entry.read_bytes() == saved, args
+    sandbox.profiles.write_text(good)
+    again = cli("process", "prod/ReadOnly")
+    assert (again.code, again.json()) == (0, first.json())  # the same session, served from the cache
