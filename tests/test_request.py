@@ -1,4 +1,5 @@
-"""`rolecall request`: SigV4-signed requests to a local endpoint that re-signs them with botocore and compares."""
+"""`rolecall request` through the real CLI (a fresh interpreter, no terminal): SigV4-signed requests to a
+local endpoint that re-signs them with botocore and compares."""
 
 from __future__ import annotations
 
@@ -103,13 +104,8 @@ def endpoint(sandbox):
     server.close()
 
 
-def request(cli, *argv: str, **options):
-    """`rolecall request ...` through the real CLI, in a fresh interpreter with no terminal."""
-    return cli("request", *argv, **options)
-
-
 def test_get_is_signed_with_the_session_token_and_prints_the_body(cli, endpoint):
-    done = request(cli, "prod/ReadOnly", f"{endpoint.url}/items?limit=2&after=a%20b", "--service", "lambda")
+    done = cli("request", "prod/ReadOnly", f"{endpoint.url}/items?limit=2&after=a%20b", "--service", "lambda")
     assert (done.code, done.err) == (0, "")
     seen = done.json()
     assert seen["ok"] is True
@@ -120,8 +116,8 @@ def test_get_is_signed_with_the_session_token_and_prints_the_body(cli, endpoint)
 def test_data_from_a_file_and_headers_are_signed(cli, endpoint, sandbox):
     payload = sandbox.root / "event.json"
     payload.write_text('{"order": 42}')
-    done = request(
-        cli, "prod/ReadOnly", f"{endpoint.url}/orders", "--data", f"@{payload}", "--header",
+    done = cli(
+        "request", "prod/ReadOnly", f"{endpoint.url}/orders", "--data", f"@{payload}", "--header",
         "Content-Type: application/json", "-H", "X-Trace: abc", "--service", "execute-api", "--region", "us-west-2",
     )
     seen = done.json()
@@ -131,7 +127,7 @@ def test_data_from_a_file_and_headers_are_signed(cli, endpoint, sandbox):
 
 
 def test_data_from_standard_input_is_signed(cli, endpoint):
-    done = request(cli, "prod/ReadOnly", f"{endpoint.url}/orders", "--data", "@-", "--service", "lambda",
+    done = cli("request", "prod/ReadOnly", f"{endpoint.url}/orders", "--data", "@-", "--service", "lambda",
                    input='{"from": "stdin"}')
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
@@ -141,7 +137,7 @@ def test_data_from_standard_input_is_signed(cli, endpoint):
 def test_service_and_region_come_from_a_lambda_function_url(cli, endpoint):
     url = "http://abcdefghijklmnopqrstuvwxyz012345.lambda-url.ap-southeast-2.on.aws/hello?name=alice"
     # the endpoint stands in for AWS, reached as a proxy; the local STS is reached directly
-    done = request(cli, "prod/ReadOnly", url, env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"})
+    done = cli("request", "prod/ReadOnly", url, env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"})
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
     assert (seen["service"], seen["region"], seen["url"]) == ("lambda", "ap-southeast-2", url)
@@ -150,14 +146,14 @@ def test_service_and_region_come_from_a_lambda_function_url(cli, endpoint):
 def test_refused_signature_exits_1_with_the_status_on_stderr(cli, endpoint):
     key = cli("process", "prod/ReadOnly").json()["AccessKeyId"]
     endpoint.forged[key] = "not-the-session-secret-at-all-000000000000"
-    done = request(cli, "prod/ReadOnly", f"{endpoint.url}/x", "--service", "lambda")
+    done = cli("request", "prod/ReadOnly", f"{endpoint.url}/x", "--service", "lambda")
     assert done.code == 1
     assert done.json()["ok"] is False
     assert done.err == "rolecall: HTTP 403 Forbidden\n"
 
 
 def test_include_shows_status_and_headers_before_the_body(cli, endpoint):
-    done = request(cli, "prod/ReadOnly", f"{endpoint.url}/x", "--service", "lambda", "-i")
+    done = cli("request", "prod/ReadOnly", f"{endpoint.url}/x", "--service", "lambda", "-i")
     head, _, body = done.out.partition("\n\n")
     assert done.code == 0, done.err
     assert head.splitlines()[0] == "HTTP 200 OK"
@@ -167,11 +163,11 @@ def test_include_shows_status_and_headers_before_the_body(cli, endpoint):
 
 def test_an_mfa_role_takes_its_code_from_the_option(cli, endpoint, sts_proxy):
     url = f"{endpoint.url}/x"
-    asked = request(cli, "prod/Admin", url, "--service", "lambda")
+    asked = cli("request", "prod/Admin", url, "--service", "lambda")
     assert (asked.code, asked.out) == (2, "")
     assert asked.err.startswith("rolecall: an MFA code is needed for arn:aws:iam::111111111111:mfa/alice")
-    assert request(cli, "prod/Admin", url, "--service", "lambda", "--mfa-code", "12ab").code == 2
-    done = request(cli, "prod/Admin", url, "--service", "lambda", "--mfa-code", "123456")
+    assert cli("request", "prod/Admin", url, "--service", "lambda", "--mfa-code", "12ab").code == 2
+    done = cli("request", "prod/Admin", url, "--service", "lambda", "--mfa-code", "123456")
     assert done.code == 0 and done.json()["ok"] is True, done.err
     assert [form["TokenCode"] for form in sts_proxy.requests if "TokenCode" in form] == ["123456"]
 
@@ -192,7 +188,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, endpoint, argv, message):
     url = f"{endpoint.url}/x"
     if argv and argv[-1].startswith("?"):
         url += argv.pop()
-    done = request(cli, "prod/ReadOnly", url, *argv)
+    done = cli("request", "prod/ReadOnly", url, *argv)
     assert (done.code, done.out) == (2, "")
     said = [line for line in done.err.splitlines() if line.startswith("rolecall")]  # argparse: usage, then this
     assert len(said) == 1 and said[0].endswith(message), done.err
@@ -200,7 +196,7 @@ def test_bad_input_is_one_line_and_exit_2(cli, endpoint, argv, message):
 
 
 def test_nothing_listening_is_one_aws_line_and_exit_1(cli):
-    done = request(cli, "prod/ReadOnly", "http://127.0.0.1:9/x", "--service", "lambda", "--timeout", "5")
+    done = cli("request", "prod/ReadOnly", "http://127.0.0.1:9/x", "--service", "lambda", "--timeout", "5")
     assert (done.code, done.err) == (1, "rolecall: cannot connect to 127.0.0.1:9: check the URL and the network\n")
 
 
