@@ -248,16 +248,16 @@ def test_a_session_file_owned_by_another_user_is_never_served(cli, sandbox):
 
 
 def test_a_session_file_in_a_directory_others_can_write_is_not_served_by_the_quick_path(cli, sandbox, capsys):
-    from rolecall.core import quick
+    from rolecall.cli import fast
 
     cached = cli("process", "prod/ReadOnly").json()  # assumed and cached; the profiles index is written
     capsys.readouterr()
     folder = sandbox.cache / "sessions"
     os.chmod(folder, 0o777)
-    assert quick.serve(["process", "prod/ReadOnly"]) is None  # not served: the full CLI takes over
+    assert fast.serve(["process", "prod/ReadOnly"]) is None  # not served: the full CLI takes over
     assert capsys.readouterr().out == ""
     os.chmod(folder, 0o700)
-    assert quick.serve(["process", "prod/ReadOnly"]) == 0  # the same file in a private directory: served
+    assert fast.serve(["process", "prod/ReadOnly"]) == 0  # the same file in a private directory: served
     assert json.loads(capsys.readouterr().out) == cached
 
 

@@ -136,8 +136,9 @@ def test_data_from_standard_input_is_signed(cli, endpoint):
 
 def test_service_and_region_come_from_a_lambda_function_url(cli, endpoint):
     url = "http://abcdefghijklmnopqrstuvwxyz012345.lambda-url.ap-southeast-2.on.aws/hello?name=alice"
-    # the endpoint stands in for AWS, reached as a proxy; the local STS is reached directly
-    done = cli("request", "prod/ReadOnly", url, env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"})
+    # the endpoint stands in for AWS, reached as a proxy (plain http to it: only when asked); the local
+    # STS is reached directly
+    done = cli("request", "prod/ReadOnly", url, "--allow-http", env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"})
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
     assert (seen["service"], seen["region"], seen["url"]) == ("lambda", "ap-southeast-2", url)
