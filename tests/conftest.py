@@ -231,12 +231,14 @@ class Result:
 
 @pytest.fixture
 def cli(sandbox):
-    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin."""
+    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin (and with
+    `wrap` before it: see SmallDisk)."""
 
-    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None) -> Result:
+    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None,
+            wrap: list[str] | None = None) -> Result:
         full_env = {**os.environ, **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-m", "rolecall", *args],
+            [*(wrap or []), sys.executable, "-m", "rolecall", *args],
             env=full_env,
             capture_output=True,
             text=True,
@@ -296,29 +298,49 @@ def sts_proxy(sandbox, moto_sts, monkeypatch):
 
 
 class SmallDisk:
-    """A real tmpfs of its own, mounted at `path`: it fills up, and can be made read-only."""
+    """A real tmpfs of its own, mounted at `mount`: it fills up, and can be made read-only.
 
-    def __init__(self, path: Path, size: str):
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() != 0 or not shutil.which("mount"):
-            pytest.skip("needs root and mount to make a real small or read-only file system")
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                              capture_output=True, check=False)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-        self.env = {"ROLECALL_CACHE_DIR": str(path)}
+    As root it is mounted here. Anyone else gets it in a user and mount namespace of their own (where
+    an unprivileged user may mount a tmpfs), held by a process: commands that should use it run with
+    `wrap` before their argv (nsenter into that namespace), and the test reads and writes it at `path`
+    (the holder's view of it, /proc/PID/root/...). As root, `wrap` is empty and `path` is `mount`."""
+
+    def __init__(self, mount: Path, size: str):
+        mount.mkdir(parents=True, exist_ok=True)
+        self.mount, self.path, self.wrap = mount, mount, []
+        self.env = {"ROLECALL_CACHE_DIR": str(mount)}
+        self.holder: subprocess.Popen | None = None
+        options = f"size={size},mode=0700"
+        if os.geteuid() == 0:
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True,
+                                  check=False)
+            assert done.returncode == 0, f"cannot mount a tmpfs: {done.stderr.decode(errors='replace')}"
+            return
+        self.holder = subprocess.Popen(
+            [tool("unshare"), "--user", "--map-root-user", "--mount", "sh", "-c",
+             'mount -t tmpfs -o "$1" tmpfs "$2" && echo mounted && exec cat', "sh", options, str(mount)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self.holder.stdout is not None and self.holder.stdout.readline() == b"mounted\n", (
+            "cannot mount a tmpfs in a user namespace of our own (as root it needs no namespace)")
+        self.wrap = [tool("nsenter"), "--target", str(self.holder.pid), "--user", "--mount", "--preserve-credentials"]
+        self.path = Path(f"/proc/{self.holder.pid}/root{mount}")
 
     def read_only(self) -> None:
-        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+        # bind: the mount point is made read-only (EROFS all the same), which a user namespace may do
+        subprocess.run([*self.wrap, "mount", "-o", "remount,bind,ro", str(self.mount)], check=True)
 
     def unmount(self) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], capture_output=True, check=False)
+        if self.holder is None:
+            subprocess.run(["umount", "-l", str(self.mount)], capture_output=True, check=False)
+            return
+        self.holder.communicate(timeout=30)  # its stdin closes: it ends, and its namespace and tmpfs with it
 
 
 @pytest.fixture
 def small_disk(sandbox):
-    """`small_disk(size)`: a tmpfs for the cache (ROLECALL_CACHE_DIR in its `env`), unmounted after the test."""
+    """`small_disk(size)`: a tmpfs for the cache (ROLECALL_CACHE_DIR in its `env`; run the CLI with its
+    `wrap`, read it at its `path`), unmounted after the test."""
     disks: list[SmallDisk] = []
 
     def make(size: str) -> SmallDisk:

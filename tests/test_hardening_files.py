@@ -104,7 +104,7 @@ def test_loose_cache_dir_permissions_are_tightened(cli, sandbox):
 def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
     disk = small_disk("64k")
     cache, env = disk.path, disk.env
-    seeded = cli("assume", "prod/ReadOnly", env=env)
+    seeded = cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert seeded.code == 0, seeded.err
     saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
     fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
@@ -115,7 +115,7 @@ def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
         pass
     finally:
         os.close(fd)
-    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert result.code == 0  # the credentials are still handed out...
     assert "the disk is full" in result.err  # ...with a clear warning
     assert "Traceback" not in result.err
@@ -126,10 +126,10 @@ def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
 def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
     disk = small_disk("1m")
     cache, env = disk.path, disk.env
-    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    assert cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap).code == 0
     saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
     disk.read_only()
-    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert result.code == 0
     assert "read-only" in result.err and "Traceback" not in result.err
     assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved

@@ -589,13 +589,13 @@ def test_cache_file_names_stay_readable_and_short():
 def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_shell(cli, sandbox, small_disk):
     disk = small_disk("1m")
     env = {**disk.env, "SHELL": tool("bash")}
-    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    assert cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap).code == 0
     disk.read_only()
-    cleared = cli("sessions", "--clear", env=env)
+    cleared = cli("sessions", "--clear", env=env, wrap=disk.wrap)
     assert cleared.code == 2
     assert cleared.err.startswith("rolecall: cannot remove ") and "read-only" in cleared.err
     assert "Traceback" not in cleared.err
-    shell = cli("shell", "prod/ReadOnly", env=env, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
+    shell = cli("shell", "prod/ReadOnly", env=env, wrap=disk.wrap, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
     assert shell.code == 0, shell.err
     assert "key=ASIA" in shell.out and "Traceback" not in shell.err
 
