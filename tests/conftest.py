@@ -388,7 +388,10 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
-def pytest_terminal_summary(terminalreporter):
+def pytest_terminal_summary(terminalreporter, config):
+    """One line of counts (passed, skipped, failed, error) for CI's log."""
+    if config.option.collectonly:
+        return
     counts = {name: len(terminalreporter.stats.get(name, [])) for name in ("passed", "skipped", "failed", "error")}
     counts["passed"] = sum(1 for r in terminalreporter.stats.get("passed", []) if r.when == "call")
     terminalreporter.write_line("counts: " + ", ".join(f"{n} {name}" for name, n in counts.items()))
