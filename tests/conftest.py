@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -19,6 +21,56 @@ import pytest
 
 from rolecall.core.clock import FakeClock
 from rolecall.demo import home_environment
+
+# The tools the test extra installs beside the interpreter (aws, rolecall), whether or not the
+# venv is activated: first on the PATH of every test and so of every subprocess it starts.
+TOOLS = Path(sys.executable).parent
+# What a caller's shell may set that would change what a test sees: a green run must not depend on
+# it (CI has none of them). Tests that need one set it themselves.
+CALLERS_ONLY = ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS", "TERM",
+                "COLORTERM", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "DISPLAY", "WAYLAND_DISPLAY", "TMUX",
+                "BROWSER", "VISUAL", "EDITOR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
+                "https_proxy", "no_proxy")
+
+
+def pytest_configure(config):
+    """A caller that started the run in the background (`cmd &` in a script, as CI may) has SIGINT and
+    SIGQUIT ignored, and an ignored signal stays ignored in every child: Ctrl+C tests would hang there.
+    Every process the tests start gets the default dispositions, as from a terminal."""
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if signal.getsignal(signal.SIGQUIT) == signal.SIG_IGN:
+        signal.signal(signal.SIGQUIT, signal.SIG_DFL)
+
+
+def tool_path(path: str | None = None) -> str:
+    """`path` (default: the caller's PATH, else the system default) with TOOLS first."""
+    rest = os.environ.get("PATH", os.defpath) if path is None else path
+    return os.pathsep.join([str(TOOLS), *(p for p in rest.split(os.pathsep) if p and p != str(TOOLS))])
+
+
+def tool(name: str) -> str:
+    """The full path of a program the suite needs; a missing one fails the test (.ci/run installs them)."""
+    found = shutil.which(name, path=tool_path())
+    assert found, f"{name} is not installed: the tests need it (.ci/run installs it; README, Tests)"
+    return found
+
+
+def wait_for(condition, timeout: float = 20.0) -> None:
+    """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def plain_environment(monkeypatch):
+    """Every test, and every subprocess it starts, gets TOOLS first on PATH and none of CALLERS_ONLY."""
+    monkeypatch.setenv("PATH", tool_path())
+    for name in CALLERS_ONLY:
+        monkeypatch.delenv(name, raising=False)
 
 BASE_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -135,8 +187,6 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
         "ROLECALL_PROFILES": str(tmp_path / "profiles.yaml"),
         "ROLECALL_CLIPBOARD_CLEAR": "0",
         "USER": "alice",
-        # the venv's own scripts (aws, rolecall) come first, as for a user who activated it
-        "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     }
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -146,6 +196,22 @@ def sandbox(tmp_path, monkeypatch, moto_sts) -> Sandbox:
     )
     box.write_profiles(PROFILES)
     return box
+
+
+class StsWindow:
+    """The real time around STS calls. moto stamps each Expiration from the real clock, so a session
+    is checked against this window (one clock), never against the fake clock a test froze earlier."""
+
+    def __enter__(self) -> StsWindow:
+        self.start = datetime.now(timezone.utc).replace(microsecond=0)  # Expiration may drop the fraction
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.end = datetime.now(timezone.utc)
+
+    def lasts(self, session, duration) -> bool:
+        """Whether `session` was issued for `duration`, counted from a moment inside the window."""
+        return self.start + duration <= session.credentials.expiration <= self.end + duration
 
 
 @pytest.fixture
@@ -165,12 +231,14 @@ class Result:
 
 @pytest.fixture
 def cli(sandbox):
-    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin."""
+    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin (and with
+    `wrap` before it: see SmallDisk)."""
 
-    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None) -> Result:
+    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None,
+            wrap: list[str] | None = None) -> Result:
         full_env = {**os.environ, **(env or {})}
         done = subprocess.run(
-            [sys.executable, "-m", "rolecall", *args],
+            [*(wrap or []), sys.executable, "-m", "rolecall", *args],
             env=full_env,
             capture_output=True,
             text=True,
@@ -230,29 +298,49 @@ def sts_proxy(sandbox, moto_sts, monkeypatch):
 
 
 class SmallDisk:
-    """A real tmpfs of its own, mounted at `path`: it fills up, and can be made read-only."""
+    """A real tmpfs of its own, mounted at `mount`: it fills up, and can be made read-only.
 
-    def __init__(self, path: Path, size: str):
-        self.path = path
-        path.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() != 0 or not shutil.which("mount"):
-            pytest.skip("needs root and mount to make a real small or read-only file system")
-        done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size},mode=0700", "tmpfs", str(path)],
-                              capture_output=True, check=False)
-        if done.returncode != 0:
-            pytest.skip(f"cannot mount a tmpfs here: {done.stderr.decode(errors='replace').strip()}")
-        self.env = {"ROLECALL_CACHE_DIR": str(path)}
+    As root it is mounted here. Anyone else gets it in a user and mount namespace of their own (where
+    an unprivileged user may mount a tmpfs), held by a process: commands that should use it run with
+    `wrap` before their argv (nsenter into that namespace), and the test reads and writes it at `path`
+    (the holder's view of it, /proc/PID/root/...). As root, `wrap` is empty and `path` is `mount`."""
+
+    def __init__(self, mount: Path, size: str):
+        mount.mkdir(parents=True, exist_ok=True)
+        self.mount, self.path, self.wrap = mount, mount, []
+        self.env = {"ROLECALL_CACHE_DIR": str(mount)}
+        self.holder: subprocess.Popen | None = None
+        options = f"size={size},mode=0700"
+        if os.geteuid() == 0:
+            done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True,
+                                  check=False)
+            assert done.returncode == 0, f"cannot mount a tmpfs: {done.stderr.decode(errors='replace')}"
+            return
+        self.holder = subprocess.Popen(
+            [tool("unshare"), "--user", "--map-root-user", "--mount", "sh", "-c",
+             'mount -t tmpfs -o "$1" tmpfs "$2" && echo mounted && exec cat', "sh", options, str(mount)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )
+        assert self.holder.stdout is not None and self.holder.stdout.readline() == b"mounted\n", (
+            "cannot mount a tmpfs in a user namespace of our own (as root it needs no namespace)")
+        self.wrap = [tool("nsenter"), "--target", str(self.holder.pid), "--user", "--mount", "--preserve-credentials"]
+        self.path = Path(f"/proc/{self.holder.pid}/root{mount}")
 
     def read_only(self) -> None:
-        subprocess.run(["mount", "-o", "remount,ro", str(self.path)], check=True)
+        # bind: the mount point is made read-only (EROFS all the same), which a user namespace may do
+        subprocess.run([*self.wrap, "mount", "-o", "remount,bind,ro", str(self.mount)], check=True)
 
     def unmount(self) -> None:
-        subprocess.run(["umount", "-l", str(self.path)], capture_output=True, check=False)
+        if self.holder is None:
+            subprocess.run(["umount", "-l", str(self.mount)], capture_output=True, check=False)
+            return
+        self.holder.communicate(timeout=30)  # its stdin closes: it ends, and its namespace and tmpfs with it
 
 
 @pytest.fixture
 def small_disk(sandbox):
-    """`small_disk(size)`: a tmpfs for the cache (ROLECALL_CACHE_DIR in its `env`), unmounted after the test."""
+    """`small_disk(size)`: a tmpfs for the cache (ROLECALL_CACHE_DIR in its `env`; run the CLI with its
+    `wrap`, read it at its `path`), unmounted after the test."""
     disks: list[SmallDisk] = []
 
     def make(size: str) -> SmallDisk:
@@ -275,3 +363,35 @@ def federation(sandbox, monkeypatch):
     monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")
     yield FederationEndpoint.seen
     server.shutdown()
+
+
+# ------------------------------------------------------------------ under CI, a skip is a failure
+
+# Skips CI accepts: (test id prefix, a word of the skip's reason). Under CI every other skip fails
+# the run: a test that cannot run there proves nothing. Keep it short and say why for each entry.
+# Empty: CI runs as root with the shells installed (.ci/run), so every test can run there.
+ALLOWED_SKIPS: tuple[tuple[str, str], ...] = ()
+
+
+def _allowed(nodeid: str, reason: str) -> bool:
+    return any(nodeid.startswith(prefix) and word in reason for prefix, word in ALLOWED_SKIPS)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.skipped and os.environ.get("CI") and not hasattr(report, "wasxfail"):
+        reason = str(report.longrepr[2]) if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        if not _allowed(report.nodeid, reason):
+            report.outcome = "failed"
+            report.longrepr = f"skipped under CI, which runs every test (tests/conftest.py ALLOWED_SKIPS): {reason}"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    """One line of counts (passed, skipped, failed, error) for CI's log."""
+    if config.option.collectonly:
+        return
+    counts = {name: len(terminalreporter.stats.get(name, [])) for name in ("passed", "skipped", "failed", "error")}
+    counts["passed"] = sum(1 for r in terminalreporter.stats.get("passed", []) if r.when == "call")
+    terminalreporter.write_line("counts: " + ", ".join(f"{n} {name}" for name, n in counts.items()))

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
 
@@ -74,12 +73,3 @@ class Approver:
     def __exit__(self, *exc):
         self.stop.set()
         self.thread.join(5)
-
-
-def wait_for(condition, timeout: float = 20.0) -> None:
-    """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 import textwrap
 
-import pytest
-
 from tests.conftest import BASE_SECRET
 
-needs_aws = pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI (pip awscli) is not installed")
 IDENTITY = ["aws", "sts", "get-caller-identity", "--output", "json"]
 
 
@@ -25,7 +21,6 @@ def listed(cli) -> dict[str, dict]:
     return {row["name"]: row for row in result.json()}
 
 
-@needs_aws
 def test_static_keys_give_a_session_token_never_the_keys_themselves(cli, sandbox):
     result = cli("exec", "corp", "--region", "us-east-1", "--", *IDENTITY)
     assert result.code == 0, result.err

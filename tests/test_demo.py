@@ -27,7 +27,7 @@ def closed(url: str) -> bool:
 
 def run_demo(args, home: Path, **kwargs) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECALL_", "XDG_"))}
-    env.update(HOME=str(home), PATH=os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", ""))
+    env["HOME"] = str(home)  # PATH: the venv first (tests/conftest.py)
     return subprocess.run(
         [sys.executable, "-m", "rolecall", "demo", *args],
         check=False, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **kwargs,

@@ -14,7 +14,7 @@ from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired
 from rolecall.core.index import load_catalog
 from rolecall.core.paths import audit_file, cache_dir
-from tests.conftest import MFA_SERIAL
+from tests.conftest import MFA_SERIAL, StsWindow
 
 
 class CountingSource:
@@ -39,10 +39,11 @@ def engine(sandbox, fake_clock):
 
 
 def test_assume_returns_sts_credentials_and_caches_them(engine, sandbox):
-    session = engine.assume("prod/ReadOnly", no_code)
+    with StsWindow() as window:
+        session = engine.assume("prod/ReadOnly", no_code)
     assert session.credentials.access_key_id.startswith("ASIA")
     assert session.credentials.session_token
-    assert session.remaining(engine.now()) > timedelta(hours=3, minutes=59)
+    assert window.lasts(session, timedelta(hours=4))
     cached = SessionCache(cache_dir()).get("prod/ReadOnly")
     assert cached.credentials == session.credentials
 
@@ -92,17 +93,18 @@ def test_code_needed_is_none_once_the_mfa_session_is_open(engine):
 
 
 def test_chained_role_assumes_its_parent_first_and_is_capped_at_one_hour(engine):
-    session = engine.assume("shared/Deploy", no_code)
+    with StsWindow() as window:
+        session = engine.assume("shared/Deploy", no_code)
     assert engine.usable("shared/Hub") is not None
-    left = session.remaining(engine.now())
-    assert timedelta(minutes=59) < left < timedelta(hours=1, minutes=1)  # asked for 4h: chaining caps at 1h
+    assert window.lasts(session, timedelta(hours=1))  # asked for 4h: chaining caps at 1h
     identity = engine.whoami(session)
     assert identity["Arn"] == "arn:aws:sts::444444444444:assumed-role/Deploy/rolecall-alice"
 
 
 def test_explicit_duration_overrides_the_profile(engine):
-    session = engine.assume("prod/ReadOnly", no_code, duration=900)
-    assert session.remaining(engine.now()) < timedelta(minutes=16)
+    with StsWindow() as window:
+        session = engine.assume("prod/ReadOnly", no_code, duration=900)
+    assert window.lasts(session, timedelta(minutes=15))
 
 
 def test_force_refresh_gets_new_credentials(engine):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import sys
 
 import pytest
+
+from tests.conftest import tool
 
 SHELLS = {
     "bash": ["bash", "-c", 'eval "$(python -m rolecall export prod/ReadOnly)"; echo "status=$? $AWS_REGION"'],
@@ -22,9 +21,7 @@ SHELLS = {
 @pytest.mark.parametrize("shell", list(SHELLS))
 def test_sourcing_an_export_ends_with_status_0(cli, shell):
     assert cli("assume", "prod/ReadOnly").code == 0
-    argv = SHELLS[shell]
-    assert shutil.which(argv[0]), f"{argv[0]} is not installed (.ci/run installs it)"
-    path = os.pathsep.join([os.path.dirname(sys.executable), os.environ["PATH"]])
-    done = subprocess.run(argv, capture_output=True, text=True, timeout=60, env={**os.environ, "PATH": path},
-                          stdin=subprocess.DEVNULL)
+    program, *args = SHELLS[shell]
+    # `python` is the venv's: its bin is first on every test's PATH (tests/conftest.py)
+    done = subprocess.run([tool(program), *args], capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
     assert done.stdout.strip() == "status=0 eu-west-1", done.stderr

@@ -8,8 +8,6 @@ import stat
 
 import pytest
 
-from tests.conftest import seed_sessions
-
 CONFIG_PROBLEM_FILES = {
     "empty": ("", "the file is empty"),
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text file"),
@@ -106,7 +104,7 @@ def test_loose_cache_dir_permissions_are_tightened(cli, sandbox):
 def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
     disk = small_disk("64k")
     cache, env = disk.path, disk.env
-    seeded = cli("assume", "prod/ReadOnly", env=env)
+    seeded = cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert seeded.code == 0, seeded.err
     saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
     fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
@@ -117,7 +115,7 @@ def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
         pass
     finally:
         os.close(fd)
-    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert result.code == 0  # the credentials are still handed out...
     assert "the disk is full" in result.err  # ...with a clear warning
     assert "Traceback" not in result.err
@@ -128,19 +126,27 @@ def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
 def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
     disk = small_disk("1m")
     cache, env = disk.path, disk.env
-    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    assert cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap).code == 0
     saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
     disk.read_only()
-    result = cli("assume", "--refresh", "prod/ReadOnly", env=env)
+    result = cli("assume", "--refresh", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert result.code == 0
     assert "read-only" in result.err and "Traceback" not in result.err
     assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
 
 
 def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
-    seed_sessions({"prod/ReadOnly": 3600})
+    first = cli("process", "prod/ReadOnly")
+    assert first.code == 0, first.err
+    entry = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    saved = entry.read_bytes()
+    good = sandbox.profiles.read_text()
     sandbox.profiles.write_text("version: 1\naccounts: [\n")
-    assert cli("check").code == 2
-    sandbox.write_profiles(sandbox.profiles.read_text().replace("[\n", "[]\n"))
-    files = list((sandbox.cache / "sessions").glob("*.json"))
-    assert [f.name for f in files] == ["prod%2FReadOnly.json"]
+    for args in (["process", "prod/ReadOnly"], ["export", "prod/ReadOnly"], ["list", "--json"], ["sessions"], ["check"]):
+        result = cli(*args)
+        assert result.code == 2 or args == ["sessions"], (args, result.err)
+        assert "Traceback" not in result.err and len(result.err.splitlines()) <= 2, (args, result.err)
+        assert entry.read_bytes() == saved, args
+    sandbox.profiles.write_text(good)
+    again = cli("process", "prod/ReadOnly")
+    assert (again.code, again.json()) == (0, first.json())  # the same session, served from the cache

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
+import signal
 import stat
 import subprocess
 import sys
@@ -21,6 +22,9 @@ import pytest
 
 from rolecall.core import formats, layout, spawn, storage
 from rolecall.core.errors import ConfigError, StorageError
+from tests.conftest import tool, wait_for
+from tests.exports import sourced
+from tests.terminal import Terminal
 
 SESSION_FILE = "prod%2FReadOnly.json"
 HOSTILE_NAMES = [
@@ -73,28 +77,36 @@ def test_bash_prompt_shows_a_hostile_profile_name_and_runs_nothing(tmp_path, tem
     assert "\x1b" not in done.stdout
 
 
-@pytest.mark.skipif(not shutil.which("dash"), reason="needs dash for a plain POSIX shell")
 @pytest.mark.parametrize("template", HOSTILE_NAMES[:5])
 def test_plain_sh_prompt_runs_nothing(tmp_path, template):
     pwned = tmp_path / "pwned"
     name = template.replace("{p}", str(pwned))
-    argv, env = spawn.shell_argv({"SHELL": shutil.which("dash")}, name, tmp_path / "shell")
+    argv, env = spawn.shell_argv({"SHELL": tool("dash")}, name, tmp_path / "shell")
     done = subprocess.run(argv + ["-i"], input="exit\n", capture_output=True, text=True, check=False, timeout=30,
                           env={"HOME": str(tmp_path), "PATH": os.environ["PATH"], "PS1": env["PS1"]})
     assert "(rolecall:x" in done.stderr
     assert not pwned.exists()
 
 
-def test_zsh_and_fish_prompts_get_the_name_as_data(tmp_path):
-    name = "x$(id)%n`id`'\\"
-    argv, env = spawn.shell_argv({"SHELL": "/bin/zsh"}, name, tmp_path / "z")
-    rc = (Path(env["ZDOTDIR"]) / ".zshrc").read_text()
-    assert "__rolecall_marker='(rolecall:x$(id)%%n`id`'\\''\\) '" in rc
-    assert "PROMPT='${__rolecall_marker}'" in rc  # with prompt_subst the value is not expanded again
-    argv, _ = spawn.shell_argv({"SHELL": "/usr/bin/fish"}, name, tmp_path / "f")
-    init = argv[argv.index("--init-command") + 1]
-    assert formats.fish_quote(f"(rolecall:{name}) ") in init
-    assert formats.parse("fish", f"set -gx N {formats.fish_quote(name)}\n") == {"N": name}
+@pytest.mark.parametrize("shell, user_rc", [("zsh", ""), ("zsh", "setopt prompt_subst\n"), ("fish", "")],
+                         ids=["zsh", "zsh prompt_subst", "fish"])
+def test_zsh_and_fish_prompts_show_the_name_as_data(tmp_path, shell, user_rc):
+    """The real shell on a pseudo-terminal: its prompt shows the hostile name as typed and runs none of it."""
+    pwned = tmp_path / "pwned"
+    name = f"x$(touch {pwned})%n`touch {pwned}`'\\"
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / ".zshrc").write_text(user_rc)
+    argv, env = spawn.shell_argv({"SHELL": tool(shell), "ZDOTDIR": str(home)}, name, tmp_path / "shell")
+    env = {**env, "HOME": str(home), "PATH": os.environ["PATH"], "LANG": "C.UTF-8"}
+    term = Terminal(argv, env, size=(500, 10))  # fish shortens a prompt wider than the terminal
+    try:
+        term.expect(re.escape(f"(rolecall:{name}) "))
+        term.type("exit\r")
+        assert term.wait() == 0
+    finally:
+        term.kill()
+    assert not pwned.exists()
 
 
 def test_shell_rc_is_not_written_through_a_symlink(tmp_path):
@@ -191,13 +203,13 @@ def test_a_cosmetic_change_keeps_the_session(cli, sandbox):
     assert cli("process", "prod/ReadOnly").json()["AccessKeyId"] == first
 
 
-def test_export_twice_after_a_region_edit_prints_the_same_region(cli, sandbox):
+def test_export_twice_after_a_region_edit_prints_the_same_region(cli, sandbox, tmp_path):
     assert cli("export", "prod/ReadOnly").code == 0
     sandbox.write_profiles(sandbox.profiles.read_text().replace("region: eu-west-1", "region: ap-south-1"))
     first, second = cli("export", "prod/ReadOnly"), cli("export", "prod/ReadOnly")
-    assert formats.parse("env", first.out)["AWS_REGION"] == "ap-south-1"
-    assert formats.parse("env", second.out)["AWS_REGION"] == "ap-south-1"
     assert first.out == second.out
+    (seen,) = sourced("dash", "env", [second.out], tmp_path)
+    assert (seen["AWS_REGION"], seen["AWS_DEFAULT_REGION"]) == ("ap-south-1", "ap-south-1")
 
 
 def test_fingerprint_ignores_only_cosmetic_keys():
@@ -235,14 +247,18 @@ def test_a_session_file_owned_by_another_user_is_never_served(cli, sandbox):
     assert _session_file(sandbox).stat().st_uid == os.getuid()
 
 
-def test_a_session_file_in_a_directory_others_can_write_is_not_served_by_the_quick_path(sandbox):
+def test_a_session_file_in_a_directory_others_can_write_is_not_served_by_the_quick_path(cli, sandbox, capsys):
+    from rolecall.cli import fast
+
+    cached = cli("process", "prod/ReadOnly").json()  # assumed and cached; the profiles index is written
+    capsys.readouterr()
     folder = sandbox.cache / "sessions"
-    folder.mkdir(parents=True, mode=0o700)
-    (folder / SESSION_FILE).write_text("{}")
-    os.chmod(folder / SESSION_FILE, 0o600)
-    assert storage.trusted(folder / SESSION_FILE)
     os.chmod(folder, 0o777)
-    assert not storage.trusted(folder / SESSION_FILE)
+    assert fast.serve(["process", "prod/ReadOnly"]) is None  # not served: the full CLI takes over
+    assert capsys.readouterr().out == ""
+    os.chmod(folder, 0o700)
+    assert fast.serve(["process", "prod/ReadOnly"]) == 0  # the same file in a private directory: served
+    assert json.loads(capsys.readouterr().out) == cached
 
 
 def test_every_directory_of_the_cache_tree_is_private(cli, sandbox):
@@ -251,7 +267,7 @@ def test_every_directory_of_the_cache_tree_is_private(cli, sandbox):
     for folder in (sandbox.cache, sandbox.cache / "sessions", sandbox.cache / "shell"):
         os.chmod(folder, 0o777)
     assert cli("process", "prod/ReadOnly").code == 0
-    assert cli("shell", "prod/ReadOnly", env={"SHELL": shutil.which("bash")}, input="exit 0\n").code == 0
+    assert cli("shell", "prod/ReadOnly", env={"SHELL": tool("bash")}, input="exit 0\n").code == 0
     for folder, _dirs, _files in os.walk(sandbox.cache):
         assert stat.S_IMODE(os.stat(folder).st_mode) == 0o700, folder
 
@@ -381,45 +397,54 @@ def test_clipboard_text_goes_through_stdin_never_argv(tmp_path):
 def test_a_clipboard_back_end_that_takes_argv_is_refused(tmp_path):
     bin_dir = tmp_path / "bin"
     _fake_tools(bin_dir, ["klipper", "qdbus"])
-    path = f"/usr/bin{os.pathsep}/bin"
-    if shutil.which("xclip", path=path) or shutil.which("xsel", path=path):
-        pytest.skip("a real xclip/xsel would be chosen before klipper")
+    system = tmp_path / "system"  # the one program the fakes use, and no xclip or xsel to be chosen first
+    system.mkdir()
+    (system / "cat").symlink_to(tool("cat"))
+    path = f"{system}{os.pathsep}"
     done = _python("from rolecall.core import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
                    _clipboard_env(bin_dir, path))
     assert done.stdout.strip() == "False", done.stderr
     assert not (bin_dir / "argv.log").exists() or "SECRET-TEXT-2" not in (bin_dir / "argv.log").read_text()
 
 
-def _command_lines() -> str:
-    lines = []
+def _clearers_of(bin_dir: Path) -> dict[int, str]:
+    """The clipboard clearers (pid: command line) started for the fake clipboard in `bin_dir`."""
+    found = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                lines.append((entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace"))
+                command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+                environ = (entry / "environ").read_bytes()
             except OSError:
                 continue
-    return "\n".join(lines)
+            if "rolecall.core.clipboard" in command and str(bin_dir).encode() in environ:
+                found[int(entry.name)] = command
+    return found
 
 
-@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="reads other processes' argv from /proc")
 def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent_and_shows_nothing_in_argv(tmp_path):
     from rolecall.core.clipboard import fingerprint
 
-    bin_dir = tmp_path / "bin"
-    _fake_tools(bin_dir, ["xclip"])
-    parent = ("from rolecall.core import clipboard\n"
-              "clipboard.copy('SECRET-TEXT-3')\n"
-              "clipboard.clear_later('SECRET-TEXT-3', 1.5)\n")
-    done = _python(parent, _clipboard_env(bin_dir, os.environ["PATH"]))
-    assert done.returncode == 0, done.stderr  # the parent has quit; its clearer waits on
-    running = _command_lines()
-    assert "rolecall.core.clipboard" in running
-    assert "SECRET-TEXT-3" not in running and fingerprint("SECRET-TEXT-3") not in running
-    deadline = time.monotonic() + 20
-    while (bin_dir / "clipboard").read_text() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert (bin_dir / "clipboard").read_text() == ""
-    assert "SECRET-TEXT-3" not in (bin_dir / "argv.log").read_text()
+    def copy_and_clear_after(seconds: float, bin_dir: Path) -> None:
+        _fake_tools(bin_dir, ["xclip"])
+        parent = ("from rolecall.core import clipboard\n"
+                  "clipboard.copy('SECRET-TEXT-3')\n"
+                  f"clipboard.clear_later('SECRET-TEXT-3', {seconds})\n")
+        done = _python(parent, _clipboard_env(bin_dir, os.environ["PATH"]))
+        assert done.returncode == 0, done.stderr  # the parent has quit; its clearer waits on
+
+    waiting = tmp_path / "waiting"
+    copy_and_clear_after(3600, waiting)
+    (pid, command), = _clearers_of(waiting).items()
+    try:
+        assert "SECRET-TEXT-3" not in command and fingerprint("SECRET-TEXT-3") not in command
+        assert (waiting / "clipboard").read_text() == "SECRET-TEXT-3"  # not cleared before its time
+    finally:
+        os.kill(pid, signal.SIGKILL)
+    clearing = tmp_path / "clearing"
+    copy_and_clear_after(0.1, clearing)
+    wait_for(lambda: (clearing / "clipboard").read_text() == "")
+    assert "SECRET-TEXT-3" not in (clearing / "argv.log").read_text()
 
 
 # ------------------------------------------------------------------ 5. hostile YAML stays cheap
@@ -563,14 +588,14 @@ def test_cache_file_names_stay_readable_and_short():
 
 def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_shell(cli, sandbox, small_disk):
     disk = small_disk("1m")
-    env = {**disk.env, "SHELL": shutil.which("bash") or "/bin/sh"}
-    assert cli("assume", "prod/ReadOnly", env=env).code == 0
+    env = {**disk.env, "SHELL": tool("bash")}
+    assert cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap).code == 0
     disk.read_only()
-    cleared = cli("sessions", "--clear", env=env)
+    cleared = cli("sessions", "--clear", env=env, wrap=disk.wrap)
     assert cleared.code == 2
     assert cleared.err.startswith("rolecall: cannot remove ") and "read-only" in cleared.err
     assert "Traceback" not in cleared.err
-    shell = cli("shell", "prod/ReadOnly", env=env, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
+    shell = cli("shell", "prod/ReadOnly", env=env, wrap=disk.wrap, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
     assert shell.code == 0, shell.err
     assert "key=ASIA" in shell.out and "Traceback" not in shell.err
 

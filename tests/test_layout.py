@@ -47,14 +47,17 @@ def test_cached_process_imports_neither_sdk_nor_ui_nor_yaml(cli):
 
 def test_cached_export_and_list_import_no_sdk(cli):
     assert cli("assume", "prod/ReadOnly").code == 0
-    for args in (["export", "prod/ReadOnly"], ["list", "--json"], ["sessions"]):
+    for args, shows in ((["export", "prod/ReadOnly"], "export AWS_ACCESS_KEY_ID=ASIA"), (["list", "--json"], '"prod/ReadOnly"'),
+                        (["sessions"], "prod/ReadOnly")):
         runner = (
-            "import sys\nfrom rolecall.cli import main\n"
-            f"main({args!r})\n"
-            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','textual')), file=sys.stderr)\n"
+            "import sys, json\nfrom rolecall.cli import main\n"
+            f"code = main({args!r})\n"
+            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','textual'))\n"
+            "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
         )
         done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
-        assert done.stderr.strip().splitlines()[-1] == "[]", (args, done.stderr)
+        assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "heavy": []}, (args, done.stderr)
+        assert shows in done.stdout, (args, done.stdout)
 
 
 def test_cached_process_takes_the_quick_path(cli):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import stat
 import subprocess
 from datetime import UTC, datetime, timedelta
@@ -26,6 +25,7 @@ from rolecall.core.sources.saml import (
     parse_assertion,
     validate_saml_entry,
 )
+from tests.conftest import StsWindow
 
 PROVIDER = "arn:aws:iam::222222222222:saml-provider/okta"
 PROD_ADMIN = "arn:aws:iam::222222222222:role/Admin"
@@ -108,19 +108,18 @@ def test_assume_with_saml_gets_credentials_the_aws_cli_accepts(idp, fake_clock, 
     (profile, _), = discover(entry, {"222222222222": "prod"}, "profiles.yaml", fake_clock.now())
     engine = Engine(Catalog(profiles={profile.name: profile}), clock=fake_clock, audit_path=None)
 
-    session = engine.assume("prod/Admin", no_code)
+    with StsWindow() as window:
+        session = engine.assume("prod/Admin", no_code)
 
     assert session.credentials.session_token
-    # the local STS reads the real clock: a second may tick between the fake clock and its answer
-    assert timedelta(hours=1, minutes=59) < session.remaining(fake_clock.now()) <= timedelta(hours=2, seconds=1)
+    assert window.lasts(session, timedelta(hours=2))
     assert engine.whoami(session)["Account"] == "222222222222"  # moto names the caller user/moto, AWS the role
-    if shutil.which("aws"):
-        done = subprocess.run(
-            ["aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text"],
-            env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        assert done.stdout.strip() == "222222222222"
+    done = subprocess.run(
+        ["aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text"],
+        env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "222222222222"
 
 
 def test_session_length_follows_session_duration_in_the_assertion(sts_proxy, idp, fake_clock):

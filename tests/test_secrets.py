@@ -200,11 +200,20 @@ class MemoryKeyring(KeyringBackend):
         self.store.pop((service, username), None)
 
 
-def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_clock, monkeypatch):
+@pytest.fixture
+def memory_keyring():
+    """A MemoryKeyring as keyring's backend for one test; the backend before it is put back after."""
     import keyring
 
+    before = keyring.get_keyring()
     ring = MemoryKeyring()
     keyring.set_keyring(ring)
+    yield ring
+    keyring.set_keyring(before)
+
+
+def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_clock, monkeypatch, memory_keyring):
+    ring = memory_keyring
     monkeypatch.setenv("ROLECALL_CACHE_BACKEND", "keyring")
     engine = Engine(load_catalog(use_index=False), clock=fake_clock)
     session = engine.assume("prod/Admin", mfa.given("123456"))

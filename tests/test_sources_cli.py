@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import json
-import shutil
 import textwrap
 from datetime import UTC, datetime, timedelta
 
@@ -13,7 +12,6 @@ import pytest
 
 from tests.test_saml import saml_response
 
-needs_aws = pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI (pip awscli) is not installed")
 IDENTITY = ["--", "aws", "sts", "get-caller-identity", "--output", "json"]
 
 
@@ -50,7 +48,6 @@ def with_accounts(sandbox, extra: str) -> None:
         """) + textwrap.dedent(extra))
 
 
-@needs_aws
 def test_web_identity_role_in_profiles_yaml(cli, sandbox, token_file):
     with_accounts(sandbox, f"""\
         accounts:
@@ -66,7 +63,6 @@ def test_web_identity_role_in_profiles_yaml(cli, sandbox, token_file):
     assert json.loads(result.out)["Arn"].startswith("arn:aws:sts::222222222222:assumed-role/Deploy/")
 
 
-@needs_aws
 def test_web_identity_profile_in_the_aws_config(cli, sandbox, token_file):
     sandbox.aws_config.write_text(
         f"[profile ci]\nrole_arn = arn:aws:iam::333333333333:role/CI\nweb_identity_token_file = {token_file}\n"
@@ -87,7 +83,6 @@ def test_an_expired_web_identity_token_is_one_line(cli, sandbox, token_file):
     assert len(result.err.strip().splitlines()) <= 2 and "expired at" in result.err
 
 
-@needs_aws
 def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
     assertion = sandbox.root / "assertion.b64"
     assertion.write_text(saml_response(
@@ -115,7 +110,6 @@ def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
     assert json.loads(result.out)["Account"] == "222222222222"
 
 
-@needs_aws
 def test_federated_user_works_in_exec_and_in_the_console(cli, sandbox, federation):
     with_accounts(sandbox, CONTRACTOR)
     row = next(row for row in cli("list", "--json").json() if row["name"] == "corp/contractor")

@@ -4,15 +4,10 @@ use any of them everywhere, and the cached role stays on the quick path."""
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 
-import pytest
-
 from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
-
-needs_aws = pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI (pip awscli) is not installed")
 
 
 def test_sign_in_lists_every_discovered_role_next_to_the_others(sso, cli, sandbox):
@@ -26,7 +21,6 @@ def test_sign_in_lists_every_discovered_role_next_to_the_others(sso, cli, sandbo
     assert len(sso_rows) == 6 and all(row["kind"] == "sso" for row in sso_rows)
 
 
-@needs_aws
 def test_a_discovered_role_works_under_exec_and_stays_on_the_quick_path(sso, cli, sandbox):
     sso.auto_approve = True
     assert rolecall_sso("login", "--no-browser").returncode == 0

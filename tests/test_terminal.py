@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 
 import pytest
@@ -12,7 +11,6 @@ import pytest
 from tests.terminal import Terminal
 
 ROLECALL = [sys.executable, "-m", "rolecall"]
-needs_aws = pytest.mark.skipif(shutil.which("aws") is None, reason="the aws CLI (pip awscli) is not installed")
 
 
 def test_assume_asks_for_the_mfa_code_on_the_terminal(sandbox):
@@ -34,7 +32,6 @@ def test_end_of_input_at_the_prompt_is_one_line_and_exit_2(sandbox):
     assert "Traceback" not in term.text
 
 
-@needs_aws
 def test_aws_cli_credential_process_prompts_on_the_terminal_while_the_sdk_reads_stdout(sandbox):
     command = " ".join([*ROLECALL, "process", "prod/Admin"])
     sandbox.aws_config.write_text(f"[profile admin]\ncredential_process = {command}\nregion = eu-west-1\n")

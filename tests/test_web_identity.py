@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import timedelta
@@ -24,6 +23,7 @@ from rolecall.core.sources.web_identity import (
     validate_web_identity,
     web_identity_params,
 )
+from tests.conftest import StsWindow
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
 
@@ -59,18 +59,18 @@ def test_token_file_gets_role_credentials_the_aws_cli_accepts(engine_for, sandbo
     token.write_text(jwt({"sub": "repo:acme/app", "exp": int((fake_clock.now() + timedelta(hours=1)).timestamp())}) + "\n")
     engine = engine_for(profile(web_identity_token_file=str(token)))
 
-    session = engine.assume("ci/deploy", no_code)
+    with StsWindow() as window:
+        session = engine.assume("ci/deploy", no_code)
 
     assert session.credentials.session_token
-    assert session.remaining(fake_clock.now()) > timedelta(minutes=59)
+    assert window.lasts(session, timedelta(hours=1))
     assert engine.whoami(session)["Arn"].startswith("arn:aws:sts::555555555555:assumed-role/ci-deploy/github-actions")
-    if shutil.which("aws"):
-        done = subprocess.run(
-            ["aws", "sts", "get-caller-identity", "--output", "json"],
-            env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
-        )
-        assert done.returncode == 0, done.stderr
-        assert json.loads(done.stdout)["Account"] == "555555555555"
+    done = subprocess.run(
+        ["aws", "sts", "get-caller-identity", "--output", "json"],
+        env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["Account"] == "555555555555"
 
 
 def test_second_call_is_served_from_the_cache_without_reading_the_token(engine_for, sandbox):

@@ -1,9 +1,8 @@
-"""Export and copy formats, each with a parser so a round trip can be checked."""
+"""Export and copy formats: the credentials as text each consumer reads (a shell, the SDKs' INI file, JSON)."""
 
 from __future__ import annotations
 
 import json
-import re
 import shlex
 from collections.abc import Mapping
 
@@ -21,6 +20,13 @@ FORMATS = ("env", "fish", "powershell", "json", "dotenv", "credentials")
 
 PS_QUOTES = "'\u2018\u2019\u201a\u201b"  # every character PowerShell takes as a single quote
 LINE_BREAKS = ("\n", "\r")
+
+
+def sh_quote(value: str) -> str:
+    """A POSIX shell word (shlex.quote), also for zsh: there an unquoted word that starts with `=` is
+    replaced by a command's path (EQUALS), so such a word is quoted too."""
+    quoted = shlex.quote(value)
+    return f"'{quoted}'" if quoted.startswith("=") else quoted  # left bare by shlex: holds no quote
 
 
 def fish_quote(value: str) -> str:
@@ -69,7 +75,7 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
         _check(fmt, variables, profile)
     if fmt == "env":
         lines = [f"unset {name}" for name in REMOVED]
-        lines += [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]
+        lines += [f"export {k}={sh_quote(v)}" for k, v in variables.items()]
     elif fmt == "fish":
         # `set -e` of an unset variable is status 4, and fish's `set -gx` keeps the status before it:
         # `or true` makes the last status 0, so `... | source; or exit` works.
@@ -80,7 +86,7 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
         lines += [f"$Env:{k} = {ps_quote(v)}" for k, v in variables.items()]
     elif fmt == "dotenv":
         # Sourced by sh (`set -a; . ./.env`) as often as read by dotenv libraries: single quotes suit both.
-        lines = [f"{k}={shlex.quote(v)}" for k, v in variables.items()]
+        lines = [f"{k}={sh_quote(v)}" for k, v in variables.items()]
     elif fmt == "json":
         return json.dumps(process_json(credentials) | ({"Region": region} if region else {}), indent=2) + "\n"
     else:
@@ -100,36 +106,3 @@ def process_json(credentials: Mapping[str, str | None]) -> dict[str, Any]:
         if credentials.get(key) is not None:
             data[key] = credentials[key]
     return data
-
-
-_FISH_SET = re.compile(r"^set -gx (\w+) '((?:[^'\\]|\\.)*)'$", re.MULTILINE | re.DOTALL)
-_PS_SET = re.compile(rf"^\$Env:(\w+) = '((?:[^{PS_QUOTES}]|[{PS_QUOTES}]{{2}})*)'$", re.MULTILINE | re.DOTALL)
-
-
-def parse(fmt: str, text: str) -> dict[str, str]:
-    """The AWS_* variables a rendered text sets (for round-trip tests and `--format` checks)."""
-    if fmt == "json":
-        data = json.loads(text)
-        names = {"AccessKeyId": "AWS_ACCESS_KEY_ID", "SecretAccessKey": "AWS_SECRET_ACCESS_KEY",
-                 "SessionToken": "AWS_SESSION_TOKEN", "Expiration": "AWS_CREDENTIAL_EXPIRATION"}
-        found = {names[k]: v for k, v in data.items() if k in names}
-        if "Region" in data:
-            found["AWS_REGION"] = found["AWS_DEFAULT_REGION"] = data["Region"]
-        return found
-    if fmt == "credentials":
-        import configparser
-
-        parser = configparser.RawConfigParser()
-        parser.read_string(text)
-        section = parser[parser.sections()[0]]
-        names = {"aws_access_key_id": "AWS_ACCESS_KEY_ID", "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
-                 "aws_session_token": "AWS_SESSION_TOKEN", "region": "AWS_REGION"}
-        return {names[k]: v for k, v in section.items() if k in names}
-    if fmt == "fish":
-        return {name: re.sub(r"\\(.)", r"\1", value, flags=re.DOTALL) for name, value in _FISH_SET.findall(text)}
-    if fmt == "powershell":
-        return {name: re.sub(rf"([{PS_QUOTES}])[{PS_QUOTES}]", r"\1", value) for name, value in _PS_SET.findall(text)}
-    words = shlex.split(text)
-    if fmt == "env":
-        words = [words[i + 1] for i, word in enumerate(words[:-1]) if word == "export"]
-    return dict(word.partition("=")[::2] for word in words)
