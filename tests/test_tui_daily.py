@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.color import Color
+from textual.command import CommandList
 
 from rolecall.core.clock import FakeClock
 from rolecall.core.engine import Engine
@@ -282,6 +283,27 @@ def test_scattered_letters_never_beat_real_words(many):
     assert ranked("adm")[:3] == ["staging/Admin", "prod/Admin", "dev/Admin"]
     assert ranked("2222")[0] == "prod/Admin"
     assert ranked("zzz") == []
+
+
+@pytest.mark.parametrize("query", ["prod/admin", "prod admin", "prod-admin", "PROD/Admin", "prod_admin"])
+def test_a_name_typed_as_people_write_it_finds_that_role(many, query):
+    assert ranked(query)[0] == "prod/Admin"
+
+
+async def test_the_palette_and_the_filter_rank_the_same_roles(many):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"prod/admin")
+        await pilot.pause()
+        filtered = app.query_one(AccountsTree).current_profile
+        assert filtered is not None and filtered.name == "prod/Admin"
+        await pilot.press("escape", "escape", "ctrl+p", *"prod/admin")
+        palette = app.screen.query_one(CommandList)
+        for _ in range(400):  # the palette searches in the background: wait for its assume hits
+            if palette.option_count and "assume" in str(palette.get_option_at_index(0).prompt):
+                break
+            await pilot.pause(0.05)
+        assert str(palette.get_option_at_index(0).prompt).startswith("assume prod/Admin\n")
 
 
 async def test_filter_selects_the_best_match_and_counts(many):

@@ -17,8 +17,10 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from textual import on
+from textual import events, on
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Keymap
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
 from textual.worker import Worker, WorkerState
@@ -31,6 +33,7 @@ from rolecall.core.display import printable
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.search import SearchIndex
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.watch import Watch
 from rolecall.tui import keys, themes
@@ -43,6 +46,7 @@ from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.details import DetailsPane
+from rolecall.tui.widgets.filter import FilterInput
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
@@ -76,6 +80,7 @@ class RolecallApp(App):
         self.code_source = code_source
         self.mfa_hint = mfa_hint
         self.settings = user_settings.load()
+        self.keymap: dict[str, str] = {}
         self._startup_notes = self._apply_themes(theme)
         self._busy: set[str] = set()
         self._jobs: dict[Worker, tuple[Callable[[Any], None], Callable[[BaseException], bool] | None]] = {}
@@ -89,7 +94,7 @@ class RolecallApp(App):
         self._resync: dict[str, tuple[SsoSession, datetime]] = {}  # signed-in sessions: when to discover again
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
         # modal screen is on top (a query would search the modal).
-        self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
+        self.filter_input = FilterInput(id="filter")
         self.accounts = AccountsTree(id="accounts")
         self.sessions_list = SessionsList(id="sessions")
         self.status_line = Label("", id="status", markup=False)
@@ -309,7 +314,34 @@ class RolecallApp(App):
     # ------------------------------------------------------------------ filter
 
     def action_focus_filter(self) -> None:
-        self.filter_input.focus()
+        """`/` is a priority binding: the app handles it before it hands on the keys that follow,
+        so they land in the filter however fast they come (a binding of the list would move the
+        focus only after those keys had gone to the list, where `r` refreshes and `e` runs).
+        In any text input, `/` is typed instead (`prod/admin` in the filter, a command line)."""
+        if isinstance(self.focused, Input) or self.screen is not self.filter_input.screen:
+            raise SkipAction()
+        self.screen.set_focus(self.filter_input)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys for a text input keep their order. Textual hands a typed character to the focused
+        Input at once, but runs the Input's own bindings (Backspace, arrows, ctrl+w...) only once
+        the key has bubbled back up to the app through each container's queue, so in a burst of
+        keys (fast typing, a paste, a terminal delivering several keys in one read) a Backspace
+        landed after the characters typed behind it (Textual issue #6605). Such a binding is
+        queued on the Input itself instead, behind the keys that came before it. This covers
+        the filter, the command palette and the modals' inputs."""
+        if isinstance(event, events.Key) and not event.is_forwarded and not event.is_printable:
+            focused = self.focused
+            if isinstance(focused, Input):
+                active = self.screen.active_bindings.get(event.key)
+                if active is not None and active.node is focused and active.enabled and not active.binding.priority:
+                    focused.call_later(focused.run_action, active.binding.action)
+                    return
+        await super().on_event(event)
+
+    @property
+    def search_index(self) -> SearchIndex:
+        return self.accounts.index
 
     def filter_changed(self, value: str) -> None:
         """Watches the filter's value: called as the key is handled, so that the echo of the key
@@ -323,20 +355,6 @@ class RolecallApp(App):
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
         self.action_assume()
-
-    def on_key(self, event) -> None:
-        filter_input = self.filter_input
-        if self.focused is not filter_input:
-            return
-        if event.key == "escape":
-            if filter_input.value:
-                filter_input.value = ""
-            else:
-                self.accounts.focus()
-            event.stop()
-        elif event.key in ("down", "tab"):
-            self.accounts.focus()
-            event.stop()
 
     # ------------------------------------------------------------------ which role
 
@@ -753,7 +771,12 @@ class RolecallApp(App):
             self.panic(f"rolecall: {describe(error)}")
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(bound_keys([self, self.accounts]), extra=self.mfa_hint or ""))
+        self.push_screen(HelpScreen(bound_keys(self.keymap), extra=self.mfa_hint or ""))
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Textual's, remembering the keymap for the help screen (which lists the keys as bound)."""
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
 
     # ------------------------------------------------------------------ problems
 

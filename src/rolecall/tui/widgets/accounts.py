@@ -109,6 +109,11 @@ class AccountsTree(Tree):
             self.call_after_refresh(self._select_first_role)
 
     @property
+    def index(self) -> SearchIndex:
+        """The search index of the profiles shown (the command palette ranks with it too)."""
+        return self._index
+
+    @property
     def total(self) -> int:
         return len(self._profiles)
 
