@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 from datetime import timedelta
 
 import pytest
 from rich.style import Style
-from textual.worker import WorkerFailed
 
 from rolecall.core import formats
 from rolecall.core.clock import FakeClock
@@ -20,6 +18,7 @@ from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, seed_sessions
+from tests.tui_screen import notices, record_notices, settle
 
 SIZE = (120, 36)
 
@@ -46,8 +45,9 @@ def shown(app, name: str) -> tuple[str, str]:
     return drawn[len(drawn) - 22 :].strip(), panel.shown[name][1]
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
+@pytest.fixture(autouse=True)
+def _notices(monkeypatch):
+    record_notices(monkeypatch)
 
 
 async def select(pilot, name: str) -> None:
@@ -61,13 +61,6 @@ async def assume(pilot, name: str) -> None:
     await select(pilot, name)
     await pilot.press("enter")
     await settle(pilot)
-
-
-async def settle(pilot) -> None:
-    """Wait until background work is done (failed work included: the app reports it) and shown."""
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, fake_clock):

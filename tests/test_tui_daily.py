@@ -27,6 +27,8 @@ from rolecall.tui.themes import parse_theme
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.sts_proxy import INVALID_MFA
+from tests.tui_screen import screen_lines, screen_text
+from tests.tui_screen import settle as settle_work
 
 SMALL = (80, 24)
 WIDE = (200, 60)
@@ -47,15 +49,6 @@ def build(clock=None, **kwargs):
     return make_app(engine=engine, theme="rolecall-dark", **kwargs)
 
 
-def screen_lines(app) -> list[str]:
-    """Every line of the terminal as the user sees it (modal screens over the main one)."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
-
-
-def screen_text(app) -> str:
-    return "\n".join(screen_lines(app))
-
-
 def shown_in(app, widget) -> str:
     """What the screen shows inside `widget`'s region, lines joined with spaces and runs of
     spaces squeezed: text that wraps reads as one line."""
@@ -66,9 +59,7 @@ def shown_in(app, widget) -> str:
 
 
 def toasts(app) -> str:
-    from textual.widgets._toast import Toast
-
-    return " ".join(shown_in(app, toast) for toast in app.screen.query(Toast))
+    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
 
 
 def roles(app) -> list[str]:
@@ -77,8 +68,7 @@ def roles(app) -> list[str]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_work(pilot)
     await pilot.pause()
 
 
@@ -528,3 +518,31 @@ async def test_more_sessions_than_fit_scroll_in_a_wide_panel(sandbox):
         await pilot.pause()
         last = next(line for line in screen_lines(app) if "acct7/E " in line)
         assert re.search(r"acct7/E +100000000007 eu-west-1 .* 1:06:59", last)
+
+
+async def test_the_first_screen_without_profiles_fits_80x24_and_says_where_to_start(sandbox, monkeypatch):
+    monkeypatch.delenv("ROLECALL_PROFILES")  # the default place, where a new user has nothing yet
+    sandbox.profiles.unlink()
+    sandbox.aws_credentials.unlink()  # its static keys would be a profile
+    app = make_app(theme="rolecall-dark")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        welcome = shown_in(app, app.query_one("#welcome"))
+        assert "rolecall demo" in welcome and "profiles.example.yaml" in welcome
+        assert "/rolecall/profiles.yaml" in welcome.replace(" ", "")  # where to copy it to
+        lines = screen_lines(app)
+        assert len(lines) == SMALL[1]
+        # every line of it whole inside the left panel: nothing cut at 80 columns
+        for sentence in ("No profiles yet.", "rolecall demo", "or add role profiles to ~/.aws/config."):
+            assert any(sentence in line for line in lines), sentence
+        await pilot.press("question_mark")  # keys go to the app, not to an empty list or the filter
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("width", range(78, 130, 3))
+async def test_the_footer_ends_with_the_palette_key_at_every_width(many, width):
+    app = build()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        assert screen_lines(app)[-1].endswith("^p palette ")

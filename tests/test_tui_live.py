@@ -13,7 +13,6 @@ import webbrowser
 from datetime import timedelta
 
 import pytest
-from textual.worker import WorkerFailed
 
 from rolecall.core.clock import FakeClock
 from rolecall.core.credentials import format_remaining
@@ -27,6 +26,8 @@ from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
 from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
+from tests.tui_screen import notices, record_notices, screen_lines
+from tests.tui_screen import settle as settle_work
 
 SIZE = (120, 40)
 
@@ -55,8 +56,9 @@ def roles(app) -> list[str]:
     return [leaf.data.name for account in tree.root.children for leaf in account.children]
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
+@pytest.fixture(autouse=True)
+def _notices(monkeypatch):
+    record_notices(monkeypatch)
 
 
 async def next_tick(pilot, clock) -> None:
@@ -67,12 +69,7 @@ async def next_tick(pilot, clock) -> None:
 
 
 async def settle(pilot) -> None:
-    for _ in range(3):  # a sign-in's worker starts a sync, whose end starts a reload
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app tells the user about a failed worker itself; the tests assert on that
-        await pilot.pause()
+    await settle_work(pilot, rounds=3)  # a sign-in's worker starts a sync, whose end starts a reload
 
 
 @pytest.fixture
@@ -321,5 +318,5 @@ async def test_a_sessions_panel_that_scrolls_at_wide_sizes_draws_every_row(sandb
         for _ in names:
             await pilot.press("down")
         await pilot.pause()
-        text = " ".join(strip.text for strip in app.screen._compositor.render_strips())
+        text = " ".join(screen_lines(app))
         assert names[-1].split("/")[0][:10] in text

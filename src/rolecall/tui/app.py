@@ -99,6 +99,7 @@ class RolecallApp(App):
         self.sessions_list = SessionsList(id="sessions")
         self.status_line = Label("", id="status", markup=False)
         self.details = DetailsPane(id="details")
+        self.welcome = Static("", id="welcome", markup=False)  # shown instead of the list when there are no profiles
 
     # ------------------------------------------------------------------ layout and start
 
@@ -110,6 +111,7 @@ class RolecallApp(App):
             with Vertical(id="left"):
                 yield self.filter_input
                 yield self.accounts
+                yield self.welcome
             with Vertical(id="right"):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
                 yield self.sessions_list
@@ -222,8 +224,12 @@ class RolecallApp(App):
                 timeout=10,
             )
         if not engine.catalog.profiles:
-            self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
-        if not (self.focused is self.filter_input and self.filter_input.value):
+            self.welcome.update(welcome_text(paths.profiles_file(self.profiles_path)))
+            self.accounts.display = False
+            self.welcome.display = True
+        if not engine.catalog.profiles:
+            self.screen.set_focus(None)  # nothing to filter: keys go to the app (? help, q quit)
+        elif not (self.focused is self.filter_input and self.filter_input.value):
             self.accounts.focus()  # it could not take focus while loading; a filter being typed keeps it
         self._update_subtitle()
 
@@ -792,6 +798,20 @@ def make_app(**options) -> RolecallApp:
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
     """
     return RolecallApp(**options)
+
+
+def welcome_text(profiles_file) -> str:
+    """The first screen without profiles: what to try, and where a profiles file starts from."""
+    return (
+        "No profiles yet.\n\n"
+        "Try rolecall with made-up accounts:\n"
+        "  rolecall demo\n\n"
+        "Start your own from profiles.example.yaml\n"
+        "(every field, commented), copied to\n"
+        f"  {printable(str(profiles_file))}\n\n"
+        "or add role profiles to ~/.aws/config.\n"
+        "rolecall check says what is wrong in either."
+    )
 
 
 def _open_console(session: Session) -> tuple[str, bool]:
