@@ -8,6 +8,7 @@ Sign-ins run against the local fake of IAM Identity Center with a stand-in $BROW
 from __future__ import annotations
 
 import json
+import re
 import sys
 import webbrowser
 from datetime import timedelta
@@ -26,7 +27,7 @@ from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
 from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
-from tests.tui_screen import notices, record_notices, screen_lines
+from tests.tui_screen import notices, record_notices, shown_lines
 from tests.tui_screen import settle as settle_work
 
 SIZE = (120, 40)
@@ -310,13 +311,40 @@ accounts:
 async def test_a_sessions_panel_that_scrolls_at_wide_sizes_draws_every_row(sandbox, width):
     sandbox.write_profiles(MANY)
     names = list(load_catalog(use_index=False).profiles)
+    left = {name: format_remaining(timedelta(seconds=3600 + 60 * number)) for number, name in enumerate(names)}
     seed_sessions({name: 3600 + 60 * number for number, name in enumerate(names)})
     app = build(FakeClock(FIXED_NOW))
     async with app.run_test(size=(width, 20)) as pilot:
         await settle(pilot)
         panel(app).focus()
-        for _ in names:
+        seen: dict[str, str] = {}  # countdown -> its lines and the ones above (a long name wraps)
+        for _ in range(len(names) + 1):  # scrolled row by row to the end: every row is drawn once
+            lines = shown_lines(app, panel(app))
+            for above, line in zip(["", *lines], lines, strict=False):
+                for countdown in re.findall(r"\d:\d\d:\d\d", line):
+                    seen[countdown] = seen.get(countdown, "") + above + line
             await pilot.press("down")
-        await pilot.pause()
-        text = " ".join(screen_lines(app))
-        assert names[-1].split("/")[0][:10] in text
+            await pilot.pause()
+        for name, countdown in left.items():
+            assert countdown in seen, f"{name}'s row ({countdown}) was never drawn in the sessions panel"
+            assert name.split("/")[-1] in seen[countdown] or name[:10] in seen[countdown]
+
+
+async def test_the_real_one_second_timer_ticks_the_countdowns(sandbox):
+    """No tick() by hand here: the app's own timer must fire and redraw the countdown."""
+    seed_sessions({"prod/ReadOnly": 3600})
+    clock = FakeClock(FIXED_NOW)
+    app = build(clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+
+        def countdowns() -> list[str]:
+            return [c for line in shown_lines(app, panel(app)) for c in re.findall(r"\d:\d\d:\d\d", line)]
+
+        assert countdowns() == ["1:00:00"]
+        clock.advance(5)
+        for _ in range(100):  # up to ~10 s of real time for a 1-second timer on a loaded machine
+            if countdowns() == ["0:59:55"]:
+                break
+            await pilot.pause(0.1)
+        assert countdowns() == ["0:59:55"]

@@ -59,3 +59,9 @@ async def settle(pilot: Pilot, rounds: int = 1) -> None:
             if not isinstance(failed.error, RolecallError):
                 raise
         await pilot.pause()
+
+
+def shown_lines(app: App, widget) -> list[str]:
+    """The lines the screen shows inside `widget`'s region, and nothing beside it."""
+    region = widget.region
+    return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
