@@ -463,3 +463,31 @@ def test_a_hangup_ends_the_app_at_once_in_a_real_terminal(sandbox):
         raise AssertionError("the app did not exit after SIGHUP")
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+
+
+async def test_a_role_of_a_session_not_signed_in_says_which_key_signs_in(sandbox, fake_clock):
+    sandbox.aws_config.write_text(
+        "[profile team]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\n"
+        "region = eu-west-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = eu-west-1\n",
+        encoding="utf-8",
+    )
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "team")
+        await pilot.press("enter")
+        await settle(pilot)
+        said = " ".join(notices(app))
+        assert "press l to sign in to corp" in said, said
+        assert "rolecall login" not in said
+
+
+async def test_ctrl_c_says_in_plain_words_which_key_quits(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert "press q to quit" in notices(app)
+        assert "[b]" not in " ".join(notices(app))

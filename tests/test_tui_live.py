@@ -139,12 +139,14 @@ async def test_an_mfa_session_is_listed_with_its_device_and_countdown(sandbox, c
         assert shown == f"mfa {MFA_SERIAL} {left(app, f'mfa:{MFA_SERIAL}', fake_clock)}"
         assert left(app, f"mfa:{MFA_SERIAL}", fake_clock).startswith(("7:59:", "8:00:"))  # the 8 h MFA session
         assert "prod/Admin" in panel(app).sessions
+        assert app.sub_title.endswith("2 sessions")  # the header counts the panel's rows: role and MFA
 
         panel(app).focus()
         panel(app).cursor = list(panel(app).rows).index(f"mfa:{MFA_SERIAL}")
         await pilot.press("x")  # forget the MFA session from its row
         await pilot.pause()
         assert f"mfa:{MFA_SERIAL}" not in panel(app).rows
+        assert app.sub_title.endswith("1 session")
         assert cli("sessions", "--json").json()  # the role session is still there
         assert "mfa" not in cli("sessions").out
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -38,6 +39,7 @@ from rolecall.core.sso.session import SsoSession
 from rolecall.core.watch import Watch
 from rolecall.tui import keys, themes
 from rolecall.tui.commands import RolecallCommands
+from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.login import LoginScreen
@@ -51,6 +53,7 @@ from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
 CodeSource = Callable[[Profile], str]
+SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
 
 
 class RolecallApp(App):
@@ -311,7 +314,7 @@ class RolecallApp(App):
     def _update_subtitle(self) -> None:
         if self.engine:
             count = len(self.engine.catalog.profiles)
-            live = len(self.sessions_list.sessions)
+            live = len(self.sessions_list.rows)  # every row of the panel: roles, MFA sessions, sign-ins
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
@@ -499,6 +502,7 @@ class RolecallApp(App):
             if row.kind == "mfa":
                 self.engine.forget_mfa(row.arn)
                 self.sessions_list.remove_profile(row.key)
+                self._update_subtitle()
                 self.notify(f"forgot the MFA session of {row.arn}", timeout=3)
             else:
                 self.notify(f"to sign out of {row.key.removeprefix('sso:')}: "
@@ -741,6 +745,9 @@ class RolecallApp(App):
                markup: bool = False) -> None:
         """Textual's notify, with messages as plain text by default: they carry profile names and
         AWS's words, which must never be read as markup or reach the terminal as escapes."""
+        # the engine's words are the CLI's: inside the app, a sign-in is a key away
+        login = key_name(self.keymap.get("login", "l"))
+        message = SIGN_IN_ADVICE.sub(rf"press {login} to sign in to \1", message)
         message = "\n".join(printable(line) for line in message.split("\n"))
         super().notify(message, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
@@ -775,6 +782,12 @@ class RolecallApp(App):
             self.panic(Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False))
         else:
             self.panic(f"rolecall: {describe(error)}")
+
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint with the key as bound here, in plain words (its own is markup,
+        which this app's notifications show as written)."""
+        quit_key = key_name(self.keymap.get("quit", "q"))
+        self.notify(f"press {quit_key} to quit", title="Do you want to quit?")
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(bound_keys(self.keymap), extra=self.mfa_hint or ""))
