@@ -546,3 +546,18 @@ async def test_the_footer_ends_with_the_palette_key_at_every_width(many, width):
     async with app.run_test(size=(width, 24)) as pilot:
         await pilot.pause()
         assert screen_lines(app)[-1].endswith("^p palette ")
+
+
+async def test_an_arn_in_the_details_breaks_at_colons_and_slashes_at_80x24(many):
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("security/Auditor")
+        await settle(pilot)
+        lines = [line.strip(" ▕▎▊█▅▄") for line in screen_lines(app)]
+        arn = "arn:aws:iam::444444444444:role/Auditor"
+        joined = "".join(line.split("  ")[-1].strip() for line in lines if line.strip())
+        assert arn in joined
+        # each line of it ends at a `:` or `/`, or ends the ARN: no word cut in two
+        pieces = [line.split()[-1] for line in lines if line.split() and line.split()[-1] in arn and len(line.split()[-1]) > 3]
+        assert pieces and all(piece.endswith((":", "/")) or arn.endswith(piece) for piece in pieces), pieces

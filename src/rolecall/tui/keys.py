@@ -30,7 +30,7 @@ class Key:
 
 KEYS: tuple[Key, ...] = (
     Key("slash", "focus_filter", "Filter", "filter",
-        "focus the filter (account, id, role, tags; prod/admin, prod admin and prod-admin alike)",
+        "filter by account, id, role, tags (prod/admin, prod admin)",
         "Filter roles", priority=True),
     Key("enter", "assume", "Assume", "assume", "assume the selected role (asks for an MFA code when needed)",
         "Assume the selected role"),
@@ -56,7 +56,7 @@ KEYS: tuple[Key, ...] = (
         show=False, owner="accounts"),
     Key("right", "unfold", "Unfold", "accounts.unfold", "unfold an account (when unfolded: go to its first role)",
         show=False, owner="accounts"),
-    Key("down,tab", "leave", "List", "filter.leave", "in the filter: back to the list (Enter assumes the best match)",
+    Key("down,tab", "leave", "List", "filter.leave", "in the filter: back to the list",
         show=False, owner="filter"),
     Key("escape", "clear_or_leave", "Clear", "filter.clear", "in the filter: clear it; in an empty filter: back to the list",
         show=False, owner="filter"),

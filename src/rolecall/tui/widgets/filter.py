@@ -15,7 +15,7 @@ class FilterInput(Input):
     BINDINGS = keys.bindings("filter")
 
     def __init__(self, **kwargs):
-        super().__init__(placeholder="/ filter: account, id, role, tags", **kwargs)
+        super().__init__(placeholder="/ filter by account, id, role, tags", **kwargs)
 
     def action_leave(self) -> None:
         self.screen.focus_next()
