@@ -561,3 +561,56 @@ async def test_an_arn_in_the_details_breaks_at_colons_and_slashes_at_80x24(many)
         # each line of it ends at a `:` or `/`, or ends the ARN: no word cut in two
         pieces = [line.split()[-1] for line in lines if line.split() and line.split()[-1] in arn and len(line.split()[-1]) > 3]
         assert pieces and all(piece.endswith((":", "/")) or arn.endswith(piece) for piece in pieces), pieces
+
+
+CHAINED = """\
+version: 1
+defaults: {region: eu-west-1, source_profile: corp, mfa_serial: "arn:aws:iam::111111111111:mfa/alice"}
+accounts:
+  - {id: "222222222222", name: prod, roles: [{role: Admin, mfa: true}, {role: Deploy, via: prod/Admin, mfa: false}]}
+"""
+
+
+async def test_a_role_chained_from_an_mfa_role_carries_the_mfa_marker(sandbox):
+    sandbox.write_profiles(CHAINED)
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tree = app.query_one(AccountsTree)
+        labels = [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        assert any(label.startswith("  Deploy") and "mfa" in label for label in labels), labels
+
+
+async def test_the_details_pane_scrolls_with_the_keyboard_at_80x24(sandbox):
+    sandbox.write_profiles(CHAINED)
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("prod/Deploy")
+        await settle(pilot)
+        details = app.query_one("#details")
+        for _ in range(6):  # Tab reaches it, as every other pane
+            if app.focused is details:
+                break
+            await pilot.press("tab")
+        assert app.focused is details
+        assert details.max_scroll_y > 0  # more than fits at 80x24
+        await pilot.press("end")
+        await pilot.pause()
+        assert details.scroll_y == details.max_scroll_y
+        assert "session" in shown_in(app, details)  # its last line is in view
+
+
+async def test_details_of_an_aws_config_role_name_its_account_once(sandbox):
+    sandbox.aws_config.write_text(
+        "[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = corp\nregion = eu-west-1\n",
+        encoding="utf-8",
+    )
+    app = build()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("ops")
+        await settle(pilot)
+        text = shown_in(app, app.query_one("#details"))
+        assert text.count("555555555555") == 2, text  # in the ARN and once in the account line
+        assert "()" not in text and "false" not in text

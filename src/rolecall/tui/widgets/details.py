@@ -70,10 +70,19 @@ def short_origin(profile: Profile) -> str:
     return f"{shown}:{line}" if line else shown
 
 
+def account_row(profile: Profile) -> list[tuple[str, str]]:
+    """The account once: `name (id)`, just the id when the name is the id, nothing when neither
+    is known (a ~/.aws/config profile whose keys name no account)."""
+    name, number = profile.account_name, profile.account_id
+    if not number:
+        return [] if name in ("", "default") else [("account", name)]
+    return [("account", number if name in ("", number) else f"{name} ({number})")]
+
+
 def first_hop(root: Profile) -> str:
     """How the first profile of a chain gets credentials: its kind and what that kind needs."""
     where = [f"source profile {root.source_profile}"] if root.source_profile else []
-    where += [f"{key} {value}" for key, value in root.params.items()]
+    where += [f"{key} {value}" for key, value in root.params.items() if value not in ("", "false")]
     return root.kind + (f" ({'; '.join(where)})" if where else "")
 
 
@@ -82,7 +91,7 @@ def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
     root = chain[0] if chain else profile
     rows = [
         ("ARN", profile.role_arn),
-        ("account", f"{profile.account_name} ({profile.account_id})"),
+        *account_row(profile),
         ("region", profile.region or "default"),
         ("defined in", short_origin(profile)),
         ("source", first_hop(root)),
@@ -128,8 +137,9 @@ def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str,
     return rows
 
 
-class DetailsPane(VerticalScroll, can_focus=False):
-    """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did."""
+class DetailsPane(VerticalScroll):
+    """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did.
+    Focusable (Tab reaches it) so that a long pane scrolls with the keyboard."""
 
     COMPONENT_CLASSES = {"details--label", "details--ok", "details--warning", "details--error", "details--expired"}
 
