@@ -331,6 +331,12 @@ class RolecallApp(App):
             raise SkipAction()
         self.screen.set_focus(self.filter_input)
 
+    def action_clear_filter(self) -> None:
+        """Esc in the list: the filter it shows is cleared (nothing to clear: Esc is not ours)."""
+        if not self.filter_input.value or self.screen is not self.filter_input.screen:
+            raise SkipAction()
+        self.filter_input.clear()
+
     async def on_event(self, event: events.Event) -> None:
         """Keys for a text input keep their order. Textual hands a typed character to the focused
         Input at once, but runs the Input's own bindings (Backspace, arrows, ctrl+w...) only once

@@ -1,7 +1,8 @@
-"""The filter: a plain Input whose own keys (Down, Tab, Esc) lead back to the list.
+"""The filter: a plain Input whose own keys (Down, Tab, Esc) lead back to the list, the filter
+kept (Esc in the list clears it).
 
 Its bindings run in the order the keys were typed, like every Input's in this app (see
-RolecallApp.on_event), so Esc clears exactly what was typed before it.
+RolecallApp.on_event).
 """
 
 from __future__ import annotations
@@ -19,9 +20,3 @@ class FilterInput(Input):
 
     def action_leave(self) -> None:
         self.screen.focus_next()
-
-    def action_clear_or_leave(self) -> None:
-        if self.value:
-            self.clear()
-        else:
-            self.action_leave()
