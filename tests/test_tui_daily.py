@@ -614,3 +614,13 @@ async def test_details_of_an_aws_config_role_name_its_account_once(sandbox):
         text = shown_in(app, app.query_one("#details"))
         assert text.count("555555555555") == 2, text  # in the ARN and once in the account line
         assert "()" not in text and "false" not in text
+
+
+async def test_long_account_lines_bring_no_horizontal_scrollbar_at_80x24(sandbox):
+    sandbox.write_profiles(MANY.replace('name: security,', 'name: security, tags: {team: security-and-compliance-office, env: prod},'))
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tree = app.query_one(AccountsTree)
+        assert tree.virtual_size.width > tree.size.width  # the line is longer than the list is wide
+        assert not tree.show_horizontal_scrollbar
