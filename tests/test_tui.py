@@ -18,7 +18,7 @@ from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, seed_sessions
-from tests.tui_screen import notices, record_notices, settle
+from tests.tui_screen import notices, palette_lists, record_notices, settle
 
 SIZE = (120, 36)
 
@@ -264,19 +264,14 @@ async def test_shell_without_a_terminal_to_hand_over_says_so(sandbox, fake_clock
 
 async def test_palette_offers_assume_for_every_profile(sandbox, fake_clock):
     from textual.command import CommandPalette
-    from textual.widgets import OptionList
 
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"assume shared/Dep")
-        await pilot.pause(0.5)
-        palette = app.screen
-        assert isinstance(palette, CommandPalette)
-        options = palette.query_one(OptionList)
-        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert any("assume shared/Deploy" in text for text in texts)
+        assert isinstance(app.screen, CommandPalette)
+        await palette_lists(pilot, "assume shared/Deploy")
 
 
 async def test_help_lists_the_keys(sandbox, fake_clock):

@@ -27,7 +27,7 @@ from rolecall.tui.themes import parse_theme
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.sts_proxy import INVALID_MFA
-from tests.tui_screen import screen_lines, screen_text
+from tests.tui_screen import palette_lists, screen_lines, screen_text
 from tests.tui_screen import settle as settle_work
 
 SMALL = (80, 24)
@@ -372,7 +372,7 @@ async def test_the_palette_opens_the_problems(sandbox):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"profile problems")
-        await pilot.pause(0.3)
+        await palette_lists(pilot, "Profile problems")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ProblemsScreen)
@@ -441,7 +441,7 @@ async def test_names_with_markup_or_escapes_are_shown_as_written(sandbox):
         await pilot.press("ctrl+p")  # the palette lists `assume <name>` for every profile
         await pilot.pause()
         await pilot.press(*"evil")
-        await pilot.pause(0.3)
+        await palette_lists(pilot, "assume evil[/]name")
         assert "assume evil[/]name" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()

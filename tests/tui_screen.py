@@ -65,3 +65,19 @@ def shown_lines(app: App, widget) -> list[str]:
     """The lines the screen shows inside `widget`'s region, and nothing beside it."""
     region = widget.region
     return [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
+
+
+async def palette_lists(pilot: Pilot, text: str, tries: int = 400) -> list[str]:
+    """Wait until the command palette's hits include one with `text` (it searches in the
+    background after a short debounce); the hits, as shown."""
+    from textual.command import CommandList
+
+    hits: list[str] = []
+    for _ in range(tries):
+        found = pilot.app.screen.query(CommandList)
+        if found:
+            hits = [str(found.first().get_option_at_index(i).prompt) for i in range(found.first().option_count)]
+            if any(text in hit for hit in hits):
+                return hits
+        await pilot.pause(0.05)
+    raise AssertionError(f"the palette never listed {text!r}; it lists {hits}")
