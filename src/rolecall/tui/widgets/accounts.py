@@ -258,7 +258,7 @@ class AccountsTree(Tree):
         if scroll:
             self.move_cursor(node, animate=False)
         else:
-            self.cursor_line = node._line
+            self.cursor_line = node.line
         if self.cursor_line == before:
             self.post_message(Tree.NodeHighlighted(node))
 
