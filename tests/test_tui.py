@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 from datetime import timedelta
 
 import pytest
 from rich.style import Style
-from textual.worker import WorkerFailed
 
 from rolecall.core import formats
 from rolecall.core.clock import FakeClock
@@ -21,6 +19,7 @@ from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, seed_sessions
+from tests.tui_screen import notices, palette_lists, record_notices, settle
 
 SIZE = (120, 36)
 
@@ -47,8 +46,9 @@ def shown(app, name: str) -> tuple[str, str]:
     return drawn[len(drawn) - 22 :].strip(), panel.shown[name][1]
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
+@pytest.fixture(autouse=True)
+def _notices(monkeypatch):
+    record_notices(monkeypatch)
 
 
 async def select(pilot, name: str) -> None:
@@ -62,13 +62,6 @@ async def assume(pilot, name: str) -> None:
     await select(pilot, name)
     await pilot.press("enter")
     await settle(pilot)
-
-
-async def settle(pilot) -> None:
-    """Wait until background work is done (failed work included: the app reports it) and shown."""
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, fake_clock):
@@ -100,10 +93,13 @@ async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
         assert isinstance(app.screen, MfaScreen)
         await pilot.press("escape")
         await pilot.pause()
-        await pilot.press("slash", "escape")
+        await pilot.press("slash", "escape")  # back to the list, the filter kept
+        await pilot.pause()
+        assert app.focused is app.query_one(AccountsTree)
+        assert roles(app) == ["staging/Admin"]
+        await pilot.press("escape")  # Esc in the list clears it
         await pilot.pause()
         assert len(roles(app)) == 6
-        await pilot.press("escape")
         assert app.focused is app.query_one(AccountsTree)
 
 
@@ -269,19 +265,14 @@ async def test_shell_without_a_terminal_to_hand_over_says_so(sandbox, fake_clock
 
 async def test_palette_offers_assume_for_every_profile(sandbox, fake_clock):
     from textual.command import CommandPalette
-    from textual.widgets import OptionList
 
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"assume shared/Dep")
-        await pilot.pause(0.5)
-        palette = app.screen
-        assert isinstance(palette, CommandPalette)
-        options = palette.query_one(OptionList)
-        texts = [str(options.get_option_at_index(i).prompt) for i in range(options.option_count)]
-        assert any("assume shared/Deploy" in text for text in texts)
+        assert isinstance(app.screen, CommandPalette)
+        await palette_lists(pilot, "assume shared/Deploy")
 
 
 async def test_help_lists_the_keys(sandbox, fake_clock):
@@ -471,3 +462,31 @@ def test_a_hangup_ends_the_app_at_once_in_a_real_terminal(sandbox):
         raise AssertionError("the app did not exit after SIGHUP")
     os.close(fd)
     assert os.waitstatus_to_exitcode(status) == 128 + signal.SIGHUP
+
+
+async def test_a_role_of_a_session_not_signed_in_says_which_key_signs_in(sandbox, fake_clock):
+    sandbox.aws_config.write_text(
+        "[profile team]\nsso_session = corp\nsso_account_id = 222222222222\nsso_role_name = ReadOnly\n"
+        "region = eu-west-1\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\n"
+        "sso_region = eu-west-1\n",
+        encoding="utf-8",
+    )
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await select(pilot, "team")
+        await pilot.press("enter")
+        await settle(pilot)
+        said = " ".join(notices(app))
+        assert "press l to sign in to corp" in said, said
+        assert "rolecall login" not in said
+
+
+async def test_ctrl_c_says_in_plain_words_which_key_quits(sandbox, fake_clock):
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+c")
+        await pilot.pause()
+        assert "press q to quit" in notices(app)
+        assert "[b]" not in " ".join(notices(app))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from textual.color import Color
+from textual.command import CommandList
 
 from rolecall.core.clock import FakeClock
 from rolecall.core.engine import Engine
@@ -26,6 +27,8 @@ from rolecall.tui.themes import parse_theme
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.sts_proxy import INVALID_MFA
+from tests.tui_screen import palette_lists, screen_lines, screen_text
+from tests.tui_screen import settle as settle_work
 
 SMALL = (80, 24)
 WIDE = (200, 60)
@@ -46,15 +49,6 @@ def build(clock=None, **kwargs):
     return make_app(engine=engine, theme="rolecall-dark", **kwargs)
 
 
-def screen_lines(app) -> list[str]:
-    """Every line of the terminal as the user sees it (modal screens over the main one)."""
-    return [strip.text for strip in app.screen._compositor.render_strips()]
-
-
-def screen_text(app) -> str:
-    return "\n".join(screen_lines(app))
-
-
 def shown_in(app, widget) -> str:
     """What the screen shows inside `widget`'s region, lines joined with spaces and runs of
     spaces squeezed: text that wraps reads as one line."""
@@ -65,9 +59,7 @@ def shown_in(app, widget) -> str:
 
 
 def toasts(app) -> str:
-    from textual.widgets._toast import Toast
-
-    return " ".join(shown_in(app, toast) for toast in app.screen.query(Toast))
+    return " ".join(shown_in(app, toast) for toast in app.screen.query("Toast"))
 
 
 def roles(app) -> list[str]:
@@ -76,8 +68,7 @@ def roles(app) -> list[str]:
 
 
 async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settle_work(pilot)
     await pilot.pause()
 
 
@@ -284,6 +275,27 @@ def test_scattered_letters_never_beat_real_words(many):
     assert ranked("zzz") == []
 
 
+@pytest.mark.parametrize("query", ["prod/admin", "prod admin", "prod-admin", "PROD/Admin", "prod_admin"])
+def test_a_name_typed_as_people_write_it_finds_that_role(many, query):
+    assert ranked(query)[0] == "prod/Admin"
+
+
+async def test_the_palette_and_the_filter_rank_the_same_roles(many):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("slash", *"prod/admin")
+        await pilot.pause()
+        filtered = app.query_one(AccountsTree).current_profile
+        assert filtered is not None and filtered.name == "prod/Admin"
+        await pilot.press("escape", "escape", "ctrl+p", *"prod/admin")
+        palette = app.screen.query_one(CommandList)
+        for _ in range(400):  # the palette searches in the background: wait for its assume hits
+            if palette.option_count and "assume" in str(palette.get_option_at_index(0).prompt):
+                break
+            await pilot.pause(0.05)
+        assert str(palette.get_option_at_index(0).prompt).startswith("assume prod/Admin\n")
+
+
 async def test_filter_selects_the_best_match_and_counts(many):
     app = build()
     async with app.run_test(size=(120, 40)) as pilot:
@@ -360,7 +372,7 @@ async def test_the_palette_opens_the_problems(sandbox):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"profile problems")
-        await pilot.pause(0.3)
+        await palette_lists(pilot, "Profile problems")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ProblemsScreen)
@@ -429,7 +441,7 @@ async def test_names_with_markup_or_escapes_are_shown_as_written(sandbox):
         await pilot.press("ctrl+p")  # the palette lists `assume <name>` for every profile
         await pilot.pause()
         await pilot.press(*"evil")
-        await pilot.pause(0.3)
+        await palette_lists(pilot, "assume evil[/]name")
         assert "assume evil[/]name" in screen_text(app)
         await pilot.press("escape")
         await pilot.pause()
@@ -506,3 +518,109 @@ async def test_more_sessions_than_fit_scroll_in_a_wide_panel(sandbox):
         await pilot.pause()
         last = next(line for line in screen_lines(app) if "acct7/E " in line)
         assert re.search(r"acct7/E +100000000007 eu-west-1 .* 1:06:59", last)
+
+
+async def test_the_first_screen_without_profiles_fits_80x24_and_says_where_to_start(sandbox, monkeypatch):
+    monkeypatch.delenv("ROLECALL_PROFILES")  # the default place, where a new user has nothing yet
+    sandbox.profiles.unlink()
+    sandbox.aws_credentials.unlink()  # its static keys would be a profile
+    app = make_app(theme="rolecall-dark")
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        welcome = shown_in(app, app.query_one("#welcome"))
+        assert "rolecall demo" in welcome and "profiles.example.yaml" in welcome
+        assert "/rolecall/profiles.yaml" in welcome.replace(" ", "")  # where to copy it to
+        lines = screen_lines(app)
+        assert len(lines) == SMALL[1]
+        # every line of it whole inside the left panel: nothing cut at 80 columns
+        for sentence in ("No profiles yet.", "rolecall demo", "or add role profiles to ~/.aws/config."):
+            assert any(sentence in line for line in lines), sentence
+        await pilot.press("question_mark")  # keys go to the app, not to an empty list or the filter
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+
+
+@pytest.mark.parametrize("width", range(78, 130, 3))
+async def test_the_footer_ends_with_the_palette_key_at_every_width(many, width):
+    app = build()
+    async with app.run_test(size=(width, 24)) as pilot:
+        await pilot.pause()
+        assert screen_lines(app)[-1].endswith("^p palette ")
+
+
+async def test_an_arn_in_the_details_breaks_at_colons_and_slashes_at_80x24(many):
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("security/Auditor")
+        await settle(pilot)
+        lines = [line.strip(" ▕▎▊█▅▄") for line in screen_lines(app)]
+        arn = "arn:aws:iam::444444444444:role/Auditor"
+        joined = "".join(line.split("  ")[-1].strip() for line in lines if line.strip())
+        assert arn in joined
+        # each line of it ends at a `:` or `/`, or ends the ARN: no word cut in two
+        pieces = [line.split()[-1] for line in lines if line.split() and line.split()[-1] in arn and len(line.split()[-1]) > 3]
+        assert pieces and all(piece.endswith((":", "/")) or arn.endswith(piece) for piece in pieces), pieces
+
+
+CHAINED = """\
+version: 1
+defaults: {region: eu-west-1, source_profile: corp, mfa_serial: "arn:aws:iam::111111111111:mfa/alice"}
+accounts:
+  - {id: "222222222222", name: prod, roles: [{role: Admin, mfa: true}, {role: Deploy, via: prod/Admin, mfa: false}]}
+"""
+
+
+async def test_a_role_chained_from_an_mfa_role_carries_the_mfa_marker(sandbox):
+    sandbox.write_profiles(CHAINED)
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tree = app.query_one(AccountsTree)
+        labels = [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        assert any(label.startswith("  Deploy") and "mfa" in label for label in labels), labels
+
+
+async def test_the_details_pane_scrolls_with_the_keyboard_at_80x24(sandbox):
+    sandbox.write_profiles(CHAINED)
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("prod/Deploy")
+        await settle(pilot)
+        details = app.query_one("#details")
+        for _ in range(6):  # Tab reaches it, as every other pane
+            if app.focused is details:
+                break
+            await pilot.press("tab")
+        assert app.focused is details
+        assert details.max_scroll_y > 0  # more than fits at 80x24
+        await pilot.press("end")
+        await pilot.pause()
+        assert details.scroll_y == details.max_scroll_y
+        assert "session" in shown_in(app, details)  # its last line is in view
+
+
+async def test_details_of_an_aws_config_role_name_its_account_once(sandbox):
+    sandbox.aws_config.write_text(
+        "[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = corp\nregion = eu-west-1\n",
+        encoding="utf-8",
+    )
+    app = build()
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.query_one(AccountsTree).select_profile("ops")
+        await settle(pilot)
+        text = shown_in(app, app.query_one("#details"))
+        assert text.count("555555555555") == 2, text  # in the ARN and once in the account line
+        assert "()" not in text and "false" not in text
+
+
+async def test_long_account_lines_bring_no_horizontal_scrollbar_at_80x24(sandbox):
+    sandbox.write_profiles(MANY.replace('name: security,', 'name: security, tags: {team: security-and-compliance-office, env: prod},'))
+    app = build()
+    async with app.run_test(size=SMALL) as pilot:
+        await settle(pilot)
+        tree = app.query_one(AccountsTree)
+        assert tree.virtual_size.width > tree.size.width  # the line is longer than the list is wide
+        assert not tree.show_horizontal_scrollbar

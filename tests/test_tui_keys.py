@@ -6,14 +6,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from textual.widgets._footer import FooterKey
-
 from rolecall.core.clock import FakeClock
 from rolecall.core.engine import Engine
 from rolecall.core.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.keys import KEYS, key_name, readme_table
 from tests.conftest import FIXED_NOW
+from tests.tui_screen import screen_lines, screen_text
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -37,7 +36,7 @@ async def test_the_footer_shows_the_table_labels(sandbox):
     app = build()
     async with app.run_test(size=(200, 30)) as pilot:
         await pilot.pause()
-        footer = " ".join(strip.text for strip in app.screen._compositor.render_strips()[-1:])
+        footer = screen_lines(app)[-1]
         for key in KEYS:
             if key.show and key.key != "enter":  # the focused tree's own enter (select) hides the app's
                 assert f"{key_name(key.key)} {key.label}" in footer, key
@@ -49,7 +48,7 @@ async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change
         await pilot.pause()
 
         def footer() -> str:
-            return app.screen._compositor.render_strips()[-1].text
+            return screen_lines(app)[-1]
 
         assert "q Quit" in footer()
         await pilot.press("slash")  # in the filter, q and ? are letters to type: the footer says so
@@ -58,10 +57,10 @@ async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change
         await pilot.press("escape", "escape")
         await pilot.pause()
         assert "q Quit" in footer()
-        widgets = list(app.query(FooterKey))
+        widgets = list(app.query("FooterKey"))
         app.refresh_bindings()  # nothing changed: the same keys stay, not a dozen widgets made anew
         await pilot.pause()
-        assert list(app.query(FooterKey)) == widgets
+        assert list(app.query("FooterKey")) == widgets
 
 async def test_the_palette_offers_the_table_commands(sandbox):
     app = build()
@@ -69,11 +68,11 @@ async def test_the_palette_offers_the_table_commands(sandbox):
         await pilot.press("ctrl+p")
         await pilot.pause()
         await pilot.press(*"sign in to iam")
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.3)  # the palette searches after a short debounce
-        screen = app.screen
-        hits = " ".join(strip.text for strip in screen._compositor.render_strips())
-        assert "Sign in to IAM Identity Center" in hits
+        for _ in range(400):  # the palette searches in the background, after a short debounce
+            if "Sign in to IAM Identity Center" in screen_text(app):
+                break
+            await pilot.pause(0.05)
+        assert "Sign in to IAM Identity Center" in screen_text(app)
 
 
 def test_the_readme_key_table_is_the_rendered_table():

@@ -8,12 +8,12 @@ Sign-ins run against the local fake of IAM Identity Center with a stand-in $BROW
 from __future__ import annotations
 
 import json
+import re
 import sys
 import webbrowser
 from datetime import timedelta
 
 import pytest
-from textual.worker import WorkerFailed
 
 from rolecall.core.clock import FakeClock
 from rolecall.core.credentials import format_remaining
@@ -27,6 +27,8 @@ from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
 from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
+from tests.tui_screen import notices, record_notices, shown_lines
+from tests.tui_screen import settle as settle_work
 
 SIZE = (120, 40)
 
@@ -55,8 +57,9 @@ def roles(app) -> list[str]:
     return [leaf.data.name for account in tree.root.children for leaf in account.children]
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
+@pytest.fixture(autouse=True)
+def _notices(monkeypatch):
+    record_notices(monkeypatch)
 
 
 async def next_tick(pilot, clock) -> None:
@@ -67,12 +70,7 @@ async def next_tick(pilot, clock) -> None:
 
 
 async def settle(pilot) -> None:
-    for _ in range(3):  # a sign-in's worker starts a sync, whose end starts a reload
-        try:
-            await pilot.app.workers.wait_for_complete()
-        except WorkerFailed:
-            pass  # the app tells the user about a failed worker itself; the tests assert on that
-        await pilot.pause()
+    await settle_work(pilot, rounds=3)  # a sign-in's worker starts a sync, whose end starts a reload
 
 
 @pytest.fixture
@@ -141,12 +139,14 @@ async def test_an_mfa_session_is_listed_with_its_device_and_countdown(sandbox, c
         assert shown == f"mfa {MFA_SERIAL} {left(app, f'mfa:{MFA_SERIAL}', fake_clock)}"
         assert left(app, f"mfa:{MFA_SERIAL}", fake_clock).startswith(("7:59:", "8:00:"))  # the 8 h MFA session
         assert "prod/Admin" in panel(app).sessions
+        assert app.sub_title.endswith("2 sessions")  # the header counts the panel's rows: role and MFA
 
         panel(app).focus()
         panel(app).cursor = list(panel(app).rows).index(f"mfa:{MFA_SERIAL}")
         await pilot.press("x")  # forget the MFA session from its row
         await pilot.pause()
         assert f"mfa:{MFA_SERIAL}" not in panel(app).rows
+        assert app.sub_title.endswith("1 session")
         assert cli("sessions", "--json").json()  # the role session is still there
         assert "mfa" not in cli("sessions").out
 
@@ -313,13 +313,40 @@ accounts:
 async def test_a_sessions_panel_that_scrolls_at_wide_sizes_draws_every_row(sandbox, width):
     sandbox.write_profiles(MANY)
     names = list(load_catalog(use_index=False).profiles)
+    left = {name: format_remaining(timedelta(seconds=3600 + 60 * number)) for number, name in enumerate(names)}
     seed_sessions({name: 3600 + 60 * number for number, name in enumerate(names)})
     app = build(FakeClock(FIXED_NOW))
     async with app.run_test(size=(width, 20)) as pilot:
         await settle(pilot)
         panel(app).focus()
-        for _ in names:
+        seen: dict[str, str] = {}  # countdown -> its lines and the ones above (a long name wraps)
+        for _ in range(len(names) + 1):  # scrolled row by row to the end: every row is drawn once
+            lines = shown_lines(app, panel(app))
+            for above, line in zip(["", *lines], lines, strict=False):
+                for countdown in re.findall(r"\d:\d\d:\d\d", line):
+                    seen[countdown] = seen.get(countdown, "") + above + line
             await pilot.press("down")
-        await pilot.pause()
-        text = " ".join(strip.text for strip in app.screen._compositor.render_strips())
-        assert names[-1].split("/")[0][:10] in text
+            await pilot.pause()
+        for name, countdown in left.items():
+            assert countdown in seen, f"{name}'s row ({countdown}) was never drawn in the sessions panel"
+            assert name.split("/")[-1] in seen[countdown] or name[:10] in seen[countdown]
+
+
+async def test_the_real_one_second_timer_ticks_the_countdowns(sandbox):
+    """No tick() by hand here: the app's own timer must fire and redraw the countdown."""
+    seed_sessions({"prod/ReadOnly": 3600})
+    clock = FakeClock(FIXED_NOW)
+    app = build(clock)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await settle(pilot)
+
+        def countdowns() -> list[str]:
+            return [c for line in shown_lines(app, panel(app)) for c in re.findall(r"\d:\d\d:\d\d", line)]
+
+        assert countdowns() == ["1:00:00"]
+        clock.advance(5)
+        for _ in range(100):  # up to ~10 s of real time for a 1-second timer on a loaded machine
+            if countdowns() == ["0:59:55"]:
+                break
+            await pilot.pause(0.1)
+        assert countdowns() == ["0:59:55"]

@@ -10,7 +10,9 @@ account id, tags, and the profile name when it is not just `account/role`):
     anywhere inside it              30   `ead` -> ReadOnly
     its letters in order            10   `stg` finds staging (only when nothing above does)
 
-A profile matches when every word scores; a repeated word must score in a second field
+Words are what a person writes between the parts of a name: spaces, `/`, `-` and `_` all
+separate them, so `prod/admin`, `prod admin` and `prod-admin` find prod's Admin alike (the filter
+and the command palette both rank with this index). A profile matches when every word scores; a repeated word must score in a second field
 (`dev dev` puts dev/Developer above staging/Developer). Matches are ranked by their total
 score, ties in catalog order. Scattered letters count only inside one field and only when no
 profile has the word as written, so `prd` never brings Developer roles above real words.
@@ -25,6 +27,7 @@ from rolecall.core.profiles import Profile
 
 WHOLE, START, WORD_START, INITIALS, INSIDE, SCATTERED = 100, 80, 60, 50, 30, 10
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")
+_SEPARATORS = re.compile(r"[\s/_-]+")
 
 
 def fields(profile: Profile) -> list[str]:
@@ -151,7 +154,7 @@ class SearchIndex:
 
 class Query:
     def __init__(self, text: str):
-        self.all_words = tuple(text.lower().split())
+        self.all_words = tuple(word for word in _SEPARATORS.split(text.lower()) if word)
         self.words = tuple(dict.fromkeys(self.all_words))
 
     def __bool__(self) -> bool:

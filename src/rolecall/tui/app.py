@@ -1,27 +1,28 @@
 """The rolecall app: accounts and roles on the left, live sessions with countdowns on the right.
 
-All AWS work goes through the engine in worker threads started by `in_background`; results and
-every failure come back to the event loop through one handler (`worker_changed`), so widgets are
-only touched there. One 1-second timer drives every countdown.
+All AWS work goes through the engine in `@work` threads; each answers with a typed message
+(tui/jobs.py) and every failure with `JobFailed`, handled in one place (`job_failed`), so widgets
+are only touched on the event loop. One 1-second timer drives every countdown.
 """
 
 from __future__ import annotations
 
 import gc
 import os
+import re
 import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 from urllib.parse import quote
 
-from textual import on
+from textual import events, on, work
+from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
+from textual.binding import Keymap
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
-from textual.worker import Worker, WorkerState
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
@@ -31,10 +32,12 @@ from rolecall.core.display import printable
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.search import SearchIndex
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.watch import Watch
-from rolecall.tui import keys, themes
+from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
+from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.login import LoginScreen
@@ -43,10 +46,12 @@ from rolecall.tui.screens.problems import ProblemsScreen
 from rolecall.tui.screens.prompt import PromptScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.details import DetailsPane
+from rolecall.tui.widgets.filter import FilterInput
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
 CodeSource = Callable[[Profile], str]
+SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
 
 
 class RolecallApp(App):
@@ -76,9 +81,9 @@ class RolecallApp(App):
         self.code_source = code_source
         self.mfa_hint = mfa_hint
         self.settings = user_settings.load()
+        self.keymap: dict[str, str] = {}
         self._startup_notes = self._apply_themes(theme)
-        self._busy: set[str] = set()
-        self._jobs: dict[Worker, tuple[Callable[[Any], None], Callable[[BaseException], bool] | None]] = {}
+        self._assuming: dict[str, tuple[Profile, Callable[[Session], None] | None, bool]] = {}  # by profile name
         self._timer = None
         self._sso: list[SsoSession] = []  # the configured IAM Identity Center sessions
         self._cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
@@ -89,11 +94,12 @@ class RolecallApp(App):
         self._resync: dict[str, tuple[SsoSession, datetime]] = {}  # signed-in sessions: when to discover again
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
         # modal screen is on top (a query would search the modal).
-        self.filter_input = Input(placeholder="/ filter: account, id, role, tags", id="filter")
+        self.filter_input = FilterInput(id="filter")
         self.accounts = AccountsTree(id="accounts")
         self.sessions_list = SessionsList(id="sessions")
         self.status_line = Label("", id="status", markup=False)
         self.details = DetailsPane(id="details")
+        self.welcome = Static("", id="welcome", markup=False)  # shown instead of the list when there are no profiles
 
     # ------------------------------------------------------------------ layout and start
 
@@ -105,6 +111,7 @@ class RolecallApp(App):
             with Vertical(id="left"):
                 yield self.filter_input
                 yield self.accounts
+                yield self.welcome
             with Vertical(id="right"):
                 yield Label("Sessions", id="sessions-title", classes="panel-title")
                 yield self.sessions_list
@@ -126,7 +133,7 @@ class RolecallApp(App):
         self.watch(self.filter_input, "value", self.filter_changed, init=False)
         if self.engine is None:
             self.accounts.loading = True
-            self.in_background("load profiles", self._open_engine, self.show_engine, self._no_engine)
+            self.open_engine(reloaded=False)
         else:
             self.show_engine(self.engine)
 
@@ -154,43 +161,49 @@ class RolecallApp(App):
                            gateway_factory=engine.gateway_factory, audit_path=engine.audit_path,
                            session_name=engine.session_name)
 
-    def _no_engine(self, error: BaseException) -> bool:
+    def _no_engine(self, error: BaseException) -> None:
         """The profiles could not be opened at all: an empty app that says why."""
         self.show_engine(Engine(Catalog(), clock=self.clock))
         self.notify(describe(error), title="profiles not loaded", severity="error", timeout=30)
-        return True
 
     # ------------------------------------------------------------------ background work
 
-    def in_background(
-        self,
-        name: str,
-        job: Callable[[], Any],
-        done: Callable[[Any], None],
-        failed: Callable[[BaseException], bool] | None = None,
-    ) -> None:
-        """Run `job` in a thread; `done(result)` runs on the event loop. A failure goes to
-        `failed` when it returns True for it, else it is shown as one line (never a traceback)."""
-        worker = self.run_worker(job, name=name, thread=True, exit_on_error=False)
-        self._jobs[worker] = (done, failed)
+    @work(thread=True, exit_on_error=False, group="profiles")
+    def open_engine(self, reloaded: bool) -> None:
+        jobs.answer(self.post_message, "reload" if reloaded else "load", "profiles",
+                    lambda: jobs.EngineOpened(self._open_engine(), reloaded))
 
-    @on(Worker.StateChanged)
-    def worker_changed(self, event: Worker.StateChanged) -> None:
-        if event.state not in (WorkerState.SUCCESS, WorkerState.ERROR, WorkerState.CANCELLED):
+    @on(jobs.EngineOpened)
+    def engine_opened(self, message: jobs.EngineOpened) -> None:
+        if message.reloaded:
+            self._reloading = False
+        self.show_engine(message.engine, reloaded=message.reloaded)
+
+    @on(jobs.JobFailed)
+    def job_failed(self, message: jobs.JobFailed) -> None:
+        """Every background failure: what the job leaves undone, then one line for the user."""
+        error, key = message.error, message.key
+        if message.job == "load":
+            self._no_engine(error)
             return
-        job = self._jobs.pop(event.worker, None)
-        if job is None:
-            return
-        done, failed = job
-        if event.state == WorkerState.SUCCESS:
-            done(event.worker.result)
-            return
-        error = event.worker.error or RolecallError("cancelled")
-        if failed and failed(error):
-            return
-        self._busy.discard(event.worker.name)
+        if message.job == "reload":
+            self._reloading = False
+        elif message.job == "assume":
+            profile, then, force = self._assuming.pop(key)
+            if isinstance(error, MfaCodeRequired):  # a code is needed after all (no code source)
+                self.ask_code(profile, error.serial, then, force)
+                return
+        elif message.job in ("sign-in", "sync"):
+            self._syncing.discard(key)
+            screen = self.screen
+            if isinstance(screen, LoginScreen) and screen.session == key:
+                screen.dismiss(None)
+            if getattr(error, "code", None) == "Cancelled":
+                self.set_status("")
+                self.notify(f"sign-in to {key} cancelled", timeout=3)
+                return
         self.set_status("")
-        self.notify(describe(error), title=f"{event.worker.name} failed", severity="error", timeout=10)
+        self.notify(describe(error), title=message.title, severity="error", timeout=10)
 
     def show_engine(self, engine: Engine, reloaded: bool = False) -> None:
         self.engine = engine
@@ -217,8 +230,12 @@ class RolecallApp(App):
                 timeout=10,
             )
         if not engine.catalog.profiles:
-            self.set_status("no profiles: see profiles.example.yaml, or add role profiles to ~/.aws/config")
-        if not (self.focused is self.filter_input and self.filter_input.value):
+            self.welcome.update(welcome_text(paths.profiles_file(self.profiles_path)))
+            self.accounts.display = False
+            self.welcome.display = True
+        if not engine.catalog.profiles:
+            self.screen.set_focus(None)  # nothing to filter: keys go to the app (? help, q quit)
+        elif not (self.focused is self.filter_input and self.filter_input.value):
             self.accounts.focus()  # it could not take focus while loading; a filter being typed keeps it
         self._update_subtitle()
 
@@ -262,16 +279,7 @@ class RolecallApp(App):
         if self._reloading:
             return
         self._reloading = True
-
-        def reloaded(engine: Engine) -> None:
-            self._reloading = False
-            self.show_engine(engine, reloaded=True)
-
-        def failed(error: BaseException) -> bool:
-            self._reloading = False
-            return False
-
-        self.in_background("reload profiles", self._open_engine, reloaded, failed)
+        self.open_engine(reloaded=True)
 
     def tick(self) -> None:
         now = self.clock.now()
@@ -300,7 +308,7 @@ class RolecallApp(App):
     def _update_subtitle(self) -> None:
         if self.engine:
             count = len(self.engine.catalog.profiles)
-            live = len(self.sessions_list.sessions)
+            live = len(self.sessions_list.rows)  # every row of the panel: roles, MFA sessions, sign-ins
             self.sub_title = f"{count} profile{'s' if count != 1 else ''} · {live} session{'s' if live != 1 else ''}"
 
     def set_status(self, text: str) -> None:
@@ -309,7 +317,40 @@ class RolecallApp(App):
     # ------------------------------------------------------------------ filter
 
     def action_focus_filter(self) -> None:
-        self.filter_input.focus()
+        """`/` is a priority binding: the app handles it before it hands on the keys that follow,
+        so they land in the filter however fast they come (a binding of the list would move the
+        focus only after those keys had gone to the list, where `r` refreshes and `e` runs).
+        In any text input, `/` is typed instead (`prod/admin` in the filter, a command line)."""
+        if isinstance(self.focused, Input) or self.screen is not self.filter_input.screen:
+            raise SkipAction()
+        self.screen.set_focus(self.filter_input)
+
+    def action_clear_filter(self) -> None:
+        """Esc in the list: the filter it shows is cleared (nothing to clear: Esc is not ours)."""
+        if not self.filter_input.value or self.screen is not self.filter_input.screen:
+            raise SkipAction()
+        self.filter_input.clear()
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys for a text input keep their order. Textual hands a typed character to the focused
+        Input at once, but runs the Input's own bindings (Backspace, arrows, ctrl+w...) only once
+        the key has bubbled back up to the app through each container's queue, so in a burst of
+        keys (fast typing, a paste, a terminal delivering several keys in one read) a Backspace
+        landed after the characters typed behind it (Textual issue #6605). Such a binding is
+        queued on the Input itself instead, behind the keys that came before it. This covers
+        the filter, the command palette and the modals' inputs."""
+        if isinstance(event, events.Key) and not event.is_forwarded and not event.is_printable:
+            focused = self.focused
+            if isinstance(focused, Input):
+                active = self.screen.active_bindings.get(event.key)
+                if active is not None and active.node is focused and active.enabled and not active.binding.priority:
+                    focused.call_later(focused.run_action, active.binding.action)
+                    return
+        await super().on_event(event)
+
+    @property
+    def search_index(self) -> SearchIndex:
+        return self.accounts.index
 
     def filter_changed(self, value: str) -> None:
         """Watches the filter's value: called as the key is handled, so that the echo of the key
@@ -323,20 +364,6 @@ class RolecallApp(App):
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
         self.action_assume()
-
-    def on_key(self, event) -> None:
-        filter_input = self.filter_input
-        if self.focused is not filter_input:
-            return
-        if event.key == "escape":
-            if filter_input.value:
-                filter_input.value = ""
-            else:
-                self.accounts.focus()
-            event.stop()
-        elif event.key in ("down", "tab"):
-            self.accounts.focus()
-            event.stop()
 
     # ------------------------------------------------------------------ which role
 
@@ -391,29 +418,25 @@ class RolecallApp(App):
             self.assume(self.engine.catalog.profiles[name])
 
     def assume(self, profile: Profile, then: Callable[[Session], None] | None = None, force: bool = False) -> None:
-        if self.engine is None or profile.name in self._busy:
+        if self.engine is None or profile.name in self._assuming:
             return
         serial = self.engine.code_needed(profile.name, refresh=force)
         if serial and not self.code_source:
             self.ask_code(profile, serial, then, force)
             return
-        self._busy.add(profile.name)
+        self._assuming[profile.name] = (profile, then, force)
         self.set_status(f"assuming {profile.name}…")
-        engine, name = self.engine, profile.name
+        self.assume_in_background(self.engine, profile.name, force)
 
-        def code_after_all(error: BaseException) -> bool:
-            if not isinstance(error, MfaCodeRequired):
-                return False
-            self._busy.discard(name)
-            self.ask_code(profile, error.serial, then, force)
-            return True
+    @work(thread=True, exit_on_error=False, group="assume")
+    def assume_in_background(self, engine: Engine, name: str, force: bool) -> None:
+        jobs.answer(self.post_message, "assume", name,
+                    lambda: jobs.Assumed(name, engine.assume(name, self._code, refresh=force)))
 
-        self.in_background(
-            name,
-            lambda: engine.assume(name, self._code, refresh=force),
-            lambda session: self.assumed(session, then),
-            code_after_all,
-        )
+    @on(jobs.Assumed)
+    def assume_done(self, message: jobs.Assumed) -> None:
+        _, then, _ = self._assuming.pop(message.name, (None, None, False))
+        self.assumed(message.session, then)
 
     def ask_code(self, profile: Profile, serial: str, then, force: bool) -> None:
         engine = self.engine
@@ -430,7 +453,6 @@ class RolecallApp(App):
         self.push_screen(MfaScreen(serial, profile.name, attempt, hint=self.mfa_hint), done)
 
     def assumed(self, session: Session, then=None) -> None:
-        self._busy.discard(session.profile)
         now = self.clock.now()
         self.sessions_list.upsert(session, now)
         self._mark_live(now)
@@ -475,6 +497,7 @@ class RolecallApp(App):
             if row.kind == "mfa":
                 self.engine.forget_mfa(row.arn)
                 self.sessions_list.remove_profile(row.key)
+                self._update_subtitle()
                 self.notify(f"forgot the MFA session of {row.arn}", timeout=3)
             else:
                 self.notify(f"to sign out of {row.key.removeprefix('sso:')}: "
@@ -523,34 +546,29 @@ class RolecallApp(App):
         code flow, whose URL and code the modal shows for another device."""
         if self.engine is None or session.name in self._syncing:
             return
-        engine, screen = self.engine, LoginScreen(session.name)
+        screen = LoginScreen(session.name)
+        self._syncing.add(session.name)
+        self.push_screen(screen)
+        self.sign_in_in_background(self.engine, session, screen)
 
+    @work(thread=True, exit_on_error=False, group="sso")
+    def sign_in_in_background(self, engine: Engine, session: SsoSession, screen: LoginScreen) -> None:
         def prompt(url: str, user_code: str | None) -> None:
             self.call_from_thread(screen.show_prompt, url, user_code)
 
-        def job() -> tuple[int, int]:
+        def signed_in_then_synced() -> jobs.Synced:
             expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
-            self.call_from_thread(self._signed_in, screen, session, expires)
-            return engine.sso_sync(session)
+            self.post_message(jobs.SignedIn(session, expires))
+            return jobs.Synced(session, engine.sso_sync(session))
 
-        def failed(error: BaseException) -> bool:
-            self._syncing.discard(session.name)
-            self.set_status("")
-            if self.screen is screen:
-                screen.dismiss(None)
-            if getattr(error, "code", None) == "Cancelled":
-                self.notify(f"sign-in to {session.name} cancelled", timeout=3)
-                return True
-            return False
+        jobs.answer(self.post_message, "sign-in", session.name, signed_in_then_synced)
 
-        self._syncing.add(session.name)
-        self.push_screen(screen)
-        self.in_background(f"sign-in to {session.name}", job, lambda found: self._synced(session, found), failed)
-
-    def _signed_in(self, screen: LoginScreen, session: SsoSession, expires: datetime) -> None:
-        if self.screen is screen:
+    @on(jobs.SignedIn)
+    def signed_in(self, message: jobs.SignedIn) -> None:
+        session, screen = message.session, self.screen
+        if isinstance(screen, LoginScreen) and screen.session == session.name:
             screen.dismiss(None)
-        self.notify(f"signed in to {session.name} until {expires:%H:%M} UTC", timeout=4)
+        self.notify(f"signed in to {session.name} until {message.expires:%H:%M} UTC", timeout=4)
         self.set_status(f"discovering the accounts and roles of {session.name}…")
         self.show_sessions()
 
@@ -558,26 +576,23 @@ class RolecallApp(App):
         """Discover the session's accounts and roles again, in the background."""
         if self.engine is None or session.name in self._syncing:
             return
-        engine = self.engine
-
-        def failed(error: BaseException) -> bool:
-            self._syncing.discard(session.name)
-            return False
-
         self._syncing.add(session.name)
         self.set_status(f"discovering the accounts and roles of {session.name}…")
-        self.in_background(f"sync of {session.name}", lambda: engine.sso_sync(session),
-                           lambda found: self._synced(session, found), failed)
+        self.sync_in_background(self.engine, session)
 
-    def _synced(self, session: SsoSession, found: tuple[int, int]) -> None:
+    @work(thread=True, exit_on_error=False, group="sso")
+    def sync_in_background(self, engine: Engine, session: SsoSession) -> None:
+        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session)))
+
+    @on(jobs.Synced)
+    def synced(self, message: jobs.Synced) -> None:
+        session = message.session
         self._syncing.discard(session.name)
         self.set_status("")
-        accounts, roles = found
+        accounts, roles = message.found
         self.notify(f"{session.name}: {accounts} account{'s' if accounts != 1 else ''}, "
                     f"{roles} role{'s' if roles != 1 else ''}", timeout=4)
         self.reload_engine()
-
-    # ------------------------------------------------------------------ shell, command, copy, console
 
     def _role_env(self, session: Session) -> dict[str, str] | None:
         try:
@@ -700,14 +715,19 @@ class RolecallApp(App):
         self.with_session(self.open_console)
 
     def open_console(self, session: Session) -> None:
-        self.in_background(f"console for {session.profile}", lambda: _open_console(session),
-                           lambda result: self._console_opened(session.profile, *result))
+        self.console_in_background(session)
 
-    def _console_opened(self, profile: str, url: str, opened: bool) -> None:
-        if opened:
-            self.notify(f"opened the AWS console as {profile}", timeout=4)
+    @work(thread=True, exit_on_error=False, group="console")
+    def console_in_background(self, session: Session) -> None:
+        jobs.answer(self.post_message, "console", session.profile,
+                    lambda: jobs.ConsoleOpened(session.profile, *_open_console(session)))
+
+    @on(jobs.ConsoleOpened)
+    def console_opened(self, message: jobs.ConsoleOpened) -> None:
+        if message.opened:
+            self.notify(f"opened the AWS console as {message.profile}", timeout=4)
         else:
-            self._console_url_to_clipboard(profile, url)
+            self._console_url_to_clipboard(message.profile, message.url)
 
     def _console_url_to_clipboard(self, profile: str, url: str) -> None:
         self.copy_to_clipboard(url)
@@ -717,6 +737,9 @@ class RolecallApp(App):
                markup: bool = False) -> None:
         """Textual's notify, with messages as plain text by default: they carry profile names and
         AWS's words, which must never be read as markup or reach the terminal as escapes."""
+        # the engine's words are the CLI's: inside the app, a sign-in is a key away
+        login = key_name(self.keymap.get("login", "l"))
+        message = SIGN_IN_ADVICE.sub(rf"press {login} to sign in to \1", message)
         message = "\n".join(printable(line) for line in message.split("\n"))
         super().notify(message, title=printable(title), severity=severity, timeout=timeout, markup=markup)
 
@@ -752,8 +775,19 @@ class RolecallApp(App):
         else:
             self.panic(f"rolecall: {describe(error)}")
 
+    def action_help_quit(self) -> None:
+        """Ctrl+C: Textual's hint with the key as bound here, in plain words (its own is markup,
+        which this app's notifications show as written)."""
+        quit_key = key_name(self.keymap.get("quit", "q"))
+        self.notify(f"press {quit_key} to quit", title="Do you want to quit?")
+
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(bound_keys([self, self.accounts]), extra=self.mfa_hint or ""))
+        self.push_screen(HelpScreen(bound_keys(self.keymap), extra=self.mfa_hint or ""))
+
+    def set_keymap(self, keymap: Keymap) -> None:
+        """Textual's, remembering the keymap for the help screen (which lists the keys as bound)."""
+        self.keymap = dict(keymap)
+        super().set_keymap(keymap)
 
     # ------------------------------------------------------------------ problems
 
@@ -769,6 +803,20 @@ def make_app(**options) -> RolecallApp:
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
     """
     return RolecallApp(**options)
+
+
+def welcome_text(profiles_file) -> str:
+    """The first screen without profiles: what to try, and where a profiles file starts from."""
+    return (
+        "No profiles yet.\n\n"
+        "Try rolecall with made-up accounts:\n"
+        "  rolecall demo\n\n"
+        "Start your own from profiles.example.yaml\n"
+        "(every field, commented), copied to\n"
+        f"  {printable(str(profiles_file))}\n\n"
+        "or add role profiles to ~/.aws/config.\n"
+        "rolecall check says what is wrong in either."
+    )
 
 
 def _open_console(session: Session) -> tuple[str, bool]:

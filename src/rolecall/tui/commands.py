@@ -1,5 +1,6 @@
 """The command palette: every action with an entry in the key table (tui/keys.py), and
-`assume <profile>` for every profile."""
+`assume <profile>` for the profiles that match, ranked by the filter's own index (core/search.py),
+so the palette and the filter agree on what `prod/admin` means."""
 
 from __future__ import annotations
 
@@ -9,28 +10,41 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from rolecall.core.display import printable
+from rolecall.core.search import Query
 from rolecall.tui.keys import commands
+
+PROFILE_HITS = 50  # the palette lists the best matches, never all 5,000 profiles
+ASSUME = "assume "
 
 
 class RolecallCommands(Provider):
-    def _commands(self):
+    def _actions(self):
         app = self.app
         for title, action, help_text in commands():
             yield title, getattr(app, f"action_{action}"), help_text
-        engine = getattr(app, "engine", None)
-        if engine is not None:
-            for name, profile in engine.catalog.profiles.items():
-                yield f"assume {name}", partial(app.assume_named, name), profile.role_arn
 
     async def discover(self) -> Hits:
-        for title, command, help_text in self._commands():
+        for title, command, help_text in self._actions():
             yield DiscoveryHit(Content(printable(title)), command, help=help_text, text=title)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, command, help_text in self._commands():
+        for title, command, help_text in self._actions():
             score = matcher.match(title)
             if score > 0:
-                # highlight() reads its text as markup: a profile name with `[` is shown as written instead
-                shown = matcher.highlight(title) if "[" not in title and printable(title) == title else Content(printable(title))
-                yield Hit(score, shown, command, help=help_text, text=title)
+                yield Hit(score, matcher.highlight(title), command, help=help_text, text=title)
+        index = getattr(self.app, "search_index", None)
+        if index is None:
+            return
+        words = Query(query.lower().removeprefix(ASSUME) if query.lower() != ASSUME.strip() else "")
+        if not words:
+            return
+        ranked = index.rank(words)[:PROFILE_HITS]
+        for place, number in enumerate(ranked):
+            profile = index.profiles[number]
+            shown = printable(profile.name)
+            title = Content(ASSUME + shown)
+            for start, end in words.spans(shown):
+                title = title.stylize("bold underline", len(ASSUME) + start, len(ASSUME) + end)
+            yield Hit(1 - place / (2 * PROFILE_HITS), title, partial(self.app.assume_named, profile.name),  # type: ignore[attr-defined]
+                      help=profile.role_arn, text=ASSUME + profile.name)

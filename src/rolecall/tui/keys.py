@@ -24,12 +24,14 @@ class Key:
     help: str  # what it does, for help and the README
     command: str | None = None  # its command palette entry, if it has one
     show: bool = True  # in the footer
-    owner: str = "app"  # whose BINDINGS: "app", "accounts" (the tree), or "textual" (bound by Textual itself)
+    owner: str = "app"  # whose BINDINGS: "app", "accounts" (the tree), "filter", or "textual" (bound by Textual)
+    priority: bool = False  # handled before the key goes to the focused widget (see RolecallApp.action_focus_filter)
 
 
 KEYS: tuple[Key, ...] = (
-    Key("slash", "focus_filter", "Filter", "filter", "focus the filter (account, id, role, tags); Esc clears it",
-        "Filter roles"),
+    Key("slash", "focus_filter", "Filter", "filter",
+        "filter by account, id, role, tags (prod/admin, prod admin)",
+        "Filter roles", priority=True),
     Key("enter", "assume", "Assume", "assume", "assume the selected role (asks for an MFA code when needed)",
         "Assume the selected role"),
     Key("s", "shell", "Shell", "shell", "open $SHELL with the role's credentials; exit it to come back",
@@ -54,6 +56,10 @@ KEYS: tuple[Key, ...] = (
         show=False, owner="accounts"),
     Key("right", "unfold", "Unfold", "accounts.unfold", "unfold an account (when unfolded: go to its first role)",
         show=False, owner="accounts"),
+    Key("down,tab,escape", "leave", "List", "filter.leave", "in the filter: back to the list, the filter kept",
+        show=False, owner="filter"),
+    Key("escape", "clear_filter", "Clear", "clear_filter", "in the list: clear the filter",
+        show=False),
     Key("ctrl+p", "command_palette", "Palette", "command_palette",
         "command palette: every action, and assume <profile>", show=False, owner="textual"),
     Key("question_mark", "help", "Help", "help", "help: every key, the markers, the countdown colours", "Help"),
@@ -64,8 +70,9 @@ ACTION_HELP = {key.action: key.help for key in KEYS}
 
 
 def bindings(owner: str) -> list[BindingType]:
-    """The BINDINGS of `owner` ("app" or "accounts"), in table order."""
-    return [Binding(k.key, k.action, k.label, show=k.show, id=k.id) for k in KEYS if k.owner == owner]
+    """The BINDINGS of `owner` ("app", "accounts" or "filter"), in table order."""
+    return [Binding(k.key, k.action, k.label, show=k.show, id=k.id, priority=k.priority)
+            for k in KEYS if k.owner == owner]
 
 
 def commands() -> list[tuple[str, str, str]]:
@@ -76,6 +83,8 @@ def commands() -> list[tuple[str, str, str]]:
 def key_name(key: str) -> str:
     """How a key is written for people: `/`, `?`, `q`, and words for named keys (`enter`, `ctrl+p`)."""
     key = key.strip()
+    if "," in key:
+        return ", ".join(key_name(one) for one in key.split(","))
     return key if key in NAMED_KEYS or "+" in key else format_key(key)
 
 

@@ -4,14 +4,15 @@ markers in the lists mean and what the countdown colours say. Scrolls when the t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from rolecall.tui.keys import ACTION_HELP, key_name
+from rolecall.tui.keys import KEYS, key_name
 
 LEGEND = [
     ("●", "the role has a live session"),
@@ -26,26 +27,12 @@ COLOURS = [
 ]
 
 
-def bound_keys(nodes: list[DOMNode]) -> list[tuple[str, str]]:
-    """(keys, what they do) for the actions bound on `nodes`, with the app's keymap applied, in
-    binding order. An action bound to several keys is one row; when some of its bindings show in
-    the footer, only those keys are listed (Textual's own ctrl+q stays an unlisted alias of q)."""
-    found: dict[str, list[tuple[str, Binding]]] = {}
-    every = []
-    for node in nodes:
-        bindings = node._bindings.copy()
-        bindings.apply_keymap(node.app._keymap)
-        every += [(key, binding) for key, key_bindings in bindings.key_to_bindings.items() for binding in key_bindings]
-    # footer keys first, in their order, then the rest (tree keys, the palette)
-    for key, binding in sorted(every, key=lambda item: not item[1].show):
-        action = binding.action.split("(")[0].rpartition(".")[2]
-        if action in ACTION_HELP or binding.show:
-            found.setdefault(action, []).append((key_name(key), binding))
+def bound_keys(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
+    """(keys, what they do) for every key of the table, as bound now: `keymap` (binding id to
+    keys, the user's settings) overrides the table's keys. Footer keys first, in table order."""
     rows = []
-    for action, keyed in found.items():
-        shown = [(key, binding) for key, binding in keyed if binding.show] or keyed
-        keys = list(dict.fromkeys(key for key, _ in shown))
-        rows.append((", ".join(keys), ACTION_HELP.get(action, shown[0][1].description)))
+    for key in sorted(KEYS, key=lambda key: not key.show):
+        rows.append((key_name(keymap.get(key.id, key.key)), key.help))
     return rows
 
 

@@ -23,6 +23,21 @@ LIVE = "● "
 NOT_LIVE = "  "
 
 
+MAX_HOPS = 10  # a `via` chain longer than this is a loop (the catalog reports it)
+
+
+def chain_needs_mfa(profile: Profile, by_name: dict[str, Profile]) -> bool:
+    """Whether the role or any role it is assumed through asks for an MFA code."""
+    for _ in range(MAX_HOPS):
+        if profile.needs_mfa:
+            return True
+        parent = by_name.get(profile.via) if profile.via else None
+        if parent is None:
+            return False
+        profile = parent
+    return False
+
+
 def account_parts(profile: Profile) -> list[tuple[str, str]]:
     """(text, style) pieces of an account's label, taken from any of its profiles."""
     parts = [(printable(profile.account_name), "bold"), ("  ", ""), (printable(profile.account_id), "dim")]
@@ -31,12 +46,13 @@ def account_parts(profile: Profile) -> list[tuple[str, str]]:
     return parts
 
 
-def role_parts(profile: Profile) -> list[tuple[str, str]]:
-    """(text, style) pieces of a role's label after the two-cell live marker."""
+def role_parts(profile: Profile, needs_mfa: bool | None = None) -> list[tuple[str, str]]:
+    """(text, style) pieces of a role's label after the two-cell live marker; `needs_mfa`: whether
+    assuming it asks for a code somewhere along its chain (default: the profile itself)."""
     parts = [(printable(profile.role_name), "")]
     if profile.name != f"{profile.account_name}/{profile.role_name}":
         parts += [("  ", ""), (printable(profile.name), "dim")]
-    if profile.needs_mfa:
+    if profile.needs_mfa if needs_mfa is None else needs_mfa:
         parts.append(("  mfa", "dim"))
     if profile.via:
         parts.append((f"  via {printable(profile.via)}", "dim"))
@@ -58,6 +74,7 @@ class AccountsTree(Tree):
         self.show_root = False
         self.guide_depth = 3
         self._profiles: list[Profile] = []
+        self._mfa: set[str] = set()  # roles whose chain asks for an MFA code
         self._index = SearchIndex([])
         self._live: set[str] = set()
         self._collapsed: set[str] = set()
@@ -73,6 +90,8 @@ class AccountsTree(Tree):
         profiles are made anew (a discovery changed), the cursor stays on the role it was on."""
         current = self.current_profile.name if self.current_profile else None
         self._profiles = profiles
+        by_name = {profile.name: profile for profile in profiles}
+        self._mfa = {profile.name for profile in profiles if chain_needs_mfa(profile, by_name)}
         self._index = SearchIndex(profiles)
         self._batching = True
         try:
@@ -88,7 +107,7 @@ class AccountsTree(Tree):
                     by_account[profile.account_name] = (node, [])
                     self._accounts.append(by_account[profile.account_name])
                 node, leaves = by_account[profile.account_name]
-                text = NOT_LIVE + "".join(part for part, _ in role_parts(profile))
+                text = NOT_LIVE + "".join(part for part, _ in role_parts(profile, profile.name in self._mfa))
                 leaf = node.add_leaf(Text(text), data=profile)
                 leaves.append(leaf)
                 self._role_nodes[profile.name] = leaf
@@ -107,6 +126,11 @@ class AccountsTree(Tree):
             self._select_first_role(scroll=False)
         else:
             self.call_after_refresh(self._select_first_role)
+
+    @property
+    def index(self) -> SearchIndex:
+        """The search index of the profiles shown (the command palette ranks with it too)."""
+        return self._index
 
     @property
     def total(self) -> int:
@@ -188,7 +212,8 @@ class AccountsTree(Tree):
     def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
         if isinstance(node.data, Profile):
             profile = node.data
-            parts = [(LIVE if profile.name in self._live else NOT_LIVE, "bold")] + role_parts(profile)
+            parts = [(LIVE if profile.name in self._live else NOT_LIVE, "bold")]
+            parts += role_parts(profile, profile.name in self._mfa)
             node_label = self._styled(parts, highlight={0: False})
         elif node.children and isinstance(node.children[0].data, Profile):
             node_label = self._styled(account_parts(node.children[0].data))
@@ -233,7 +258,7 @@ class AccountsTree(Tree):
         if scroll:
             self.move_cursor(node, animate=False)
         else:
-            self.cursor_line = node._line
+            self.cursor_line = node.line
         if self.cursor_line == before:
             self.post_message(Tree.NodeHighlighted(node))
 

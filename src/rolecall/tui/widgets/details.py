@@ -9,10 +9,14 @@ the screen.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from pathlib import Path
 
-from rich.console import Group
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
+from rich.measure import Measurement
+from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
@@ -23,6 +27,31 @@ from rolecall.core.display import printable
 from rolecall.core.durations import format_duration
 from rolecall.core.profiles import Profile
 from rolecall.tui.widgets.sessions import countdown, time_bar, time_left_fraction
+
+
+class Breakable:
+    """A value that wraps where a person reads a break: after `:`, `/` and spaces, so an ARN
+    splits as `arn:aws:iam::111111111111:` / `role/Admin`, never `Admi` / `n`. A part wider
+    than the column is folded."""
+
+    _PARTS = re.compile(r"[^:/ ]*(?:[:/ ]+|$)")
+
+    def __init__(self, text: str, style: str | Style = ""):
+        self.text, self.style = text, style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, max(1, cell_len(self.text)))
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width, lines, line = max(1, options.max_width), [], ""
+        for part in filter(None, self._PARTS.findall(self.text)):
+            if line and cell_len(line + part.rstrip(" ")) > width:
+                lines.append(line.rstrip(" "))
+                line = ""
+            line += part
+        lines.append(line.rstrip(" "))
+        text = Text("\n".join(lines), style=self.style)
+        yield from text.wrap(console, width, overflow="fold")
 
 
 def _pairs(values: dict[str, str]) -> str:
@@ -41,10 +70,19 @@ def short_origin(profile: Profile) -> str:
     return f"{shown}:{line}" if line else shown
 
 
+def account_row(profile: Profile) -> list[tuple[str, str]]:
+    """The account once: `name (id)`, just the id when the name is the id, nothing when neither
+    is known (a ~/.aws/config profile whose keys name no account)."""
+    name, number = profile.account_name, profile.account_id
+    if not number:
+        return [] if name in ("", "default") else [("account", name)]
+    return [("account", number if name in ("", number) else f"{name} ({number})")]
+
+
 def first_hop(root: Profile) -> str:
     """How the first profile of a chain gets credentials: its kind and what that kind needs."""
     where = [f"source profile {root.source_profile}"] if root.source_profile else []
-    where += [f"{key} {value}" for key, value in root.params.items()]
+    where += [f"{key} {value}" for key, value in root.params.items() if value not in ("", "false")]
     return root.kind + (f" ({'; '.join(where)})" if where else "")
 
 
@@ -53,7 +91,7 @@ def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
     root = chain[0] if chain else profile
     rows = [
         ("ARN", profile.role_arn),
-        ("account", f"{profile.account_name} ({profile.account_id})"),
+        *account_row(profile),
         ("region", profile.region or "default"),
         ("defined in", short_origin(profile)),
         ("source", first_hop(root)),
@@ -99,8 +137,9 @@ def session_rows(session: Session | None, now: datetime) -> list[tuple[str, str,
     return rows
 
 
-class DetailsPane(VerticalScroll, can_focus=False):
-    """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did."""
+class DetailsPane(VerticalScroll):
+    """Shows one role; `show(profile, chain, session, now)` on every change, cheap when nothing did.
+    Focusable (Tab reaches it) so that a long pane scrolls with the keyboard."""
 
     COMPONENT_CLASSES = {"details--label", "details--ok", "details--warning", "details--error", "details--expired"}
 
@@ -155,5 +194,5 @@ class DetailsPane(VerticalScroll, can_focus=False):
         table.add_column(overflow="fold")
         for label, value, state in rows:
             style = self.get_component_rich_style(f"details--{state}") if state else ""
-            table.add_row(label, Text(printable(value), style=style))
+            table.add_row(label, Breakable(printable(value), style))
         return table
