@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import html
+import inspect
 import os
+import re
 import subprocess
 import sys
 import threading
 import time
+import urllib.parse
+import urllib.request
 
 import pytest
 
@@ -24,6 +29,23 @@ sso_region = eu-west-1
 sso_registration_scopes = sso:account:access
 """
 
+
+# What a browser does with the page rolecall opens: a local file:// page whose meta refresh leads to
+# the authorize URL. `BROWSER_SCRIPT` is a stand-in $BROWSER that follows it to the end (the fake
+# portal redirects to the loopback listener); `SIGNIN_URL` defines `signin_url` for forging browsers.
+
+
+def signin_url(target: str) -> str:
+    """The authorize URL behind the page rolecall asked the browser to open."""
+    if not target.startswith("file:"):
+        return target
+    with open(urllib.request.url2pathname(urllib.parse.urlsplit(target).path), encoding="utf-8") as file:
+        page = file.read()
+    return html.unescape(re.search(r"url=([^']+)'", page).group(1))
+
+
+SIGNIN_URL = "import html, re, sys, urllib.parse, urllib.request\n" + inspect.getsource(signin_url)
+BROWSER_SCRIPT = SIGNIN_URL + "urllib.request.urlopen(signin_url(sys.argv[1]), timeout=60).read()\n"
 
 
 def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
