@@ -4,14 +4,35 @@ text full of terminal escapes, and cache files planted by someone else."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import stat
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import pytest
 
 from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.sources.sso import load
 from rolecall.core.sso import clients, discovery
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.portal import PAGE, Portal, PortalError
-from rolecall.core.sso.token import read_token
-from tests.sso_fixtures import CONFIG, CORP, rolecall_sso, sso_fixture, start_fake  # noqa: F401
+from rolecall.core.sso.session import SsoSession
+from rolecall.core.sso.token import NotSignedIn, read_token, token_path
+from tests.sso_fixtures import (  # noqa: F401
+    CONFIG,
+    CORP,
+    START_URL,
+    Approver,
+    rolecall_sso,
+    signin_url,
+    sso_fixture,
+    start_fake,
+)
 
 HOSTILE = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\r\x9bmoved"  # OSC 52 (clipboard), CSI clear, CR, C1 CSI
 
@@ -103,3 +124,237 @@ def test_a_refusal_message_full_of_escapes_reaches_the_error_made_visible(sso, f
     text = str(caught.value)
     assert "\x1b" not in text and "\x07" not in text and "\r" not in text and "\x9b" not in text
     assert "\\x1b]52" in text
+
+
+# ------------------------------------------------------------------ 2, 7. the loopback listener and the state
+
+
+def _redirect_port(page: str) -> int:
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signin_url(page)).query))
+    return urllib.parse.urlsplit(query["redirect_uri"]).port
+
+
+def _get(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return answer.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def _follow(page: str) -> None:
+    threading.Thread(target=_get, args=(signin_url(page),), daemon=True).start()
+
+
+def test_an_idle_connection_does_not_stall_the_sign_in(sso, fake_clock):
+    sso.auto_approve = True
+    idle: list[socket.socket] = []
+
+    def browser(page: str) -> bool:
+        idle.append(socket.create_connection(("127.0.0.1", _redirect_port(page))))  # connects, never speaks
+        _follow(page)
+        return True
+
+    try:
+        token = sso_login.login(CORP, fake_clock, open_url=browser, timeout=sso_login.CONNECTION_TIMEOUT * 3)
+    finally:
+        for connection in idle:
+            connection.close()
+    assert read_token(CORP) == token and idle
+
+
+def test_a_hostile_callback_with_the_wrong_state_is_ignored_and_not_reported(sso, fake_clock):
+    sso.auto_approve = True
+    said: list[str] = []
+    forged: list[int] = []
+
+    def browser(page: str) -> bool:
+        port = _redirect_port(page)
+        query = urllib.parse.urlencode({"error": "access_denied", "error_description": HOSTILE, "state": "guess"})
+        forged.append(_get(f"http://127.0.0.1:{port}/oauth/callback?{query}"))
+        _follow(page)
+        return True
+
+    token = sso_login.login(CORP, fake_clock, open_url=browser, notify=said.append)
+    assert read_token(CORP) == token and forged == [400]
+    assert not any("access_denied" in line or "moved" in line for line in said)
+
+
+def test_the_state_alone_can_neither_abort_nor_finish_the_sign_in(sso, fake_clock):
+    # The worst case: another local user has learned the state. An error callback and a forged code
+    # with that state arrive first; the real redirect still signs in, and the hostile text is inert.
+    said: list[str] = []
+
+    def browser(page: str) -> bool:
+        port, state = _redirect_port(page), _state(page)
+        for fields in ({"error": "access_denied", "error_description": HOSTILE}, {"code": "forged"}):
+            _get(f"http://127.0.0.1:{port}/oauth/callback?{urllib.parse.urlencode({**fields, 'state': state})}")
+        sso.auto_approve = True
+        _follow(page)
+        return True
+
+    token = sso_login.login(CORP, fake_clock, open_url=browser, notify=said.append)
+    assert read_token(CORP) == token
+    shown = "\n".join(said)
+    assert "the sign-in page answered without a code: access_denied \\x1b]52;c;" in shown
+    assert "could not be redeemed" in shown
+    assert not set(shown) & set("\x1b\x07\r\x9b")
+
+
+def _state(page: str) -> str:
+    return dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(signin_url(page)).query))["state"]
+
+
+def test_the_browser_is_given_a_private_local_page_not_the_state(sso, fake_clock):
+    sso.auto_approve = True
+    opened: list[tuple[str, int]] = []
+
+    def browser(page: str) -> bool:
+        path = urllib.request.url2pathname(urllib.parse.urlsplit(page).path)
+        opened.append((page, stat.S_IMODE(os.stat(path).st_mode)))
+        _follow(page)
+        return True
+
+    sso_login.login(CORP, fake_clock, open_url=browser)
+    [(page, mode)] = opened
+    assert page.startswith("file://") and "state" not in page and "127.0.0.1" not in page
+    assert mode == 0o600
+    assert not os.path.exists(urllib.request.url2pathname(urllib.parse.urlsplit(page).path))  # gone after
+
+
+def test_cancel_ends_a_sign_in_held_by_an_idle_connection_within_a_second(sso, fake_clock):
+    cancelled, waiting = threading.Event(), threading.Event()
+    idle: list[socket.socket] = []
+    failure: list[BaseException] = []
+
+    def browser(page: str) -> bool:
+        idle.append(socket.create_connection(("127.0.0.1", _redirect_port(page))))
+        waiting.set()
+        return True  # the user never finishes in the browser
+
+    def sign_in() -> None:
+        try:
+            sso_login.login(CORP, fake_clock, open_url=browser, cancelled=cancelled)
+        except BaseException as exc:
+            failure.append(exc)
+
+    worker = threading.Thread(target=sign_in, daemon=True)
+    worker.start()
+    assert waiting.wait(30)
+    cancelled.set()
+    started = time.monotonic()
+    worker.join(5)
+    took = time.monotonic() - started
+    for connection in idle:
+        connection.close()
+    assert not worker.is_alive() and took < 1.0
+    assert [str(e) for e in failure] == ["sign-in cancelled"]
+
+
+# ------------------------------------------------------------------ 5. the device flow's numbers
+
+
+@pytest.mark.parametrize(("interval", "first_sleep"), [(-1, 5.0), (None, 5.0), (0, 1.0), (10**9, 60.0), (7, 7.0)])
+def test_a_hostile_interval_is_clamped(sso, fake_clock, interval, first_sleep):
+    sso.device_interval, sso.auto_approve = interval, True
+    slept: list[float] = []
+    token = sso_login.login(CORP, fake_clock, browser=False, sleep=slept.append)
+    assert slept == [first_sleep] and read_token(CORP) == token
+
+
+def test_an_answer_botocore_cannot_parse_is_one_line(sso, fake_clock):
+    sso.device_interval = "soon"  # not an integer: botocore's parser gives up
+    with pytest.raises(AwsError, match=r"^StartDeviceAuthorization: IAM Identity Center's answer could not be read"):
+        sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
+    done = rolecall_sso("login", "--no-browser")
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "could not be read" in done.stderr
+
+
+def test_polling_never_sleeps_past_the_codes_expiry(sso, fake_clock):
+    sso.device_answer = {"interval": 100000, "expiresIn": 90}
+    slept: list[float] = []
+    with pytest.raises(AwsError, match=r"was not confirmed in time|expired before it was confirmed"):
+        sso_login.login(CORP, fake_clock, browser=False, sleep=slept.append)
+    assert sum(slept) <= 90 and max(slept) <= 60
+
+
+def test_a_hostile_user_code_and_verification_url_are_shown_inert(sso, fake_clock):
+    sso.device_answer = {"userCode": "AB" + HOSTILE, "verificationUriComplete": "https://x.example/" + HOSTILE}
+    said, prompted = [], []
+    with Approver(sso):
+        sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None, notify=said.append,
+                        prompt=lambda *what: prompted.append(what))
+    shown = "\n".join([*said, *(part for pair in prompted for part in pair)])
+    assert "AB\\x1b]52;c;" in shown and "https://x.example/\\x1b]52" in shown
+    assert not set(shown) & set("\x1b\x07\r\x9b")
+    with Approver(sso):
+        done = rolecall_sso("login", "--no-browser")
+    assert done.returncode == 0, done.stderr
+    assert "\\x1b]52" in done.stderr and not set(done.stderr) & set("\x1b\x07\r\x9b")
+
+
+# ------------------------------------------------------------------ 6. registrations and trusted files
+
+
+def test_a_registration_is_not_reused_for_another_start_url_region_or_scopes(sso, fake_clock):
+    sso.auto_approve = True
+    for session in (CORP, SsoSession("corp", "https://other.awsapps.com/start", "eu-west-1"),
+                    SsoSession("corp", START_URL, "eu-west-2"),
+                    SsoSession("corp", START_URL, "eu-west-1", ("sso:account:access", "codewhisperer:completions")),
+                    CORP):
+        sso_login.login(session, fake_clock, browser=False, sleep=lambda s: None)
+    assert sso.count("RegisterClient") == 4  # the last sign-in reused the first registration
+
+
+def test_a_registration_the_service_refuses_is_replaced(sso, fake_clock):
+    sso.auto_approve = True
+    sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
+    sso.forget_clients()  # as after the service dropped it: InvalidClientException from now on
+    token = sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
+    assert sso.count("RegisterClient") == 2 and read_token(CORP) == token
+    sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
+    assert sso.count("RegisterClient") == 2
+
+
+def _signed_in_and_synced(fake, clock) -> None:
+    _sign_in(fake, clock)
+    discovery.sync(CORP, clock)
+
+
+def test_a_token_file_others_can_write_is_not_used(sso, fake_clock):
+    _signed_in_and_synced(sso, fake_clock)
+    token_path(CORP).chmod(0o622)
+    with pytest.raises(NotSignedIn, match="only you can write"):
+        read_token(CORP)
+    done = rolecall_sso("sync", "corp")
+    assert done.returncode == 1 and "only you can write" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_a_token_file_that_is_a_symbolic_link_is_not_followed(sso, fake_clock, tmp_path):
+    _signed_in_and_synced(sso, fake_clock)
+    elsewhere = tmp_path / "planted.json"
+    elsewhere.write_bytes(token_path(CORP).read_bytes())
+    token_path(CORP).unlink()
+    token_path(CORP).symlink_to(elsewhere)
+    with pytest.raises(NotSignedIn, match="not a regular file of yours"):
+        read_token(CORP)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="planting a file as another user needs root")
+def test_a_discovery_file_planted_by_another_user_is_set_aside(sso, fake_clock):
+    _signed_in_and_synced(sso, fake_clock)
+    path = discovery.path(CORP)
+    data = json.loads(path.read_text())
+    data["accounts"][0]["id"] = "666666666666"
+    path.write_text(json.dumps(data))
+    os.chown(path, 65534, 65534)
+    assert discovery.read(CORP) is None
+    assert not path.exists()
+    profiles, _ = load([CORP])
+    assert not any(p.params.get("sso_account_id") == "666666666666" for p in profiles)
+
+
+def test_a_discovery_file_others_can_write_is_set_aside(sso, fake_clock):
+    _signed_in_and_synced(sso, fake_clock)
+    discovery.path(CORP).chmod(0o666)
+    assert discovery.read(CORP) is None and not discovery.path(CORP).exists()

@@ -18,7 +18,8 @@ Retry-After (whole seconds) and x-amz-retry-after (milliseconds, as botocore rea
 next call would be let through; a revoked token gets 401; every request can take `latency` seconds.
 Refresh tokens are single use. Misbehaving on purpose: `repeat_token="ListAccounts"` (or "ListAccountRoles") makes
 that operation answer every page with the same nextToken (a listing that never ends),
-`device_interval` may be any value a hostile server sends, and `clients` may be dropped
+`device_interval` may be any value a hostile server sends, `device_answer` replaces fields of
+StartDeviceAuthorization's answer (a hostile user code or URL), and `clients` may be dropped
 (`forget_clients`) so a stored registration is refused with InvalidClientException.
 """
 
@@ -80,7 +81,7 @@ class FakeSso:
     def __init__(self, *, accounts: int = 3, rate_limit: float | None = None, latency: float = 0.0,
                  auto_approve: bool = False, token_ttl: int = 8 * 3600, registration_ttl: int = 90 * 86400,
                  device_interval: object = 1, device_ttl: int = 600, role_ttl: int = 3600,
-                 repeat_token: str | None = None):
+                 repeat_token: str | None = None, device_answer: dict | None = None):
         self.accounts = [
             {"accountId": f"{100000000000 + i:012d}", "accountName": f"account-{i:04d}", "emailAddress": f"aws+{i}@example.com"}
             for i in range(accounts)
@@ -94,6 +95,7 @@ class FakeSso:
         self.device_ttl = device_ttl
         self.role_ttl = role_ttl
         self.repeat_token = repeat_token
+        self.device_answer = device_answer or {}  # fields that replace StartDeviceAuthorization's own
         self.bucket = _Bucket(rate_limit) if rate_limit else None
         self.lock = threading.Lock()
         self.clients: dict[str, dict] = {}
@@ -203,7 +205,7 @@ class FakeSso:
         self.user_codes[user] = device
         return 200, {"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
                      "verificationUriComplete": f"{self.url}/device?user_code={user}",
-                     "expiresIn": self.device_ttl, "interval": self.device_interval}
+                     "expiresIn": self.device_ttl, "interval": self.device_interval, **self.device_answer}
 
     def create_token(self, body: dict):
         if not self._client_ok(body):

@@ -140,3 +140,6 @@ def call(client: Any, operation: str, what: str, **params: Any) -> dict[str, Any
                        code="NetworkError") from None
     except bx.BotoCoreError as exc:
         raise AwsError(f"{what} failed: {printable(first_line(exc))}", code=type(exc).__name__) from None
+    except (ValueError, TypeError, KeyError) as exc:  # botocore's parser on an answer that breaks its model
+        raise AwsError(f"{what}: IAM Identity Center's answer could not be read ({printable(first_line(exc))[:100]})",
+                       code="BadResponse") from None
