@@ -2,7 +2,7 @@
 
 The portal allows about 20 requests/s per user and answers 429 (TooManyRequestsException) above it.
 Discovery keeps its calls at the rate the portal allows (`Pace`: start at the documented 20/s, add a
-little with every answer, cut on a 429 to the rate the portal was seen to serve, AIMD), with as
+little with every answer, cut on a 429 to just under the rate the portal was seen to serve, AIMD), with as
 many calls in flight as that rate needs at the latency measured (Little's law, at most WORKERS).
 Accounts stream in page by page and their roles are asked for as they arrive; the next page of
 accounts is asked for only when fewer than a page are waiting, so the work queue stays bounded
@@ -57,21 +57,21 @@ class Pace:
     """The request rate shared by discovery's calls: additive increase with every answer,
     multiplicative decrease on a 429 (AIMD).
 
-    Between two 429s the portal's bucket went from empty to empty, so the answers received in
-    between, over the time between, is the rate it serves: a cut sets the rate just under that
-    measure (within [HALF, MARGIN] of the current rate) rather than a blind fraction, which keeps
-    both the time lost and the 429s few. A 429 cuts once per round trip: calls already in flight
-    were sent at the old rate. The increase is a constant per answer, which is a constant fraction
-    of the rate per second: fast while probing (until the first 429), slow once the portal's rate
-    is known.
+    Between two 429s the portal's bucket went from empty to empty, so the answers to calls sent
+    in between, over the time between, is the rate it serves. Until that has been measured the pace
+    probes: it grows fast (PROBE per answer, ~25%/s) and a 429 cuts it by CUT. Once measured, a 429
+    sets it a little under the measure (within [HALF, MARGIN] of the current rate) and it grows
+    slowly (GROW per answer, ~0.3%/s): the calls not sent while under the rate are banked by the
+    portal's bucket and spent when over it, so little time is lost and the 429s stay few. A 429
+    cuts once per round trip: calls already in flight were sent at the old rate.
     """
 
-    CUT = 0.75  # the first cut, and any cut before enough answers to measure
+    CUT = 0.7  # a cut before the portal's rate has been measured
     MARGIN = 0.97  # below the measured rate
     HALF = 0.5  # the deepest single cut
-    SAMPLES = 5  # answers needed to trust a measure
-    PROBE = 0.25  # increase per answer before the first 429: the rate grows ~25%/s
-    GROW = 0.005  # increase per answer after it: ~0.5%/s
+    SAMPLES = 8  # answers needed to trust a measure
+    PROBE = 0.25  # increase per answer while probing: the rate grows ~25%/s
+    GROW = 0.003  # increase per answer once measured: ~0.3%/s
     FLOOR, CEILING = 0.5, 500.0
 
     def __init__(self, rate: float = START_RATE, now: Callable[[], float] = time.monotonic):
@@ -80,7 +80,9 @@ class Pace:
         self._lock = threading.Lock()
         self._next = now()
         self._cut_at: float | None = None  # when the rate was last cut
-        self._answered = 0  # answers since the last cut
+        self._answered = 0  # answers, since the last cut, to calls sent after it
+        self.probing = True
+        self._sent: deque[float] = deque(maxlen=int(self.CEILING) * 2)  # when calls went out, the last second
         self.latency = 0.0  # seconds, moving average of answered calls
         self.throttles = 0
 
@@ -91,6 +93,7 @@ class Pace:
                 now = self._now()
                 if now >= self._next:
                     step = 1.0 / self.rate
+                    self._sent.append(now)
                     self._next = max(self._next, now - step) + step
                     return now
                 delay = self._next - now
@@ -101,8 +104,14 @@ class Pace:
         with self._lock:
             took = self._now() - sent
             self.latency = took if not self.latency else 0.8 * self.latency + 0.2 * took
-            self._answered += 1
-            self.rate = min(self.CEILING, self.rate + (self.PROBE if self._cut_at is None else self.GROW))
+            if self._cut_at is None or sent >= self._cut_at:
+                self._answered += 1
+            while self._sent and self._sent[0] < sent - 1.0:
+                self._sent.popleft()
+            # Only a rate in use is raised: a pace far above what the calls reach (held back by the
+            # CPU, or by accounts not listed yet) would overshoot all at once when they catch up.
+            if self.rate < len(self._sent) * 1.2 + 2:
+                self.rate = min(self.CEILING, self.rate + (self.PROBE if self.probing else self.GROW))
 
     def throttled(self, sent: float) -> None:
         with self._lock:
@@ -110,9 +119,11 @@ class Pace:
             self.throttles += 1
             if self._cut_at is not None and sent < self._cut_at:
                 return  # sent before the last cut: that cut already answered this 429
-            if self._cut_at is not None and self._answered >= self.SAMPLES and now > self._cut_at:
-                served = self._answered / (now - self._cut_at)
+            window = now - self._cut_at - self.latency if self._cut_at is not None else 0.0  # sent and answered
+            if self._answered >= self.SAMPLES and window > 0:
+                served = self._answered / window
                 self.rate = min(self.rate * self.MARGIN, max(self.rate * self.HALF, served * self.MARGIN))
+                self.probing = False
             else:
                 self.rate *= self.CUT
             self.rate = max(self.FLOOR, self.rate)
