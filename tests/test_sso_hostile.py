@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from datetime import timedelta
 
 import pytest
 
@@ -314,6 +315,22 @@ def test_a_registration_the_service_refuses_is_replaced(sso, fake_clock):
     assert sso.count("RegisterClient") == 2 and read_token(CORP) == token
     sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
     assert sso.count("RegisterClient") == 2
+
+
+def test_a_registration_refused_at_refresh_is_replaced_at_the_next_browser_sign_in(sso, fake_clock):
+    sso.auto_approve = True
+    sso_login.login(CORP, fake_clock, open_url=_browse)
+    sso.forget_clients()
+    fake_clock.advance(timedelta(hours=8))  # the token needs a refresh, which the service refuses
+    with pytest.raises(NotSignedIn):
+        sso_login.valid_token(CORP, fake_clock)
+    token = sso_login.login(CORP, fake_clock, open_url=_browse, timeout=30)  # the old client would never redirect
+    assert sso.count("RegisterClient") == 2 and read_token(CORP) == token
+
+
+def _browse(page: str) -> bool:
+    _follow(page)
+    return True
 
 
 def _signed_in_and_synced(fake, clock) -> None:

@@ -127,6 +127,16 @@ def registration(session: SsoSession, flow: str, clock: Clock, oidc: Any, *, ren
     return stored
 
 
+def _drop_registration(session: SsoSession, client_id: str | None) -> None:
+    """Forget the stored registration with `client_id` (the service refused it), so the next sign-in
+    registers again instead of failing until it expires."""
+    for flow in ("pkce", "device"):
+        path = _registration_path(session, flow)
+        stored = storage.read_json(path) if storage.trusted(path) else None
+        if stored and stored.get("clientId") == client_id:
+            storage.remove(path)
+
+
 def _token(session: SsoSession, reg: dict[str, Any], response: dict[str, Any], clock: Clock) -> Token:
     return Token(
         start_url=session.start_url,
@@ -307,7 +317,7 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
                                         code=text, redirectUri=redirect_uri, codeVerifier=verifier)
             except AwsError as exc:
                 if exc.code == "InvalidClientException":
-                    storage.remove(_registration_path(session, "pkce"))
+                    _drop_registration(session, reg["clientId"])
                     raise AwsError(f"the client registration of {session.name} was refused; it is dropped: "
                                    f"run `rolecall login {session.name}` again", code=exc.code) from None
                 if exc.code != "InvalidGrantException":
@@ -395,6 +405,8 @@ def refresh(session: SsoSession, token: Token, clock: Clock) -> Token | None:
     except AwsError as exc:
         if exc.code in ("NetworkError", "Timeout"):
             raise
+        if exc.code == "InvalidClientException":
+            _drop_registration(session, token.client_id)
         return None
     expires = clock.now().replace(microsecond=0) + timedelta(seconds=int(response["expiresIn"]))
     return token.with_access(response["accessToken"], expires, response.get("refreshToken"))
