@@ -55,23 +55,29 @@ class Account:
 
 class Pace:
     """The request rate shared by discovery's calls: additive increase with every answer,
-    multiplicative decrease on a 429 (AIMD).
+    multiplicative decrease on a 429 (AIMD), in three steps.
 
-    Between two 429s the portal's bucket went from empty to empty, so the answers to calls sent
-    in between, over the time between, is the rate it serves. Until that has been measured the pace
-    probes: it grows fast (PROBE per answer, ~25%/s) and a 429 cuts it by CUT. Once measured, a 429
-    sets it a little under the measure (within [HALF, MARGIN] of the current rate) and it grows
-    slowly (GROW per answer, ~0.3%/s): the calls not sent while under the rate are banked by the
-    portal's bucket and spent when over it, so little time is lost and the 429s stay few. A 429
-    cuts once per round trip: calls already in flight were sent at the old rate.
+    1. Probing: from the documented rate it grows fast (PROBE per answer, ~25%/s) until the first
+       429. The portal's bucket, full at the start, is empty then: the answers so far are its
+       rate times the time plus what it held, taken to be one second's worth (as the portal's and
+       most token buckets hold), so the pace is cut to just under that estimate (never by more than
+       HALF, at least by CUT).
+    2. Settling: it grows at SETTLE per answer (~2%/s) until the next 429. Between two 429s the
+       bucket went from empty to empty, so the answers to calls sent in between over the time they
+       had is the rate the portal serves: the pace is set MARGIN under it.
+    3. Measured: every later 429 measures again; it grows slowly (GROW per answer, ~0.3%/s). Calls
+       not sent while under the limit are banked by the portal's bucket and spent when over it, so
+       little time is lost and the 429s stay few.
+
+    A 429 cuts once per round trip: calls already in flight were sent at the old rate.
     """
 
-    CUT = 0.7  # a cut before the portal's rate has been measured
+    CUT = 0.7  # the most a first cut leaves, and a cut without enough answers to measure
     MARGIN = 0.97  # below the measured rate
     HALF = 0.5  # the deepest single cut
+    BURST = 1.0  # seconds of calls the portal's bucket is taken to hold when full
     SAMPLES = 8  # answers needed to trust a measure
-    PROBE = 0.25  # increase per answer while probing: the rate grows ~25%/s
-    GROW = 0.003  # increase per answer once measured: ~0.3%/s
+    PROBE, SETTLE, GROW = 0.25, 0.02, 0.003  # increase per answer: ~25%/s, ~2%/s, ~0.3%/s
     FLOOR, CEILING = 0.5, 500.0
 
     def __init__(self, rate: float = START_RATE, now: Callable[[], float] = time.monotonic):
@@ -79,12 +85,17 @@ class Pace:
         self._now = now
         self._lock = threading.Lock()
         self._next = now()
+        self._started: float | None = None  # when the first call went out
         self._cut_at: float | None = None  # when the rate was last cut
         self._answered = 0  # answers, since the last cut, to calls sent after it
-        self.probing = True
+        self._growth = self.PROBE
         self._sent: deque[float] = deque(maxlen=int(self.CEILING) * 2)  # when calls went out, the last second
         self.latency = 0.0  # seconds, moving average of answered calls
         self.throttles = 0
+
+    @property
+    def probing(self) -> bool:
+        return self._growth == self.PROBE
 
     def acquire(self, stop: threading.Event) -> float:
         """Wait for this call's turn (a cancelled discovery stops waiting); returns when it was sent."""
@@ -92,6 +103,8 @@ class Pace:
             with self._lock:
                 now = self._now()
                 if now >= self._next:
+                    if self._started is None:
+                        self._started = now
                     step = 1.0 / self.rate
                     self._sent.append(now)
                     self._next = max(self._next, now - step) + step
@@ -111,7 +124,7 @@ class Pace:
             # Only a rate in use is raised: a pace far above what the calls reach (held back by the
             # CPU, or by accounts not listed yet) would overshoot all at once when they catch up.
             if self.rate < len(self._sent) * 1.2 + 2:
-                self.rate = min(self.CEILING, self.rate + (self.PROBE if self.probing else self.GROW))
+                self.rate = min(self.CEILING, self.rate + self._growth)
 
     def throttled(self, sent: float) -> None:
         with self._lock:
@@ -119,13 +132,18 @@ class Pace:
             self.throttles += 1
             if self._cut_at is not None and sent < self._cut_at:
                 return  # sent before the last cut: that cut already answered this 429
-            window = now - self._cut_at - self.latency if self._cut_at is not None else 0.0  # sent and answered
-            if self._answered >= self.SAMPLES and window > 0:
-                served = self._answered / window
-                self.rate = min(self.rate * self.MARGIN, max(self.rate * self.HALF, served * self.MARGIN))
-                self.probing = False
+            if self._cut_at is None:  # the first 429: the bucket held BURST seconds and is now empty
+                estimate = self._answered / (now - (self._started or now) + self.BURST)
+                self.rate = max(self.rate * self.HALF, min(self.rate * self.CUT, estimate * self.MARGIN))
+                self._growth = self.SETTLE
             else:
-                self.rate *= self.CUT
+                window = now - self._cut_at - self.latency  # when the calls counted were sent and answered
+                if self._answered >= self.SAMPLES and window > 0:
+                    served = self._answered / window
+                    self.rate = min(self.rate * self.MARGIN, max(self.rate * self.HALF, served * self.MARGIN))
+                    self._growth = self.GROW
+                else:
+                    self.rate *= self.CUT
             self.rate = max(self.FLOOR, self.rate)
             self._cut_at, self._answered = now, 0
             self._next = max(self._next, now + 1.0 / self.rate)
