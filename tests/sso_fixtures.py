@@ -3,21 +3,17 @@
 
 from __future__ import annotations
 
-import html
-import inspect
 import os
-import re
 import subprocess
 import sys
 import threading
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 
 from rolecall.core.sso.session import SsoSession
 from rolecall.fakes.sso_server import FakeSso
+from rolecall.fakes.sso_server import signin_target as signin_url  # noqa: F401 - for the tests
 
 START_URL = "https://corp.awsapps.com/start"
 CORP = SsoSession("corp", START_URL, "eu-west-1")
@@ -30,22 +26,12 @@ sso_registration_scopes = sso:account:access
 """
 
 
-# What a browser does with the page rolecall opens: a local file:// page whose meta refresh leads to
-# the authorize URL. `BROWSER_SCRIPT` is a stand-in $BROWSER that follows it to the end (the fake
-# portal redirects to the loopback listener); `SIGNIN_URL` defines `signin_url` for forging browsers.
-
-
-def signin_url(target: str) -> str:
-    """The authorize URL behind the page rolecall asked the browser to open."""
-    if not target.startswith("file:"):
-        return target
-    with open(urllib.request.url2pathname(urllib.parse.urlsplit(target).path), encoding="utf-8") as file:
-        page = file.read()
-    return html.unescape(re.search(r"url=([^']+)'", page).group(1))
-
-
-SIGNIN_URL = "import html, re, sys, urllib.parse, urllib.request\n" + inspect.getsource(signin_url)
-BROWSER_SCRIPT = SIGNIN_URL + "urllib.request.urlopen(signin_url(sys.argv[1]), timeout=60).read()\n"
+# Stand-in browsers (for $BROWSER): BROWSER_SCRIPT does what a browser does with the page rolecall
+# opens (a local file:// page whose meta refresh leads to the authorize URL, which the fake portal
+# redirects to the loopback listener); SIGNIN_URL starts a forging browser with `signin_url(page)`.
+BROWSER_SCRIPT = "import sys\nfrom rolecall.fakes.sso_server import browse\nbrowse(sys.argv[1], 60)\n"
+SIGNIN_URL = ("import sys, urllib.parse, urllib.request\n"
+              "from rolecall.fakes.sso_server import signin_target as signin_url\n")
 
 
 def start_fake(monkeypatch, sandbox, **options) -> FakeSso:

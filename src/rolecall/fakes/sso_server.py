@@ -21,6 +21,7 @@ that operation answer every page with the same nextToken (a listing that never e
 `device_interval` may be any value a hostile server sends, `device_answer` replaces fields of
 StartDeviceAuthorization's answer (a hostile user code or URL), and `clients` may be dropped
 (`forget_clients`) so a stored registration is refused with InvalidClientException.
+`browse(url)` does what a browser does with the page rolecall opens (the demo and tests use it).
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.request import url2pathname, urlopen
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -393,6 +396,38 @@ class FakeSso:
     def _delay(self) -> None:
         if self.latency:
             time.sleep(self.latency)
+
+
+class _Refresh(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.target = None
+
+    def handle_starttag(self, tag, attrs):
+        fields = dict(attrs)
+        if tag == "meta" and (fields.get("http-equiv") or "").lower() == "refresh" and self.target is None:
+            _, _, url = (fields.get("content") or "").partition("url=")
+            self.target = url or None
+
+
+def signin_target(url: str) -> str:
+    """Where a browser opening `url` ends up first: for rolecall's local sign-in page (file://), the
+    URL its meta refresh leads to; any other URL as it is."""
+    if not url.startswith("file:"):
+        return url
+    with open(url2pathname(urlparse(url).path), encoding="utf-8") as page:
+        parser = _Refresh()
+        parser.feed(page.read())
+    if parser.target is None:
+        raise ValueError(f"{url} does not redirect")
+    return parser.target
+
+
+def browse(url: str, timeout: float = 30) -> bytes:
+    """What a browser does with a sign-in URL rolecall opens: follow the local page and the portal's
+    redirects (to rolecall's loopback listener); the last page's body."""
+    with urlopen(signin_target(url), timeout=timeout) as answer:
+        return answer.read()
 
 
 def _error(status: int, code: str, message: str):
