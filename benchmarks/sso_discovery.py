@@ -4,7 +4,11 @@ latency and a 25 requests/s portal limit (429 above it), timed against the rate 
 Each run starts a fresh fake (its bucket full) and a fresh discovery; the medians of RUNS runs are
 printed last, with the largest number of 429s any run got.
 
+`memory` instead measures what discovery holds (tracemalloc, no rate limit) at 1,000 and 10,000
+accounts: the result grows with the accounts, the work around it should not.
+
 Usage: python benchmarks/sso_discovery.py [ACCOUNTS] [LATENCY_S] [RATE] [RUNS]
+       python benchmarks/sso_discovery.py memory
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+import tracemalloc
 from pathlib import Path
 
 
@@ -45,6 +50,31 @@ def run(accounts: int, latency: float, rate: float) -> tuple[float, int]:
         return elapsed / floor, fake.throttled
 
 
+def memory(accounts: int) -> None:
+    """Peak memory traced during one discovery, and how much of it is the result."""
+    home = Path(tempfile.mkdtemp(prefix="rolecall-sso-bench-"))
+    os.environ.update(HOME=str(home), ROLECALL_CACHE_DIR=str(home / "cache"))
+    from rolecall.core.clock import SystemClock
+    from rolecall.core.sso import login
+    from rolecall.core.sso.portal import Pace, Portal
+    from rolecall.core.sso.session import SsoSession
+    from rolecall.core.sso.token import read_token
+    from rolecall.fakes.sso_server import FakeSso
+
+    with FakeSso(accounts=accounts, auto_approve=True) as fake:
+        os.environ.update(fake.env())
+        session = SsoSession("bench", "https://bench.awsapps.com/start", "eu-west-1")
+        login.login(session, SystemClock(), browser=False, sleep=lambda seconds: None)
+        portal = Portal(session, read_token(session), pace=Pace(rate=400))
+        portal.client  # noqa: B018 - botocore's service model is loaded before tracing starts
+        tracemalloc.start()
+        found = portal.discover()
+        held, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        print(f"{len(found):,} accounts: result held {held / 1e6:.2f} MB, peak {peak / 1e6:.2f} MB, "
+              f"work beyond the result {(peak - held) / 1e6:.2f} MB, most accounts waiting {portal.most_waiting}")
+
+
 def main(accounts: int = 1000, latency: float = 0.08, rate: float = 25.0, runs: int = 3) -> int:
     results = [run(accounts, latency, rate) for _ in range(runs)]
     ratio = statistics.median(r[0] for r in results)
@@ -56,5 +86,9 @@ def main(accounts: int = 1000, latency: float = 0.08, rate: float = 25.0, runs: 
 
 if __name__ == "__main__":
     args = sys.argv[1:]
+    if args[:1] == ["memory"]:
+        for size in (1000, 10000):
+            memory(size)
+        sys.exit(0)
     sys.exit(main(int(args[0]) if args else 1000, float(args[1]) if len(args) > 1 else 0.08,
                   float(args[2]) if len(args) > 2 else 25.0, int(args[3]) if len(args) > 3 else 3))
