@@ -298,7 +298,7 @@ class FakeSso:
             return 200, body
         account = query.get("account_id", "")
         if account not in self.roles:
-            return _error(404, "ResourceNotFoundException", "no such account")
+            return _error(404, "ResourceNotFoundException", f"no such account: {account}")  # echoes it, as servers do
         if operation == "ListAccountRoles":
             body = {"roleList": [{"roleName": r, "accountId": account} for r in self.roles[account]]}
             if self.repeat_token == operation:
