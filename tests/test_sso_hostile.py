@@ -375,3 +375,18 @@ def test_a_discovery_file_others_can_write_is_set_aside(sso, fake_clock):
     _signed_in_and_synced(sso, fake_clock)
     discovery.path(CORP).chmod(0o666)
     assert discovery.read(CORP) is None and not discovery.path(CORP).exists()
+
+
+def test_a_429_carries_the_portals_retry_after_to_the_retry(sandbox, monkeypatch, fake_clock):
+    fake = start_fake(monkeypatch, sandbox, accounts=3, rate_limit=1)  # a bucket of one call a second
+    try:
+        _sign_in(fake, fake_clock)
+        portal = Portal(CORP, read_token(CORP), max_retries=0)
+        portal.roles(fake.accounts[0]["accountId"])
+        with pytest.raises(clients.Throttled) as caught:
+            portal.roles(fake.accounts[1]["accountId"])
+        retried = Portal(CORP, read_token(CORP)).roles(fake.accounts[1]["accountId"])  # waits, then succeeds
+    finally:
+        fake.close()
+    assert 0 < caught.value.retry_after <= 1.0  # x-amz-retry-after, in milliseconds, read as seconds
+    assert retried == ("AdministratorAccess", "ReadOnly")
