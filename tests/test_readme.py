@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecall.cli import build_parser, split_command
+from rolecall.cli.parser import build_parser, split_command
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

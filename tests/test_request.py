@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import hmac
 import json
 import re
@@ -12,7 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from rolecall.cli_request import add_command
+from rolecall.cli.parser import parse
 from rolecall.core.engine import Engine
 from rolecall.core.errors import AwsError, ConfigError
 from rolecall.core.index import load_catalog
@@ -99,7 +98,7 @@ def no_code(profile):
 
 
 @pytest.fixture
-def request_cli(sandbox, fake_clock, endpoint, capsysbinary):
+def request_cli(sandbox, fake_clock, endpoint, capsysbinary, monkeypatch):
     """Run `request ...` through the parser the integrator wires, with sessions from the engine."""
     engine = Engine(load_catalog(use_index=False), clock=fake_clock, audit_path=None)
     tamper = {}
@@ -112,11 +111,10 @@ def request_cli(sandbox, fake_clock, endpoint, capsysbinary):
             return replace(session, credentials=replace(creds, **tamper))
         return session
 
-    parser = argparse.ArgumentParser(prog="rolecall")
-    add_command(parser.add_subparsers(dest="command"), session_for)
+    monkeypatch.setattr("rolecall.cli.request.session_for", session_for)
 
     def run(*argv: str):
-        args = parser.parse_args(["request", *argv])
+        args = parse(["request", *argv])
         code = args.handler(args)
         out, err = capsysbinary.readouterr()
         return code, out, err.decode()
@@ -151,7 +149,7 @@ def test_service_and_region_come_from_a_lambda_function_url(request_cli, endpoin
     monkeypatch.setenv("HTTP_PROXY", endpoint.url)  # the endpoint stands in for AWS, reached as a proxy
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # the local STS is reached directly
     url = "http://abcdefghijklmnopqrstuvwxyz012345.lambda-url.ap-southeast-2.on.aws/hello?name=alice"
-    code, out, _ = request_cli("prod/ReadOnly", url)
+    code, out, _ = request_cli("prod/ReadOnly", url, "--allow-http")  # plain http to a proxy: only when asked
     seen = json.loads(out)
     assert code == 0 and seen["ok"] is True
     assert (seen["service"], seen["region"], seen["url"]) == ("lambda", "ap-southeast-2", url)

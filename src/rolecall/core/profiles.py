@@ -97,7 +97,11 @@ class Catalog:
     def _hint(self, name: str) -> str:
         import difflib
 
-        close = difflib.get_close_matches(name, list(self.profiles), n=3)
+        folded: dict[str, list[str]] = {}
+        for known in self.profiles:
+            folded.setdefault(known.casefold(), []).append(known)
+        close = [known for match in difflib.get_close_matches(name.casefold(), list(folded), n=3)
+                 for known in folded[match]][:3]
         if close:
             return "did you mean " + ", ".join(close) + "?"
         if self.problems:

@@ -1,4 +1,4 @@
-"""The IAM Identity Center commands: `login`, `logout`, `sync`. cli.py calls `add_commands(sub)`.
+"""The IAM Identity Center commands: `login`, `logout`, `sync` (and `sync` of a SAML source).
 
 Messages and progress go to stderr (progress only when it is a terminal); errors are RolecallErrors,
 which cli.main prints as one line with the right exit code.
@@ -6,36 +6,35 @@ which cli.main prints as one line with the right exit code.
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 
-from rolecall.core.quick import say
+from rolecall.cli.output import say
+from rolecall.core.display import printable
 
 
-def add_commands(sub) -> None:
-    """Add login, logout and sync to an argparse sub-parsers object; each sets `handler`."""
-    p = sub.add_parser("login", help="sign in to IAM Identity Center and discover accounts and roles",
-                       description="Sign in to an SSO session (authorization code with PKCE in your browser, "
-                                   "or the device code flow with --no-browser), then discover its accounts and roles.")
-    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+def _session_arg(p: argparse.ArgumentParser, what: str = "the SSO session (default: the only one)") -> None:
+    p.add_argument("session", nargs="?", metavar="SESSION", help=what)
+
+
+def opt_login(p: argparse.ArgumentParser) -> None:
+    p.description = ("Sign in to an SSO session (authorization code with PKCE in your browser, or the device code "
+                     "flow with --no-browser), then discover its accounts and roles.")
+    _session_arg(p)
     p.add_argument("--no-browser", "--device-code", dest="no_browser", action="store_true",
                    help="print a URL and a code to confirm on any device instead of opening a browser")
-    p.set_defaults(handler=cmd_login)
-    p = sub.add_parser("logout", help="sign out of an SSO session and forget its role credentials",
-                       description="Sign out of an SSO session: portal logout, token removed, its cached role sessions forgotten.")
-    p.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
-    p.set_defaults(handler=cmd_logout)
-    p = sub.add_parser("sync", help="discover the accounts and roles of an SSO session (or a SAML source) again",
-                       description="Discover every account and role an SSO session reaches, or the roles a SAML "
-                                   "source's assertion offers; a failed sync keeps the previous result.")
-    p.add_argument("session", nargs="?", metavar="SESSION",
-                   help="the SSO session or profiles.yaml saml: source (default: the only SSO session)")
-    p.set_defaults(handler=cmd_sync)
 
 
-def _say(message: str) -> None:
-    for line in message.splitlines():
-        say(f"rolecall: {line}")
+def opt_logout(p: argparse.ArgumentParser) -> None:
+    p.description = "Sign out of an SSO session: portal logout, token removed, its cached role sessions forgotten."
+    _session_arg(p)
+
+
+def opt_sync(p: argparse.ArgumentParser) -> None:
+    p.description = ("Discover every account and role an SSO session reaches, or the roles a SAML source's assertion "
+                     "offers; a failed sync keeps the previous result.")
+    _session_arg(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
 
 
 def configured_sessions(profiles_path=None):
@@ -71,7 +70,7 @@ class _Progress:
 
     def __call__(self, done: int, known: int, roles: int) -> None:
         if self.tty:
-            print(f"\rrolecall: {self.name}: {done}/{known} accounts, {roles} roles", end="", file=sys.stderr, flush=True)
+            print(f"\rrolecall: {printable(self.name)}: {done}/{known} accounts, {roles} roles", end="", file=sys.stderr, flush=True)
             self.shown = True
 
     def end(self) -> None:
@@ -97,7 +96,7 @@ def _sync(session, clock) -> int:
         progress.end()
         raise
     progress.end()
-    _say(f"{session.name}: {len(found.accounts)} accounts, {found.role_count} roles "
+    say(f"{session.name}: {len(found.accounts)} accounts, {found.role_count} roles "
          f"(discovered in {time.monotonic() - started:.1f} s)")
     return 0
 
@@ -108,8 +107,8 @@ def cmd_login(args) -> int:
 
     session = _session(args)
     clock = SystemClock()
-    token = login(session, clock, browser=not args.no_browser, notify=_say)
-    _say(f"signed in to {session.name} until {token.expires_at:%Y-%m-%d %H:%M} UTC")
+    token = login(session, clock, browser=not args.no_browser, notify=say)
+    say(f"signed in to {session.name} until {token.expires_at:%Y-%m-%d %H:%M} UTC")
     return _sync(session, clock)
 
 
@@ -148,7 +147,7 @@ def _sync_saml(args, entry) -> int:
     _, _, yaml = load_profiles_yaml(yaml_path)
     found = discover(entry, yaml.account_names, yaml_path, SystemClock().now())
     names = ", ".join(profile.name for profile, _ in found) or "none"
-    _say(f"{entry['name']}: {len(found)} role{'s' if len(found) != 1 else ''} offered ({names})")
+    say(f"{entry['name']}: {len(found)} role{'s' if len(found) != 1 else ''} offered ({names})")
     return 0
 
 
@@ -172,5 +171,5 @@ def cmd_logout(args) -> int:
     forgotten = sum(engine.forget(p.name) for p in engine.catalog.profiles.values()
                     if p.kind == "sso" and session_of(p).name == session.name)
     state = "signed out of" if removed else "was not signed in to"
-    _say(f"{state} {session.name}; forgot {forgotten} cached role session{'s' if forgotten != 1 else ''}")
+    say(f"{state} {session.name}; forgot {forgotten} cached role session{'s' if forgotten != 1 else ''}")
     return 0

@@ -1,0 +1,64 @@
+"""The command line: one parser and one command table (cli/table.py); `process` and `export`
+are answered from the cache by cli/fast.py before argparse is even imported. Each command
+imports what it needs inside its handler, so cached paths never load botocore or textual."""
+
+from __future__ import annotations
+
+import sys
+
+from rolecall.cli.output import hint, prepare_streams, say, stdout_gone
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command and return its exit code; stdout is flushed here, so a reader that has
+    gone is exit 1 with one line, for every command, never Python's exit 120 at shutdown."""
+    code = _run(argv)
+    try:
+        if sys.stdout is not None:
+            sys.stdout.flush()
+    except (OSError, ValueError):
+        stdout_gone()
+        return code or 1
+    return code
+
+
+def _run(argv: list[str] | None) -> int:
+    prepare_streams()
+    argv = sys.argv[1:] if argv is None else argv
+    from rolecall.cli.fast import serve
+
+    served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine
+    if served is not None:
+        return served
+    from rolecall.cli.parser import parse, unknown_command
+
+    unknown = unknown_command(argv)
+    if unknown:
+        say(unknown)
+        return 2
+    args = parse(argv)
+    from rolecall.core.errors import RolecallError
+
+    try:
+        return int(args.handler(args))
+    except RolecallError as exc:
+        say(exc.message)
+        if exc.hint:
+            hint(exc.hint)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        say("")
+        return 130
+    except BrokenPipeError:
+        stdout_gone()
+        return 1
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        from rolecall.core import settings
+
+        if settings.from_env("debug"):
+            raise
+        say(f"unexpected error ({type(exc).__name__}); set ROLECALL_DEBUG=1 for details")
+        return 1
+
+
+__all__ = ["main"]
