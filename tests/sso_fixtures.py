@@ -12,6 +12,7 @@ import pytest
 
 from rolecall.core.sso.session import SsoSession
 from rolecall.fakes.sso_server import FakeSso
+from rolecall.fakes.sso_server import signin_target as signin_url  # noqa: F401 - for the tests
 
 START_URL = "https://corp.awsapps.com/start"
 CORP = SsoSession("corp", START_URL, "eu-west-1")
@@ -23,6 +24,13 @@ sso_region = eu-west-1
 sso_registration_scopes = sso:account:access
 """
 
+
+# Stand-in browsers (for $BROWSER): BROWSER_SCRIPT does what a browser does with the page rolecall
+# opens (a local file:// page whose meta refresh leads to the authorize URL, which the fake portal
+# redirects to the loopback listener); SIGNIN_URL starts a forging browser with `signin_url(page)`.
+BROWSER_SCRIPT = "import sys\nfrom rolecall.fakes.sso_server import browse\nbrowse(sys.argv[1], 60)\n"
+SIGNIN_URL = ("import sys, urllib.parse, urllib.request\n"
+              "from rolecall.fakes.sso_server import signin_target as signin_url\n")
 
 
 def start_fake(monkeypatch, sandbox, **options) -> FakeSso:

@@ -9,6 +9,8 @@ import re
 import signal
 import stat
 import sys
+import threading
+import urllib.request
 from datetime import timedelta
 
 import pytest
@@ -18,12 +20,20 @@ from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.token import NotSignedIn, read_token, token_path, write_token
 from tests.sso_fixtures import (  # noqa: F401
     CORP,
+    SIGNIN_URL,
     START_URL,
     Approver,
     rolecall_sso,
+    signin_url,
     spawn,
     sso_fixture,
 )
+
+
+def _follow(page: str) -> None:
+    """What a browser does with the page rolecall opens (the fake portal then redirects back)."""
+    urllib.request.urlopen(signin_url(page), timeout=60).read()
+
 
 AWS_CLI_FIELDS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
                   "registrationExpiresAt", "refreshToken"}
@@ -35,9 +45,9 @@ def _browser(tmp_path, monkeypatch, sandbox):
     page = tmp_path / "page.html"
     script = tmp_path / "browser.py"
     script.write_text(
-        "import sys, urllib.request\n"
-        f"body = urllib.request.urlopen(sys.argv[1], timeout=60).read()\n"
-        f"open({str(page)!r}, 'wb').write(body)\n",
+        SIGNIN_URL
+        + "body = urllib.request.urlopen(signin_url(sys.argv[1]), timeout=60).read()\n"
+        + f"open({str(page)!r}, 'wb').write(body)\n",
         encoding="utf-8",
     )
     command = f"{sys.executable} {script} %s"
@@ -69,13 +79,14 @@ def test_a_callback_with_the_wrong_state_is_turned_away(sso, tmp_path, monkeypat
     seen = tmp_path / "forged.txt"
     script = tmp_path / "forging-browser.py"
     script.write_text(
-        "import sys, urllib.error, urllib.parse, urllib.request\n"
-        "query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(sys.argv[1]).query))\n"
+        SIGNIN_URL + "import urllib.error\n"
+        "url = signin_url(sys.argv[1])\n"
+        "query = dict(urllib.parse.parse_qsl(urllib.parse.urlparse(url).query))\n"
         "try:\n"
         "    urllib.request.urlopen(query['redirect_uri'] + '?code=forged&state=forged', timeout=10)\n"
         "except urllib.error.HTTPError as exc:\n"
         f"    open({str(seen)!r}, 'w').write(str(exc.code))\n"
-        "urllib.request.urlopen(sys.argv[1], timeout=60).read()\n",
+        "urllib.request.urlopen(url, timeout=60).read()\n",
         encoding="utf-8",
     )
     monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
@@ -95,12 +106,18 @@ def test_second_login_reuses_the_client_registration(sso, tmp_path, monkeypatch,
     assert sso.count("CreateToken") == 2
 
 
-def test_pkce_login_the_user_denies_is_one_line(sso, tmp_path, monkeypatch, sandbox):
-    _browser(tmp_path, monkeypatch, sandbox)
-    with Approver(sso, deny=True):
-        done = rolecall_sso("login")
-    assert done.returncode == 1
-    assert done.stderr.splitlines()[-1] == "rolecall: sign-in to corp was refused: the user denied the sign-in"
+def test_pkce_login_the_user_denies_is_shown_and_the_wait_ends_at_the_timeout(sso, fake_clock):
+    # A denial arrives with the state only, which a local user may know: it cannot end the sign-in,
+    # it is shown, and the timeout (or Ctrl+C, Esc) ends it with what the page said.
+    said = []
+    with Approver(sso, deny=True), pytest.raises(AwsError) as caught:
+        sso_login.login(CORP, fake_clock, notify=said.append, timeout=8,
+                        open_url=lambda page: threading.Thread(target=_follow, args=(page,), daemon=True).start())
+    assert caught.value.code == "Timeout"
+    assert str(caught.value) == ("sign-in was not completed within 8 s "
+                                 "(the sign-in page said: access_denied the user denied the sign-in)")
+    assert said[-1] == ("the sign-in page answered without a code: access_denied the user denied the sign-in; "
+                        "still waiting (Ctrl+C to stop)")
     assert not token_path(CORP).exists()
 
 

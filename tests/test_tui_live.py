@@ -26,7 +26,7 @@ from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
-from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture  # noqa: F401
+from tests.sso_fixtures import BROWSER_SCRIPT, CORP, rolecall_sso, sso_fixture  # noqa: F401
 from tests.tui_screen import notices, record_notices, shown_lines
 from tests.tui_screen import settle as settle_work
 
@@ -78,8 +78,7 @@ def browser(tmp_path, monkeypatch, sandbox):
     """A stand-in $BROWSER that fetches the page it is given and follows the redirect, as a browser
     would. webbrowser reads $BROWSER once per process: make it read it again for this test."""
     script = tmp_path / "browser.py"
-    script.write_text("import sys, urllib.request\nurllib.request.urlopen(sys.argv[1], timeout=60).read()\n",
-                      encoding="utf-8")
+    script.write_text(BROWSER_SCRIPT, encoding="utf-8")  # opens rolecall's local page and follows it
     monkeypatch.setenv("BROWSER", f"{sys.executable} {script} %s")
     monkeypatch.setattr(webbrowser, "_tryorder", None)
     monkeypatch.setattr(webbrowser, "_browsers", {})

@@ -29,7 +29,7 @@ from urllib.parse import parse_qs, urlparse
 
 from rolecall.core import paths
 from rolecall.core.errors import ConfigError
-from rolecall.fakes.sso_server import FakeSso
+from rolecall.fakes.sso_server import FakeSso, browse
 
 INSTALL_HINT = "pip install 'rolecall[demo]'   (from a clone: pip install -e '.[demo]')"
 MFA_HINT = "demo: the local STS accepts any six digits, e.g. 123456"
@@ -234,8 +234,6 @@ class DemoEnvironment:
     def _discover(self) -> None:
         """Sign in to the SSO session (the fake approves at once; the "browser" follows its redirect)
         and discover its accounts, and fetch the SAML source's roles, so both are in the tree."""
-        import urllib.request
-
         from rolecall.core.clock import SystemClock
         from rolecall.core.sources.saml import discover
         from rolecall.core.sso import discovery
@@ -243,7 +241,7 @@ class DemoEnvironment:
         from rolecall.core.sso.session import pick, sessions_from_config
 
         def browser(url: str) -> bool:
-            threading.Thread(target=lambda: urllib.request.urlopen(url, timeout=30).read(), daemon=True).start()
+            threading.Thread(target=browse, args=(url,), daemon=True).start()
             return True
 
         clock = SystemClock()

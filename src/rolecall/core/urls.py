@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import urlsplit
 
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def is_loopback(host: str | None) -> bool:
-    return host is not None and (host.lower() in LOOPBACK or host.startswith("127."))
+    """An address of this machine: localhost, 127.0.0.0/8 or ::1 (a name like 127.0.0.1.example.com is not)."""
+    if host is None:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def safe_for_secrets(url: str) -> bool:

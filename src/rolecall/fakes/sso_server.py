@@ -13,8 +13,15 @@ clients use, so pointing AWS_ENDPOINT_URL_SSO_OIDC and AWS_ENDPOINT_URL_SSO at `
   POST /logout                     Logout
 
 Sign-ins wait for `approve()` (or `deny()`) unless `auto_approve`. Portal calls above `rate_limit`
-requests/s (a token bucket) get 429 TooManyRequestsException; a revoked token gets 401; every
-request can take `latency` seconds. Refresh tokens are single use.
+requests/s (a token bucket holding one second of requests) get 429 TooManyRequestsException with
+Retry-After (whole seconds) and x-amz-retry-after (milliseconds, as botocore reads it) saying when the
+next call would be let through; a revoked token gets 401; every request can take `latency` seconds.
+Refresh tokens are single use. Misbehaving on purpose: `repeat_token="ListAccounts"` (or "ListAccountRoles") makes
+that operation answer every page with the same nextToken (a listing that never ends),
+`device_interval` may be any value a hostile server sends, `device_answer` replaces fields of
+StartDeviceAuthorization's answer (a hostile user code or URL), and `clients` may be dropped
+(`forget_clients`) so a stored registration is refused with InvalidClientException.
+`browse(url)` does what a browser does with the page rolecall opens (the demo and tests use it).
 """
 
 from __future__ import annotations
@@ -22,13 +29,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import math
 import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Self
 from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.request import url2pathname, urlopen
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -58,21 +68,23 @@ class _Bucket:
         self.stamp = time.monotonic()
         self.lock = threading.Lock()
 
-    def take(self) -> bool:
+    def take(self) -> float:
+        """0 when a request may go through, else the seconds until it could."""
         with self.lock:
             now = time.monotonic()
             self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
             self.stamp = now
             if self.tokens >= 1:
                 self.tokens -= 1
-                return True
-            return False
+                return 0.0
+            return (1 - self.tokens) / self.rate
 
 
 class FakeSso:
     def __init__(self, *, accounts: int = 3, rate_limit: float | None = None, latency: float = 0.0,
                  auto_approve: bool = False, token_ttl: int = 8 * 3600, registration_ttl: int = 90 * 86400,
-                 device_interval: int = 1, device_ttl: int = 600, role_ttl: int = 3600):
+                 device_interval: object = 1, device_ttl: int = 600, role_ttl: int = 3600,
+                 repeat_token: str | None = None, device_answer: dict | None = None):
         self.accounts = [
             {"accountId": f"{100000000000 + i:012d}", "accountName": f"account-{i:04d}", "emailAddress": f"aws+{i}@example.com"}
             for i in range(accounts)
@@ -85,6 +97,8 @@ class FakeSso:
         self.device_interval = device_interval
         self.device_ttl = device_ttl
         self.role_ttl = role_ttl
+        self.repeat_token = repeat_token
+        self.device_answer = device_answer or {}  # fields that replace StartDeviceAuthorization's own
         self.bucket = _Bucket(rate_limit) if rate_limit else None
         self.lock = threading.Lock()
         self.clients: dict[str, dict] = {}
@@ -144,6 +158,12 @@ class FakeSso:
             self.access.clear()
             self.refresh.clear()
 
+    def forget_clients(self) -> None:
+        """Every client registration stops being accepted (InvalidClientException), as after the
+        service dropped them."""
+        with self.lock:
+            self.clients.clear()
+
     def waiting(self) -> list[str]:
         with self.lock:
             return [code for code, key in self.user_codes.items()
@@ -188,7 +208,7 @@ class FakeSso:
         self.user_codes[user] = device
         return 200, {"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
                      "verificationUriComplete": f"{self.url}/device?user_code={user}",
-                     "expiresIn": self.device_ttl, "interval": self.device_interval}
+                     "expiresIn": self.device_ttl, "interval": self.device_interval, **self.device_answer}
 
     def create_token(self, body: dict):
         if not self._client_ok(body):
@@ -210,7 +230,7 @@ class FakeSso:
             if sign_in.denied:
                 return _error(400, "AccessDeniedException", "the user denied the sign-in")
             if not sign_in.approved:
-                too_soon = now - sign_in.last_poll < self.device_interval * 0.5
+                too_soon = isinstance(self.device_interval, int | float) and now - sign_in.last_poll < self.device_interval * 0.5
                 sign_in.last_poll = now
                 if too_soon:
                     return _error(400, "SlowDownException", "polling too fast")
@@ -266,18 +286,24 @@ class FakeSso:
             self.revoked.add(token)
             return 200, {}
         if operation == "ListAccounts":
-            start = int(query.get("next_token") or 0)
+            token = query.get("next_token") or "0"
+            start = 0 if token == "again" else int(token)
             size = min(int(query.get("max_result") or 20), 100)
             page = self.accounts[start:start + size]
             body: dict = {"accountList": page}
-            if start + size < len(self.accounts):
+            if self.repeat_token == operation:
+                body["nextToken"] = "again"
+            elif start + size < len(self.accounts):
                 body["nextToken"] = str(start + size)
             return 200, body
         account = query.get("account_id", "")
         if account not in self.roles:
-            return _error(404, "ResourceNotFoundException", "no such account")
+            return _error(404, "ResourceNotFoundException", f"no such account: {account}")  # echoes it, as servers do
         if operation == "ListAccountRoles":
-            return 200, {"roleList": [{"roleName": r, "accountId": account} for r in self.roles[account]]}
+            body = {"roleList": [{"roleName": r, "accountId": account} for r in self.roles[account]]}
+            if self.repeat_token == operation:
+                body["nextToken"] = "again"
+            return 200, body
         if query.get("role_name") not in self.roles[account]:
             return _error(403, "ForbiddenException", "No access")
         return 200, {"roleCredentials": {
@@ -334,11 +360,14 @@ class FakeSso:
             def _portal(self, operation, url):
                 fake._tally(operation)
                 fake._delay()
-                if fake.bucket and not fake.bucket.take():
+                wait = fake.bucket.take() if fake.bucket else 0.0
+                if wait:
                     with fake.lock:
                         fake.throttled += 1
                         fake.throttles[operation] = fake.throttles.get(operation, 0) + 1
-                    self._send(*_error(429, "TooManyRequestsException", "HTTP 429 Unknown Code"))
+                    status, body, headers = _error(429, "TooManyRequestsException", "HTTP 429 Unknown Code")
+                    headers.update({"Retry-After": str(math.ceil(wait)), "x-amz-retry-after": str(math.ceil(wait * 1000))})
+                    self._send(status, body, headers)
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}
                 with fake.lock:
@@ -367,6 +396,38 @@ class FakeSso:
     def _delay(self) -> None:
         if self.latency:
             time.sleep(self.latency)
+
+
+class _Refresh(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.target = None
+
+    def handle_starttag(self, tag, attrs):
+        fields = dict(attrs)
+        if tag == "meta" and (fields.get("http-equiv") or "").lower() == "refresh" and self.target is None:
+            _, _, url = (fields.get("content") or "").partition("url=")
+            self.target = url or None
+
+
+def signin_target(url: str) -> str:
+    """Where a browser opening `url` ends up first: for rolecall's local sign-in page (file://), the
+    URL its meta refresh leads to; any other URL as it is."""
+    if not url.startswith("file:"):
+        return url
+    with open(url2pathname(urlparse(url).path), encoding="utf-8") as page:
+        parser = _Refresh()
+        parser.feed(page.read())
+    if parser.target is None:
+        raise ValueError(f"{url} does not redirect")
+    return parser.target
+
+
+def browse(url: str, timeout: float = 30) -> bytes:
+    """What a browser does with a sign-in URL rolecall opens: follow the local page and the portal's
+    redirects (to rolecall's loopback listener); the last page's body."""
+    with urlopen(signin_target(url), timeout=timeout) as answer:
+        return answer.read()
 
 
 def _error(status: int, code: str, message: str):

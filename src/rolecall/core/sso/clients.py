@@ -2,6 +2,12 @@
 
 Endpoints are botocore's: https://oidc.{region}.amazonaws.com and https://portal.sso.{region}.amazonaws.com,
 or AWS_ENDPOINT_URL_SSO_OIDC / AWS_ENDPOINT_URL_SSO / AWS_ENDPOINT_URL, which botocore itself honours.
+Every call carries a bearer token, refresh token or client secret, so the endpoint botocore resolved
+must be https, or plain http on this machine only (`urls.safe_for_secrets`, the rule of every
+endpoint that carries a secret).
+
+Text from the service (error messages) goes through `display.printable` before it is put in an
+error, so a message is safe to print as it is.
 """
 
 from __future__ import annotations
@@ -10,8 +16,20 @@ import os
 import threading
 from typing import Any
 
-from rolecall.core import settings
+from rolecall.core import settings, urls
+from rolecall.core.display import printable
 from rolecall.core.errors import AwsError, ConfigError
+
+ENDPOINT_VARIABLES = {"sso-oidc": "AWS_ENDPOINT_URL_SSO_OIDC", "sso": "AWS_ENDPOINT_URL_SSO"}
+MAX_RETRY_AFTER = 30.0  # seconds: a server asking for longer is answered with our own backoff
+
+
+class Throttled(AwsError):
+    """The service answered 429 (or a throttling code); `retry_after` is its Retry-After in seconds, if any."""
+
+    def __init__(self, message: str, code: str, retry_after: float | None):
+        super().__init__(message, code=code)
+        self.retry_after = retry_after
 
 _lock = threading.Lock()
 _session = None
@@ -32,7 +50,8 @@ def _botocore_session() -> Any:  # botocore is untyped
 
 
 def client(service: str, region: str, *, attempts: int = 3, mode: str = "standard") -> Any:
-    """An unsigned botocore client for `service` ("sso-oidc" or "sso") in `region`."""
+    """An unsigned botocore client for `service` ("sso-oidc" or "sso") in `region`; a ConfigError when
+    its endpoint would send secrets in clear (http to another machine)."""
     from botocore import UNSIGNED
     from botocore.config import Config
 
@@ -48,9 +67,20 @@ def client(service: str, region: str, *, attempts: int = 3, mode: str = "standar
     session = _botocore_session()
     try:
         with _lock:  # a botocore session is not thread-safe; the clients it makes are
-            return session.create_client(service, config=config)
+            made = session.create_client(service, config=config)
     except Exception as exc:
-        raise ConfigError(f"cannot set up {service} for region {region}: {first_line(exc)}") from None
+        raise ConfigError(f"cannot set up {service} for region {printable(region)}: {printable(first_line(exc))}") from None
+    endpoint = made.meta.endpoint_url
+    if not urls.safe_for_secrets(endpoint):
+        variable = ENDPOINT_VARIABLES.get(service, "AWS_ENDPOINT_URL")
+        if variable not in os.environ:
+            variable = "AWS_ENDPOINT_URL"
+        raise ConfigError(
+            f"refusing to send IAM Identity Center tokens in clear to {printable(endpoint[:100])!r}: "
+            f"{variable} must be an https URL (http only for 127.0.0.1, localhost or [::1])",
+            hint=f"use https, or unset {variable} to use AWS's endpoint",
+        )
+    return made
 
 
 def first_line(exc: BaseException) -> str:
@@ -66,9 +96,27 @@ def error_code(exc: BaseException) -> str | None:
     return None
 
 
+def retry_after(response: dict[str, Any]) -> float | None:
+    """The delay a throttled response asks for: x-amz-retry-after (milliseconds, as botocore reads it)
+    or Retry-After (seconds); None when absent or not a number, capped at MAX_RETRY_AFTER."""
+    headers = (response.get("ResponseMetadata") or {}).get("HTTPHeaders") or {}
+    for name, scale in (("x-amz-retry-after", 0.001), ("retry-after", 1.0)):
+        try:
+            value = float(headers[name]) * scale
+        except (KeyError, TypeError, ValueError):
+            continue
+        if 0 <= value < float("inf"):
+            return min(value, MAX_RETRY_AFTER)
+    return None
+
+
+THROTTLING = {"TooManyRequestsException", "ThrottlingException", "Throttling", "SlowDown"}
+
+
 def call(client: Any, operation: str, what: str, **params: Any) -> dict[str, Any]:
     """`client.<operation>(**params)`; botocore's failures become one-line AwsErrors (ClientErrors are
-    re-raised as AwsError with AWS's code, so callers can tell pending, denied and throttled apart)."""
+    re-raised as AwsError with AWS's code, so callers can tell pending, denied and throttled apart;
+    a 429 or throttling code is a Throttled carrying the server's Retry-After)."""
     from botocore import exceptions as bx
 
     try:
@@ -76,14 +124,22 @@ def call(client: Any, operation: str, what: str, **params: Any) -> dict[str, Any
         return response
     except bx.ClientError as exc:
         error = exc.response.get("Error", {})
-        code = error.get("Code") or "Unknown"
-        message = " ".join((error.get("Message") or "").split())
-        raise AwsError(f"IAM Identity Center refused {what}: {code}: {message}".rstrip(": "), code=code) from None
+        code = printable(str(error.get("Code") or "Unknown"))[:100]
+        message = printable(" ".join(str(error.get("Message") or "").split()))[:300]
+        text = f"IAM Identity Center refused {what}: {code}: {message}".rstrip(": ")
+        status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        if status == 429 or code in THROTTLING:
+            raise Throttled(text, code, retry_after(exc.response)) from None
+        raise AwsError(text, code=code) from None
     except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        raise AwsError(f"IAM Identity Center did not answer in time ({client.meta.endpoint_url}): {first_line(exc)}",
+        raise AwsError(f"IAM Identity Center did not answer in time ({printable(client.meta.endpoint_url)}): "
+                       f"{printable(first_line(exc))}",
                        code="Timeout") from None
     except bx.EndpointConnectionError:
-        raise AwsError(f"cannot reach IAM Identity Center at {client.meta.endpoint_url}: check the network",
+        raise AwsError(f"cannot reach IAM Identity Center at {printable(client.meta.endpoint_url)}: check the network",
                        code="NetworkError") from None
     except bx.BotoCoreError as exc:
-        raise AwsError(f"{what} failed: {first_line(exc)}", code=type(exc).__name__) from None
+        raise AwsError(f"{what} failed: {printable(first_line(exc))}", code=type(exc).__name__) from None
+    except (ValueError, TypeError, KeyError) as exc:  # botocore's parser on an answer that breaks its model
+        raise AwsError(f"{what}: IAM Identity Center's answer could not be read ({printable(first_line(exc))[:100]})",
+                       code="BadResponse") from None

@@ -1,12 +1,16 @@
 """The AWS CLI v2 SSO token cache: ~/.aws/sso/cache/<sha1(session name or legacy start URL)>.json.
 
 The same file `aws sso login` and botocore read and write, with exactly their fields and time format.
+A token file is read only when storage's trust rules allow it (a regular file, not a symbolic link,
+owned by this user, not group- or world-writable, in a directory that is the same); any other is
+left in place and reads as "not signed in".
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -14,10 +18,12 @@ from typing import Any
 
 from rolecall.core import storage
 from rolecall.core.credentials import mask
+from rolecall.core.display import printable
 from rolecall.core.errors import AwsError
 from rolecall.core.sso.session import SsoSession
 
 REFRESH_WINDOW = timedelta(minutes=15)  # botocore's SSOTokenProvider._REFRESH_WINDOW
+MAX_TOKEN_FILE = 1 << 20  # bytes: a token file is a few kilobytes
 
 
 class NotSignedIn(AwsError):
@@ -125,18 +131,28 @@ def read_token(session: SsoSession) -> Token | None:
     """The cached token of `session`, None when there is none; NotSignedIn for a damaged or foreign file
     (left in place: it may belong to another tool, and the next sign-in replaces it)."""
     path = token_path(session)
+    if not storage.trusted(path):
+        raise NotSignedIn(session, f"the token file {path} is not a regular file of yours that only you can write; "
+                                   "it is not used")
     try:
-        raw = path.read_bytes()
+        fd = os.open(path, os.O_RDONLY | storage.NOFOLLOW)
     except FileNotFoundError:
         return None
     except OSError as exc:
         raise NotSignedIn(session, f"cannot read {path}: {exc.strerror or exc}") from None
     try:
+        with os.fdopen(fd, "rb") as handle:
+            raw = handle.read(MAX_TOKEN_FILE + 1)
+    except OSError as exc:
+        raise NotSignedIn(session, f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(raw) > MAX_TOKEN_FILE:
+        raise NotSignedIn(session, f"the token file {path} is too large to be a token")
+    try:
         token = Token.from_json(json.loads(raw))
     except (ValueError, TypeError) as exc:
-        raise NotSignedIn(session, f"the token file {path} is damaged ({exc})") from None
+        raise NotSignedIn(session, f"the token file {path} is damaged ({printable(str(exc)[:200])})") from None
     if token.start_url and token.start_url.rstrip("/") != session.start_url.rstrip("/"):
-        raise NotSignedIn(session, f"the token file {path} is for another start URL ({token.start_url})")
+        raise NotSignedIn(session, f"the token file {path} is for another start URL ({printable(token.start_url[:200])})")
     return token
 
 
