@@ -18,7 +18,7 @@ from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
 from rolecall.core.sources.web_identity import (
     expiry,
     validate_web_identity,

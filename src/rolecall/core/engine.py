@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import audit, durations, layout, paths
+from rolecall.core import audit, durations, layout, paths, runner
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
@@ -192,6 +192,10 @@ class Engine:
         return self._session(profile, code_source, force=refresh, duration=duration)
 
     def _session(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
+        with runner.getting(profile.name):
+            return self._cached_or_new(profile, code_source, force=force, duration=duration)
+
+    def _cached_or_new(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
         if not force:
             found = self.usable(profile.name)
             if found:

@@ -32,7 +32,7 @@ from rolecall.core import durations, paths, storage
 from rolecall.core.credentials import iso, parse_time
 from rolecall.core.errors import ConfigError, Problem, StorageError
 from rolecall.core.profiles import ROLE_ARN, Profile
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
 from rolecall.core.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from rolecall.core import durations
 from rolecall.core.credentials import iso
 from rolecall.core.errors import ConfigError, Problem
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
