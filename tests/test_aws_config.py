@@ -201,3 +201,23 @@ def test_a_credential_process_printing_without_end_is_stopped_at_the_cap(cli, sa
     assert result.code == 2
     assert result.err.strip().splitlines() == [
         f"rolecall: credential_process of flood {sys.executable} printed more than 1024 KiB: stopped it"]
+
+
+def test_a_profile_with_only_settings_is_a_note_for_check_and_one_line_for_assume(cli, sandbox):
+    write_config(sandbox, """\
+        [profile base]
+        region = eu-west-1
+        output = json
+        [profile ops]
+        role_arn = arn:aws:iam::222222222222:role/Ops
+        source_profile = corp
+        """)
+    checked = cli("check")
+    assert checked.code == 0, checked.out + checked.err
+    assert checked.out.startswith("ok: ")
+    assert f"note: {sandbox.aws_config}:1: profile base has no credentials (it sets only output, region)" in checked.err
+    assumed = cli("assume", "base")
+    assert assumed.code == 2
+    assert assumed.err.strip().splitlines() == [
+        "rolecall: profile base has no credentials (it sets only output, region): give it role_arn with "
+        "source_profile, sso_session, credential_process or login_session, or keys in ~/.aws/credentials"]

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from rolecall.core import durations
-from rolecall.core.errors import Problem, UnknownProfile
+from rolecall.core.errors import ConfigError, Problem, UnknownProfile
 
 SOURCE_YAML = "profiles.yaml"
 SOURCE_AWS = "aws-config"
@@ -87,11 +87,19 @@ class Catalog:
     # The IAM Identity Center sessions configured (core/sso/session.py SsoSession), kept with the
     # catalog (and its index) so the faces never read the files again to know them.
     sso_sessions: list[Any] = field(default_factory=list)
+    # ~/.aws/config profiles that only hold settings (region, output), by name: not a problem (a base
+    # for other tools' settings), but not something to get credentials for either.
+    without_credentials: dict[str, Problem] = field(default_factory=dict)
 
     def get(self, name: str) -> Profile:
         try:
             return self.profiles[name]
         except KeyError:
+            if name in self.without_credentials:
+                raise ConfigError(
+                    f"{self.without_credentials[name].message}: give it role_arn with source_profile, sso_session, "
+                    "credential_process or login_session, or keys in ~/.aws/credentials"
+                ) from None
             raise UnknownProfile(f"unknown profile {name!r}", hint=self._hint(name)) from None
 
     def _hint(self, name: str) -> str:

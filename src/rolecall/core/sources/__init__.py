@@ -91,7 +91,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
 
     yaml_found, problems, yaml = load_profiles_yaml(yaml_path)
     sessions, session_problems = sso_sessions(config_path, yaml)
-    aws_found, aws_problems = load_aws_config(config_path, credentials_path, sessions)
+    aws_found, aws_problems, bare = load_aws_config(config_path, credentials_path, sessions)
     discovered, sso_problems = sso.load(sessions, yaml.sso_discovery, origin=str(yaml_path))
     saml_found, saml_problems = saml.load_saml_sources(yaml.saml_entries, yaml.account_names, yaml_path)
     names = dict(yaml.account_names)
@@ -102,6 +102,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
     catalog = build_catalog(yaml_found, others, problems + session_problems + aws_problems + sso_problems
                             + saml_problems)
     catalog.sso_sessions = sessions
+    catalog.without_credentials = {name: note for name, note in bare.items() if name not in catalog.profiles}
     watched = [discovery.path(s) for s in sessions]
     watched += [saml.discovery_file(e["name"]) for e in yaml.saml_entries if isinstance(e, dict) and "name" in e]
     return catalog, watched

@@ -114,6 +114,7 @@ class _Loader:
         self.credentials_path = credentials_path
         self.sso_sessions = list(sso_sessions)
         self.problems: list[Problem] = []
+        self.bare: dict[str, Problem] = {}  # profiles that only hold settings: worth a note, not a problem
 
     def load(self, config_path: Path) -> list[Found]:
         sections, text, problems = _parse(config_path)
@@ -168,9 +169,9 @@ class _Loader:
         if region is not None and not is_region(region):
             self.problem(name, f"region {region!r} is not a region name", "region")
             return None
-        if kind is None:
-            if name != "default":  # a default that only sets a region is what most configs have
-                self.problem(name, "has no credentials (no role_arn, keys, sso_* or credential_process)")
+        if kind is None:  # settings only (region, output): a base for other tools, fine as it is
+            what = f"it sets only {', '.join(sorted(section))}" if section else "it is empty"
+            self.bare[name] = Problem(self.source, self.line(name), f"profile {name} has no credentials ({what})")
             return None
         common: dict[str, Any] = {"name": name, "source": SOURCE_AWS, "origin": origin, "region": region, "kind": kind}
         if kind == "static":
@@ -265,10 +266,11 @@ def _has_keys(section: dict[str, Any]) -> bool:
 
 
 def load_aws_config(config_path: Path, credentials_path: Path,
-                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem]]:
-    """Every usable profile of the AWS config and credentials files, and what is wrong with the rest;
-    `sso_sessions` are the IAM Identity Center sessions its SSO profiles may name."""
+                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem], dict[str, Problem]]:
+    """Every usable profile of the AWS config and credentials files, what is wrong with the rest,
+    and a note by name for each profile that only holds settings (no credentials); `sso_sessions` are the
+    IAM Identity Center sessions its SSO profiles may name."""
     loader = _Loader(config_path, credentials_path, sso_sessions)
     found = loader.load(config_path)
-    return found, loader.problems
+    return found, loader.problems, loader.bare
 
