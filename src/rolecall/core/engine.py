@@ -13,28 +13,21 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import audit, durations, layout, paths, runner
+from rolecall.core import durations, paths
+from rolecall.core.assumer import Assumer
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import (
-    AwsError,
-    ConfigError,
-    InvalidMfaCode,
-    MfaCodeRequired,
-    Problem,
-    StorageError,
-)
+from rolecall.core.errors import ConfigError, Problem
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.signins import Logout, Progress, SignIns, Synced
 
 if TYPE_CHECKING:
     import threading
 
     from rolecall.core.sso.session import SsoSession
     from rolecall.core.sts import Gateway
-
-TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 
 
 @dataclass(frozen=True)
@@ -65,7 +58,20 @@ class Engine:
     session_name: str | None = None
     # Told about what went wrong but did not stop the work (a session that could not be saved).
     warn: Callable[[str], None] | None = None
-    _gateway: Gateway | None = field(default=None, init=False, repr=False)
+    # Where the catalog came from (--profiles), for what reads profiles.yaml again (a SAML sync).
+    profiles_path: str | os.PathLike[str] | None = None
+    # The services behind this facade: getting sessions, and sign-ins.
+    assumer: Assumer = field(init=False, repr=False)
+    signins: SignIns = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.assumer = Assumer(self.catalog, self.cache, self.clock, self.gateway_factory, self.audit_path,
+                               self.session_name, self._warn)
+        self.signins = SignIns(self.catalog, self.cache, self.clock, self.profiles_path)
+
+    def _warn(self, message: str) -> None:
+        if self.warn:
+            self.warn(message)
 
     @classmethod
     def open(cls, profiles_path: str | os.PathLike[str] | None = None, *, use_index: bool = True, **options: Any) -> Engine:
@@ -83,13 +89,11 @@ class Engine:
                 how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"
                 raise ConfigError(f"the profiles file {path} (from {how}) does not exist",
                                   hint="check the path, or see profiles.example.yaml for a start")
-        return cls(load_catalog(profiles_path, use_index=use_index), **options)
+        return cls(load_catalog(profiles_path, use_index=use_index), profiles_path=profiles_path, **options)
 
     @property
     def sts(self) -> Gateway:
-        if self._gateway is None:
-            self._gateway = self.gateway_factory()
-        return self._gateway
+        return self.assumer.sts
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -102,7 +106,7 @@ class Engine:
         profile = self.catalog.profiles.get(name)
         if profile is None:
             return self.cache.get(name)
-        return self.cache.get(name, layout.fingerprint(profile.to_dict()))
+        return self.assumer.cached(profile)
 
     def usable(self, name: str) -> Session | None:
         """A cached session for the request as it is now, with at least 5 minutes left, or None."""
@@ -135,8 +139,7 @@ class Engine:
         return self.cache.clear()
 
     def mfa_session(self, serial: str) -> Credentials | None:
-        found = self.cache.get_mfa(serial)
-        return found if found and found.fresh(self.now()) else None
+        return self.assumer.mfa_session(serial)
 
     # -- questions the faces ask
 
@@ -154,6 +157,11 @@ class Engine:
         """The profiles assumed to reach `name`: the first hop first, `name` last."""
         return self.catalog.chain(self.catalog.get(name))
 
+    def source_facts(self, name: str) -> list[tuple[str, str]]:
+        """(label, value) facts about where `name`'s first hop gets its credentials, for a person."""
+        root = self.chain(name)[0]
+        return root.credential_source.describe(root)
+
     def code_needed(self, name: str, refresh: bool = False) -> str | None:
         """The MFA device a person must type a code for before `name` can be had, else None.
 
@@ -165,7 +173,7 @@ class Engine:
             if self.usable(hop.name):
                 return None
         root = hops[0]
-        if not root.needs_mfa or root.mfa_process or self.mfa_session(root.mfa_serial or ""):
+        if not root.credential_source.needs_code(root) or root.mfa_process or self.mfa_session(root.mfa_serial or ""):
             return None
         return root.mfa_serial
 
@@ -183,211 +191,55 @@ class Engine:
         (always anew with `refresh`)."""
         profile = self.catalog.get(name)
         if duration is not None:
-            # A role session lasts up to 12 h; a federation token or a session token up to 36 h.
-            longest = durations.MFA_MAX if profile.kind in ("federation", "static") else durations.ROLE_MAX
             try:
-                durations.check_range(duration, durations.ROLE_MIN, longest, "duration")
+                durations.check_range(duration, durations.ROLE_MIN, profile.credential_source.max_duration, "duration")
             except ValueError as exc:
                 raise ConfigError(str(exc)) from None
-        return self._session(profile, code_source, force=refresh, duration=duration)
-
-    def _session(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
-        with runner.getting(profile.name):
-            return self._cached_or_new(profile, code_source, force=force, duration=duration)
-
-    def _cached_or_new(self, profile: Profile, code_source: CodeSource, *, force: bool, duration: int | None) -> Session:
-        if not force:
-            found = self.usable(profile.name)
-            if found:
-                return found
-        before = self.session(profile.name)
-        with self.cache.lock(profile.name):
-            # Another process may have refreshed it while we waited for the lock.
-            found = self.session(profile.name)
-            if found and found.credentials.fresh(self.now()) and (not force or found != before):
-                return found
-            session = self._assume(profile, code_source, duration)
-            if session.expiration:  # credentials that never expire are not ours to keep
-                self._keep(self.cache.put, session, layout.fingerprint(profile.to_dict()))
-        if self.audit_path:
-            self._keep(audit.record, self.audit_path, session, self.now())
-        return session
-
-    def _keep(self, write: Callable[..., Any], *args: Any) -> None:
-        """Save something; if the disk refuses, say so and carry on with the credentials in hand."""
-        try:
-            write(*args)
-        except StorageError as exc:
-            if self.warn:
-                self.warn(exc.message)
-
-    def _assume(self, profile: Profile, code_source: CodeSource, duration: int | None) -> Session:
-        seconds = duration or profile.duration
-        if profile.via:
-            via = self.catalog.get(profile.via)
-            seconds = min(seconds, durations.CHAINED_MAX)
-            creds = self.with_renewal(
-                lambda source: self.call_assume(profile, source, seconds),
-                self._session(via, code_source, force=False, duration=None).credentials,
-                lambda: self._session(via, code_source, force=True, duration=None).credentials,
-            )
-        else:
-            from rolecall.core.sources import kind_module
-
-            creds = kind_module(profile.kind).credentials(profile, self, code_source, seconds)
-        return Session(
-            profile=profile.name,
-            role_arn=profile.role_arn,
-            credentials=creds,
-            session_name=self.session_name_for(profile),
-            source_identity=profile.source_identity,
-            assumed_at=self.now(),
-            region=profile.region,
-        )
-
-    @staticmethod
-    def with_renewal(call: Callable[[Credentials], Credentials], source: Credentials,
-                      renew: Callable[[], Credentials]) -> Credentials:
-        """`call(source)`; when AWS says those cached source credentials died early (revoked, a clock
-        change), renew them once and call again."""
-        try:
-            return call(source)
-        except AwsError as exc:
-            if exc.code not in TOKEN_EXPIRED:
-                raise
-            return call(renew())
-
-    def mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
-        serial = profile.mfa_serial or ""
-        found = self.mfa_session(serial)
-        if found:
-            return found
-        with self.cache.lock_mfa(serial):
-            found = self.mfa_session(serial)
-            if found:
-                return found
-            creds = self.with_code(
-                profile,
-                code_source,
-                lambda code: self.sts.get_session_token(
-                    base, serial=serial, code=code, duration=profile.mfa_session_duration, region=profile.region
-                ),
-            )
-            self._keep(self.cache.put_mfa, serial, creds)
-            return creds
-
-    def renew_mfa(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
-        """A new MFA session for the profile's device: the cached one was refused by AWS."""
-        self.forget_mfa(profile.mfa_serial or "")
-        return self.mfa_credentials(profile, base, code_source)
-
-    def with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
-        """Get a code and make the call; ask again (up to 3 codes) when AWS rejects one and the source can."""
-        attempts = 3 if getattr(code_source, "retry_on_invalid", False) else 1
-        rejected: InvalidMfaCode | None = None
-        for _ in range(attempts):
-            try:
-                code = code_source(profile)
-            except MfaCodeRequired:
-                if rejected:
-                    raise rejected from None
-                raise
-            try:
-                return call(code)
-            except InvalidMfaCode as exc:
-                rejected = exc
-        assert rejected is not None
-        raise rejected
-
-    def call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
-        from rolecall.core.sts import AssumeRequest
-
-        request = AssumeRequest(
-            role_arn=profile.role_arn,
-            session_name=self.session_name_for(profile),
-            duration=seconds,
-            region=profile.region,
-            external_id=profile.external_id,
-            mfa_serial=profile.mfa_serial if code else None,
-            mfa_code=code,
-            source_identity=profile.source_identity,
-            session_tags=tuple(sorted(profile.session_tags.items())),
-            policy_arns=profile.session_policy_arns,
-        )
-        return self.sts.assume_role(base, request)
-
-    def session_name_for(self, profile: Profile) -> str:
-        """The RoleSessionName an assume of `profile` carries."""
-        from rolecall.core.sts import session_name
-
-        return profile.role_session_name or self.session_name or session_name()
+        return self.assumer.session(profile, code_source, force=refresh, duration=duration)
 
     # -- things done with a session
 
     def whoami(self, session: Session) -> dict[str, Any]:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
-    # -- IAM Identity Center sign-ins
+    # -- IAM Identity Center sign-ins and SAML sources (core/signins.py)
 
     def sso_configured(self) -> list[SsoSession]:
-        """Every configured IAM Identity Center session (~/.aws/config, then profiles.yaml `sso:`),
-        as the catalog found them (kept in its index: no file is read again)."""
-        return list(self.catalog.sso_sessions)
+        return self.signins.configured()
 
     def sso_sessions(self, configured: list[SsoSession] | None = None) -> list[tuple[SsoSession, datetime | None]]:
-        """Each configured session (`configured`, else the catalog's) and when its sign-in (token) expires;
-        None when signed out (no token, or a damaged or foreign token file: the next sign-in replaces it)."""
-        from rolecall.core.sso.token import NotSignedIn, read_token
+        return self.signins.states(configured)
 
-        found = []
-        for session in self.sso_configured() if configured is None else configured:
-            try:
-                token = read_token(session)
-            except NotSignedIn:
-                token = None
-            found.append((session, token.expires_at if token else None))
-        return found
-
-    def sso_session(self, name: str | None, configured: list[SsoSession]) -> SsoSession:
-        """The session called `name` (the only one when None); a ConfigError names the choices."""
-        from rolecall.core.sso.session import pick
-
-        return pick(configured, name)
+    def sso_session(self, name: str | None, configured: list[SsoSession] | None = None) -> SsoSession:
+        return self.signins.pick(name, configured)
 
     def sso_discovered_at(self, session: SsoSession) -> datetime | None:
-        """When the session's accounts and roles were last discovered; None when never."""
-        from rolecall.core.sso import discovery
+        return self.signins.discovered_at(session)
 
-        found = discovery.read(session)
-        return found.fetched_at if found else None
-
-    def sso_login(self, session: SsoSession, prompt: Callable[[str, str | None], None], *,
+    def sso_login(self, session: SsoSession, prompt: Callable[[str, str | None], None] | None = None, *,
                   notify: Callable[[str], None] = lambda message: None,
-                  cancelled: threading.Event | None = None, browser: bool = True) -> datetime:
-        """Sign in (browser with PKCE, or the device code flow); `prompt(url, user_code)` is told what
-        the person must open. Returns when the sign-in expires."""
-        from rolecall.core.sso.login import login
+                  cancelled: threading.Event | None = None, browser: bool = True,
+                  open_url: Callable[[str], bool] | None = None) -> datetime:
+        return self.signins.login(session, prompt, notify=notify, cancelled=cancelled, browser=browser, open_url=open_url)
 
-        token = login(session, self.clock, browser=browser, notify=notify, prompt=prompt, cancelled=cancelled)
-        return token.expires_at
+    def sso_sync(self, session: SsoSession, progress: Progress | None = None) -> Synced:
+        return self.signins.sync(session, progress)
 
-    def sso_sync(self, session: SsoSession) -> tuple[int, int]:
-        """Discover the session's accounts and roles again (a failed sync keeps the last result);
-        returns (accounts, roles). The catalog is made anew by `Engine.open`."""
-        from rolecall.core.sso import discovery
+    def sso_logout(self, session: SsoSession) -> Logout:
+        return self.signins.logout(session)
 
-        found = discovery.sync(session, self.clock)
-        return len(found.accounts), found.role_count
+    def sso_resync_at(self, session: SsoSession) -> datetime:
+        return self.signins.resync_at(session)
+
+    def sign_in_session(self, name: str) -> SsoSession | None:
+        """The IAM Identity Center session a person signs in to for profile `name`, if any."""
+        return self.signins.of_profile(name)
+
+    def saml_sync(self, name: str) -> list[str] | None:
+        return self.signins.saml_sync(name)
 
     def sso_logins_watch(self, configured: list[SsoSession]) -> list[Path]:
-        """What to stat to notice sessions, MFA sessions and sign-ins changed by any process: the
-        cache's sessions/ and mfa/ directories and each session's token file."""
-        from rolecall.core.sso.token import token_path
-
-        return [self.cache.root / "sessions", self.cache.root / "mfa", *(token_path(s) for s in configured)]
+        return self.signins.logins_watch(configured)
 
     def sso_discoveries_watch(self, configured: list[SsoSession]) -> list[Path]:
-        """The discovery files of every session: when one changes, the catalog must be made anew."""
-        from rolecall.core.sso import discovery
-
-        return [discovery.path(session) for session in configured]
+        return self.signins.discoveries_watch(configured)

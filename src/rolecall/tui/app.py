@@ -509,10 +509,9 @@ class RolecallApp(App):
             name = row.key.removeprefix("sso:")
         else:
             profile = self.current_profile()
-            if profile is not None and profile.kind == "sso":
-                from rolecall.core.sources.sso import session_of
-
-                name = session_of(profile).name
+            signs_in = self.engine.sign_in_session(profile.name) if self.engine and profile else None
+            if signs_in is not None:
+                name = signs_in.name
         session = self._sso_session(name)
         if session:
             self.sign_in(session)
