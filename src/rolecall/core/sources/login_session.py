@@ -10,7 +10,6 @@ Without a usable session the answer is one line: run `aws login`.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from datetime import datetime
@@ -91,10 +90,6 @@ def cache_dir() -> Path:
     """Where `aws login` keeps its sessions (botocore's rule: AWS_LOGIN_CACHE_DIRECTORY, else ~/.aws/login/cache)."""
     configured = os.environ.get("AWS_LOGIN_CACHE_DIRECTORY")
     return Path(os.path.expanduser(os.path.expandvars(configured)) if configured else "~/.aws/login/cache").expanduser()
-
-
-def cache_file(session: str) -> Path:
-    return cache_dir() / f"{hashlib.sha256(session.encode('utf-8')).hexdigest()}.json"
 
 
 class _TrustedCache:
