@@ -13,7 +13,7 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -55,7 +55,6 @@ class RolecallApp(App):
     COMMANDS = App.COMMANDS | {RolecallCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     BINDINGS = keys.bindings("app")
-    RESYNC_AFTER = timedelta(hours=24)  # a sign-in's discovery older than this is made again
 
     def __init__(
         self,
@@ -252,8 +251,7 @@ class RolecallApp(App):
         self._resync = {}
         for session, expires in sign_ins:
             if expires and expires > now:
-                discovered = engine.sso_discovered_at(session)
-                self._resync[session.name] = (session, discovered + self.RESYNC_AFTER if discovered else now)
+                self._resync[session.name] = (session, engine.sso_resync_at(session))
         self._mark_live(now)
         self._update_subtitle()
 

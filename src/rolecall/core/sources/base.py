@@ -52,7 +52,7 @@ def settings_of(profile: Profile, expected: type[S]) -> S:
 
 class SourceContext(Protocol):
     """What a source may use from the engine: STS, the clock, the shared MFA session and code
-    prompting (core/assumer.py Assumer is the one implementation)."""
+    prompting (core/engine/assumer.py Assumer is the one implementation)."""
 
     @property
     def sts(self) -> Gateway: ...

@@ -14,14 +14,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations, paths
-from rolecall.core.assumer import Assumer
 from rolecall.core.cache import SessionCache
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
+from rolecall.core.engine.assumer import Assumer
+from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
 from rolecall.core.errors import ConfigError, Problem
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.signins import Logout, Progress, SignIns, Synced
 
 if TYPE_CHECKING:
     import threading
@@ -202,7 +202,7 @@ class Engine:
     def whoami(self, session: Session) -> dict[str, Any]:
         return self.sts.get_caller_identity(session.credentials, session.region)
 
-    # -- IAM Identity Center sign-ins and SAML sources (core/signins.py)
+    # -- IAM Identity Center sign-ins and SAML sources (core/engine/signins.py)
 
     def sso_configured(self) -> list[SsoSession]:
         return self.signins.configured()

@@ -1,6 +1,6 @@
 """Signing in and out and discovering again: IAM Identity Center sessions and SAML sources.
 
-One of the engine's services (core/engine.py is the facade the faces ask): the rules live here,
+One of the engine's services (core/engine/__init__.py, Engine, is the facade the faces ask): the rules live here,
 so a face only prompts and formats (which role sessions a logout forgets, what a failed sync
 keeps, when a sign-in's discovery is old enough to be made again).
 """
