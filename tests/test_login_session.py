@@ -59,7 +59,7 @@ def signin():
 def test_a_live_aws_login_session_is_listed_and_handed_out_as_the_aws_cli_cached_it(cli, login_profile, signin):
     write_cache(login_profile, datetime.now(UTC) + timedelta(hours=1), signin.pem)
     rows = {row["name"]: row for row in cli("list", "--json").json()}
-    assert rows["me"]["kind"] == "login_session"
+    assert (rows["me"]["kind"], rows["me"]["account_id"], rows["me"]["role"]) == ("login_session", "123456789012", "aws login")
     exported = cli("export", "me", "--format", "json")
     assert exported.code == 0, exported.err
     assert exported.json()["AccessKeyId"] == "ASIALOGINCACHED"

@@ -187,7 +187,8 @@ class _Loader:
         if isinstance(settings, tuple):
             self.problem(name, *settings)
             return None
-        return Found(Profile(role_arn="", account_id="", account_name=name, role_name=source.label,
+        account = source.account_of(settings)
+        return Found(Profile(role_arn="", account_id=account, account_name=account or name, role_name=source.label,
                              settings=settings, **common), self.line(name) or 0)
 
     def static(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:

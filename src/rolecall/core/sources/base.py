@@ -97,6 +97,10 @@ class CredentialSource(ABC):
         """Settings from an ~/.aws/config section with one of `config_keys`, or (problem, key)."""
         return self.settings()
 
+    def account_of(self, settings: Settings) -> str:
+        """The account id a profile with these settings is in, when they say (else "")."""
+        return ""
+
     def needs_code(self, profile: Profile) -> bool:
         """Whether getting credentials may need a person's MFA code (when no MFA session is live)."""
         return profile.needs_mfa

@@ -11,6 +11,7 @@ Without a usable session the answer is one line: run `aws login`.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from rolecall.core.sources.base import SourceContext
 
 SIGN_IN_AGAIN = "run `aws login` to sign in again"
+# Who signed in: an IAM user, root, or an assumed role (console federation), in their account.
+SIGNED_IN_ARN = re.compile(r"^arn:aws[a-z-]*:(?:iam|sts)::(\d{12}):[\w+=,.@/:-]+$")
 
 
 @dataclass(frozen=True)
@@ -48,9 +51,13 @@ class LoginSession(CredentialSource):
 
     def settings_from_config(self, section: dict[str, Any]) -> LoginSettings | tuple[str, str]:
         arn = str(section["login_session"]).strip()
-        if not arn.startswith("arn:"):
+        if not SIGNED_IN_ARN.match(arn):
             return f"login_session {arn!r} is not an ARN (`aws login` writes the signed-in user's ARN)", "login_session"
         return LoginSettings(arn)
+
+    def account_of(self, settings: Settings) -> str:
+        match = SIGNED_IN_ARN.match(settings.session) if isinstance(settings, LoginSettings) else None
+        return match.group(1) if match else ""
 
     def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
         from botocore import credentials as botocore_credentials
