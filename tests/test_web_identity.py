@@ -138,6 +138,15 @@ def test_token_process_failure_gives_its_last_error_line_and_a_stuck_one_times_o
     assert caught.value.message == "ci/deploy: web_identity_token_process sleep gave no answer within 0.3 seconds"
 
 
+def test_a_token_process_printing_without_end_is_killed_at_the_cap(tmp_path):
+    flood = tmp_path / "flood.py"
+    flood.write_text("import sys\nwhile True:\n    sys.stderr.write('y' * 65536)\n")
+    with pytest.raises(ConfigError) as caught:
+        command_output("ci/deploy: web_identity_token_process", f"{sys.executable} {flood}", 30)
+    assert caught.value.message == (f"ci/deploy: web_identity_token_process {sys.executable} printed more than "
+                                     "1024 KiB: stopped it")
+
+
 def test_validation_names_each_problem_with_its_line():
     problems = validate_web_identity(
         {"web_identity_token_file": "/t", "web_identity_token_process": "get-token", "mfa_serial": "arn:x"}, "p.yaml", 7
