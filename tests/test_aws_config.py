@@ -166,3 +166,53 @@ def test_a_bad_region_in_the_config_is_named(cli, sandbox):
     result = cli("check")
     assert result.code == 2
     assert f"{sandbox.aws_config}:4: profile ops: region '$(reboot)' is not a region name" in result.out
+
+
+def test_a_credential_process_that_calls_itself_fails_at_once_naming_the_loop(cli, sandbox):
+    write_config(sandbox, f"[profile loop]\ncredential_process = {sys.executable} -m rolecall process loop\n")
+    result = cli("process", "loop", timeout=20)
+    assert result.code == 2
+    assert result.err.count("\n") == 1, result.err
+    assert "credential_process loop: loop -> loop (a credential_process asks rolecall for loop again)" in result.err
+
+
+def test_a_credential_process_loop_through_two_profiles_is_named_whole(cli, sandbox):
+    write_config(sandbox, f"""\
+        [profile a]
+        credential_process = {sys.executable} -m rolecall process b
+        [profile b]
+        credential_process = {sys.executable} -m rolecall process a
+        """)
+    result = cli("export", "a", timeout=30)
+    assert result.code == 2
+    assert "credential_process loop: a -> b -> a" in result.err
+
+
+def test_a_credential_process_printing_without_end_is_stopped_at_the_cap(cli, sandbox, tmp_path):
+    script = tmp_path / "flood.py"
+    script.write_text("import sys\nwhile True:\n    sys.stdout.write('x' * 65536)\n")
+    write_config(sandbox, f"[profile flood]\ncredential_process = {sys.executable} {script}\n")
+    result = cli("process", "flood", timeout=30)
+    assert result.code == 2
+    assert result.err.strip().splitlines() == [
+        f"rolecall: credential_process of flood {sys.executable} printed more than 1024 KiB: stopped it"]
+
+
+def test_a_profile_with_only_settings_is_a_note_for_check_and_one_line_for_assume(cli, sandbox):
+    write_config(sandbox, """\
+        [profile base]
+        region = eu-west-1
+        output = json
+        [profile ops]
+        role_arn = arn:aws:iam::222222222222:role/Ops
+        source_profile = corp
+        """)
+    checked = cli("check")
+    assert checked.code == 0, checked.out + checked.err
+    assert checked.out.startswith("ok: ")
+    assert f"note: {sandbox.aws_config}:1: profile base has no credentials (it sets only output, region)" in checked.err
+    assumed = cli("assume", "base")
+    assert assumed.code == 2
+    assert assumed.err.strip().splitlines() == [
+        "rolecall: profile base has no credentials (it sets only output, region): give it role_arn with "
+        "source_profile, sso_session, credential_process or login_session, or keys in ~/.aws/credentials"]

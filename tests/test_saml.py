@@ -92,7 +92,7 @@ def test_roles_discovered_from_the_assertion_become_named_profiles(idp, fake_clo
     assert (before, problems) == ([], [])  # never discovered: listing runs no sign-in
 
     found = discover(entry, accounts, "profiles.yaml", fake_clock.now())
-    assert [(p.name, p.role_arn, p.params["principal_arn"], p.source) for p, _ in found] == [
+    assert [(p.name, p.role_arn, p.settings.principal_arn, p.source) for p, _ in found] == [
         ("prod/Admin", PROD_ADMIN, PROVIDER, "saml:okta"),
         ("666666666666/ReadOnly", DEV_READ, PROVIDER, "saml:okta"),
     ]

@@ -67,10 +67,10 @@ def test_aws_config_sso_profiles_become_sso_kind_profiles(sandbox):
     assert isinstance(dev, Profile)
     assert (dev.kind, dev.role_arn, dev.region, dev.origin) == (
         "sso", "arn:aws:iam::100000000001:role/ReadOnly", "us-west-2", "cfg:16")
-    assert dev.params["sso_session"] == "corp" and dev.params["sso_start_url"] == START_URL
+    assert dev.settings.session == "corp" and dev.settings.start_url == START_URL
     old = profile_from_config("old", {"sso_start_url": "https://old.awsapps.com/start", "sso_region": "us-east-1",
                                       "sso_account_id": "100000000002", "sso_role_name": "Admin"}, sessions)
-    assert isinstance(old, Profile) and old.params["sso_legacy"] == "true"
+    assert isinstance(old, Profile) and old.settings.legacy is True
     ghost = profile_from_config("ghost", {"sso_session": "missing", "sso_account_id": "100000000001",
                                           "sso_role_name": "ReadOnly"}, sessions, "cfg:28")
     assert ghost == Problem("cfg", 28, "profile ghost: sso_session 'missing' names no [sso-session] section")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from rolecall.core.sources.sso import credentials, load
+from rolecall.core.sources.sso import IdentityCenter, load
 from rolecall.core.sso import discovery
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.session import SsoSession
@@ -58,8 +58,8 @@ def test_discovered_roles_are_profiles_named_account_slash_role(sso, fake_clock)
     admin = by_name["account-0001/AdministratorAccess"]
     assert admin.role_arn == "arn:aws:iam::100000000001:role/AdministratorAccess"
     assert admin.source == "sso:corp" and admin.kind == "sso" and admin.region == "eu-west-1"
-    assert admin.params["sso_session"] == "corp" and admin.params["sso_account_id"] == "100000000001"
-    creds = credentials(admin, fake_clock, None, 3600)
+    assert admin.settings.session == "corp" and admin.settings.account_id == "100000000001"
+    creds = IdentityCenter().credentials(admin, fake_clock, None, 3600)
     assert creds.access_key_id.startswith("ASIA") and creds.session_token
     assert sso.count("GetRoleCredentials") == 1
 

@@ -284,14 +284,14 @@ def test_logout_signs_out_at_the_portal_removes_the_token_and_forgets_role_sessi
     from rolecall.core import paths
     from rolecall.core.cache import SessionCache
     from rolecall.core.credentials import Session
-    from rolecall.core.sources.sso import credentials, load
+    from rolecall.core.sources.sso import IdentityCenter, load
 
     _signed_in(sso, fake_clock)
     from rolecall.core.sso import discovery
 
     discovery.sync(CORP, fake_clock)
     profile = load([CORP])[0][0]
-    creds = credentials(profile, fake_clock, None, 3600)
+    creds = IdentityCenter().credentials(profile, fake_clock, None, 3600)
     cache = SessionCache(paths.cache_dir())
     cache.put(Session(profile.name, profile.role_arn, creds, assumed_at=fake_clock.now()))
     old = read_token(CORP)

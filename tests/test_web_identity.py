@@ -17,11 +17,12 @@ from rolecall.core.engine import Engine
 from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
 from rolecall.core.sources.web_identity import (
+    WebIdentitySettings,
     expiry,
     validate_web_identity,
-    web_identity_params,
+    web_identity_settings,
 )
 from tests.conftest import StsWindow
 
@@ -35,10 +36,11 @@ def jwt(claims: dict) -> str:
     return f"{part({'alg': 'RS256', 'kid': 'k1'})}.{part(claims)}.c2lnbmF0dXJl"
 
 
-def profile(**params: str) -> Profile:
+def profile(**settings: str) -> Profile:
     return Profile(
         name="ci/deploy", role_arn=ROLE, account_id="555555555555", account_name="ci", role_name="ci-deploy",
-        region="eu-west-1", role_session_name="github-actions", kind="web_identity", params=params,
+        region="eu-west-1", role_session_name="github-actions", kind="web_identity",
+        settings=WebIdentitySettings(settings.get("web_identity_token_file"), settings.get("web_identity_token_process")),
     )
 
 
@@ -136,6 +138,15 @@ def test_token_process_failure_gives_its_last_error_line_and_a_stuck_one_times_o
     assert caught.value.message == "ci/deploy: web_identity_token_process sleep gave no answer within 0.3 seconds"
 
 
+def test_a_token_process_printing_without_end_is_killed_at_the_cap(tmp_path):
+    flood = tmp_path / "flood.py"
+    flood.write_text("import sys\nwhile True:\n    sys.stderr.write('y' * 65536)\n")
+    with pytest.raises(ConfigError) as caught:
+        command_output("ci/deploy: web_identity_token_process", f"{sys.executable} {flood}", 30)
+    assert caught.value.message == (f"ci/deploy: web_identity_token_process {sys.executable} printed more than "
+                                     "1024 KiB: stopped it")
+
+
 def test_validation_names_each_problem_with_its_line():
     problems = validate_web_identity(
         {"web_identity_token_file": "/t", "web_identity_token_process": "get-token", "mfa_serial": "arn:x"}, "p.yaml", 7
@@ -150,7 +161,7 @@ def test_validation_names_each_problem_with_its_line():
     assert validate_web_identity({"web_identity_token_file": "/var/run/token"}, "p.yaml", 1) == []
 
 
-def test_aws_config_section_with_a_token_file_reads_as_web_identity_params(sandbox):
+def test_aws_config_section_with_a_token_file_reads_as_web_identity_settings(sandbox):
     from botocore import configloader
 
     sandbox.aws_config.write_text(
@@ -159,8 +170,8 @@ def test_aws_config_section_with_a_token_file_reads_as_web_identity_params(sandb
         "[profile keys]\nregion = eu-west-1\n"
     )
     sections = configloader.load_config(str(sandbox.aws_config))["profiles"]
-    assert web_identity_params(sections["ci"]) == {"web_identity_token_file": "/var/run/secrets/token"}
-    assert web_identity_params(sections["keys"]) is None
+    assert web_identity_settings(sections["ci"]) == WebIdentitySettings(token_file="/var/run/secrets/token")
+    assert web_identity_settings(sections["keys"]) is None
 
 
 @settings(max_examples=200, deadline=None)

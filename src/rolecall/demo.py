@@ -234,22 +234,17 @@ class DemoEnvironment:
     def _discover(self) -> None:
         """Sign in to the SSO session (the fake approves at once; the "browser" follows its redirect)
         and discover its accounts, and fetch the SAML source's roles, so both are in the tree."""
-        from rolecall.core.clock import SystemClock
-        from rolecall.core.sources.saml import discover
-        from rolecall.core.sso import discovery
-        from rolecall.core.sso.login import login
-        from rolecall.core.sso.session import pick, sessions_from_config
+        from rolecall.core.engine import Engine
 
         def browser(url: str) -> bool:
             threading.Thread(target=browse, args=(url,), daemon=True).start()
             return True
 
-        clock = SystemClock()
-        sessions, _ = sessions_from_config(paths.aws_config_file())
-        session = pick(sessions, SSO_SESSION)
-        login(session, clock, open_url=browser, timeout=60)
-        discovery.sync(session, clock)
-        discover({"name": "okta", "assertion_process": "demo-saml-assertion"}, {}, self.profiles, clock.now())
+        engine = Engine.open(self.profiles, use_index=False)
+        session = engine.sso_session(SSO_SESSION)
+        engine.sso_login(session, open_url=browser)
+        engine.sso_sync(session)
+        engine.saml_sync("okta")
 
     def _set_env(self, home: Path, sso: FakeSso) -> None:
         values = {

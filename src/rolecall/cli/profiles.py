@@ -223,6 +223,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     if catalog.problems:
         write_out("".join(printable(str(problem)) + "\n" for problem in catalog.problems))
+    for note in catalog.without_credentials.values():
+        say(f"note: {note}")
     count = len(catalog.profiles)
     source = paths.profiles_file(args.profiles)
     if catalog.problems:

@@ -9,9 +9,15 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from typing import TYPE_CHECKING
 
+from rolecall.cli.common import engine_for
 from rolecall.cli.output import say
 from rolecall.core.display import printable
+
+if TYPE_CHECKING:
+    from rolecall.core.engine import Engine
+    from rolecall.core.sso.session import SsoSession
 
 
 def _session_arg(p: argparse.ArgumentParser, what: str = "the SSO session (default: the only one)") -> None:
@@ -37,29 +43,6 @@ def opt_sync(p: argparse.ArgumentParser) -> None:
     _session_arg(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
 
 
-def configured_sessions(profiles_path=None):
-    """Every SSO session: ~/.aws/config `[sso-session]` sections and legacy start URLs, then
-    profiles.yaml `sso:` entries. Returns (sessions, problems)."""
-    from rolecall.core import paths
-    from rolecall.core.sources import sso_sessions
-    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
-
-    _, _, yaml = load_profiles_yaml(paths.profiles_file(profiles_path))
-    return sso_sessions(paths.aws_config_file(), yaml)
-
-
-def _session(args):
-    from rolecall.core.errors import ConfigError
-    from rolecall.core.sso.session import pick
-
-    sessions, problems = configured_sessions(getattr(args, "profiles", None))
-    if args.session and all(s.name != args.session for s in sessions):
-        for problem in problems:
-            if problem.message.split(":", 1)[0].split()[-1:] == [args.session]:
-                raise ConfigError(str(problem))
-    return pick(sessions, args.session)
-
-
 class _Progress:
     """`corp: 420/1000 accounts, 714 roles` rewritten in place on a terminal; silent otherwise."""
 
@@ -78,98 +61,41 @@ class _Progress:
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
-def _sync(session, clock) -> int:
-    from rolecall.core.errors import RolecallError
-    from rolecall.core.sso import discovery
-
-    previous = discovery.read(session)
+def _sync(engine: Engine, session: SsoSession) -> int:
     progress = _Progress(session.name)
     started = time.monotonic()
     try:
-        found = discovery.sync(session, clock, progress=progress)
-    except RolecallError as exc:
+        found = engine.sso_sync(session, progress)
+    finally:
         progress.end()
-        if previous is not None:
-            exc.hint = f"kept the previous discovery ({len(previous.accounts)} accounts, from {previous.fetched_at:%Y-%m-%d %H:%M} UTC)"
-        raise
-    except KeyboardInterrupt:
-        progress.end()
-        raise
-    progress.end()
-    say(f"{session.name}: {len(found.accounts)} accounts, {found.role_count} roles "
-         f"(discovered in {time.monotonic() - started:.1f} s)")
+    say(f"{session.name}: {found.accounts} accounts, {found.roles} roles "
+        f"(discovered in {time.monotonic() - started:.1f} s)")
     return 0
 
 
-def cmd_login(args) -> int:
-    from rolecall.core.clock import SystemClock
-    from rolecall.core.sso.login import login
-
-    session = _session(args)
-    clock = SystemClock()
-    token = login(session, clock, browser=not args.no_browser, notify=say)
-    say(f"signed in to {session.name} until {token.expires_at:%Y-%m-%d %H:%M} UTC")
-    return _sync(session, clock)
+def cmd_login(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    session = engine.sso_session(args.session)
+    expires = engine.sso_login(session, browser=not args.no_browser, notify=say)
+    say(f"signed in to {session.name} until {expires:%Y-%m-%d %H:%M} UTC")
+    return _sync(engine, session)
 
 
-def cmd_sync(args) -> int:
-    from rolecall.core.clock import SystemClock
-
+def cmd_sync(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
     if args.session:
-        entry = _saml_entry(args)
-        if entry is not None:
-            return _sync_saml(args, entry)
-    return _sync(_session(args), SystemClock())
+        offered = engine.saml_sync(args.session)
+        if offered is not None:
+            names = ", ".join(offered) or "none"
+            say(f"{args.session}: {len(offered)} role{'s' if len(offered) != 1 else ''} offered ({names})")
+            return 0
+    return _sync(engine, engine.sso_session(args.session))
 
 
-def _saml_entry(args):
-    """The profiles.yaml `saml:` entry called args.session, if there is one."""
-    from rolecall.core import paths
-    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
-
-    _, _, yaml = load_profiles_yaml(paths.profiles_file(getattr(args, "profiles", None)))
-    return next((e for e in yaml.saml_entries if isinstance(e, dict) and e.get("name") == args.session), None)
-
-
-def _sync_saml(args, entry) -> int:
-    """Run the source's assertion_process once (the user signs in) and remember the roles it offers."""
-    from rolecall.core import paths
-    from rolecall.core.clock import SystemClock
-    from rolecall.core.sources.profiles_yaml import load_profiles_yaml
-    from rolecall.core.sources.saml import discover, validate_saml_entry
-
-    yaml_path = paths.profiles_file(getattr(args, "profiles", None))
-    problems = validate_saml_entry(entry, yaml_path, getattr(entry, "line", None))
-    if problems:
-        from rolecall.core.errors import ConfigError
-
-        raise ConfigError(str(problems[0]))
-    _, _, yaml = load_profiles_yaml(yaml_path)
-    found = discover(entry, yaml.account_names, yaml_path, SystemClock().now())
-    names = ", ".join(profile.name for profile, _ in found) or "none"
-    say(f"{entry['name']}: {len(found)} role{'s' if len(found) != 1 else ''} offered ({names})")
-    return 0
-
-
-def cmd_logout(args) -> int:
-    from rolecall.core.clock import SystemClock
-    from rolecall.core.engine import Engine
-    from rolecall.core.sources.sso import session_of
-    from rolecall.core.sso.portal import Portal
-    from rolecall.core.sso.token import NotSignedIn, read_token, remove_token
-
-    session = _session(args)
-    try:
-        token = read_token(session)
-    except NotSignedIn:
-        token = None  # a damaged file: removing it is what logging out asks for
-    if token is not None and token.remaining(SystemClock().now()).total_seconds() > 0:
-        Portal(session, token).logout()
-    removed = remove_token(session)
-    # Role sessions got with this sign-in: those of every profile that signs in with this session.
-    engine = Engine.open(getattr(args, "profiles", None))
-    forgotten = sum(engine.forget(p.name) for p in engine.catalog.profiles.values()
-                    if p.kind == "sso" and session_of(p).name == session.name)
-    state = "signed out of" if removed else "was not signed in to"
-    say(f"{state} {session.name}; forgot {forgotten} cached role session{'s' if forgotten != 1 else ''}")
+def cmd_logout(args: argparse.Namespace) -> int:
+    engine = engine_for(args)
+    session = engine.sso_session(args.session)
+    done = engine.sso_logout(session)
+    state = "signed out of" if done.was_signed_in else "was not signed in to"
+    say(f"{state} {session.name}; forgot {done.forgotten} cached role session{'s' if done.forgotten != 1 else ''}")
     return 0

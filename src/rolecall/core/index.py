@@ -60,6 +60,7 @@ def _read_index(path: Path, key: list[Any]) -> Catalog | None:
             profiles={p["name"]: Profile.from_dict(p) for p in data["profiles"]},
             problems=[Problem(**p) for p in data["problems"]],
             sso_sessions=sso_sessions,
+            without_credentials={name: Problem(**p) for name, p in data["without_credentials"].items()},
         )
     except (OSError, ValueError, KeyError, TypeError):
         return None
@@ -72,6 +73,7 @@ def _write_index(path: Path, key: list[Any], catalog: Catalog, watched: list[Pat
         "profiles": [p.to_dict() for p in catalog.profiles.values()],
         "problems": [p._asdict() for p in catalog.problems],
         "sso_sessions": [dataclasses.asdict(s) for s in catalog.sso_sessions],
+        "without_credentials": {name: p._asdict() for name, p in catalog.without_credentials.items()},
     }
     try:
         storage.write_atomic(path, json.dumps(data, separators=(",", ":")).encode("utf-8"))

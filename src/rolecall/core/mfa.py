@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import io
 import re
-import shlex
-import subprocess
 from collections.abc import Callable
 
-from rolecall.core import settings
+from rolecall.core import runner, settings
 from rolecall.core.errors import ConfigError, MfaCodeRequired
 from rolecall.core.profiles import Profile
 
@@ -39,13 +37,13 @@ def given(code: str) -> CodeSource:
 
 def from_process(profile: Profile) -> str:
     """Run the profile's mfa_process and take the code it prints."""
-    try:
-        done = subprocess.run(shlex.split(profile.mfa_process or ""), capture_output=True, text=True, timeout=60)
-    except (OSError, ValueError, subprocess.TimeoutExpired) as exc:
-        raise ConfigError(f"mfa_process of {profile.name} failed to run: {exc}") from None
-    code = done.stdout.strip()
-    if done.returncode != 0 or not valid_code(code):
-        raise ConfigError(f"mfa_process of {profile.name} printed no six-digit code (exit {done.returncode})")
+    what = f"mfa_process of {profile.name}"
+    done = runner.run(what, runner.split(what, profile.mfa_process or ""), 60)
+    if done.status is None:
+        raise ConfigError(f"{what} did not finish within 60s")
+    code = done.out.strip()
+    if done.status != 0 or not valid_code(code):
+        raise ConfigError(f"{what} printed no six-digit code (exit {done.status})")
     return code
 
 

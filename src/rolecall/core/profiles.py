@@ -8,10 +8,14 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rolecall.core import durations
-from rolecall.core.errors import Problem, UnknownProfile
+from rolecall.core.errors import ConfigError, Problem, UnknownProfile
+from rolecall.core.sources.base import Settings
+
+if TYPE_CHECKING:
+    from rolecall.core.sources.base import CredentialSource
 
 SOURCE_YAML = "profiles.yaml"
 SOURCE_AWS = "aws-config"
@@ -27,10 +31,8 @@ SOURCE_IDENTITY = re.compile(r"^[\w+=,.@-]{2,64}$")
 class Profile:
     """One identity a user can get temporary credentials for.
 
-    `kind` says how its first hop gets them (see core/sources/__init__.py KINDS): "role"
-    (AssumeRole from base keys), "static" (GetSessionToken from a profile's own keys), "process"
-    (a credential_process), "sso" (IAM Identity Center), "web_identity", "saml", "federation".
-    `params` holds what only that kind needs (e.g. sso_session, web_identity_token_file), as text.
+    `kind` names the credential source that gets its first hop's credentials (core/sources/registry.py);
+    `settings` is what only that kind needs, typed by the source (its `settings` dataclass).
     """
 
     name: str
@@ -55,7 +57,7 @@ class Profile:
     session_policy_arns: tuple[str, ...] = ()
     tags: dict[str, str] = field(default_factory=dict)
     kind: str = "role"
-    params: dict[str, str] = field(default_factory=dict)
+    settings: Settings = field(default_factory=Settings)
 
     __hash__ = object.__hash__
 
@@ -69,13 +71,24 @@ class Profile:
         # writing the index of 5,000 profiles take longer than parsing them.
         data = dict(vars(self))
         data["session_policy_arns"] = list(self.session_policy_arns)
+        data["settings"] = self.settings.to_dict()
         return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Profile:
+        from rolecall.core.sources.registry import settings_type
+
         data = dict(data)
         data["session_policy_arns"] = tuple(data.get("session_policy_arns") or ())
+        data["settings"] = settings_type(data.get("kind", "role")).from_dict(data.get("settings") or {})
         return cls(**data)
+
+    @property
+    def credential_source(self) -> CredentialSource:
+        """The source that gets this profile's first-hop credentials (its kind's)."""
+        from rolecall.core.sources.registry import source_for
+
+        return source_for(self.kind)
 
 
 @dataclass
@@ -87,11 +100,19 @@ class Catalog:
     # The IAM Identity Center sessions configured (core/sso/session.py SsoSession), kept with the
     # catalog (and its index) so the faces never read the files again to know them.
     sso_sessions: list[Any] = field(default_factory=list)
+    # ~/.aws/config profiles that only hold settings (region, output), by name: not a problem (a base
+    # for other tools' settings), but not something to get credentials for either.
+    without_credentials: dict[str, Problem] = field(default_factory=dict)
 
     def get(self, name: str) -> Profile:
         try:
             return self.profiles[name]
         except KeyError:
+            if name in self.without_credentials:
+                raise ConfigError(
+                    f"{self.without_credentials[name].message}: give it role_arn with source_profile, sso_session, "
+                    "credential_process or login_session, or keys in ~/.aws/credentials"
+                ) from None
             raise UnknownProfile(f"unknown profile {name!r}", hint=self._hint(name)) from None
 
     def _hint(self, name: str) -> str:

@@ -14,7 +14,7 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from urllib.parse import quote
 
 from textual import events, on, work
@@ -60,7 +60,6 @@ class RolecallApp(App):
     COMMANDS = App.COMMANDS | {RolecallCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
     BINDINGS = keys.bindings("app")
-    RESYNC_AFTER = timedelta(hours=24)  # a sign-in's discovery older than this is made again
 
     def __init__(
         self,
@@ -269,8 +268,7 @@ class RolecallApp(App):
         self._resync = {}
         for session, expires in sign_ins:
             if expires and expires > now:
-                discovered = engine.sso_discovered_at(session)
-                self._resync[session.name] = (session, discovered + self.RESYNC_AFTER if discovered else now)
+                self._resync[session.name] = (session, engine.sso_resync_at(session))
         self._mark_live(now)
         self._update_subtitle()
 
@@ -532,10 +530,9 @@ class RolecallApp(App):
             name = row.key.removeprefix("sso:")
         else:
             profile = self.current_profile()
-            if profile is not None and profile.kind == "sso":
-                from rolecall.core.sources.sso import session_of
-
-                name = session_of(profile).name
+            signs_in = self.engine.sign_in_session(profile.name) if self.engine and profile else None
+            if signs_in is not None:
+                name = signs_in.name
         session = self._sso_session(name)
         if session:
             self.sign_in(session)

@@ -6,78 +6,26 @@ aws_config (~/.aws/config as the AWS CLI reads it), sso (what each IAM Identity 
 last discovered) and saml (the roles each SAML source's assertion last offered). `load` runs
 them all; the catalog merges them, profiles.yaml first.
 
-Kinds say how a profile's first hop gets temporary credentials. Each kind is a module here with
-`credentials(profile, ctx, code_source, seconds) -> Credentials`, imported only when a profile of that kind is used,
-so the cached paths never load what they do not need. A chained profile (`via`) is always an
-AssumeRole with its parent's credentials, whatever the parent's kind.
+Kinds say how a profile's first hop gets temporary credentials: each is a CredentialSource class
+(base.py) in a module of its own, named in the registry (registry.py) and imported only when a
+profile of that kind is used. A chained profile (`via`) is always an AssumeRole with its parent's
+credentials, whatever the parent's kind.
 
-Adding a source: its module here, a line in KINDS (and LOADERS if it reads an input of its own),
-and its tests.
+Adding a kind: its module here and one line in registry.KINDS (plus a loader call below if it
+reads an input of its own), and its tests.
 """
 
 from __future__ import annotations
 
-import importlib
-from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.errors import Problem
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
     from rolecall.core.profiles import Catalog, Profile
     from rolecall.core.sources.profiles_yaml import _Reader
-    from rolecall.core.sts import Gateway
-
-
-KINDS: dict[str, str] = {
-    "role": "rolecall.core.sources.role",
-    "static": "rolecall.core.sources.static",
-    "process": "rolecall.core.sources.process",
-    "web_identity": "rolecall.core.sources.web_identity",
-    "saml": "rolecall.core.sources.saml",
-    "federation": "rolecall.core.sources.federation",
-    "sso": "rolecall.core.sources.sso",
-}
-
-
-class Kind(Protocol):
-    """A kind's module (KINDS): how a profile of that kind gets credentials."""
-
-    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-        ...
-
-
-class SourceContext(Protocol):
-    """What a kind may use from the engine (core/engine.py Engine is the one implementation)."""
-
-    @property
-    def sts(self) -> Gateway: ...
-
-    def now(self) -> datetime: ...
-
-    def session_name_for(self, profile: Profile) -> str:
-        """The RoleSessionName an assume of `profile` carries."""
-
-    def call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
-        """AssumeRole for `profile` with everything it configures (external id, tags, ...)."""
-
-    def mfa_credentials(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
-        """The shared MFA session (GetSessionToken) of the profile's mfa_serial, opened when needed."""
-
-    def renew_mfa(self, profile: Profile, base: Credentials, code_source: CodeSource) -> Credentials:
-        """A new MFA session after AWS refused the cached one."""
-
-    def with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
-        """`call(code)` with a code from `code_source`, asking again when AWS rejects it."""
-
-    def with_renewal(self, call: Callable[[Credentials], Credentials], source: Credentials,
-                     renew: Callable[[], Credentials]) -> Credentials:
-        """`call(source)`, once more with `renew()` when AWS says `source` has expired."""
 
 
 def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Catalog, list[Path]]:
@@ -91,7 +39,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
 
     yaml_found, problems, yaml = load_profiles_yaml(yaml_path)
     sessions, session_problems = sso_sessions(config_path, yaml)
-    aws_found, aws_problems = load_aws_config(config_path, credentials_path, sessions)
+    aws_found, aws_problems, bare = load_aws_config(config_path, credentials_path, sessions)
     discovered, sso_problems = sso.load(sessions, yaml.sso_discovery, origin=str(yaml_path))
     saml_found, saml_problems = saml.load_saml_sources(yaml.saml_entries, yaml.account_names, yaml_path)
     names = dict(yaml.account_names)
@@ -102,6 +50,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
     catalog = build_catalog(yaml_found, others, problems + session_problems + aws_problems + sso_problems
                             + saml_problems)
     catalog.sso_sessions = sessions
+    catalog.without_credentials = {name: note for name, note in bare.items() if name not in catalog.profiles}
     watched = [discovery.path(s) for s in sessions]
     watched += [saml.discovery_file(e["name"]) for e in yaml.saml_entries if isinstance(e, dict) and "name" in e]
     return catalog, watched
@@ -129,11 +78,8 @@ def _named(profile: Profile, names: dict[str, str]) -> Profile:
     return profile
 
 
-def kind_module(kind: str) -> Kind:
-    """The module that gets credentials for profiles of `kind`."""
-    from rolecall.core.errors import ConfigError
-
-    try:
-        return cast("Kind", importlib.import_module(KINDS[kind]))
-    except KeyError:
-        raise ConfigError(f"profiles of kind {kind!r} are not supported by this rolecall") from None
+def session_problem(problems: list[Problem], name: str) -> Problem | None:
+    """The problem that kept the IAM Identity Center session `name` from being configured, if any
+    (core/sso/session.py starts each with the section's kind and name)."""
+    prefixes = tuple(f"{what} {name}: " for what in ("sso-session", "profile", "sso"))
+    return next((problem for problem in problems if problem.message.startswith(prefixes)), None)

@@ -21,7 +21,9 @@ from rolecall.core import durations
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
 from rolecall.core.regions import is_region
-from rolecall.core.sources.web_identity import web_identity_params
+from rolecall.core.sources.base import CredentialSource, Settings
+from rolecall.core.sources.registry import KINDS, source_for
+from rolecall.core.sources.web_identity import web_identity_settings
 
 if TYPE_CHECKING:
     from rolecall.core.sso.session import SsoSession
@@ -29,7 +31,6 @@ if TYPE_CHECKING:
 # Sections of the config file that are not profiles, and that the AWS CLI reads for itself.
 NOT_PROFILES = {"plugins", "preview", "cli"}
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region")
-KIND_LABEL = {"static": "static keys", "process": "credential_process"}
 
 
 @dataclass
@@ -114,6 +115,7 @@ class _Loader:
         self.credentials_path = credentials_path
         self.sso_sessions = list(sso_sessions)
         self.problems: list[Problem] = []
+        self.bare: dict[str, Problem] = {}  # profiles that only hold settings: worth a note, not a problem
 
     def load(self, config_path: Path) -> list[Found]:
         sections, text, problems = _parse(config_path)
@@ -156,8 +158,9 @@ class _Loader:
             return "sso"
         if name in self.credentials or _has_keys(section):
             return "static"
-        if section.get("credential_process"):
-            return "process"
+        for kind, source in config_sources():
+            if any(section.get(key) for key in source.config_keys):
+                return kind
         return None
 
     def profile(self, name: str) -> Found | None:
@@ -168,20 +171,25 @@ class _Loader:
         if region is not None and not is_region(region):
             self.problem(name, f"region {region!r} is not a region name", "region")
             return None
-        if kind is None:
-            if name != "default":  # a default that only sets a region is what most configs have
-                self.problem(name, "has no credentials (no role_arn, keys, sso_* or credential_process)")
+        if kind is None:  # settings only (region, output): a base for other tools, fine as it is
+            what = f"it sets only {', '.join(sorted(section))}" if section else "it is empty"
+            self.bare[name] = Problem(self.source, self.line(name), f"profile {name} has no credentials ({what})")
             return None
         common: dict[str, Any] = {"name": name, "source": SOURCE_AWS, "origin": origin, "region": region, "kind": kind}
         if kind == "static":
             return self.static(name, section, common)
-        if kind == "process":
-            return Found(Profile(role_arn="", account_id="", account_name=name, role_name=KIND_LABEL[kind],
-                                 params={"credential_process": section["credential_process"]}, **common),
-                         self.line(name) or 0)
         if kind == "sso":
             return self.sso(name, section, common)
-        return self.role(name, section, common)
+        if kind in ("role", "web_identity"):
+            return self.role(name, section, common)
+        source = source_for(kind)
+        settings = source.settings_from_config(section)
+        if isinstance(settings, tuple):
+            self.problem(name, *settings)
+            return None
+        account = source.account_of(settings)
+        return Found(Profile(role_arn="", account_id=account, account_name=account or name, role_name=source.label,
+                             settings=settings, **common), self.line(name) or 0)
 
     def static(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
         serial = section.get("mfa_serial")
@@ -189,7 +197,7 @@ class _Loader:
                                 durations.HOUR)
         if duration is None:
             return None
-        profile = Profile(role_arn="", account_id="", account_name=name, role_name=KIND_LABEL["static"],
+        profile = Profile(role_arn="", account_id="", account_name=name, role_name="static keys",
                           mfa=bool(serial), mfa_serial=serial, duration=duration, **common)
         return Found(profile, self.line(name) or 0)
 
@@ -212,10 +220,10 @@ class _Loader:
                                 durations.HOUR)
         if duration is None:
             return None
-        params: dict[str, str] = {}
+        settings: Settings = Settings()
         source_profile, via, via_line = section.get("source_profile"), None, None
         if common["kind"] == "web_identity":
-            params = web_identity_params(section) or {}
+            settings = web_identity_settings(section) or Settings()
             source_profile = None
         elif source_profile:
             if source_profile == name or self.kind(source_profile) == "static":
@@ -245,7 +253,7 @@ class _Loader:
             duration=duration,
             external_id=section.get("external_id"),
             role_session_name=section.get("role_session_name"),
-            params=params,
+            settings=settings,
             **common,
         )
         return Found(profile, self.line(name) or 0, via_line)
@@ -260,15 +268,23 @@ class _Loader:
         return value
 
 
+def config_sources() -> list[tuple[str, CredentialSource]]:
+    """The kinds a config section is claimed by through keys of their own (`config_keys`), in the
+    registry's order (botocore's: login_session before credential_process)."""
+    sources = [(kind, source_for(kind)) for kind in KINDS if kind not in ("role", "web_identity", "sso", "static")]
+    return [(kind, source) for kind, source in sources if source.config_keys]
+
+
 def _has_keys(section: dict[str, Any]) -> bool:
     return bool(section.get("aws_access_key_id") and section.get("aws_secret_access_key"))
 
 
 def load_aws_config(config_path: Path, credentials_path: Path,
-                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem]]:
-    """Every usable profile of the AWS config and credentials files, and what is wrong with the rest;
-    `sso_sessions` are the IAM Identity Center sessions its SSO profiles may name."""
+                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem], dict[str, Problem]]:
+    """Every usable profile of the AWS config and credentials files, what is wrong with the rest,
+    and a note by name for each profile that only holds settings (no credentials); `sso_sessions` are the
+    IAM Identity Center sessions its SSO profiles may name."""
     loader = _Loader(config_path, credentials_path, sso_sessions)
     found = loader.load(config_path)
-    return found, loader.problems
+    return found, loader.problems, loader.bare
 

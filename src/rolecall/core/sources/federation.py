@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations
 from rolecall.core.errors import ConfigError, Problem
 from rolecall.core.profiles import Profile, partition_for
+from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sources.keys import base_credentials
 from rolecall.core.yaml_lines import EntryProblems
 
@@ -24,7 +26,7 @@ if TYPE_CHECKING:
 
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
-    from rolecall.core.sources import SourceContext
+    from rolecall.core.sources.base import SourceContext
 
 FEDERATED_NAME = re.compile(r"^[\w+=,.@-]{2,32}$")
 POLICY_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(aws|\d{12}):policy/[\w+=,.@/-]+$")
@@ -33,22 +35,43 @@ FEDERATION_MIN, FEDERATION_MAX = 15 * durations.MINUTE, 36 * durations.HOUR
 MAX_POLICY = 2048  # AWS's limit on the inline policy, whitespace excluded
 
 
-def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    base = base_credentials(profile)
-    if base.temporary:
-        raise ConfigError(
-            f"{profile.name}: GetFederationToken needs an IAM user's long-term keys, "
-            f"and {profile.source_profile or 'the environment'} holds temporary credentials",
-            hint="point source_profile at the IAM user's access key in ~/.aws/credentials",
+@dataclass(frozen=True)
+class FederationSettings(Settings):
+    user: str
+    policy: str = ""  # compact JSON, or empty
+    policy_arns: tuple[str, ...] = ()
+
+
+class Federation(CredentialSource):
+    kind = "federation"
+    settings = FederationSettings
+    max_duration = FEDERATION_MAX
+
+    def describe(self, profile: Profile) -> list[tuple[str, str]]:
+        settings = settings_of(profile, FederationSettings)
+        facts = [("federated user", settings.user), *super().describe(profile)]
+        if settings.policy_arns:
+            facts.append(("policy ARNs", ", ".join(settings.policy_arns)))
+        return facts
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        settings = settings_of(profile, FederationSettings)
+        base = base_credentials(profile)
+        if base.temporary:
+            raise ConfigError(
+                f"{profile.name}: GetFederationToken needs an IAM user's long-term keys, "
+                f"and {profile.source_profile or 'the environment'} holds temporary credentials",
+                hint="point source_profile at the IAM user's access key in ~/.aws/credentials",
+            )
+        return ctx.sts.get_federation_token(
+            base, settings.user, seconds, policy=settings.policy or None, policy_arns=settings.policy_arns,
+            region=profile.region,
         )
-    return ctx.sts.get_federation_token(
-        base,
-        profile.params["federated_user"],
-        seconds,
-        policy=profile.params.get("policy") or None,
-        policy_arns=tuple(profile.params.get("policy_arns", "").split()),
-        region=profile.region,
-    )
+
+    @staticmethod
+    def problems(node: object, source_path: str | Path, line: int | None,
+                 inherited: dict[str, Any] | None = None) -> list[Problem]:
+        return validate_federated_user(node, source_path, line, inherited)
 
 
 def load_federated_users(
@@ -60,7 +83,7 @@ def load_federated_users(
     problems: list[Problem] = []
     for entry in entries:
         line = getattr(entry, "line", None)
-        entry_problems = validate_federated_user(entry, source_path, line, inherited)
+        entry_problems = Federation.problems(entry, source_path, line, inherited)
         problems.extend(entry_problems)
         if entry_problems:
             continue
@@ -81,11 +104,8 @@ def load_federated_users(
                     duration=duration,
                     tags=dict(inherited.get("tags", {})),
                     kind="federation",
-                    params={
-                        "federated_user": name,
-                        "policy": policy_text(entry.get("policy")),
-                        "policy_arns": " ".join(entry.get("policy_arns") or ()),
-                    },
+                    settings=FederationSettings(name, policy_text(entry.get("policy")),
+                                                tuple(entry.get("policy_arns") or ())),
                 ),
                 line or 0,
             )

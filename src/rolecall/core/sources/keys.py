@@ -8,12 +8,9 @@ from __future__ import annotations
 
 import json
 import os
-import shlex
-import subprocess
-import threading
 from typing import Any
 
-from rolecall.core import paths
+from rolecall.core import paths, runner
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Profile
@@ -76,53 +73,16 @@ def from_source_profile(name: str) -> Credentials:
 
 def run_credential_process(name: str, command: str, timeout: float = 60) -> Credentials:
     """Run a credential_process and take the credentials it prints (Version 1 JSON)."""
+    what = f"credential_process of {name}"
+    done = runner.run(what, runner.split(what, command), timeout, env=runner.helper_env())
+    if done.status is None:
+        raise ConfigError(f"{what} did not finish within {timeout:g}s")
+    if done.status != 0:
+        raise ConfigError(f"{what} exited {done.status}: {done.last_error_line()}".rstrip(": "))
     try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise ConfigError(f"credential_process of {name} cannot be parsed: {exc}") from None
-    status, out, err = run_process(argv, timeout)
-    if status is None:
-        raise ConfigError(f"credential_process of {name} did not finish within {timeout:g}s")
-    if status != 0:
-        last = (err.strip().splitlines() or [""])[-1]
-        raise ConfigError(f"credential_process of {name} exited {status}: {last}".rstrip(": "))
-    try:
-        data = json.loads(out)
+        data = json.loads(done.out)
         if data.get("Version") != 1:
             raise ValueError("Version must be 1")
         return Credentials.from_dict(data)
     except (ValueError, KeyError, AttributeError, TypeError) as exc:
-        raise ConfigError(f"credential_process of {name} printed no valid credentials JSON ({exc})") from None
-
-
-def run_process(argv: list[str], timeout: float, stdin: int | None = None) -> tuple[int | None, str, str]:
-    """(exit status, stdout, stderr) of argv; status None when it ran past `timeout` (it is killed).
-
-    Output is read until the process exits, then only briefly: a child it left behind that keeps
-    stdout open must not keep us waiting. The terminal stays the user's, so a process may prompt
-    on /dev/tty; `stdin` (default: ours) may be subprocess.DEVNULL.
-    """
-    try:
-        child = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    except OSError as exc:
-        raise ConfigError(f"cannot run {argv[0] if argv else 'an empty command'}: {exc.strerror or exc}") from None
-    chunks: dict[int, list[bytes]] = {1: [], 2: []}
-
-    def drain(stream: Any, into: list[bytes]) -> None:
-        for block in iter(lambda: stream.read1(65536), b""):
-            into.append(block)
-
-    readers = [threading.Thread(target=drain, args=(stream, chunks[n]), daemon=True)
-               for n, stream in ((1, child.stdout), (2, child.stderr))]
-    for reader in readers:
-        reader.start()
-    try:
-        status: int | None = child.wait(timeout)
-    except subprocess.TimeoutExpired:
-        child.kill()
-        child.wait()
-        status = None
-    for reader in readers:
-        reader.join(1.0)
-    out, err = (b"".join(chunks[n]).decode("utf-8", "replace") for n in (1, 2))
-    return status, out, err
+        raise ConfigError(f"{what} printed no valid credentials JSON ({exc})") from None

@@ -20,10 +20,8 @@ from rolecall.core.profiles import (
     partition_for,
 )
 from rolecall.core.regions import is_region
-from rolecall.core.sources.web_identity import (
-    validate_web_identity,
-    web_identity_params,
-)
+from rolecall.core.sources.base import Settings
+from rolecall.core.sources.web_identity import WebIdentity, web_identity_settings
 from rolecall.core.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
@@ -261,15 +259,16 @@ class _Reader:
         if via is not None and not isinstance(via, str):
             self.problem(node, f"{name}: via must name a profile", "via")
             return None
-        kind, params = "role", {}
-        web_identity = web_identity_params(node)
+        kind, source_settings = "role", Settings()
+        web_identity = web_identity_settings(node)
         if web_identity:
-            problems = validate_web_identity(node, self.source, node.line)
+            problems = WebIdentity.problems(node, self.source, node.line)
             if problems:
                 self.problems += [p._replace(message=f"{name}: {p.message}") for p in problems]
                 return None
             # The token is the proof: no keys, no MFA (even when defaults ask for them elsewhere).
-            kind, params, settings = "web_identity", web_identity, {**settings, "mfa": False, "source_profile": None}
+            kind, source_settings = "web_identity", web_identity
+            settings = {**settings, "mfa": False, "source_profile": None}
         mfa = settings.get("mfa", False)
         if mfa and not settings.get("mfa_serial"):
             self.problem(node, f"{name}: mfa is true but no mfa_serial is set (here or in defaults)")
@@ -297,7 +296,7 @@ class _Reader:
             session_policy_arns=settings.get("session_policy_arns", ()),
             tags=settings.get("tags", {}),
             kind=kind,
-            params=params,
+            settings=source_settings,
         )
         return Found(profile, node.line, node.key_lines.get("via"))
 

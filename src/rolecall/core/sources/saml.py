@@ -32,13 +32,14 @@ from rolecall.core import durations, paths, storage
 from rolecall.core.credentials import iso, parse_time
 from rolecall.core.errors import ConfigError, Problem, StorageError
 from rolecall.core.profiles import ROLE_ARN, Profile
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
+from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
-    from rolecall.core.sources import SourceContext
+    from rolecall.core.sources.base import SourceContext
 
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"
 PROTOCOL_NS = "urn:oasis:names:tc:SAML:2.0:protocol"
@@ -134,25 +135,44 @@ def fetch_assertion(source: str, command: str, now: datetime) -> Assertion:
 # --------------------------------------------------------------------------- credentials
 
 
-def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    source = profile.params["saml_source"]
-    assertion = fetch_assertion(source, profile.params["assertion_process"], ctx.now())
-    with contextlib.suppress(StorageError):  # the list of roles is a convenience; the credentials are not
-        remember(source, assertion.roles)
-    principal = profile.params["principal_arn"]
-    if (profile.role_arn, principal) not in assertion.roles:
-        raise ConfigError(
-            f"saml {source}: the identity provider no longer offers {profile.role_arn} (through {principal})",
-            hint=f"run `rolecall sync {source}` to see the roles it offers now",
+@dataclass(frozen=True)
+class SamlSettings(Settings):
+    source: str  # the profiles.yaml `saml:` entry's name
+    principal_arn: str  # the identity provider's ARN that the assertion names with the role
+    assertion_process: str
+
+
+class Saml(CredentialSource):
+    kind = "saml"
+    settings = SamlSettings
+
+    def describe(self, profile: Profile) -> list[tuple[str, str]]:
+        settings = settings_of(profile, SamlSettings)
+        return [("saml source", settings.source), ("identity provider", settings.principal_arn)]
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        settings = settings_of(profile, SamlSettings)
+        source = settings.source
+        assertion = fetch_assertion(source, settings.assertion_process, ctx.now())
+        with contextlib.suppress(StorageError):  # the list of roles is a convenience; the credentials are not
+            remember(source, assertion.roles)
+        if (profile.role_arn, settings.principal_arn) not in assertion.roles:
+            raise ConfigError(
+                f"saml {source}: the identity provider no longer offers {profile.role_arn} (through {settings.principal_arn})",
+                hint=f"run `rolecall sync {source}` to see the roles it offers now",
+            )
+        return ctx.sts.assume_role_with_saml(
+            profile.role_arn,
+            settings.principal_arn,
+            assertion.encoded,
+            session_seconds(assertion, seconds),
+            profile.region,
+            profile.session_policy_arns,
         )
-    return ctx.sts.assume_role_with_saml(
-        profile.role_arn,
-        principal,
-        assertion.encoded,
-        session_seconds(assertion, seconds),
-        profile.region,
-        profile.session_policy_arns,
-    )
+
+    @staticmethod
+    def problems(node: dict[str, Any], source_path: str | Path, line: int | None) -> list[Problem]:
+        return validate_saml_entry(node, source_path, line)
 
 
 # --------------------------------------------------------------------------- discovery
@@ -198,7 +218,7 @@ def load_saml_sources(
     problems: list[Problem] = []
     for entry in entries:
         line = getattr(entry, "line", None)
-        entry_problems = validate_saml_entry(entry, source_path, line)
+        entry_problems = Saml.problems(entry, source_path, line)
         problems.extend(entry_problems)
         if entry_problems:
             continue
@@ -235,11 +255,7 @@ def _profiles(entry: dict[str, Any], roles: Sequence[tuple[str, str]], accounts_
                     region=entry.get("region"),
                     duration=duration,
                     kind="saml",
-                    params={
-                        "saml_source": entry["name"],
-                        "principal_arn": provider,
-                        "assertion_process": entry["assertion_process"],
-                    },
+                    settings=SamlSettings(entry["name"], provider, entry["assertion_process"]),
                 ),
                 line,
             )

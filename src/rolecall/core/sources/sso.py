@@ -17,16 +17,18 @@ Discovery settings (a plain dict, from profiles.yaml):
 from __future__ import annotations
 
 import fnmatch
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rolecall.core.errors import Problem
 from rolecall.core.profiles import ACCOUNT_ID, Profile, partition_for
+from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sso.session import DEFAULT_SCOPES, SsoSession
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
-    from rolecall.core.sources import SourceContext
+    from rolecall.core.sources.base import SourceContext
 
 SETTINGS = {"region", "tags", "account_names", "include", "exclude"}
 
@@ -35,22 +37,41 @@ def source_name(session: SsoSession) -> str:
     return f"sso:{session.name}"
 
 
-def _params(session: SsoSession, account_id: str, role: str) -> dict[str, str]:
-    return {
-        "sso_session": session.name,
-        "sso_account_id": account_id,
-        "sso_role_name": role,
-        "sso_start_url": session.start_url,
-        "sso_region": session.region,
-        "sso_legacy": "true" if session.legacy else "false",
-    }
+@dataclass(frozen=True)
+class SsoSettings(Settings):
+    """The role a profile gets, and the session it signs in with (all of it, so no file is read again)."""
+
+    session: str
+    account_id: str
+    role_name: str
+    start_url: str
+    region: str
+    legacy: bool = False
 
 
-def session_of(profile: Profile) -> SsoSession:
-    """The SSO session a profile of kind "sso" signs in with (everything it needs is in its params)."""
-    p = profile.params
-    return SsoSession(p["sso_session"], p["sso_start_url"], p["sso_region"], DEFAULT_SCOPES,
-                      legacy=p.get("sso_legacy") == "true")
+def _settings(session: SsoSession, account_id: str, role: str) -> SsoSettings:
+    return SsoSettings(session.name, account_id, role, session.start_url, session.region, session.legacy)
+
+
+class IdentityCenter(CredentialSource):
+    kind = "sso"
+    settings = SsoSettings
+
+    def describe(self, profile: Profile) -> list[tuple[str, str]]:
+        settings = settings_of(profile, SsoSettings)
+        return [("sso session", settings.session), ("start URL", settings.start_url)]
+
+    def sign_in_session(self, profile: Profile) -> SsoSession:
+        settings = settings_of(profile, SsoSettings)
+        return SsoSession(settings.session, settings.start_url, settings.region, DEFAULT_SCOPES, legacy=settings.legacy)
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        """GetRoleCredentials with the session's token; the role's duration is the permission set's."""
+        from rolecall.core.sso.login import valid_token
+        from rolecall.core.sso.portal import Portal
+
+        settings, session = settings_of(profile, SsoSettings), self.sign_in_session(profile)
+        return Portal(session, valid_token(session, ctx)).role_credentials(settings.account_id, settings.role_name)
 
 
 def check_settings(settings: dict[str, Any], origin: str) -> list[Problem]:
@@ -120,7 +141,7 @@ def load(sessions: list[SsoSession], settings: dict[str, Any] | None = None, *,
                     region=region,
                     tags=dict(tags),
                     kind="sso",
-                    params=_params(session, account.account_id, role),
+                    settings=_settings(session, account.account_id, role),
                 ))
     return found, []
 
@@ -162,15 +183,6 @@ def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSe
         origin=origin,
         region=section.get("region") or session.region,
         kind="sso",
-        params=_params(session, account_id, role),
+        settings=_settings(session, account_id, role),
     )
 
-
-def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    """GetRoleCredentials with the session's token; the role's duration is the permission set's."""
-    from rolecall.core.sso.login import valid_token
-    from rolecall.core.sso.portal import Portal
-
-    session = session_of(profile)
-    token = valid_token(session, ctx)
-    return Portal(session, token).role_credentials(profile.params["sso_account_id"], profile.params["sso_role_name"])

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rolecall.core import durations
+from rolecall.core.sources.base import CredentialSource
 from rolecall.core.sources.keys import from_source_profile
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
     from rolecall.core.profiles import Profile
-    from rolecall.core.sources import SourceContext
+    from rolecall.core.sources.base import SourceContext
 
 
-def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    keys = from_source_profile(profile.name)
-    if keys.temporary:
-        return keys
-    if profile.needs_mfa:
-        return ctx.mfa_credentials(profile, keys, code_source)
-    return ctx.sts.get_session_token(keys, duration=seconds, region=profile.region)
+class StaticKeys(CredentialSource):
+    kind = "static"
+    max_duration = durations.MFA_MAX  # a GetSessionToken session lasts up to 36 h
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        keys = from_source_profile(profile.name)
+        if keys.temporary:
+            return keys
+        if profile.needs_mfa:
+            return ctx.mfa_credentials(profile, keys, code_source)
+        return ctx.sts.get_session_token(keys, duration=seconds, region=profile.region)

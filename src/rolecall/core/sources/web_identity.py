@@ -1,7 +1,7 @@
 """Kind "web_identity": AssumeRoleWithWebIdentity with an OIDC token (CI systems, EKS service
 accounts, Cognito). The token is the proof, so no base credentials are needed.
 
-params: `web_identity_token_file` (a path, read on every call: the issuer rotates it) or
+Settings: `web_identity_token_file` (a path, read on every call: the issuer rotates it) or
 `web_identity_token_process` (a command that prints the token). A token that is a JWT with an
 `exp` in the past is refused here, in one line, before AWS is asked.
 """
@@ -12,6 +12,7 @@ import base64
 import binascii
 import json
 import os
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,13 +20,14 @@ from typing import TYPE_CHECKING, Any
 from rolecall.core import durations
 from rolecall.core.credentials import iso
 from rolecall.core.errors import ConfigError, Problem
-from rolecall.core.sources.command_output import command_output
+from rolecall.core.runner import command_output
+from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 
 if TYPE_CHECKING:
     from rolecall.core.credentials import Credentials
     from rolecall.core.mfa import CodeSource
     from rolecall.core.profiles import Profile
-    from rolecall.core.sources import SourceContext
+    from rolecall.core.sources.base import SourceContext
 
 TOKEN_FILE = "web_identity_token_file"
 TOKEN_PROCESS = "web_identity_token_process"
@@ -33,34 +35,58 @@ PROCESS_TIMEOUT = 60.0
 MAX_TOKEN = 20000  # AWS accepts up to 20,000 characters
 
 
-def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-    from rolecall.core.sts import AssumeRequest
+@dataclass(frozen=True)
+class WebIdentitySettings(Settings):
+    """Where the token comes from: a file (read on every call: the issuer rotates it) or a command."""
 
-    token = read_token(profile)
-    check_not_expired(token, ctx.now(), _origin(profile))
-    request = AssumeRequest(
-        role_arn=profile.role_arn,
-        session_name=ctx.session_name_for(profile),
-        duration=seconds,
-        region=profile.region,
-        policy_arns=profile.session_policy_arns,
-    )
-    return ctx.sts.assume_role_with_web_identity(request, token)
+    token_file: str | None = None
+    token_process: str | None = None
+
+    def origin(self, profile: str) -> str:
+        if self.token_file:
+            return f"the web identity token file {self.token_file}"
+        return f"the web identity token from {profile}'s web_identity_token_process"
 
 
-def _origin(profile: Profile) -> str:
-    if profile.params.get(TOKEN_FILE):
-        return f"the web identity token file {profile.params[TOKEN_FILE]}"
-    return f"the web identity token from {profile.name}'s web_identity_token_process"
+class WebIdentity(CredentialSource):
+    kind = "web_identity"
+    settings = WebIdentitySettings
+
+    def needs_code(self, profile: Profile) -> bool:
+        return False  # the token is the proof
+
+    def describe(self, profile: Profile) -> list[tuple[str, str]]:
+        settings = settings_of(profile, WebIdentitySettings)
+        if settings.token_file:
+            return [(TOKEN_FILE, settings.token_file)]
+        return [(TOKEN_PROCESS, settings.token_process or "")]
+
+    def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
+        from rolecall.core.sts import AssumeRequest
+
+        token = read_token(profile)
+        check_not_expired(token, ctx.now(), settings_of(profile, WebIdentitySettings).origin(profile.name))
+        request = AssumeRequest(
+            role_arn=profile.role_arn,
+            session_name=ctx.session_name_for(profile),
+            duration=seconds,
+            region=profile.region,
+            policy_arns=profile.session_policy_arns,
+        )
+        return ctx.sts.assume_role_with_web_identity(request, token)
+
+    @staticmethod
+    def problems(node: dict[str, Any], source_path: str, line: int | None) -> list[Problem]:
+        """Problems with one role's web identity settings (a profiles.yaml role or an ~/.aws/config profile)."""
+        return validate_web_identity(node, source_path, line)
 
 
 def read_token(profile: Profile) -> str:
-    path = profile.params.get(TOKEN_FILE)
-    command = profile.params.get(TOKEN_PROCESS)
-    if command:
-        token = command_output(f"{profile.name}: web_identity_token_process", command, PROCESS_TIMEOUT)
-    elif path:
-        file = Path(os.path.expanduser(path))
+    settings = settings_of(profile, WebIdentitySettings)
+    if settings.token_process:
+        token = command_output(f"{profile.name}: web_identity_token_process", settings.token_process, PROCESS_TIMEOUT)
+    elif settings.token_file:
+        file = Path(os.path.expanduser(settings.token_file))
         try:
             token = file.read_text(encoding="utf-8").strip()
         except FileNotFoundError:
@@ -76,7 +102,9 @@ def read_token(profile: Profile) -> str:
     else:
         raise ConfigError(f"{profile.name}: needs {TOKEN_FILE} or {TOKEN_PROCESS}")
     if len(token) > MAX_TOKEN or any(c.isspace() for c in token):
-        raise ConfigError(f"{profile.name}: {_origin(profile)} is not a token (one line of at most {MAX_TOKEN} characters)")
+        raise ConfigError(
+            f"{profile.name}: {settings.origin(profile.name)} is not a token (one line of at most {MAX_TOKEN} characters)"
+        )
     return token
 
 
@@ -105,11 +133,13 @@ def check_not_expired(token: str, now: datetime, origin: str) -> None:
         )
 
 
-def web_identity_params(node: dict[str, Any]) -> dict[str, str] | None:
-    """The params of a web identity profile from a profiles.yaml role or an ~/.aws/config section,
+def web_identity_settings(node: dict[str, Any]) -> WebIdentitySettings | None:
+    """The settings of a web identity profile from a profiles.yaml role or an ~/.aws/config section,
     or None when `node` sets neither key (it is some other kind)."""
     found = {key: str(node[key]).strip() for key in (TOKEN_FILE, TOKEN_PROCESS) if node.get(key)}
-    return found or None
+    if not found:
+        return None
+    return WebIdentitySettings(found.get(TOKEN_FILE), found.get(TOKEN_PROCESS))
 
 
 def validate_web_identity(node: dict[str, Any], source_path: str, line: int | None) -> list[Problem]:

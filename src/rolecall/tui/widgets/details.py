@@ -81,8 +81,7 @@ def account_row(profile: Profile) -> list[tuple[str, str]]:
 
 def first_hop(root: Profile) -> str:
     """How the first profile of a chain gets credentials: its kind and what that kind needs."""
-    where = [f"source profile {root.source_profile}"] if root.source_profile else []
-    where += [f"{key} {value}" for key, value in root.params.items() if value not in ("", "false")]
+    where = [f"{label} {value}" for label, value in root.credential_source.describe(root)]
     return root.kind + (f" ({'; '.join(where)})" if where else "")
 
 
