@@ -15,6 +15,7 @@ NOT_SETTINGS = {
     "ROLECALL_PROFILE",  # the profile of a role-scoped shell or command (and the nesting guard)
     "ROLECALL_ZDOTDIR",  # the user's own ZDOTDIR, kept for zsh inside `rolecall shell`
     "ROLECALL_DEMO",  # the demo's scratch directory, for the demo shell
+    "ROLECALL_EXPIRES",  # when the credentials of a shell or command expire (epoch seconds), for rolecall_prompt
 }
 
 

@@ -154,6 +154,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("federation_url", _text, None, "The console sign-in (federation) endpoint: https, or http on this "
             "machine only (a local stand-in).", env="ROLECALL_FEDERATION_URL",
             shown_default="`https://signin.aws.amazon.com/federation`"),
+    Setting("refresh_before", _positive_seconds, 600.0, "Seconds before expiry that the shell integration "
+            "(`rolecall use`) and a credential server (`--server`) refresh credentials.",
+            env="ROLECALL_REFRESH_BEFORE", key="refresh_before"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
