@@ -120,18 +120,18 @@ def _with_region(session: Any, args: argparse.Namespace) -> Any:
 
 
 def complete(argv: list[str]) -> int:
-    """Print the completions of the word being typed, one a line. bash passes its current word
-    and the line up to the cursor; the other shells pass the words, the last being typed."""
+    """Print the completions of the word being typed, one a line. bash passes the line up to the
+    cursor; the other shells pass the words, the last being the one typed."""
     from rolecall.core.shell import complete as found
 
     try:
-        if argv[:1] == ["bash"] and len(argv) == 3:
-            words, raw = found.split_line(argv[2])
-            answer = found.for_bash(found.candidates(words, _spec(), _names), raw, argv[1])
+        if argv[:1] == ["bash"] and len(argv) == 2:
+            words, raw = found.split_line(argv[1])
+            answer = found.for_bash(found.candidates(words, _spec(), _names), raw)
         elif argv[:1] in (["zsh"], ["fish"], ["powershell"]) and len(argv) >= 2:
             answer = found.candidates(argv[1:], _spec(), _names)
         else:
-            say("usage: rolecall __complete bash WORD LINE | rolecall __complete zsh|fish|powershell WORDS...")
+            say("usage: rolecall __complete bash LINE | rolecall __complete zsh|fish|powershell WORDS...")
             return 2
     except Exception:  # a Tab must never print a traceback into the command line
         return 1
@@ -146,6 +146,12 @@ def _spec() -> dict[str, Any]:
 
 
 def _names(profiles: str | None) -> list[str]:
+    from rolecall.core.shell.complete import profile_names
+
+    return profile_names(profiles, _rebuilt)
+
+
+def _rebuilt(profiles: str | None) -> list[str]:
     from rolecall.core.index import load_catalog
 
     return list(load_catalog(profiles).profiles)

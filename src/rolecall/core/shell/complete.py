@@ -48,17 +48,45 @@ def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
     return spec
 
 
+def names_file(profiles: str | None) -> os.PathLike[str]:
+    """Just the names of the profiles index, beside it: a Tab reads 5,000 names, not every profile."""
+    index = quick.index_file(profiles)
+    return index.with_name("names-" + index.name.removeprefix("index-"))
+
+
 def profile_names(profiles: str | None, rebuild: Callable[[str | None], list[str]]) -> list[str]:
-    """Every profile's name from the profiles index when it is current, else from `rebuild` (the
-    catalog loaded once, which writes a new index)."""
+    """Every profile's name: from the names file when it is as current as the profiles index
+    would be (same key, same discovery files), else from the index (or `rebuild`, which loads
+    the catalog and writes a new index) and saved to the names file for the next Tab."""
+    key = json.loads(json.dumps(quick.index_key(profiles)))
+    try:
+        with open(names_file(profiles), "rb") as handle:
+            names = json.load(handle)
+        if names["key"] == key and quick.watched_unchanged(names):
+            return [name for name in names["names"] if isinstance(name, str)]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    found: list[str] | None = None
     try:
         with open(quick.index_file(profiles), "rb") as handle:
             index = json.load(handle)
-        if index["key"] == json.loads(json.dumps(quick.index_key(profiles))) and quick.watched_unchanged(index):
-            return [p["name"] for p in index["profiles"] if isinstance(p.get("name"), str)]
+        if index["key"] == key and quick.watched_unchanged(index):
+            found = [p["name"] for p in index["profiles"] if isinstance(p.get("name"), str)]
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         pass
-    return rebuild(profiles)
+    if found is None:
+        found = rebuild(profiles)
+        try:
+            with open(quick.index_file(profiles), "rb") as handle:
+                index = json.load(handle)
+        except (OSError, ValueError):
+            return found  # no index could be written: nothing to key a names file by
+    try:
+        storage.write_atomic(paths.cache_dir() / os.path.basename(names_file(profiles)), json.dumps(
+            {"key": index.get("key"), "watched": index.get("watched", []), "names": found}).encode("utf-8"))
+    except (OSError, RolecallError, AttributeError):
+        pass
+    return found
 
 
 def candidates(words: list[str], spec: Spec, names: Callable[[str | None], list[str]]) -> list[str]:
@@ -150,10 +178,10 @@ def bash_escape(word: str) -> str:
     return "".join("\\" + char if char in _BASH_SPECIAL else char for char in word)
 
 
-def for_bash(found: list[str], raw_last: str, bash_word: str) -> list[str]:
-    """Candidates as bash inserts them: escaped, and cut to the part after the characters bash
-    splits words at (COMP_WORDBREAKS: `:` and `=`), since bash replaces only its own last word."""
-    cut = len(raw_last) - len(bash_word) if raw_last.endswith(bash_word) else 0
+def for_bash(found: list[str], raw_last: str) -> list[str]:
+    """Candidates as bash inserts them: escaped, and cut after the last `:` or `=` of the word as
+    typed, since readline replaces only the text after the characters bash splits words at."""
+    cut = max(raw_last.rfind(":"), raw_last.rfind("=")) + 1
     out = []
     for word in found:
         escaped = bash_escape(word)

@@ -80,8 +80,7 @@ rolecall_prompt() {
   return 0
 }
 __rolecall_complete() {
-  local __rolecall_line=${COMP_LINE:0:COMP_POINT}
-  mapfile -t COMPREPLY < <(command rolecall __complete bash "${COMP_WORDS[COMP_CWORD]}" "$__rolecall_line" 2>/dev/null)
+  mapfile -t COMPREPLY < <(command rolecall __complete bash "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)
 }
 complete -o default -F __rolecall_complete rolecall
 case ";${PROMPT_COMMAND[0]-};" in
