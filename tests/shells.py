@@ -14,10 +14,16 @@ import shutil
 import stat
 import sys
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
+from rolecall.core.cache import SessionCache
+from rolecall.core.credentials import Credentials, Session
+from rolecall.core.index import load_catalog
+from rolecall.core.layout import fingerprint
+from rolecall.core.paths import cache_dir
 from tests.terminal import Terminal
 
 VENV_BIN = Path(sys.executable).parent
@@ -91,3 +97,13 @@ class Shell:
 
     def close(self) -> None:
         self.term.kill()
+
+
+def seed_session(name: str, expires: datetime) -> Credentials:
+    """A cached session of `name` expiring at `expires` (credentials moto never issued)."""
+    profile = load_catalog(use_index=False).get(name)
+    credentials = Credentials("ASIASEEDEDSEEDED0001", "seeded-secret-" + "s" * 26, "seeded-token-" + "t" * 40, expires)
+    SessionCache(cache_dir()).put(Session(profile=name, role_arn=profile.role_arn, credentials=credentials,
+                                          session_name="rolecall-alice", assumed_at=datetime.now(UTC),
+                                          region=profile.region), fingerprint(profile.to_dict()))
+    return credentials

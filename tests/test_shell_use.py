@@ -8,26 +8,15 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rolecall.core.cache import SessionCache
-from rolecall.core.credentials import Credentials, Session
+from rolecall.core.credentials import Credentials
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
-from rolecall.core.layout import fingerprint
-from rolecall.core.paths import cache_dir
-from tests.shells import Shell
+from tests.shells import Shell, seed_session
 
 SHELLS = ["bash", "zsh", "fish"]
 
 
 def seed(name: str, seconds_left: int) -> Credentials:
-    """A cached session of `name` expiring `seconds_left` from now (credentials moto never issued)."""
-    profile = load_catalog(use_index=False).get(name)
-    credentials = Credentials("ASIASEEDEDSEEDED0001", "seeded-secret-" + "s" * 26, "seeded-token-" + "t" * 40,
-                              datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds_left))
-    SessionCache(cache_dir()).put(Session(profile=name, role_arn=profile.role_arn, credentials=credentials,
-                                          session_name="rolecall-alice", assumed_at=datetime.now(UTC),
-                                          region=profile.region), fingerprint(profile.to_dict()))
-    return credentials
+    return seed_session(name, datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=seconds_left))
 
 
 def show(shell: Shell, *names: str) -> str:
