@@ -133,7 +133,7 @@ __rolecall_segment() {
   if (( __rolecall_left <= 0 )); then REPLY="$__rolecall_name expired"
   elif (( __rolecall_left < @LEAD@ )); then REPLY="$__rolecall_name $(( __rolecall_left / 60 ))m expiring"
   elif (( __rolecall_left >= 3600 )); then
-    REPLY=$(printf '%s %dh%02dm' "$__rolecall_name" $(( __rolecall_left / 3600 )) $(( __rolecall_left % 3600 / 60 )))
+    printf -v REPLY '%s %dh%02dm' "$__rolecall_name" $(( __rolecall_left / 3600 )) $(( __rolecall_left % 3600 / 60 ))
   else REPLY="$__rolecall_name $(( __rolecall_left / 60 ))m"; fi
 }
 rolecall_prompt() {
