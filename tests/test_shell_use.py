@@ -47,7 +47,8 @@ def shell(request, sandbox, tmp_path):
 
 def test_use_gives_the_shell_a_session_the_aws_cli_uses_and_unset_takes_it_away(shell):
     sh = shell(env={"AWS_PROFILE": "corp"})
-    sh.run("rolecall use prod/ReadOnly")
+    said = sh.run("rolecall use prod/ReadOnly")
+    assert re.search(r"rolecall: prod/ReadOnly: this shell has its session until \S+Z \([34]:\d\d:\d\d left\)", said)
     assert show(sh, "ROLECALL_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE") == \
         "ROLECALL_PROFILE=prod/ReadOnly|AWS_REGION=eu-west-1|AWS_DEFAULT_REGION=eu-west-1|AWS_PROFILE=-"
     expiration = show(sh, "AWS_CREDENTIAL_EXPIRATION").split("=", 1)[1]

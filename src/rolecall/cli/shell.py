@@ -68,7 +68,15 @@ def cmd_use(args: argparse.Namespace) -> int:
     os.environ.update(environ)
     session = _session(args, int(shown) if shown.isdigit() else None)
     region = args.region or session.region
-    return write_out(script(args.emit, session, region, args.region))
+    code = write_out(script(args.emit, session, region, args.region))
+    if code == 0 and not args.quietly and session.expiration is not None:
+        from datetime import UTC, datetime
+
+        from rolecall.core.credentials import format_remaining, iso
+
+        left = format_remaining(session.expiration - datetime.now(UTC))
+        say(f"{session.profile}: this shell has its session until {iso(session.expiration)} ({left} left)")
+    return code
 
 
 def _session(args: argparse.Namespace, shown: int | None) -> Any:
