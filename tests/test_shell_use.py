@@ -4,13 +4,15 @@ hook, and what never happens (secrets in traces or history, a process per prompt
 from __future__ import annotations
 
 import re
+import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.engine import Engine
-from tests.shells import Shell, seed_session
+from tests.shells import RC, VENV_BIN, Shell, seed_session
+from tests.terminal import Terminal
 
 SHELLS = ["bash", "zsh", "fish"]
 
@@ -136,3 +138,21 @@ def test_fish_trace_never_shows_a_secret(sandbox, tmp_path):
         assert secret.secret_access_key not in traced
     finally:
         sh.close()
+
+
+@pytest.mark.parametrize("name", SHELLS)
+def test_the_prompt_is_right_inside_rolecall_shell(name, sandbox, tmp_path):
+    rc = {"bash": sandbox.home / ".bashrc", "zsh": sandbox.home / ".zshrc",
+          "fish": sandbox.home / ".config" / "fish" / "config.fish"}[name]
+    rc.parent.mkdir(parents=True, exist_ok=True)
+    rc.write_text(RC[name])
+    env = {**sandbox.env, "SHELL": shutil.which(name), "TERM": "xterm-256color"}
+    term = Terminal([str(VENV_BIN / "rolecall"), "shell", "prod/ReadOnly"], env, size=(200, 50))
+    try:
+        term.expect(r"\(rolecall:prod/ReadOnly\) \$")
+        term.type("rolecall_prompt; echo ' <-'\n")
+        term.expect(r"prod/ReadOnly [34]h\d\dm <-")
+        term.type("exit\n")
+        assert term.wait() == 0
+    finally:
+        term.kill()

@@ -178,8 +178,9 @@ function __rolecall_expires
 end
 function __rolecall_hook --on-event fish_prompt
     set -l fish_trace
-    set -q __rolecall_vars[1]; and __rolecall_expires; or return 0
+    __rolecall_expires; or return 0
     set -g __rolecall_now (command date +%s)
+    set -q __rolecall_vars[1]; or return 0
     test (math "$ROLECALL_EXPIRES - $__rolecall_now") -lt @LEAD@; or return 0
     test "$__rolecall_now" -ge "$__rolecall_retry"; or return 0
     set -l args use --emit fish --quietly "$ROLECALL_PROFILE"
