@@ -156,3 +156,13 @@ def test_the_prompt_is_right_inside_rolecall_shell(name, sandbox, tmp_path):
         assert term.wait() == 0
     finally:
         term.kill()
+
+
+def test_use_asks_for_the_mfa_code_on_the_terminal(shell):
+    sh = shell()
+    sh.term.type("rolecall use prod/Admin\n")
+    sh.term.expect(r"MFA code for arn:aws:iam::111111111111:mfa/alice:")
+    sh.term.type("123456\n")
+    sh.term.expect(r"prod/Admin: this shell has its session until")
+    assert show(sh, "ROLECALL_PROFILE") == "ROLECALL_PROFILE=prod/Admin"
+    assert "assumed-role/Admin/" in sh.run("aws sts get-caller-identity --query Arn --output text")
