@@ -196,3 +196,22 @@ def test_json_of_the_endpoint_is_what_the_sdks_read(served):
         body = json.loads(answer.read())
     assert set(body) == {"AccessKeyId", "SecretAccessKey", "Token", "Expiration"}
     assert body["Expiration"].endswith("Z")
+
+
+def test_the_apps_subshell_gets_the_endpoint_when_the_setting_is_on(sandbox):
+    env = {**os.environ, "ROLECALL_SUBSHELL_SERVER": "1", "SHELL": "/bin/sh"}
+    term = Terminal([*ROLECALL, "--theme", "rolecall-dark"], env)
+    try:
+        term.expect(r"ReadOnly")
+        term.type("\x1b[B")  # Down: prod/ReadOnly
+        term.type("s")
+        term.expect(r"\(rolecall:prod/ReadOnly\) \$")
+        term.type(f'{AWS} sts get-caller-identity --query Arn --output text; echo "keys=${{AWS_ACCESS_KEY_ID-none}}"\r')
+        term.expect(r"keys=none")
+        assert "assumed-role/ReadOnly/" in term.text
+        term.type("exit\r")
+        term.expect(r"shell for prod/ReadOnly exited \(0\)")
+        term.type("q")
+        assert term.wait() == 0
+    finally:
+        term.kill()

@@ -11,6 +11,9 @@ from rolecall.cli.output import say, write_out
 if TYPE_CHECKING:
     import argparse
 
+    from rolecall.core.credentials import Session
+    from rolecall.core.profiles import Profile
+
 INIT_EPILOG = """\
 Put one line at the end of your shell's start-up file:
   bash        ~/.bashrc                    eval "$(rolecall init bash)"
@@ -67,8 +70,7 @@ def cmd_use(args: argparse.Namespace) -> int:
     os.environ.clear()
     os.environ.update(environ)
     session = _session(args, int(shown) if shown.isdigit() else None)
-    region = args.region or session.region
-    code = write_out(script(args.emit, session, region, args.region))
+    code = write_out(script(args.emit, session, args.region))
     if code == 0 and not args.quietly and session.expiration is not None:
         from datetime import UTC, datetime
 
@@ -79,7 +81,7 @@ def cmd_use(args: argparse.Namespace) -> int:
     return code
 
 
-def _session(args: argparse.Namespace, shown: int | None) -> Any:
+def _session(args: argparse.Namespace, shown: int | None) -> Session:
     """The cached session when more than the refresh lead is left, else a new one. With --quietly
     (the prompt hook, whose shell holds credentials expiring at `shown`), the cached one only when
     another shell has refreshed it since, and nobody is asked: a profile that needs a person is one
@@ -108,13 +110,13 @@ def _session(args: argparse.Namespace, shown: int | None) -> Any:
         raise RolecallError(f"{args.profile} expires soon and needs an MFA code: run `rolecall use {args.profile}`") from None
 
 
-def _nobody(profile: Any) -> str:
+def _nobody(profile: Profile) -> str:
     from rolecall.core.errors import MfaCodeRequired
 
     raise MfaCodeRequired(profile.mfa_serial or "", "no one to ask for an MFA code")
 
 
-def _with_region(session: Any, args: argparse.Namespace) -> Any:
+def _with_region(session: Session, args: argparse.Namespace) -> Session:
     if not args.region:
         return session
     from dataclasses import replace

@@ -41,10 +41,11 @@ def variables(session: Session, region: str | None) -> dict[str, str]:
     return found
 
 
-def script(shell: str, session: Session, region: str | None, chosen_region: str | None) -> str:
+def script(shell: str, session: Session, chosen_region: str | None) -> str:
     """Code for `shell` that forgets the previous `use`, clears the competing variables, sets the
-    session's, and records their names (for `use --unset`) and the chosen --region (for refreshes)."""
-    values = variables(session, region)
+    session's (in its region), and records their names (for `use --unset`) and the --region the
+    user chose (for the hook's refreshes)."""
+    values = variables(session, session.region)
     cleared = [name for name in CLEARED if name not in values]
     names = " ".join(values)
     if shell in ("bash", "zsh"):
