@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -41,3 +43,33 @@ def test_use_emits_no_secret_on_an_unknown_profile(cli):
     result = cli("use", "--emit", "bash", "nope/Admin")
     assert result.code == 2 and result.out == ""
     assert result.err.startswith("rolecall: unknown profile 'nope/Admin'")
+
+
+def test_use_on_a_full_disk_still_gives_the_shell_its_session_and_says_so(cli, sandbox, small_disk):
+    disk = small_disk("64k")
+    fd = os.open(disk.path / "filler", os.O_WRONLY | os.O_CREAT)
+    try:
+        while os.write(fd, b"\0" * 4096):
+            pass
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+    result = cli("use", "--emit", "bash", "prod/ReadOnly", env=disk.env)
+    assert result.code == 0, result.err
+    assert "export AWS_SECRET_ACCESS_KEY=" in result.out and "export ROLECALL_PROFILE=prod/ReadOnly" in result.out
+    assert "the disk is full" in result.err and "Traceback" not in result.err
+
+
+def test_use_emits_quoted_values_a_shell_reads_back(cli, sandbox):
+    import shlex
+    import subprocess
+
+    out = cli("use", "--emit", "bash", "prod/ReadOnly", "--region", "us-east-2").out
+    script = "__rolecall_forget() { :; }\n" + out + 'printf "%s\\n" "$AWS_REGION" "$ROLECALL_PROFILE" "$__rolecall_vars"'
+    region, profile, names = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
+                                            check=True).stdout.splitlines()
+    assert (region, profile) == ("us-east-2", "prod/ReadOnly")
+    assert shlex.split(names) == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
+                                  "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION",
+                                  "ROLECALL_PROFILE", "ROLECALL_EXPIRES"]
