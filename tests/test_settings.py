@@ -16,6 +16,7 @@ NOT_SETTINGS = {
     "ROLECALL_ZDOTDIR",  # the user's own ZDOTDIR, kept for zsh inside `rolecall shell`
     "ROLECALL_DEMO",  # the demo's scratch directory, for the demo shell
     "ROLECALL_PROCESS_CHAIN",  # the profiles whose credential_process is running, against loops
+    "ROLECALL_EXPIRES",  # when the credentials of a shell or command expire (epoch seconds), for rolecall_prompt
 }
 
 

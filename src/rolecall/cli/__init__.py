@@ -25,6 +25,10 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     prepare_streams()
     argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["__complete"]:  # every Tab: no argparse, no engine
+        from rolecall.cli.shell import complete
+
+        return complete(argv[1:])
     from rolecall.cli.fast import serve
 
     served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine

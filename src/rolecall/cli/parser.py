@@ -86,7 +86,7 @@ def unknown_command(argv: list[str]) -> str | None:
 
 
 # Options that take a value: needed to find where `exec`'s command starts when `--` is left out.
-_VALUED = {*GLOBAL_VALUED, "--mfa-code", "--region", "--duration"}
+_VALUED = {*GLOBAL_VALUED, "--mfa-code", "--region", "--duration", "--port"}
 
 
 def split_command(argv: list[str]) -> tuple[list[str], list[str]]:

@@ -47,6 +47,10 @@ COMMANDS: tuple[Command, ...] = (
             "sso:opt_sync"),
     Command("request", "send an HTTP request signed with SigV4 with a profile's credentials", "request:cmd_request",
             "request:opt_request"),
+    Command("init", "print the shell integration to eval: `rolecall use`, prompt, completion, refresh",
+            "shell:cmd_init", "shell:opt_init", usage="rolecall init bash|zsh|fish|powershell"),
+    Command("use", "give the current shell a profile's credentials (through `rolecall init`)", "shell:cmd_use",
+            "shell:opt_use", usage="rolecall use PROFILE [--region R] [--mfa-code C] | rolecall use --unset"),
     Command("demo", "try rolecall against a local fake STS (needs the demo extra)", "app:cmd_demo", "app:opt_demo",
             usage="rolecall demo [--cli] [-- COMMAND [ARGS...]]"),
 )

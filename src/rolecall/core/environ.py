@@ -44,4 +44,7 @@ def role_environ(environ: Mapping[str, str], session: Session) -> dict[str, str]
     env = {k: v for k, v in environ.items() if k not in REMOVED and k != "AWS_SESSION_TOKEN"}
     env.update(role_variables(session.credentials.to_dict(), session.region))
     env["ROLECALL_PROFILE"] = session.profile
+    env.pop("ROLECALL_EXPIRES", None)
+    if session.credentials.expiration is not None:  # for rolecall_prompt: seconds since the epoch
+        env["ROLECALL_EXPIRES"] = str(int(session.credentials.expiration.timestamp()))
     return env

@@ -154,6 +154,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("federation_url", _text, None, "The console sign-in (federation) endpoint: https, or http on this "
             "machine only (a local stand-in).", env="ROLECALL_FEDERATION_URL",
             shown_default="`https://signin.aws.amazon.com/federation`"),
+    Setting("refresh_before", _positive_seconds, 600.0, "Seconds before expiry that the shell integration "
+            "(`rolecall use`) and a credential server (`--server`) refresh credentials.",
+            env="ROLECALL_REFRESH_BEFORE", key="refresh_before"),
+    Setting("subshell_server", _switch, False, "The app's subshell (`s`) gets a refreshing loopback credential "
+            "endpoint instead of keys, as `rolecall shell --server` does.", env="ROLECALL_SUBSHELL_SERVER",
+            key="subshell_server"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

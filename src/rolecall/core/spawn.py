@@ -7,6 +7,7 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -34,11 +35,12 @@ def replace_process(argv: Sequence[str], env: Mapping[str, str]) -> None:
         raise ConfigError(f"cannot run {argv[0]}: {exc.strerror or exc}") from None
 
 
-def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
+def run(argv: Sequence[str], env: Mapping[str, str], *, kill_after: float | None = None) -> int:
     """Run argv as a child and return its exit status (128 + N when signal N killed it).
 
     Ctrl+C and Ctrl+\\ reach the child from the terminal; we ignore them meanwhile, like system(3).
-    SIGTERM and SIGHUP sent to us are passed on to the child, then acted on by us once it is gone.
+    SIGTERM and SIGHUP sent to us are passed on to the child, then acted on by us once it is gone;
+    with `kill_after`, a child still running that many seconds after them is killed (SIGKILL).
     """
     if not argv:
         raise ConfigError("no command given")
@@ -51,10 +53,20 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
 
     received: list[int] = []
 
+    def stop_child() -> None:
+        if child.poll() is None:
+            child.kill()
+
+    killer = threading.Timer(kill_after or 0.0, stop_child)
+    killer.daemon = True
+
     def forward(signum: int, _frame: object) -> None:
         received.append(signum)
         with contextlib.suppress(ProcessLookupError):
             child.send_signal(signum)
+        if kill_after is not None and not killer.is_alive():
+            with contextlib.suppress(RuntimeError):  # started by an earlier signal
+                killer.start()
 
     previous = {}
     for sig in FORWARDED + FROM_TERMINAL:
@@ -63,6 +75,7 @@ def run(argv: Sequence[str], env: Mapping[str, str]) -> int:
     try:
         status = child.wait()
     finally:
+        killer.cancel()
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     for sig in dict.fromkeys(received):

@@ -15,6 +15,7 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from textual import events, on, work
@@ -27,7 +28,7 @@ from textual.widgets import Header, Input, Label, Static, Tree
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
-from rolecall.core.credentials import Session
+from rolecall.core.credentials import Credentials, Session
 from rolecall.core.display import printable
 from rolecall.core.engine import Engine
 from rolecall.core.errors import MfaCodeRequired, RolecallError
@@ -49,6 +50,9 @@ from rolecall.tui.widgets.details import DetailsPane
 from rolecall.tui.widgets.filter import FilterInput
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
+
+if TYPE_CHECKING:
+    from rolecall.core.shell.server import CredentialServer
 
 CodeSource = Callable[[Profile], str]
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
@@ -607,17 +611,33 @@ class RolecallApp(App):
         if env is None:
             return
         workdir = paths.cache_dir() / "shell" / quote(session.profile, safe="")
+        server = None
         try:
+            if self.settings.get("subshell_server") and self.engine is not None:
+                server = self._credential_server(self.engine, session.profile)
+                env = server.environ(os.environ, session.profile, session.region)
             argv, env = spawn.shell_argv(env, session.profile, workdir)
             status = self._run_suspended(argv, env, pause=False)
         except (RolecallError, OSError) as exc:
             self.notify(describe(exc), title="no shell", severity="error")
             return
+        finally:
+            if server is not None:
+                server.stop()
         if status is None:
             self.notify(f"this terminal cannot hand over to a shell: use `rolecall shell {session.profile}`",
                         severity="error")
         else:
             self.notify(f"shell for {session.profile} exited ({status})", timeout=4)
+
+    def _credential_server(self, engine: Engine, profile: str) -> CredentialServer:
+        """A started endpoint for the subshell; an MFA code it needs later is asked on the terminal."""
+        from rolecall.core.shell.server import CredentialServer
+
+        def fetch(refresh: bool) -> Credentials:
+            return engine.assume(profile, mfa.default_source(None), refresh=refresh).credentials
+
+        return CredentialServer(fetch, clock=engine.clock, lead=self.settings.get("refresh_before")).start()
 
     def action_exec(self) -> None:
         def ask(session: Session) -> None:
