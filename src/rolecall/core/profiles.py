@@ -56,6 +56,7 @@ class Profile:
     tags: dict[str, str] = field(default_factory=dict)
     kind: str = "role"
     params: dict[str, str] = field(default_factory=dict)
+    chromium_profile: str | None = None  # the console's browser profile: a profile directory name or a path
 
     __hash__ = object.__hash__
 

@@ -153,7 +153,16 @@ SETTINGS: tuple[Setting, ...] = (
             env="ROLECALL_DEBUG"),
     Setting("federation_url", _text, None, "The console sign-in (federation) endpoint: https, or http on this "
             "machine only (a local stand-in).", env="ROLECALL_FEDERATION_URL",
-            shown_default="`https://signin.aws.amazon.com/federation`"),
+            shown_default="`https://<region>.signin.aws.amazon.com/federation`"),
+    Setting("browser", _text, None, "The browser command for the console (`%s` stands for the address, else it "
+            "comes last).", env="ROLECALL_BROWSER", key="browser", flag="--browser",
+            shown_default="`$BROWSER`, else the system's"),
+    Setting("console_logout_first", _switch, False, "Sign out of the current console session before signing in "
+            "(for a browser without the console's multi-session mode).", env="ROLECALL_CONSOLE_LOGOUT_FIRST",
+            key="console_logout_first", flag="--logout-first"),
+    Setting("console_page_seconds", _positive_seconds, 60.0, "How long the private page that hands the console "
+            "sign-in to the browser is kept before it is removed.", env="ROLECALL_CONSOLE_PAGE_SECONDS",
+            key="console_page_seconds"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

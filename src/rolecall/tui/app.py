@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
+from rolecall.core import clipboard, console, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session
@@ -36,6 +36,7 @@ from rolecall.core.watch import Watch
 from rolecall.tui import keys, themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.screens.choose import ChooseScreen
+from rolecall.tui.screens.console import ConsoleScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.screens.mfa import MfaScreen
@@ -697,11 +698,31 @@ class RolecallApp(App):
         self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
 
     def action_console(self) -> None:
-        self.with_session(self.open_console)
+        profile = self._selected()
+        if profile:
+            self.push_screen(ConsoleScreen(profile.name, console.recent_services()),
+                             lambda choice: self.open_console(profile, choice))
 
-    def open_console(self, session: Session) -> None:
-        self.in_background(f"console for {session.profile}", lambda: _open_console(session),
-                           lambda result: self._console_opened(session.profile, *result))
+    def open_console(self, profile: Profile, choice: str | None) -> None:
+        """The console on the picker's choice: a role session first (assumed if need be), except for
+        a profile that signs in to the console by itself (IAM Identity Center's portal)."""
+        if choice is None:
+            return
+        try:
+            request = console.Request.from_choice(choice, logout_first=user_settings.get("console_logout_first"))
+            console.check(profile, request)
+        except RolecallError as exc:
+            self.notify(exc.message, title="console", severity="error")
+            return
+
+        def go(session: Session | None) -> None:
+            self.in_background(f"console for {profile.name}", lambda: console.open_console(profile, request, session),
+                               lambda result: self._console_opened(profile.name, result[0].url, result[1]))
+
+        if console.needs_session(profile):
+            self.with_session(go)
+        else:
+            go(None)
 
     def _console_opened(self, profile: str, url: str, opened: bool) -> None:
         if opened:
@@ -769,19 +790,6 @@ def make_app(**options) -> RolecallApp:
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
     """
     return RolecallApp(**options)
-
-
-def _open_console(session: Session) -> tuple[str, bool]:
-    """The sign-in URL, and whether a browser took it (a text browser runs here, off the loop)."""
-    import webbrowser
-
-    from rolecall.core.console import signin_url
-
-    url = signin_url(session)
-    try:
-        return url, webbrowser.open(url)
-    except webbrowser.Error:
-        return url, False
 
 
 def _has_browser() -> bool:

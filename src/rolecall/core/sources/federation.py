@@ -80,6 +80,7 @@ def load_federated_users(
                     source_profile=entry.get("source_profile", inherited.get("source_profile")),
                     duration=duration,
                     tags=dict(inherited.get("tags", {})),
+                    chromium_profile=inherited.get("chromium_profile"),
                     kind="federation",
                     params={
                         "federated_user": name,

@@ -174,3 +174,14 @@ def credentials(profile: Profile, ctx: SourceContext, code_source: CodeSource, s
     session = session_of(profile)
     token = valid_token(session, ctx)
     return Portal(session, token).role_credentials(profile.params["sso_account_id"], profile.params["sso_role_name"])
+
+
+def console_shortcut(profile: Profile, destination: str) -> str:
+    """The portal's console shortcut: the browser signs in through the portal (its own session,
+    multi-session aware), so no credentials are minted and none are in the URL."""
+    from urllib.parse import urldefrag, urlencode
+
+    start = urldefrag(profile.params["sso_start_url"]).url.rstrip("/")
+    query = urlencode({"account_id": profile.params["sso_account_id"], "role_name": profile.params["sso_role_name"],
+                       "destination": destination})
+    return f"{start}/#/console?{query}"
