@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PROFILES
-
 HOSTILE = "\x1b]52;c;ZWNobyBwd25lZA==\x07\x1b[2J\x9b31m\rX"
 
 
