@@ -104,7 +104,7 @@ def destination_url(region: str, service: str | None = None, destination: str | 
     if destination is None:
         return f"{console_base(region)}/console/home?region={region}"
     if len(destination) > MAX_DESTINATION or any(c.isspace() or not c.isprintable() for c in destination):
-        raise ConfigError("--destination must be a console path or URL without spaces or control characters")
+        raise ConfigError("the destination must be a console path or URL without spaces or control characters")
     if destination.startswith("/") and not destination.startswith("//"):
         return console_base(region) + destination
     return _console_url(destination)
@@ -120,7 +120,7 @@ def _console_url(text: str) -> str:
     if parts is None or parts.scheme != "https" or not is_console_host(host) or port or parts.username \
             or parts.password:
         raise ConfigError(
-            f"--destination {text[:100]!r} is not an AWS console page",
+            f"the destination {text[:100]!r} is not an AWS console page",
             hint="give a path (/s3/buckets) or an https URL on console.aws.amazon.com (or the China or GovCloud console)",
         )
     # A URL copied from a multi-session tab names that tab's identity; the login picks its own.

@@ -33,7 +33,7 @@ class ConsoleScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog", id="console-dialog"):
             yield Label(f"Console as {printable(self.profile)}", classes="dialog-title", markup=False)
-            yield Input(placeholder="service, console path or URL (Enter: the highlighted one)", id="console-input")
+            yield Input(placeholder="a service, a console path or URL", id="console-input")
             yield OptionList(*self._options(""), id="console-choices")
 
     def _options(self, typed: str) -> list[Option]:
@@ -73,7 +73,7 @@ class ConsoleScreen(ModalScreen[str | None]):
         self.dismiss(event.option.id or "")
 
     def key_down(self) -> None:
-        """Down in the input moves to the list."""
+        """Down in the input goes into the list, one choice down (as in a combo box)."""
         if self.focused is self.query_one(Input):
             self.query_one(OptionList).focus()
 
