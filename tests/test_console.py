@@ -347,3 +347,18 @@ def test_an_sso_profile_printed_with_logout_first_and_a_container(sso, cli, base
         "account_id": ["100000000002"], "role_name": ["ReadOnly"], "destination": [
             "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"]}
     assert sso.count("GetRoleCredentials") == 0
+
+
+def test_a_chromium_profile_that_is_not_text_is_a_check_problem_with_its_line(cli, sandbox):
+    sandbox.write_profiles("""\
+        version: 1
+        defaults: {region: eu-west-1, source_profile: corp}
+        accounts:
+          - id: "222222222222"
+            name: prod
+            chromium_profile: [Profile 2]
+            roles: [{role: ReadOnly}]
+        """)
+    result = cli("check")
+    assert result.code == 2
+    assert result.out.splitlines() == [f"{sandbox.profiles}:6: account prod: chromium_profile must be text"]
