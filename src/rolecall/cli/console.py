@@ -43,9 +43,9 @@ def cmd_console(args: argparse.Namespace) -> int:
     if args.print:
         session = session_for(args, engine) if console.needs_session(profile) else None
         return write_out(console.target(profile, request, session).url + "\n")
-    browser.command(args.browser, container=args.container, chromium_profile=profile.chromium_profile)
+    command = browser.command(args.browser, container=args.container, chromium_profile=profile.chromium_profile)
     session = session_for(args, engine) if console.needs_session(profile) else None
-    found, opened = console.open_console(profile, request, session, args.browser)
+    found, opened = console.open_console(profile, request, session, command)
     if not opened:
         say("no browser found to open the console")
         hint("give one with --browser (or $BROWSER), or use --print")

@@ -236,8 +236,14 @@ def region_of(profile: Profile, request: Request) -> str:
 
 
 def check(profile: Profile, request: Request) -> str:
-    """The destination URL; every bad input in `request` is a ConfigError here, before any AWS call."""
-    return destination_url(region_of(profile, request), request.service, request.destination)
+    """The destination URL. Every bad input in `request`, and a profile whose sessions the console
+    refuses, is a ConfigError here, before a session is minted."""
+    destination = destination_url(region_of(profile, request), request.service, request.destination)
+    refusal = _kind_hook(profile, "console_refusal")
+    message = refusal(profile) if refusal else None
+    if message:
+        raise ConfigError(message, hint="use a role (via:) or a federated user (GetFederationToken) for the console")
+    return destination
 
 
 def target(profile: Profile, request: Request, session: Session | None) -> Target:
@@ -252,10 +258,6 @@ def target(profile: Profile, request: Request, session: Session | None) -> Targe
         assert url is not None
         secret = False
     else:
-        refusal = _kind_hook(profile, "console_refusal")
-        message = refusal(profile) if refusal else None
-        if message:
-            raise ConfigError(message, hint="use a role (via:) or a federated user (GetFederationToken) for the console")
         if session is None:
             raise ValueError(f"{profile.name}: the console needs its session")
         url = login_url(base, signin_token(session, base), destination)
@@ -269,15 +271,14 @@ def target(profile: Profile, request: Request, session: Session | None) -> Targe
 
 
 def open_console(profile: Profile, request: Request, session: Session | None,
-                 browser_flag: str | None = None) -> tuple[Target, bool]:
-    """Open the console for `profile` in the browser (core/browser.py chooses it; a URL with a
-    sign-in token goes through a private page); whether a browser took it."""
+                 command: list[str] | None) -> tuple[Target, bool]:
+    """Open the console for `profile` with the browser `command` (core/browser.py `command`; None:
+    the system's); a URL with a sign-in token goes through a private page. Whether a browser took it."""
     from rolecall.core import browser
 
-    argv = browser.command(browser_flag, container=request.container, chromium_profile=profile.chromium_profile)
     found = target(profile, request, session)
-    opened = browser.open_url(found.url, secret=found.secret, argv=argv,
-                              extra=browser.chromium_flags(argv, found.chromium_profile))
+    opened = browser.open_url(found.url, secret=found.secret, argv=command,
+                              extra=browser.chromium_flags(command, found.chromium_profile))
     if opened and found.service:
         remember_service(found.service)
     return found, opened

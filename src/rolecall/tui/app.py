@@ -23,7 +23,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
 from textual.worker import Worker, WorkerState
 
-from rolecall.core import clipboard, console, environ, formats, mfa, paths, spawn
+from rolecall.core import browser, clipboard, console, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Session
@@ -711,12 +711,14 @@ class RolecallApp(App):
         try:
             request = console.Request.from_choice(choice, logout_first=user_settings.get("console_logout_first"))
             console.check(profile, request)
+            command = browser.command(None, chromium_profile=profile.chromium_profile)
         except RolecallError as exc:
             self.notify(exc.message, title="console", severity="error")
             return
 
         def go(session: Session | None) -> None:
-            self.in_background(f"console for {profile.name}", lambda: console.open_console(profile, request, session),
+            self.in_background(f"console for {profile.name}",
+                               lambda: console.open_console(profile, request, session, command),
                                lambda result: self._console_opened(profile.name, result[0].url, result[1]))
 
         if console.needs_session(profile):
