@@ -49,12 +49,28 @@ def test_region_moves_the_console_not_the_profile(cli, base):
         "https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2")
 
 
-def test_china_and_govcloud_regions_use_their_own_console(cli, base):
-    result = cli("console", "prod/ReadOnly", "-s", "s3", "--region", "cn-north-1", "--print")
-    assert login_parts(result.out.strip(), base)["Destination"] == "https://console.amazonaws.cn/s3/home?region=cn-north-1"
-    result = cli("console", "prod/ReadOnly", "--region", "us-gov-west-1", "--print")
-    assert login_parts(result.out.strip(), base)["Destination"] == \
-        "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1"
+@pytest.mark.parametrize(("region", "home", "federation"), [
+    ("cn-north-1", "https://console.amazonaws.cn/console/home?region=cn-north-1",
+     "https://signin.amazonaws.cn/federation"),
+    ("us-gov-west-1", "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
+     "https://signin.amazonaws-us-gov.com/federation"),
+    ("ap-southeast-2", "https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2",
+     "https://ap-southeast-2.signin.aws.amazon.com/federation"),
+])
+def test_each_partition_has_its_own_console_and_sign_in_endpoint(monkeypatch, region, home, federation):
+    from rolecall.core import console
+
+    monkeypatch.delenv("ROLECALL_FEDERATION_URL", raising=False)
+    assert console.destination_url(region) == home
+    assert console.federation_url(region) == federation
+
+
+def test_a_region_of_another_partition_is_refused_before_anything(cli, federation):
+    result = cli("console", "prod/ReadOnly", "--region", "cn-north-1", "--print")
+    assert result.code == 2
+    assert result.err.splitlines() == ["rolecall: cn-north-1 is in another partition (aws-cn) than prod/ReadOnly (aws): "
+                                       "its credentials cannot sign in to that console"]
+    nothing_happened(cli, federation)
 
 
 @pytest.mark.parametrize(("given", "destination"), [

@@ -232,7 +232,16 @@ def needs_session(profile: Profile) -> bool:
 
 
 def region_of(profile: Profile, request: Request) -> str:
-    return check_region(request.region) if request.region else (profile.region or "us-east-1")
+    """The console's region: --region, else the profile's. Credentials sign in only to their own
+    partition's console, so a region of another partition is a ConfigError."""
+    home = profile.region or "us-east-1"
+    if not request.region:
+        return home
+    region = check_region(request.region)
+    if partition_for(region) != partition_for(home):
+        raise ConfigError(f"{region} is in another partition ({partition_for(region)}) than {profile.name} "
+                          f"({partition_for(home)}): its credentials cannot sign in to that console")
+    return region
 
 
 def check(profile: Profile, request: Request) -> str:
