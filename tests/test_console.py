@@ -378,3 +378,16 @@ def test_a_chromium_profile_that_is_not_text_is_a_check_problem_with_its_line(cl
     result = cli("check")
     assert result.code == 2
     assert result.out.splitlines() == [f"{sandbox.profiles}:6: account prod: chromium_profile must be text"]
+
+
+def test_a_page_left_behind_is_swept_by_the_next_open(cli, base, fake_browser, sandbox):
+    """A remover that never ran (a reboot, a kill): the next console open removes the old page."""
+    pages = sandbox.cache / "console"
+    pages.mkdir(parents=True, mode=0o700)
+    left = pages / "signin-left-behind.html"
+    left.write_text("<p>old</p>", encoding="utf-8")
+    os.utime(left, (1_000_000_000, 1_000_000_000))
+    browser = fake_browser()
+    assert cli("console", "prod/ReadOnly", "--browser", str(browser.path)).code == 0
+    assert not left.exists()
+    assert Path(browser.runs()[0]["path"]).parent == pages
