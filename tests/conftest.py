@@ -358,6 +358,7 @@ def federation(sandbox, monkeypatch):
     from rolecall.demo import FederationEndpoint
 
     FederationEndpoint.seen = []
+    FederationEndpoint.paths = []
     server = HTTPServer(("127.0.0.1", 0), FederationEndpoint)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")

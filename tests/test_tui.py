@@ -387,41 +387,6 @@ async def test_app_stays_responsive_while_sts_hangs(sandbox, fake_clock, monkeyp
         hanging.close()
 
 
-async def test_console_key_opens_the_sign_in_url_in_the_browser(sandbox, fake_clock, tmp_path, monkeypatch):
-    import json
-    import threading
-    from http.server import BaseHTTPRequestHandler, HTTPServer
-
-    class Federation(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = json.dumps({"SigninToken": "tui-token"}).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = HTTPServer(("127.0.0.1", 0), Federation)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    opened = tmp_path / "opened.txt"
-    monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")
-    monkeypatch.setenv("BROWSER", f"sh -c 'echo \"$0\" > {opened}' %s")  # webbrowser runs $BROWSER
-    app = build(fake_clock)
-    try:
-        async with app.run_test(size=SIZE) as pilot:
-            await select(pilot, "prod/ReadOnly")
-            await pilot.press("o")
-            await settle(pilot)
-            await settle(pilot)
-            assert any("opened the AWS console as prod/ReadOnly" in text for text in notices(app))
-    finally:
-        server.shutdown()
-    url = opened.read_text().strip()
-    assert url.startswith(f"http://127.0.0.1:{server.server_port}/federation?Action=login") and "SigninToken=tui-token" in url
-
-
 def test_a_hangup_ends_the_app_at_once_in_a_real_terminal(sandbox):
     """SIGHUP (the terminal went away) ends `rolecall` running in a real pseudo-terminal."""
     import os

@@ -157,9 +157,18 @@ class FederationEndpoint(BaseHTTPRequestHandler):
     Every query it answers is kept in `seen` (the tests read what was sent)."""
 
     seen: list[dict[str, list[str]]] = []
+    paths: list[str] = []  # the request lines' paths: what a proxy or a server log would keep
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's naming
-        type(self).seen.append(parse_qs(urlparse(self.path).query))
+        self._answer(urlparse(self.path).query)
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
+        self._answer(self.rfile.read(length).decode("utf-8", "replace"))
+
+    def _answer(self, query: str) -> None:
+        type(self).paths.append(self.path)
+        type(self).seen.append(parse_qs(query))
         body = json.dumps({"SigninToken": "demo-sign-in-token"}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")

@@ -1,5 +1,5 @@
 """Commands about profiles and their sessions: list, assume, process, export, copy, sessions,
-whoami, console, check."""
+whoami, check."""
 
 from __future__ import annotations
 
@@ -188,30 +188,6 @@ def opt_whoami(p: argparse.ArgumentParser) -> None:
 def cmd_whoami(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     return print_json(engine.whoami(session_for(args, engine)))
-
-
-def opt_console(p: argparse.ArgumentParser) -> None:
-    opts.profile(p)
-    opts.mfa_code(p)
-    p.add_argument("--print", action="store_true", help="print the sign-in URL instead of opening a browser")
-    opts.region(p)
-    opts.duration(p)
-
-
-def cmd_console(args: argparse.Namespace) -> int:
-    from rolecall.core.console import signin_url
-
-    url = signin_url(session_for(args))
-    if args.print:
-        return write_out(url + "\n")
-    import webbrowser
-
-    if not webbrowser.open(url):
-        write_out(url + "\n")
-        say("no browser to open: the sign-in URL is above (valid 15 minutes)")
-    else:
-        say(f"opened the AWS console for {args.profile}")
-    return 0
 
 
 def cmd_check(args: argparse.Namespace) -> int:

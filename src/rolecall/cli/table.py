@@ -37,7 +37,7 @@ COMMANDS: tuple[Command, ...] = (
     Command("copy", "copy a profile's credentials to the clipboard", "profiles:cmd_copy", "profiles:opt_copy"),
     Command("sessions", "cached sessions with time left", "profiles:cmd_sessions", "profiles:opt_sessions"),
     Command("whoami", "GetCallerIdentity with a profile's credentials", "profiles:cmd_whoami", "profiles:opt_whoami"),
-    Command("console", "open the AWS console signed in as a profile", "profiles:cmd_console", "profiles:opt_console"),
+    Command("console", "open the AWS console signed in as a profile", "console:cmd_console", "console:opt_console"),
     Command("check", "validate profiles.yaml and ~/.aws/config", "profiles:cmd_check"),
     Command("login", "sign in to IAM Identity Center and discover accounts and roles", "sso:cmd_login",
             "sso:opt_login"),

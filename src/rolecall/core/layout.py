@@ -22,7 +22,7 @@ MARGIN_SECONDS = 300  # refresh a cached session when less than 5 minutes are le
 MAX_NAME = 120  # longest readable part of a cache file name; longer keys are hashed
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
 # What only labels a profile: changing these never changes the session AWS hands out.
-COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "source"})
+COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "source", "chromium_profile"})
 
 
 def entry_file_name(key: str) -> str:

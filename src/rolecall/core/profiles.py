@@ -58,6 +58,7 @@ class Profile:
     tags: dict[str, str] = field(default_factory=dict)
     kind: str = "role"
     settings: Settings = field(default_factory=Settings)
+    chromium_profile: str | None = None  # the console's browser profile: a profile directory name or a path
 
     __hash__ = object.__hash__
 

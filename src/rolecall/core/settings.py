@@ -153,13 +153,22 @@ SETTINGS: tuple[Setting, ...] = (
             env="ROLECALL_DEBUG"),
     Setting("federation_url", _text, None, "The console sign-in (federation) endpoint: https, or http on this "
             "machine only (a local stand-in).", env="ROLECALL_FEDERATION_URL",
-            shown_default="`https://signin.aws.amazon.com/federation`"),
+            shown_default="`https://<region>.signin.aws.amazon.com/federation`"),
     Setting("refresh_before", _positive_seconds, 600.0, "Seconds before expiry that the shell integration "
             "(`rolecall use`) and a credential server (`--server`) refresh credentials.",
             env="ROLECALL_REFRESH_BEFORE", key="refresh_before"),
     Setting("subshell_server", _switch, False, "The app's subshell (`s`) gets a refreshing loopback credential "
             "endpoint instead of keys, as `rolecall shell --server` does.", env="ROLECALL_SUBSHELL_SERVER",
             key="subshell_server"),
+    Setting("browser", _text, None, "The browser command for the console (`%s` stands for the address, else it "
+            "comes last).", env="ROLECALL_BROWSER", key="browser", flag="--browser",
+            shown_default="`$BROWSER`, else the system's"),
+    Setting("console_logout_first", _switch, False, "Sign out of the current console session before signing in "
+            "(for a browser without the console's multi-session mode).", env="ROLECALL_CONSOLE_LOGOUT_FIRST",
+            key="console_logout_first", flag="--logout-first"),
+    Setting("console_page_seconds", _positive_seconds, 60.0, "How long the private page that hands the console "
+            "sign-in to the browser is kept before it is removed.", env="ROLECALL_CONSOLE_PAGE_SECONDS",
+            key="console_page_seconds"),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}

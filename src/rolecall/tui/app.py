@@ -25,7 +25,7 @@ from textual.binding import Keymap
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
 
-from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
+from rolecall.core import browser, clipboard, console, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
@@ -40,6 +40,7 @@ from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
+from rolecall.tui.screens.console import ConsoleScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.screens.mfa import MfaScreen
@@ -729,15 +730,40 @@ class RolecallApp(App):
         self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
 
     def action_console(self) -> None:
-        self.with_session(self.open_console)
+        profile = self._selected()
+        if profile:
+            self.push_screen(ConsoleScreen(profile.name, console.recent_services()),
+                             lambda choice: self.open_console(profile, choice))
 
-    def open_console(self, session: Session) -> None:
-        self.console_in_background(session)
+    def open_console(self, profile: Profile, choice: str | None) -> None:
+        """The console on the picker's choice: a role session first (assumed if need be), except for
+        a profile that signs in to the console by itself (IAM Identity Center's portal)."""
+        if choice is None:
+            return
+        try:
+            request = console.Request.from_choice(choice, logout_first=user_settings.get("console_logout_first"))
+            console.check(profile, request)
+            command = browser.command(None, chromium_profile=profile.chromium_profile)
+        except RolecallError as exc:
+            self.notify(exc.message, title="console", severity="error")
+            return
+
+        def go(session: Session | None) -> None:
+            self.console_in_background(profile, request, session, command)
+
+        if console.needs_session(profile):
+            self.with_session(go)
+        else:
+            go(None)
 
     @work(thread=True, exit_on_error=False, group="console")
-    def console_in_background(self, session: Session) -> None:
-        jobs.answer(self.post_message, "console", session.profile,
-                    lambda: jobs.ConsoleOpened(session.profile, *_open_console(session)))
+    def console_in_background(self, profile: Profile, request: console.Request, session: Session | None,
+                              command: list[str] | None) -> None:
+        def opened() -> jobs.ConsoleOpened:
+            target, took = console.open_console(profile, request, session, command)
+            return jobs.ConsoleOpened(profile.name, target.url, took)
+
+        jobs.answer(self.post_message, "console", profile.name, opened)
 
     @on(jobs.ConsoleOpened)
     def console_opened(self, message: jobs.ConsoleOpened) -> None:
@@ -834,19 +860,6 @@ def welcome_text(profiles_file) -> str:
         "or add role profiles to ~/.aws/config.\n"
         "rolecall check says what is wrong in either."
     )
-
-
-def _open_console(session: Session) -> tuple[str, bool]:
-    """The sign-in URL, and whether a browser took it (a text browser runs here, off the loop)."""
-    import webbrowser
-
-    from rolecall.core.console import signin_url
-
-    url = signin_url(session)
-    try:
-        return url, webbrowser.open(url)
-    except webbrowser.Error:
-        return url, False
 
 
 def _has_browser() -> bool:

@@ -5,7 +5,8 @@ The class knows everything about its kind: its typed settings (a frozen dataclas
 Settings, kept in `Profile.settings`), how to check them (Problems with path and line), how long a
 session it can give (`max_duration`), whether a person must type a code (`needs_code`), what the
 details pane says about it (`describe`), which IAM Identity Center session signs it in
-(`sign_in_session`), and how to get credentials (`credentials`). Nothing outside core/sources/
+(`sign_in_session`), how the console takes it (`console_shortcut`, `console_refusal`), and how
+to get credentials (`credentials`). Nothing outside core/sources/
 asks which kind a profile is: it asks the profile's source.
 """
 
@@ -111,6 +112,14 @@ class CredentialSource(ABC):
 
     def sign_in_session(self, profile: Profile) -> SsoSession | None:
         """The IAM Identity Center session a person signs in to for this profile, if any."""
+        return None
+
+    def console_shortcut(self, profile: Profile, destination: str) -> str | None:
+        """A console address that signs in by itself, minting no credentials (None: this kind has none)."""
+        return None
+
+    def console_refusal(self, profile: Profile) -> str | None:
+        """Why the console refuses this profile's sessions (None: it takes them)."""
         return None
 
     @abstractmethod

@@ -103,6 +103,7 @@ def load_federated_users(
                     source_profile=entry.get("source_profile", inherited.get("source_profile")),
                     duration=duration,
                     tags=dict(inherited.get("tags", {})),
+                    chromium_profile=inherited.get("chromium_profile"),
                     kind="federation",
                     settings=FederationSettings(name, policy_text(entry.get("policy")),
                                                 tuple(entry.get("policy_arns") or ())),

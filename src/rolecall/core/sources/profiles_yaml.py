@@ -28,7 +28,7 @@ from rolecall.core.yaml_lines import LineDict, read_yaml
 INHERITED = {
     "region", "source_profile", "mfa", "mfa_serial", "duration", "mfa_session_duration",
     "mfa_process", "external_id", "session_tags", "source_identity", "session_policy_arns",
-    "role_session_name", "tags",
+    "role_session_name", "tags", "chromium_profile",
 }
 TOP_KEYS = {"version", "defaults", "accounts", "sso", "sso_discovery", "saml"}
 ACCOUNT_KEYS = INHERITED | {"id", "name", "roles", "federated_users"}
@@ -297,6 +297,7 @@ class _Reader:
             tags=settings.get("tags", {}),
             kind=kind,
             settings=source_settings,
+            chromium_profile=settings.get("chromium_profile"),
         )
         return Found(profile, node.line, node.key_lines.get("via"))
 

@@ -73,6 +73,17 @@ class IdentityCenter(CredentialSource):
         settings, session = settings_of(profile, SsoSettings), self.sign_in_session(profile)
         return Portal(session, valid_token(session, ctx)).role_credentials(settings.account_id, settings.role_name)
 
+    def console_shortcut(self, profile: Profile, destination: str) -> str:
+        """The portal's console shortcut: the browser signs in through the portal (its own session,
+        multi-session aware), so no credentials are minted and none are in the URL."""
+        from urllib.parse import urldefrag, urlencode
+
+        settings = settings_of(profile, SsoSettings)
+        start = urldefrag(settings.start_url).url.rstrip("/")
+        query = urlencode({"account_id": settings.account_id, "role_name": settings.role_name,
+                           "destination": destination})
+        return f"{start}/#/console?{query}"
+
 
 def check_settings(settings: dict[str, Any], origin: str) -> list[Problem]:
     source, _, line = origin.rpartition(":")

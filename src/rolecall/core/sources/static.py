@@ -30,3 +30,9 @@ class StaticKeys(CredentialSource):
         if profile.needs_mfa:
             return ctx.mfa_credentials(profile, keys, code_source)
         return ctx.sts.get_session_token(keys, duration=seconds, region=profile.region)
+
+    def console_refusal(self, profile: Profile) -> str | None:
+        """AWS's sign-in endpoint refuses a GetSessionToken session, which is all long-lived keys give."""
+        if from_source_profile(profile.name).temporary:
+            return None
+        return f"{profile.name} has long-lived keys only, and the console refuses a session made from them"
