@@ -368,7 +368,7 @@ def test_a_discovery_file_planted_by_another_user_is_set_aside(sso, fake_clock):
     assert discovery.read(CORP) is None
     assert not path.exists()
     profiles, _ = load([CORP])
-    assert not any(p.params.get("sso_account_id") == "666666666666" for p in profiles)
+    assert not any(p.account_id == "666666666666" for p in profiles)
 
 
 def test_a_discovery_file_others_can_write_is_set_aside(sso, fake_clock):
