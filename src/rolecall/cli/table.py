@@ -47,6 +47,10 @@ COMMANDS: tuple[Command, ...] = (
             "sso:opt_sync"),
     Command("request", "send an HTTP request signed with SigV4 with a profile's credentials", "request:cmd_request",
             "request:opt_request"),
+    Command("add", "keep a profile's long-lived access keys in the OS keyring", "keys:cmd_add", "keys:opt_add"),
+    Command("remove", "delete a profile's access keys from the OS keyring", "keys:cmd_remove", "keys:opt_remove"),
+    Command("rotate", "replace a profile's access key in IAM and in the keyring", "keys:cmd_rotate",
+            "keys:opt_rotate"),
     Command("demo", "try rolecall against a local fake STS (needs the demo extra)", "app:cmd_demo", "app:opt_demo",
             usage="rolecall demo [--cli] [-- COMMAND [ARGS...]]"),
 )

@@ -83,6 +83,7 @@ class SourceContext(Protocol):
 def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Catalog, list[Path]]:
     """The catalog of every source, and the files besides these three that it was made from
     (discovery caches): the index must be made anew when any of them changes."""
+    from rolecall.core import paths
     from rolecall.core.profiles import Found, build_catalog
     from rolecall.core.sources import saml, sso
     from rolecall.core.sources.aws_config import load_aws_config
@@ -102,7 +103,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
     catalog = build_catalog(yaml_found, others, problems + session_problems + aws_problems + sso_problems
                             + saml_problems)
     catalog.sso_sessions = sessions
-    watched = [discovery.path(s) for s in sessions]
+    watched = [discovery.path(s) for s in sessions] + [paths.keyring_keys_file()]
     watched += [saml.discovery_file(e["name"]) for e in yaml.saml_entries if isinstance(e, dict) and "name" in e]
     return catalog, watched
 
