@@ -131,7 +131,7 @@ def test_remove_forgets_the_keys(cli, ring):
 
 
 def test_remove_asks_at_a_terminal(sandbox, ring):
-    path, _, (key, secret) = ring
+    _, _, (key, secret) = ring
     from rolecall.core import key_vault
     from rolecall.core.credentials import Credentials
 

@@ -71,7 +71,6 @@ def _read_keys(args: argparse.Namespace) -> tuple[str, str]:
 
 def cmd_add(args: argparse.Namespace) -> int:
     from rolecall.core import key_vault, paths
-
     from rolecall.core.errors import ConfigError
 
     if args.given:
