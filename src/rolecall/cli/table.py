@@ -51,6 +51,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("remove", "delete a profile's access keys from the OS keyring", "keys:cmd_remove", "keys:opt_remove"),
     Command("rotate", "replace a profile's access key in IAM and in the keyring", "keys:cmd_rotate",
             "keys:opt_rotate"),
+    Command("sso", "IAM Identity Center profiles for other tools: `sso populate`", "populate:cmd_populate",
+            "populate:opt_sso"),
     Command("demo", "try rolecall against a local fake STS (needs the demo extra)", "app:cmd_demo", "app:opt_demo",
             usage="rolecall demo [--cli] [-- COMMAND [ARGS...]]"),
 )
