@@ -51,6 +51,7 @@ def test_added_keys_live_only_in_the_keyring_and_are_the_base_of_roles(cli, sand
     path, _, (key, secret) = ring
     before = cli("assume", "prod/ReadOnly")
     assert before.code == 2 and "source_profile 'corp'" in before.err
+    assert "corp" not in {p["name"] for p in cli("list", "--json").json()}
 
     added = cli("add", "corp", input=f"{key}\n{secret}\n")
     assert (added.code, added.err) == (0, f"rolecall: stored keys {key} of corp in the OS keyring\n")
@@ -58,9 +59,9 @@ def test_added_keys_live_only_in_the_keyring_and_are_the_base_of_roles(cli, sand
     on_disk = "".join(p.read_text(errors="replace") for p in sandbox.home.rglob("*") if p.is_file())
     assert secret not in on_disk
 
+    listed = cli("list", "--json").json()  # the profiles index saw the keyring's list change
     assumed = cli("assume", "prod/ReadOnly")
     assert assumed.code == 0, assumed.err
-    listed = cli("list", "--json").json()
     assert [p["role"] for p in listed if p["name"] == "corp"] == ["static keys"]
     assert cli("process", "corp").code == 0  # its own GetSessionToken session, from the keyring's keys
 
@@ -214,4 +215,8 @@ def test_check_names_plain_text_keys_and_the_command_that_moves_them(cli, sandbo
     assert checked.err == (f"rolecall: {sandbox.aws_credentials}:3: profile corp: long-lived keys in plain text; "
                            "`rolecall add corp` keeps them in the OS keyring\n")
     added = cli("add", "corp", input=f"{key}\n{secret}\n")
-    assert f"{sandbox.aws_credentials}:3: corp's keys are still here in plain text" in added.err
+    assert added.err.splitlines()[1] == (f"rolecall: {sandbox.aws_credentials}:3: [corp] still holds these keys in plain "
+                                         "text; delete them there (the keyring's are used)")
+    rotated = cli("rotate", "corp")
+    assert rotated.err.splitlines()[-1] == (f"rolecall: {sandbox.aws_credentials}:3: [corp] holds the deleted key in "
+                                            "plain text; delete it there")

@@ -141,7 +141,7 @@ def test_prune_removes_only_the_profiles_it_made_for_roles_that_are_gone(cli, sa
     sync()
     kept = cli("sso", "populate")
     assert kept.code == 0
-    assert kept.err.splitlines()[1] == ("rolecall: 3 profiles made for roles no longer discovered kept "
+    assert kept.err.splitlines()[1] == ("rolecall: kept 3 profiles whose roles are no longer discovered "
                                         "(account-0000/AdministratorAccess, account-0002/AdministratorAccess, "
                                         "account-0002/ReadOnly); --prune removes them")
     assert len(_made(_botocore_profiles(sandbox))) == 7

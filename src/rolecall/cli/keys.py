@@ -70,7 +70,7 @@ def _read_keys(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from rolecall.core import key_vault, paths
+    from rolecall.core import key_vault
     from rolecall.core.errors import ConfigError
 
     if args.given:
@@ -81,11 +81,19 @@ def cmd_add(args: argparse.Namespace) -> int:
     replaced = name in key_vault.stored_profiles()
     key_vault.store(name, keys)
     say(f"{'replaced the keys' if replaced else 'stored keys'} {keys.access_key_id} of {name} in the OS keyring")
-    for path in (paths.aws_credentials_file(), paths.aws_config_file()):
-        for section, line in key_vault.plain_keys(path):
-            if section == name:
-                say(f"{path}:{line}: {name}'s keys are still here in plain text; delete them (the keyring's are used)")
+    _plain_copies(name, "still holds these keys in plain text; delete them there (the keyring's are used)")
     return 0
+
+
+def _plain_copies(name: str, what: str) -> None:
+    """Say where `name`'s keys still lie in plain text, beside the keyring's."""
+    from rolecall.core import paths
+    from rolecall.core.key_vault import plain_keys
+
+    for path in (paths.aws_credentials_file(), paths.aws_config_file()):
+        for section, line in plain_keys(path):
+            if section == name:
+                say(f"{path}:{line}: [{name}] {what}")
 
 
 def _confirm(question: str) -> bool:
@@ -136,4 +144,5 @@ def cmd_rotate(args: argparse.Namespace) -> int:
                   notify=say)
     engine.forget(name)  # its cached session was made with the old key
     say(f"rotated {name}: {done.old_key_id} deleted, {done.new_key_id} in use")
+    _plain_copies(name, "holds the deleted key in plain text; delete it there")
     return 0

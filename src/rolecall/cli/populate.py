@@ -7,6 +7,8 @@ import argparse
 
 from rolecall.cli.output import say, write_out
 
+SHOWN = 10  # names listed in a message; the rest are counted
+
 
 def opt_sso(p: argparse.ArgumentParser) -> None:
     from rolecall.core.populate import DEFAULT_TEMPLATE, PLACEHOLDERS
@@ -58,8 +60,9 @@ def cmd_populate(args: argparse.Namespace) -> int:
     state = ", ".join(parts) if result.changed else "up to date"
     say(f"{session.name}: {len(wants) - len(result.skipped)} profiles in {path} ({state})")
     if gone:
-        say(f"{gone} profile{'s' if gone != 1 else ''} made for roles no longer discovered kept "
-            f"({', '.join(result.gone)}); --prune removes them")
+        names = ", ".join(result.gone[:SHOWN]) + (f" and {gone - SHOWN} more" if gone > SHOWN else "")
+        say(f"kept {gone} profile{'s whose roles are' if gone != 1 else ' whose role is'} no longer discovered "
+            f"({names}); --prune removes {'them' if gone != 1 else 'it'}")
     if backup is not None:
         say(f"the previous file is in {backup}")
     return 0
