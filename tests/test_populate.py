@@ -197,3 +197,41 @@ def test_populate_before_any_discovery_says_what_to_run(cli, sso):
     assert (done.code, done.err) == (2, "rolecall: no accounts discovered for corp yet\n"
                                         "  hint: run `rolecall login corp` (or `rolecall sync corp`) first\n")
     assert cli("sso").code == 2
+
+
+def test_a_session_from_profiles_yaml_gets_its_sso_session_section_written(cli, sandbox, sso, fake_clock):
+    sandbox.write_profiles(f"version: 1\naccounts: []\nsso:\n  - name: corp\n    start_url: {CORP.start_url}\n"
+                           "    region: eu-west-1\n")
+    sandbox.aws_config.write_text("[default]\nregion = eu-west-1\n", encoding="utf-8")
+    sso.auto_approve = True
+    sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None)
+    discovery.sync(CORP, fake_clock)
+    bad = cli("sso", "populate", "corp", "--region", "moon-1")
+    assert bad.code == 2 and bad.err.count("\n") == 1 and "moon-1" in bad.err
+    done = cli("sso", "populate", "corp", "--region", "us-east-2")
+    assert done.code == 0, done.err
+    config = botocore.session.Session().full_config
+    assert config["sso_sessions"]["corp"] == {"sso_start_url": CORP.start_url, "sso_region": "eu-west-1",
+                                              "sso_registration_scopes": "sso:account:access"}
+    assert _made(config["profiles"]) == ALL_SIX
+    assert {p["region"] for name, p in config["profiles"].items() if name in ALL_SIX} == {"us-east-2"}
+    assert cli("sso", "populate", "corp").err.endswith("(up to date)\n")
+
+
+def test_a_legacy_session_writes_legacy_profiles(cli, sandbox, sso, fake_clock):
+    from rolecall.core.sso.session import sessions_from_config
+
+    sandbox.aws_config.write_text(f"[profile old]\nsso_start_url = {CORP.start_url}\nsso_region = eu-west-1\n"
+                                  "sso_account_id = 100000000000\nsso_role_name = ReadOnly\n", encoding="utf-8")
+    (legacy,), _ = sessions_from_config(sandbox.aws_config)
+    sso.auto_approve = True
+    sso_login.login(legacy, fake_clock, browser=False, sleep=lambda s: None)
+    discovery.sync(legacy, fake_clock)
+    done = cli("sso", "populate", "old")
+    assert done.code == 0, done.err
+    profiles = _botocore_profiles(sandbox)
+    assert profiles["account-0001/AdministratorAccess"] == {
+        "sso_start_url": CORP.start_url, "sso_region": "eu-west-1", "sso_account_id": "100000000001",
+        "sso_role_name": "AdministratorAccess", "region": "eu-west-1"}
+    assert "[sso-session" not in sandbox.aws_config.read_text()
+    assert cli("sso", "populate", "old").err.endswith("(up to date)\n")
