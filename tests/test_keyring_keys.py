@@ -220,3 +220,65 @@ def test_check_names_plain_text_keys_and_the_command_that_moves_them(cli, sandbo
     rotated = cli("rotate", "corp")
     assert rotated.err.splitlines()[-1] == (f"rolecall: {sandbox.aws_credentials}:3: [corp] holds the deleted key in "
                                             "plain text; delete it there")
+
+
+INVALID_KEY = (403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+
+
+def _rotate_with_refusals(ring, sts_proxy, refusals, waits):
+    """rotate in this process, STS refusing the new key the first `refusals` times it is checked."""
+    from rolecall.core import key_vault
+    from rolecall.core.credentials import Credentials
+    from rolecall.core.rotate import rotate
+    from rolecall.core.sts import StsGateway
+
+    _, _, (key, secret) = ring
+    key_vault.store("corp", Credentials(key, secret))
+
+    def created(message: str) -> None:  # IAM made the new key: STS refuses it the next `refusals` times
+        if message.startswith("created"):
+            sts_proxy.fail("GetCallerIdentity", INVALID_KEY, times=refusals)
+
+    return rotate("corp", StsGateway(), sleep=waits.append, notify=created)
+
+
+def test_rotate_waits_for_a_new_key_that_iam_has_not_spread_yet(ring, sts_proxy):
+    path, iam, _ = ring
+    waits: list[float] = []
+    done = _rotate_with_refusals(ring, sts_proxy, 2, waits)
+    assert waits == [1.0, 2.0]
+    assert _active_keys(iam) == {done.new_key_id} == {_stored(path)["AccessKeyId"]}
+
+
+def test_rotate_gives_up_a_new_key_that_never_works_and_keeps_the_old(ring, sts_proxy):
+    from rolecall.core.errors import AwsError
+
+    path, iam, (key, secret) = ring
+    waits: list[float] = []
+    with pytest.raises(AwsError) as failed:
+        _rotate_with_refusals(ring, sts_proxy, 5, waits)
+    assert waits == [1.0, 2.0, 4.0, 8.0]
+    message = failed.value.message
+    assert message.startswith("the new key did not work (AWS refused GetCallerIdentity for the caller: InvalidClientTokenId")
+    assert message.endswith(f"the old key {key} is still in the keyring and usable; the new key "
+                            f"{message.split('the new key ')[-1].split()[0]} was deleted")
+    assert _stored(path) == {"AccessKeyId": key, "SecretAccessKey": secret}
+    assert _active_keys(iam) == {key}
+
+
+def test_rotate_asks_for_the_mfa_code_at_the_terminal(sandbox, ring):
+    import os
+
+    from rolecall.core import key_vault
+    from rolecall.core.credentials import Credentials
+
+    path, iam, (key, secret) = ring
+    sandbox.aws_config.write_text(f"[profile corp]\nmfa_serial = {MFA}\n", encoding="utf-8")
+    key_vault.store("corp", Credentials(key, secret))
+    term = Terminal([sys.executable, "-m", "rolecall", "rotate", "corp"], env=dict(os.environ))
+    term.expect(f"MFA code for {MFA}:")
+    term.type("123456\r")
+    assert term.wait() == 0
+    new = _stored(path)["AccessKeyId"]
+    assert f"rotated corp: {key} deleted, {new} in use" in term.display
+    assert _active_keys(iam) == {new}
