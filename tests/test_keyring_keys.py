@@ -282,3 +282,25 @@ def test_rotate_asks_for_the_mfa_code_at_the_terminal(sandbox, ring):
     new = _stored(path)["AccessKeyId"]
     assert f"rotated corp: {key} deleted, {new} in use" in term.display
     assert _active_keys(iam) == {new}
+
+
+def test_rotate_whose_old_key_cannot_be_deleted_keeps_the_new_one_and_names_the_old(ring, sts_proxy):
+    from rolecall.core import key_vault
+    from rolecall.core.credentials import Credentials
+    from rolecall.core.errors import AwsError
+    from rolecall.core.rotate import rotate
+    from rolecall.core.sts import StsGateway
+
+    path, iam, (key, secret) = ring
+    key_vault.store("corp", Credentials(key, secret))
+
+    def swapped(message: str) -> None:  # someone deletes the old key in the console meanwhile
+        if message.startswith("the keyring now holds"):
+            iam.delete_access_key(UserName="alice", AccessKeyId=key)
+
+    with pytest.raises(AwsError) as failed:
+        rotate("corp", StsGateway(), notify=swapped)
+    new = _stored(path)["AccessKeyId"]
+    assert failed.value.message.startswith(f"the new key {new} is in the keyring and works, but deleting the old key "
+                                           f"{key} failed: AWS refused DeleteAccessKey: NoSuchEntity")
+    assert _active_keys(iam) == {new}

@@ -124,9 +124,10 @@ def rotate(profile: str, sts: Gateway, *, region: str | None = None, mfa_serial:
     try:
         iam.call("DeleteAccessKey", UserName=user, AccessKeyId=old.access_key_id)
     except AwsError as exc:
-        raise AwsError(f"the new key {new.access_key_id} is in the keyring and works, but the old key "
-                       f"{old.access_key_id} is still active: {exc.message}",
-                       hint="delete it in the IAM console or with `aws iam delete-access-key`") from None
+        raise AwsError(f"the new key {new.access_key_id} is in the keyring and works, but deleting the old key "
+                       f"{old.access_key_id} failed: {exc.message}",
+                       hint="if it is still there, delete it in the IAM console or with `aws iam delete-access-key`"
+                       ) from None
     return Rotated(arn, old.access_key_id, new.access_key_id)
 
 
