@@ -304,3 +304,20 @@ def test_rotate_whose_old_key_cannot_be_deleted_keeps_the_new_one_and_names_the_
     assert failed.value.message.startswith(f"the new key {new} is in the keyring and works, but deleting the old key "
                                            f"{key} failed: AWS refused DeleteAccessKey: NoSuchEntity")
     assert _active_keys(iam) == {new}
+
+
+@pytest.mark.parametrize(("arn", "user"), [
+    ("arn:aws:iam::123456789012:user/alice", "alice"),
+    ("arn:aws:iam::123456789012:user/team/ops/bob", "bob"),
+    ("arn:aws:iam::123456789012:root", None),
+    ("arn:aws:sts::123456789012:assumed-role/Admin/alice", None),
+])
+def test_only_an_iam_users_keys_are_rotated(arn, user):
+    from rolecall.core.errors import ConfigError
+    from rolecall.core.rotate import user_name
+
+    if user:
+        assert user_name(arn) == user
+    else:
+        with pytest.raises(ConfigError, match=f"rotate needs an IAM user's keys; these belong to {arn}"):
+            user_name(arn)
