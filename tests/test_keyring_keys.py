@@ -62,6 +62,11 @@ def test_added_keys_live_only_in_the_keyring_and_are_the_base_of_roles(cli, sand
     listed = cli("list", "--json").json()  # the profiles index saw the keyring's list change
     assumed = cli("assume", "prod/ReadOnly")
     assert assumed.code == 0, assumed.err
+    sandbox.aws_config.write_text("[profile cfg-role]\nrole_arn = arn:aws:iam::555555555555:role/Ops\n"
+                                  "source_profile = corp\n", encoding="utf-8")
+    from_config = cli("exec", "cfg-role", "--", sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'][:4])")
+    assert (from_config.code, from_config.out, from_config.err) == (0, "ASIA\n", "")
+    assert cli("check").err == ""
     assert [p["role"] for p in listed if p["name"] == "corp"] == ["static keys"]
     assert cli("process", "corp").code == 0  # its own GetSessionToken session, from the keyring's keys
 
