@@ -101,11 +101,18 @@ def test_a_new_template_renames_its_sections_and_restores_their_ties(cli, sandbo
     assert marker in text
     start = text.index(marker) + len(marker)
     text = text[:start] + text[start:].replace("sso_session = corp\n", "sso_session = elsewhere\nmfa_serial = x\n", 1)
+    admin = text.index("[profile account-0000/AdministratorAccess]")  # its sso_session deleted, a nested key added
+    nested = "s3 =\n  max_concurrent_requests = 20\n"
+    text = text[:admin] + text[admin:].replace("sso_session = corp\n", "", 1).replace(
+        "region = eu-west-1\n", "region = eu-west-1\n" + nested, 1)
     sandbox.aws_config.write_text(text, encoding="utf-8")
     renamed = cli("sso", "populate", "--template", "{session}-{account_id}-{role}")
     assert renamed.code == 0, renamed.err
-    assert "(0 added, 6 renamed, 1 corrected, 0 removed)" in renamed.err
+    assert "(0 added, 6 renamed, 2 corrected, 0 removed)" in renamed.err
+    assert nested + "sso_session = corp\n" in sandbox.aws_config.read_text()
     profiles = _botocore_profiles(sandbox)
+    assert profiles["corp-100000000000-AdministratorAccess"]["s3"] == {"max_concurrent_requests": "20"}
+    assert profiles["corp-100000000000-AdministratorAccess"]["sso_session"] == "corp"
     assert _made(profiles) == {f"corp-10000000000{i}-{role}" for i in range(3) for role in ("ReadOnly", "AdministratorAccess")}
     assert profiles["corp-100000000002-ReadOnly"]["mfa_serial"] == "x"
     assert not ALL_SIX & set(profiles)

@@ -233,11 +233,11 @@ def plan(path: Path, session: SsoSession, wants: list[Wanted], *, prune: bool = 
             edits[mine.start] = f"[profile {want.name}]\n"
             result.renamed.append((mine.name or "", want.name))
         fixed = False
-        last_key = max((index for index, _ in mine.keys.values()), default=mine.start)
+        insert_at = _last_content(mine, lines) + 1
         for key, value in tie.items():
             where = mine.keys.get(key)
             if where is None:
-                inserts.setdefault(last_key + 1, []).append(f"{key} = {value}\n")
+                inserts.setdefault(insert_at, []).append(f"{key} = {value}\n")
                 fixed = True
             elif where[1] != value:
                 edits[where[0]] = f"{key} = {value}\n"
@@ -270,14 +270,20 @@ def plan(path: Path, session: SsoSession, wants: list[Wanted], *, prune: bool = 
     return result
 
 
-def _owned_lines(section: _Section, lines: list[str]) -> range:
-    """The lines a pruned section takes with it: the header to its last key, and the blank lines
-    after; comments after its last key stay (they most likely introduce what follows)."""
+def _last_content(section: _Section, lines: list[str]) -> int:
+    """The section's last line that is a key, a value continued on an indented line, or the marker
+    (comments and blank lines after it most likely introduce what follows)."""
     last = max((index for index, _ in section.keys.values()), default=section.start)
     for index in range(section.start, section.end):
         if _MARK.match(lines[index].strip()) or (lines[index][:1].isspace() and lines[index].strip()):
-            last = max(last, index)  # the marker, or a value continued on an indented line
-    end = last + 1
+            last = max(last, index)
+    return last
+
+
+def _owned_lines(section: _Section, lines: list[str]) -> range:
+    """The lines a pruned section takes with it: the header to its last content, and the blank
+    lines after; comments after its last key stay."""
+    end = _last_content(section, lines) + 1
     while end < section.end and not lines[end].strip():
         end += 1
     return range(section.start, end)
