@@ -8,6 +8,8 @@ import stat
 
 import botocore.session
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rolecall.core import populate
 from rolecall.core.errors import ConfigError
@@ -242,3 +244,48 @@ def test_a_legacy_session_writes_legacy_profiles(cli, sandbox, sso, fake_clock):
         "sso_role_name": "AdministratorAccess", "region": "eu-west-1"}
     assert "[sso-session" not in sandbox.aws_config.read_text()
     assert cli("sso", "populate", "old").err.endswith("(up to date)\n")
+
+
+FRAGMENTS = ["[default]", "[profile mine]", "[profile account-0000/ReadOnly]", "[sso-session corp]", "[plugins]",
+             "region = eu-west-1", "output = json", "# a comment", "; another", "", "s3 =", "  addressing_style = path",
+             "role_arn = arn:aws:iam::111111111111:role/X", "sso_session = corp", "sso_account_id = 100000000000",
+             "sso_account_id = 100000000009", "sso_role_name = ReadOnly", "sso_role_name = Admin"]
+MARKS = ["# managed by rolecall sso populate (sso-session corp)", "# managed by rolecall sso populate (sso-session other)"]
+
+
+def _plan_twice(lines: list[str], final_newline: bool, prune: bool):
+    """(text, first plan, plan of the file the first one wrote) for a config made of `lines`."""
+    import tempfile
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from rolecall.core.sso.portal import Account
+
+    found = discovery.Discovery("corp", CORP.start_url, datetime(2026, 1, 1, tzinfo=UTC),
+                                (Account("100000000000", "account-0000", ("ReadOnly", "Admin")),
+                                 Account("100000000001", "Prod Account", ("ReadOnly",))))
+    text = "\n".join(lines) + ("\n" if final_newline and lines else "")
+    wants = populate.wanted(found, CORP, populate.DEFAULT_TEMPLATE, "eu-west-1")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "config"
+        path.write_text(text, encoding="utf-8")
+        first = populate.plan(path, CORP, wants, prune=prune)
+        path.write_text(first.after, encoding="utf-8")
+        return text, first, populate.plan(path, CORP, wants, prune=prune)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=25), st.booleans())
+def test_populate_only_appends_to_a_file_it_never_wrote(lines, final_newline):
+    text, first, again = _plan_twice(lines, final_newline, prune=True)
+    assert first.after.startswith(text)  # every line of the user's stays, in place
+    assert not again.changed and again.after == first.after
+    user_names = {line[9:-1] for line in lines if line.startswith("[profile ")}
+    assert set(first.skipped) == {"account-0000/ReadOnly"} & user_names
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS + MARKS), max_size=30), st.booleans(), st.booleans())
+def test_a_second_populate_changes_nothing_whatever_the_file_held(lines, final_newline, prune):
+    _, first, again = _plan_twice(lines, final_newline, prune)
+    assert not again.changed and again.after == first.after

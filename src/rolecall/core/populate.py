@@ -203,18 +203,23 @@ def plan(path: Path, session: SsoSession, wants: list[Wanted], *, prune: bool = 
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     sections = _sections(lines)
+    # Ours: marked for this session, and saying which account and role (a marked section whose
+    # sso_account_id or sso_role_name was deleted is the user's now). A copy of one is a stale one.
     ours: dict[tuple[str, str], _Section] = {}
+    stale: list[_Section] = []
     for section in sections:
-        if section.owner == session.name and section.name is not None:
-            ours.setdefault(section.account_role, section)
+        if section.owner == session.name and section.name is not None and all(section.account_role):
+            if section.account_role in ours:
+                stale.append(section)
+            else:
+                ours[section.account_role] = section
     by_pair = {(w.account_id, w.role): w for w in wants}
     kept_sections = {id(s) for s in ours.values() if s.account_role in by_pair}
     drop: set[int] = set()
-    for pair, section in ours.items():
-        if pair not in by_pair:
-            (result.pruned if prune else result.gone).append(section.name or "")
-            if prune:
-                drop.add(id(section))
+    for section in [s for s in ours.values() if s.account_role not in by_pair] + stale:
+        (result.pruned if prune else result.gone).append(section.name or "")
+        if prune:
+            drop.add(id(section))
     taken = {s.name for s in sections if s.name is not None and id(s) not in kept_sections and id(s) not in drop}
     edits: dict[int, str | None] = {}  # line index -> its new text (None: removed)
     inserts: dict[int, list[str]] = {}  # line index -> lines put before it
