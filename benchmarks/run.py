@@ -1,6 +1,9 @@
 """rolecall's benchmarks: every figure next to a baseline measured in the same run, as a ratio.
 
-Usage: .venv/bin/python benchmarks/run.py [--quick] [--write benchmarks/results.md]
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--write benchmarks/results.md] [--readme]
+
+--readme replaces the table in README.md's Performance section (between its benchmark markers)
+with this run's, so the README's figures are always a real run's output.
 
 Runs inside `rolecall demo`'s environment (a temp HOME and an in-process moto STS), so it
 touches no real file and no network. Needs the test extra (moto). awsume, the peer compared
@@ -143,10 +146,22 @@ def row(rows: list, what: str, value: float, unit: str, baseline_name: str, base
     rows.append((what, f"{value:.0f} {unit}", baseline_name, f"{baseline:.0f} {unit}", f"{value / baseline:.2f}x", target))
 
 
+README = HERE.parent / "README.md"
+MARKERS = ("<!-- benchmarks/run.py writes from here -->", "<!-- to here -->")
+
+
+def update_readme(text: str) -> None:
+    """Replace what stands between README's two markers with `text`."""
+    readme = README.read_text(encoding="utf-8")
+    start, end = readme.index(MARKERS[0]) + len(MARKERS[0]), readme.index(MARKERS[1])
+    README.write_text(readme[:start] + "\n" + text + "\n" + readme[end:], encoding="utf-8")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer repeats, shorter idle sample")
     parser.add_argument("--write", metavar="FILE", help="also write the results as markdown")
+    parser.add_argument("--readme", action="store_true", help="put the table into README.md's Performance section")
     options = parser.parse_args()
     runs = 7 if options.quick else 21
 
@@ -252,6 +267,8 @@ def main() -> int:
     machine = f"{os.cpu_count()} cores, Python {sys.version.split()[0]}, {time.strftime('%Y-%m-%d')}"
     print(text)
     print(f"\n({machine}; median of {runs} runs per CLI figure)")
+    if options.readme:
+        update_readme(f"One run on {machine}; median of {runs} runs per CLI figure:\n\n{text}")
     if options.write:
         Path(options.write).write_text(f"# Benchmark results\n\n{machine}; median of {runs} runs per CLI figure.\n\n"
                                        f"{text}\n", encoding="utf-8")

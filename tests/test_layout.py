@@ -63,11 +63,17 @@ def test_cached_process_takes_the_quick_path(cli):
         "import sys, json\n"
         "from rolecall.cli import main\n"
         "code = main(['process', 'prod/ReadOnly'])\n"
-        "slow = sorted(m for m in ('argparse', 'dataclasses', 'platformdirs', 'typing') if m in sys.modules)\n"
-        "print(json.dumps({'code': code, 'slow': slow}), file=sys.stderr)\n"
+        "slow = sorted(m for m in ('argparse', 'dataclasses', 'platformdirs', 'typing', 'threading') if m in sys.modules)\n"
+        "print(json.dumps({'code': code, 'slow': slow, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
     )
     done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
-    assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "slow": []}
+    seen = json.loads(done.stderr.strip().splitlines()[-1])
+    assert (seen["code"], seen["slow"]) == (0, [])
+    bare = subprocess.run([sys.executable, "-c", "import sys, json; print(json.dumps(sorted(sys.modules)))"],
+                          capture_output=True, text=True, timeout=60)
+    added = set(seen["modules"]) - set(json.loads(bare.stdout))
+    # json, datetime, hashlib (the fingerprint), shlex, zlib and rolecall's own light modules: 24 today.
+    assert len(added) <= 24, sorted(added)
 
 
 def test_quick_path_never_serves_a_session_of_a_changed_role(cli, sandbox):

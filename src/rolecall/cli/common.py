@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from rolecall.cli.output import say
@@ -48,7 +49,7 @@ def session_for(args: argparse.Namespace, engine: Engine | None = None) -> Sessi
     return session
 
 
-def left(expires, now) -> str:
+def left(expires: datetime | None, now: datetime) -> str:
     """Time left as the CLI's tables show it: H:MM:SS, `expired`, or `-` for no session."""
     from rolecall.core.credentials import format_remaining
 

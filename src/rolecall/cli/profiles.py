@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from rolecall.cli import parser as opts
 from rolecall.cli.common import engine_for, left, session_for
 from rolecall.cli.output import print_json, print_table, say, write_out
+
+if TYPE_CHECKING:
+    from rolecall.core.profiles import Profile
 
 
 def opt_list(p: argparse.ArgumentParser) -> None:
@@ -57,7 +61,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     ])
 
 
-def _account_label(profile) -> str:
+def _account_label(profile: Profile) -> str:
     """`name (id)`, the id once when the account has no name of its own, `-` when unknown."""
     name, number = profile.account_name, profile.account_id
     if name and number and name != number:

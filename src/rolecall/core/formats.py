@@ -71,7 +71,9 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
         lines = [f"unset {name}" for name in REMOVED]
         lines += [f"export {k}={shlex.quote(v)}" for k, v in variables.items()]
     elif fmt == "fish":
-        lines = [f"set -e {name}" for name in REMOVED]
+        # `set -e` of an unset variable is status 4, and fish's `set -gx` keeps the status before it:
+        # `or true` makes the last status 0, so `... | source; or exit` works.
+        lines = [f"set -e {name}; or true" for name in REMOVED]
         lines += [f"set -gx {k} {fish_quote(v)}" for k, v in variables.items()]
     elif fmt == "powershell":
         lines = [f"Remove-Item Env:{name} -ErrorAction SilentlyContinue" for name in REMOVED]

@@ -8,24 +8,35 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.urls import safe_for_secrets
 
 LAMBDA_URL = re.compile(r"^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$")
 REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
 
 
+CHUNK = 64 * 1024  # the most of a body held in memory at once: it is written out as it arrives
+
+
 @dataclass(frozen=True)
 class Response:
+    """Status and headers; the body is read with `chunks()`, each at most CHUNK bytes, until the
+    request's deadline."""
+
     status: int
     reason: str
     headers: list[tuple[str, str]]
-    body: bytes
+    chunks: Callable[[], Iterator[bytes]]
 
     @property
     def ok(self) -> bool:
@@ -62,20 +73,27 @@ def parse_header(text: str) -> tuple[str, str]:
     return name.strip(), value.strip()
 
 
+MAX_DATA = 64 * 1024 * 1024  # a request body is signed whole (its hash is in the signature), so it is held in memory
+
+
 def read_data(value: str | None) -> bytes:
     """The request body: `@FILE` reads a file (`@-` standard input), anything else is sent as written."""
     if value is None:
         return b""
     if not value.startswith("@"):
         return value.encode("utf-8")
-    if value == "@-":
-        return sys.stdin.buffer.read()
     path = os.path.expanduser(value[1:])
     try:
-        with open(path, "rb") as file:
-            return file.read()
+        if value == "@-":
+            body = sys.stdin.buffer.read(MAX_DATA + 1)
+        else:
+            with open(path, "rb") as file:
+                body = file.read(MAX_DATA + 1)
     except OSError as exc:
         raise ConfigError(f"--data {value}: cannot read {path}: {exc.strerror or exc}") from None
+    if len(body) > MAX_DATA:
+        raise ConfigError(f"--data {value}: larger than {MAX_DATA // (1024 * 1024)} MiB")
+    return body
 
 
 def send(
@@ -89,17 +107,27 @@ def send(
     timeout: float = 30.0,
     *,
     default_region: str | None = None,
+    allow_http: bool = False,
 ) -> Response:
     """Sign `method url` with SigV4 for (service, region) and send it.
 
     `service`/`region` given win; else they come from an AWS host name; the region last from
-    `default_region` (the profile's). The session token is signed in (X-Amz-Security-Token).
+    `default_region` (the profile's). The session token is signed in (X-Amz-Security-Token), so
+    plain http goes only to this machine unless `allow_http`. `timeout` is a deadline for the
+    whole request, body included: a server that drips bytes is cut off when it passes.
     """
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"{url!r} is not an http(s) URL")
     if any(c.isspace() for c in url):
         raise ConfigError(f"{url!r} holds spaces: write them as %20")
+    if not (allow_http or safe_for_secrets(url)):
+        raise ConfigError(
+            f"refusing to send the session token in clear to {parts.hostname}: use https",
+            hint="--allow-http sends it anyway (only for a network you trust)",
+        )
+    if not 0 < timeout <= 24 * 3600:
+        raise ConfigError(f"--timeout must be between 0 and 86400 seconds, not {timeout:g}")
     host_service, host_region = scope_from_host(parts.hostname)
     service = service or host_service
     region = region or host_region or default_region
@@ -115,6 +143,7 @@ def send(
     from botocore.httpsession import URLLib3Session
     from botocore.utils import get_environ_proxies
 
+    deadline = time.monotonic() + timeout
     request = AWSRequest(method=method.upper(), url=url, headers=dict(headers or []), data=data)
     signer = S3SigV4Auth if service == "s3" else SigV4Auth
     signer(
@@ -125,16 +154,57 @@ def send(
     http = URLLib3Session(
         verify=os.environ.get("AWS_CA_BUNDLE") or True, proxies=get_environ_proxies(url), timeout=timeout
     )
+    prepared = request.prepare()
+    prepared.stream_output = True
+
+    def failed(exc: Exception) -> AwsError:
+        if isinstance(exc, bx.ConnectTimeoutError | bx.ReadTimeoutError):
+            return AwsError(f"{parts.hostname} did not answer within {timeout:g} seconds", code="Timeout")
+        if isinstance(exc, bx.EndpointConnectionError):
+            return AwsError(f"cannot connect to {parts.netloc}: check the URL and the network", code="NetworkError")
+        if isinstance(exc, bx.SSLError):
+            return AwsError(f"TLS with {parts.hostname} failed: {str(exc).splitlines()[0]}", code="SSLError")
+        return AwsError(f"the request to {parts.netloc} failed: {str(exc).splitlines()[0]}", code="HTTPError")
+
     try:
-        answer = http.send(request.prepare())
-    except (bx.ConnectTimeoutError, bx.ReadTimeoutError):
-        raise AwsError(f"{parts.hostname} did not answer within {timeout:g} seconds", code="Timeout") from None
-    except bx.EndpointConnectionError:
-        raise AwsError(f"cannot connect to {parts.netloc}: check the URL and the network", code="NetworkError") from None
-    except bx.SSLError as exc:
-        raise AwsError(f"TLS with {parts.hostname} failed: {str(exc).splitlines()[0]}", code="SSLError") from None
-    except bx.HTTPClientError as exc:
-        raise AwsError(f"the request to {parts.netloc} failed: {str(exc).splitlines()[0]}", code="HTTPError") from None
-    finally:
+        answer = http.send(prepared)
+    except (bx.HTTPClientError, bx.EndpointConnectionError) as exc:
         http.close()
-    return Response(answer.status_code, answer.raw.reason or "", list(answer.raw.headers.items()), answer.content)
+        raise failed(exc) from None
+    raw = answer.raw
+
+    def chunks() -> Iterator[bytes]:
+        # At the deadline a timer shuts the socket, so a read that is waiting returns at once.
+        sock = getattr(getattr(raw, "connection", None), "sock", None)
+        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _shut, (sock,))
+        watchdog.daemon = True
+        watchdog.start()
+        read = getattr(raw, "read1", None) or raw.read
+        try:
+            while True:
+                try:
+                    chunk = read(CHUNK)
+                except Exception as exc:
+                    if time.monotonic() >= deadline:
+                        break
+                    raise failed(exc) from None
+                if time.monotonic() >= deadline:
+                    break  # the watchdog shut the socket, or the deadline passed between reads
+                if not chunk:
+                    return
+                yield chunk
+            raise AwsError(f"{parts.hostname} did not finish within {timeout:g} seconds (--timeout)", code="Timeout")
+        finally:
+            watchdog.cancel()
+            raw.release_conn()
+            http.close()
+
+    return Response(answer.status_code, raw.reason or "", list(raw.headers.items()), chunks)
+
+
+def _shut(sock: socket.socket | None) -> None:
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass

@@ -12,7 +12,6 @@ import os
 import re
 import stat
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -105,6 +104,8 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write to a 0600 temp file beside `path`, fsync, then rename over it: the old file survives any
     failure, and neither a symbolic link at the temp name nor a symlinked directory is followed."""
     private_dir(path.parent)
+    import threading  # here, not at the top: the fast path reads files and never writes them
+
     tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     try:
         with contextlib.suppress(FileNotFoundError):
