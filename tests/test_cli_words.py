@@ -15,9 +15,9 @@ def test_a_mistyped_command_is_one_line_with_a_suggestion(cli):
 
 
 def test_a_word_that_is_no_command_and_near_none_points_at_help(cli):
-    result = cli("--profiles", "x.yaml", "frobnicate")
+    result = cli("--profiles", "x.yaml", "xyzzy")
     assert result.code == 2
-    assert "unknown command 'frobnicate'; run `rolecall --help`" in result.err
+    assert "unknown command 'xyzzy'; run `rolecall --help`" in result.err
 
 
 def test_profile_suggestions_ignore_case(cli):

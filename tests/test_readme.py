@@ -92,6 +92,12 @@ def test_each_synopsis_line_names_a_real_command_and_its_options(line, usage):
         return  # `rolecall` alone: the app
     parsers = sub_parsers()
     assert words[0] in parsers, f"README.md:{line}: {words[0]!r} is not a rolecall command"
-    known = {option for action in parsers[words[0]]._actions for option in action.option_strings}
+    parser = parsers[words[0]]
+    for word in words[1:]:  # a command with sub-commands (`sso populate`): that sub-command's options
+        nested = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        if nested is None or word not in nested.choices:
+            break
+        parser = nested.choices[word]
+    known = {option for action in parser._actions for option in action.option_strings}
     shown = set(re.findall(r"(?<![\w-])(--?[a-zA-Z][\w-]*)", usage))
     assert shown <= known, f"README.md:{line}: {sorted(shown - known)} are not options of `rolecall {words[0]}`"

@@ -201,6 +201,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         write_out("".join(printable(str(problem)) + "\n" for problem in catalog.problems))
     for note in catalog.without_credentials.values():
         say(f"note: {note}")
+    from rolecall.core.key_vault import plain_keys
+
+    for path in (paths.aws_credentials_file(), paths.aws_config_file()):
+        for name, line in plain_keys(path):
+            say(f"{path}:{line}: profile {name}: long-lived keys in plain text; "
+                f"`rolecall add {name}` keeps them in the OS keyring")
     count = len(catalog.profiles)
     source = paths.profiles_file(args.profiles)
     if catalog.problems:

@@ -51,6 +51,12 @@ COMMANDS: tuple[Command, ...] = (
             "shell:cmd_init", "shell:opt_init", usage="rolecall init bash|zsh|fish|powershell"),
     Command("use", "give the current shell a profile's credentials (through `rolecall init`)", "shell:cmd_use",
             "shell:opt_use", usage="rolecall use PROFILE [--region R] [--mfa-code C] | rolecall use --unset"),
+    Command("add", "keep a profile's long-lived access keys in the OS keyring", "keys:cmd_add", "keys:opt_add"),
+    Command("remove", "delete a profile's access keys from the OS keyring", "keys:cmd_remove", "keys:opt_remove"),
+    Command("rotate", "replace a profile's access key in IAM and in the keyring", "keys:cmd_rotate",
+            "keys:opt_rotate"),
+    Command("sso", "IAM Identity Center profiles for other tools: `sso populate`", "populate:cmd_populate",
+            "populate:opt_sso"),
     Command("demo", "try rolecall against a local fake STS (needs the demo extra)", "app:cmd_demo", "app:opt_demo",
             usage="rolecall demo [--cli] [-- COMMAND [ARGS...]]"),
 )

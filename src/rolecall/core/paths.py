@@ -72,6 +72,11 @@ def aws_credentials_file() -> Path:
     return Path(os.environ.get("AWS_SHARED_CREDENTIALS_FILE") or "~/.aws/credentials").expanduser()
 
 
+def keyring_keys_file() -> Path:
+    """Which profiles have long-lived keys in the OS keyring (names only: core/key_vault.py)."""
+    return config_dir() / "keyring-keys.json"
+
+
 def audit_file() -> Path:
     return state_dir() / "audit.jsonl"
 

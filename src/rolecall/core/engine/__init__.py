@@ -26,6 +26,7 @@ from rolecall.core.profiles import Catalog, Profile
 if TYPE_CHECKING:
     import threading
 
+    from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
     from rolecall.core.sts import Gateway
 
@@ -212,6 +213,9 @@ class Engine:
 
     def sso_session(self, name: str | None, configured: list[SsoSession] | None = None) -> SsoSession:
         return self.signins.pick(name, configured)
+
+    def sso_discovery(self, session: SsoSession) -> Discovery | None:
+        return self.signins.discovery(session)
 
     def sso_discovered_at(self, session: SsoSession) -> datetime | None:
         return self.signins.discovered_at(session)

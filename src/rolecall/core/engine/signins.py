@@ -22,6 +22,7 @@ from rolecall.core.errors import ConfigError, RolecallError
 from rolecall.core.profiles import Catalog
 
 if TYPE_CHECKING:
+    from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
 
 RESYNC_AFTER = timedelta(hours=24)  # a sign-in's discovery older than this is made again
@@ -84,11 +85,15 @@ class SignIns:
         root = self.catalog.chain(self.catalog.get(name))[0]
         return root.credential_source.sign_in_session(root)
 
-    def discovered_at(self, session: SsoSession) -> datetime | None:
-        """When the session's accounts and roles were last discovered; None when never."""
+    def discovery(self, session: SsoSession) -> Discovery | None:
+        """The session's last discovered accounts and roles (no network); None when never."""
         from rolecall.core.sso import discovery
 
-        found = discovery.read(session)
+        return discovery.read(session)
+
+    def discovered_at(self, session: SsoSession) -> datetime | None:
+        """When the session's accounts and roles were last discovered; None when never."""
+        found = self.discovery(session)
         return found.fetched_at if found else None
 
     def resync_at(self, session: SsoSession) -> datetime:

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Catalog, list[Path]]:
     """The catalog of every source, and the files besides these three that it was made from
     (discovery caches): the index must be made anew when any of them changes."""
+    from rolecall.core import paths
     from rolecall.core.profiles import Found, build_catalog
     from rolecall.core.sources import saml, sso
     from rolecall.core.sources.aws_config import load_aws_config
@@ -51,7 +52,7 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
                             + saml_problems)
     catalog.sso_sessions = sessions
     catalog.without_credentials = {name: note for name, note in bare.items() if name not in catalog.profiles}
-    watched = [discovery.path(s) for s in sessions]
+    watched = [discovery.path(s) for s in sessions] + [paths.keyring_keys_file()]
     watched += [saml.discovery_file(e["name"]) for e in yaml.saml_entries if isinstance(e, dict) and "name" in e]
     return catalog, watched
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from rolecall.core import durations
 from rolecall.core.errors import Problem
+from rolecall.core.key_vault import stored_profiles
 from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
 from rolecall.core.regions import is_region
 from rolecall.core.sources.base import CredentialSource, Settings
@@ -134,6 +135,8 @@ class _Loader:
                 if where:
                     self.layout[name] = where
         self.credentials = {name: values for name, values in credentials.items() if _has_keys(values)}
+        for name in stored_profiles():  # keys kept in the OS keyring by `rolecall add`
+            self.credentials.setdefault(name, {})
         found = []
         for name in [*self.config, *(n for n in self.credentials if n not in self.config)]:
             made = self.profile(name)

@@ -1,6 +1,6 @@
 """Base credentials: the long-lived (or outside) credentials a profile's first hop is assumed with.
 
-From `source_profile`: static keys in the credentials file or the config file, or that
+From `source_profile`: keys in the OS keyring (core/key_vault.py), static keys in the credentials file or the config file, or that
 profile's `credential_process`; with no source_profile, from the environment.
 """
 
@@ -55,6 +55,11 @@ def _static(section: dict[str, Any]) -> Credentials | None:
 
 
 def from_source_profile(name: str) -> Credentials:
+    from rolecall.core.key_vault import lookup
+
+    kept = lookup(name)  # keys `rolecall add` put in the OS keyring come first
+    if kept is not None:
+        return kept
     creds_path, config_path = paths.aws_credentials_file(), paths.aws_config_file()
     for path, config in ((creds_path, False), (config_path, True)):
         section = _sections(path, config=config).get(name)
