@@ -11,6 +11,7 @@ import sys
 import textwrap
 import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -155,6 +156,10 @@ class Sandbox:
     @property
     def cache(self) -> Path:
         return self.home / ".cache" / "rolecall"
+
+    def session_file(self, profile: str = "prod/ReadOnly") -> Path:
+        """Where the cache keeps `profile`'s session (a short name: percent-encoded, `/` too)."""
+        return self.cache / "sessions" / (urllib.parse.quote(profile, safe="") + ".json")
 
     @property
     def state(self) -> Path:
