@@ -57,7 +57,7 @@ class Shell:
         if init_env:
             rc_text = rc_text.replace("rolecall init", f"env {init_env} rolecall init")
         rc_text += rc_extra
-        self.env = {**os.environ, **sandbox.env, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}",
+        self.env = {**os.environ, **sandbox.env, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
                     "TERM": "xterm-256color", "SHELL": shutil.which(name) or name}
         if name == "bash":
             rc = tmp / "bashrc"
