@@ -87,13 +87,13 @@ def test_unreadable_credentials_file(cli, sandbox):
 @pytest.mark.parametrize("garbage", [b"", b'{"format": 1, "sess', b"\x00\xff garbage", b"[1, 2, 3]"])
 def test_damaged_cache_file_reads_as_absent_and_is_kept_aside(cli, sandbox, garbage):
     assert cli("assume", "prod/ReadOnly").code == 0
-    path = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    path = sandbox.session_file()
     path.write_bytes(garbage)
     result = cli("process", "prod/ReadOnly")
     assert result.code == 0, result.err
     assert json.loads(path.read_text())["session"]["profile"] == "prod/ReadOnly"  # rewritten
     if garbage not in (b"[1, 2, 3]",):
-        kept = list(path.parent.glob("prod%2FReadOnly.json.bad-*"))
+        kept = list(path.parent.glob(path.name + ".bad-*"))
         assert kept and kept[0].read_bytes() == garbage
 
 
@@ -155,7 +155,7 @@ def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_s
 def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
     first = cli("process", "prod/ReadOnly")
     assert first.code == 0, first.err
-    entry = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    entry = sandbox.session_file()
     saved = entry.read_bytes()
     good = sandbox.profiles.read_text()
     sandbox.profiles.write_text("version: 1\naccounts: [\n")
