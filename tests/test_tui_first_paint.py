@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from rolecall.core import paths
 from rolecall.core.index import load_catalog
 from rolecall.core.search import SearchIndex
 from rolecall.tui import themes
@@ -110,3 +111,24 @@ def test_modules_before_the_first_frame(indexed, tmp_path):
     assert not roots & {"botocore", "boto3", "yaml", "argparse", "urllib3"}
     assert "http.client" not in app and "rolecall.core.console" not in app
     assert len(app) <= len(floor) + SLACK, (len(app), len(floor), sorted(set(app) - set(floor)))
+
+
+def test_themes_are_read_again_when_a_theme_file_changes(sandbox):
+    """The themes' JSON cache (what spares the first frame PyYAML) follows the files."""
+    folder = paths.user_themes_dir()
+    folder.mkdir(parents=True)
+    mine = folder / "mine.yaml"
+    mine.write_text("name: mine\nprimary: '#102030'\n", encoding="utf-8")
+    assert by_name(themes.load_themes()[0])["mine"].primary == "#102030"
+    assert by_name(themes.load_themes()[0])["mine"].primary == "#102030"  # from the cache now
+    mine.write_text("name: mine\nprimary: '#a0b0c0'  # edited\n", encoding="utf-8")
+    assert by_name(themes.load_themes()[0])["mine"].primary == "#a0b0c0"
+    mine.write_text("name: mine\nprimary: 12\ncolour: red\n", encoding="utf-8")
+    found, problems = themes.load_themes()
+    assert "mine" not in by_name(found) and "rolecall-dark" in by_name(found)
+    assert [str(problem) for problem in problems] == [f"{mine}: unknown field(s): colour"]
+    assert (paths.cache_dir() / themes.CACHE).stat().st_mode & 0o777 == 0o600
+
+
+def by_name(found: list) -> dict:
+    return {theme.name: theme for theme in found}
