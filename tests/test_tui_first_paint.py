@@ -132,3 +132,13 @@ def test_themes_are_read_again_when_a_theme_file_changes(sandbox):
 
 def by_name(found: list) -> dict:
     return {theme.name: theme for theme in found}
+
+
+@pytest.mark.parametrize("argv", [["--profiles"], ["--theme"], ["ui", "extra"], ["--profile", "x"]])
+def test_what_the_app_shortcut_does_not_read_the_parser_still_refuses(cli, argv):
+    """`rolecall [--profiles P] [--theme T] [ui]` reaches the app without argparse; anything
+    else is still argparse's, which says what is wrong in one line and exits 2."""
+    done = cli(*argv)
+    assert done.code == 2
+    assert done.out == "" and "Traceback" not in done.err
+    assert done.err.strip().splitlines()[-1].startswith("rolecall: "), done.err
