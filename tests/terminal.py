@@ -66,6 +66,16 @@ class Terminal:
             if time.monotonic() > deadline or not self._read(0.2):
                 raise AssertionError(f"{pattern!r} never appeared; the terminal shows:\n{self.display}")
 
+    def settle(self, quiet: float = 0.03, timeout: float = 10) -> None:
+        """Read until nothing more comes for `quiet` seconds: a frame written in several pieces
+        has ended (a program that keeps writing fails after `timeout`)."""
+        deadline = time.monotonic() + timeout
+        while select.select([self.fd], [], [], quiet)[0]:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"still writing after {timeout}s; the terminal shows:\n{self.display}")
+            if not self._read(0):
+                return
+
     def expect_gone(self, pattern: str, timeout: float = 30) -> None:
         """Wait until the screen no longer shows `pattern`."""
         deadline = time.monotonic() + timeout

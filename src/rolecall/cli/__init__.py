@@ -34,13 +34,17 @@ def _run(argv: list[str] | None) -> int:
     served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine
     if served is not None:
         return served
-    from rolecall.cli.parser import parse, unknown_command
+    from rolecall.cli.app import app_arguments
 
-    unknown = unknown_command(argv)
-    if unknown:
-        say(unknown)
-        return 2
-    args = parse(argv)
+    args = app_arguments(argv)  # the app: no argparse before its first frame
+    if args is None:
+        from rolecall.cli.parser import parse, unknown_command
+
+        unknown = unknown_command(argv)
+        if unknown:
+            say(unknown)
+            return 2
+        args = parse(argv)
     from rolecall.core.errors import RolecallError
 
     try:

@@ -35,6 +35,13 @@ def load_catalog(profiles_path: str | os.PathLike[str] | None = None, *, use_ind
     return catalog
 
 
+def current_index(profiles_path: str | os.PathLike[str] | None = None) -> dict[str, Any] | None:
+    """The catalog's index as JSON when it is current (no YAML, no botocore), else None: the
+    app draws its first frame from its first profiles (`first_profiles`), then makes the
+    catalog (`catalog_of`)."""
+    return _current(index_file(profiles_path), index_key(profiles_path))
+
+
 MAX_MESSAGE = 240
 
 
@@ -46,11 +53,25 @@ def bounded(problem: Problem) -> Problem:
 
 
 def _read_index(path: Path, key: list[Any]) -> Catalog | None:
+    data = _current(path, key)
+    return None if data is None else catalog_of(data)
+
+
+def _current(path: Path, key: list[Any]) -> dict[str, Any] | None:
+    """The index's JSON when it was made from the sources as they are now, else None."""
     try:
         with open(path, "rb") as handle:
             data = json.load(handle)
-        if data.get("key") != json.loads(json.dumps(key)) or not watched_unchanged(data):
+        if not isinstance(data, dict) or data.get("key") != json.loads(json.dumps(key)) or not watched_unchanged(data):
             return None
+        return data
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def catalog_of(data: dict[str, Any]) -> Catalog | None:
+    """The catalog an index holds (None when the index is damaged)."""
+    try:
         sso_sessions = []
         if data.get("sso_sessions"):
             from rolecall.core.sso.session import SsoSession
@@ -62,7 +83,15 @@ def _read_index(path: Path, key: list[Any]) -> Catalog | None:
             sso_sessions=sso_sessions,
             without_credentials={name: Problem(**p) for name, p in data["without_credentials"].items()},
         )
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def first_profiles(data: dict[str, Any], count: int) -> list[Profile] | None:
+    """The first `count` profiles an index holds, in catalog order (None when it is damaged)."""
+    try:
+        return [Profile.from_dict(p) for p in data["profiles"][:count]]
+    except (ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -213,13 +213,17 @@ class Settings:
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return {}, []  # no file (the usual case): yaml is not even imported
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [Problem(str(path), None, f"ignored: {str(exc).splitlines()[0]}")]
     import yaml
 
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}, []
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
         return {}, [Problem(str(path), None, f"ignored: {str(exc).splitlines()[0]}")]
     if data is None:
         return {}, []

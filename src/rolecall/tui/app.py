@@ -25,12 +25,12 @@ from textual.binding import Binding, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Header, Input, Label, Static, Tree
 
-from rolecall.core import browser, clipboard, console, environ, formats, mfa, paths, spawn
+from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
 from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
 from rolecall.core.display import printable
-from rolecall.core.engine import Engine
+from rolecall.core.engine import Engine, IndexedStart
 from rolecall.core.errors import MfaCodeRequired, RolecallError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.search import SearchIndex
@@ -40,7 +40,6 @@ from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
-from rolecall.tui.screens.console import ConsoleScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
 from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.screens.mfa import MfaScreen
@@ -53,6 +52,7 @@ from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
 if TYPE_CHECKING:
+    from rolecall.core import console
     from rolecall.core.shell.server import CredentialServer
 
 CodeSource = Callable[[Profile], str]
@@ -128,21 +128,53 @@ class RolecallApp(App):
         yield KeysFooter()
 
     def on_mount(self) -> None:
+        """What the first frame needs: the keys and the list, from the profiles index when it is
+        current (one JSON read); everything else waits for that frame (`_after_first_frame`)."""
         self.accounts.focus()  # where keys go from the start (profiles given: no focus move once they show)
-        for note in self._startup_notes:
-            self.notify(note, severity="warning", timeout=10)
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
-        for problem in self.settings.problems:
-            self.notify(str(problem), title="settings", severity="warning")
         self.theme_changed_signal.subscribe(self, self._remember_theme)  # only the user's choices from now on
         self._timer = self.set_interval(1, self.tick)
         self.watch(self.filter_input, "value", self.filter_changed, init=False)
-        if self.engine is None:
-            self.accounts.loading = True
-            self.open_engine(reloaded=False)
-        else:
+        if self.engine is not None:
             self.show_engine(self.engine)
+        elif not self._show_first_profiles():
+            self.load_profiles()
+        self.call_after_refresh(self._after_first_frame)
+
+    def load_profiles(self) -> None:
+        """The sources must be parsed: in the background, while the list says it is loading."""
+        self.accounts.loading = True
+        self.open_engine(reloaded=False)
+
+    def _show_first_profiles(self) -> bool:
+        """The list's first screenful straight from a current profiles index, for the first frame;
+        the whole catalog (5,000 profiles take ~0.3 s: their objects, the tree's nodes, the search
+        index) follows that frame. False: no current index."""
+        try:
+            start = Engine.from_index(self.profiles_path, clock=self.clock)
+        except RolecallError:  # open_engine says what is wrong
+            return False
+        first = start.first(max(self.size.height, 24)) if start else None  # a line each at least: a screenful
+        if start is None or first is None:
+            return False
+        self.accounts.set_profiles(first)
+        self.call_after_refresh(self._show_indexed, start)
+        return True
+
+    def _show_indexed(self, start: IndexedStart) -> None:
+        engine = start.engine()
+        if engine is None:
+            self.load_profiles()
+        else:
+            self.show_engine(engine)
+
+    def _after_first_frame(self) -> None:
+        """The start-up's notes: themes and settings that were skipped."""
+        for note in self._startup_notes:
+            self.notify(note, severity="warning", timeout=10)
+        for problem in self.settings.problems:
+            self.notify(str(problem), title="settings", severity="warning")
 
     def _apply_themes(self, choice: str | None) -> list[str]:
         """Register the themes and pick one before anything is styled (a later switch restyles
@@ -734,6 +766,9 @@ class RolecallApp(App):
         self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
 
     def action_console(self) -> None:
+        from rolecall.core import console  # urllib.request and http.client: not before the first frame
+        from rolecall.tui.screens.console import ConsoleScreen
+
         profile = self._selected()
         if profile:
             self.push_screen(ConsoleScreen(profile.name, console.recent_services()),
@@ -742,6 +777,8 @@ class RolecallApp(App):
     def open_console(self, profile: Profile, choice: str | None) -> None:
         """The console on the picker's choice: a role session first (assumed if need be), except for
         a profile that signs in to the console by itself (IAM Identity Center's portal)."""
+        from rolecall.core import browser, console
+
         if choice is None:
             return
         try:
@@ -763,6 +800,8 @@ class RolecallApp(App):
     @work(thread=True, exit_on_error=False, group="console")
     def console_in_background(self, profile: Profile, request: console.Request, session: Session | None,
                               command: list[str] | None) -> None:
+        from rolecall.core import console
+
         def opened() -> jobs.ConsoleOpened:
             target, took = console.open_console(profile, request, session, command)
             return jobs.ConsoleOpened(profile.name, target.url, took)

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from rolecall.core import paths
+from rolecall.core import paths, storage
+from rolecall.core.errors import StorageError
+from rolecall.core.layout import stamp
 
 COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
            "success", "warning", "error")
 FIELDS = set(COLOURS) | {"name", "dark", "variables"}
 DEFAULT = "rolecall-dark"
+CACHE = "themes.json"  # in the cache directory
 
 
 @dataclass
@@ -30,6 +34,11 @@ class ThemeError(ValueError):
 
 
 def parse_theme(path: Path) -> Theme:
+    return Theme(**theme_fields(path))
+
+
+def theme_fields(path: Path) -> dict[str, Any]:
+    """A theme file's fields, validated: Theme's keyword arguments."""
     import yaml
 
     try:
@@ -56,27 +65,54 @@ def parse_theme(path: Path) -> Theme:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ThemeError("variables must be a mapping")
-    return Theme(
-        name=str(data.get("name") or path.stem),
-        dark=data.get("dark", True),
-        variables={str(k): str(v) for k, v in variables.items()},
+    return {
+        "name": str(data.get("name") or path.stem),
+        "dark": data.get("dark", True),
+        "variables": {str(k): str(v) for k, v in variables.items()},
         **{key: str(data[key]) for key in COLOURS if key in data},
-    )
+    }
 
 
 def load_themes() -> tuple[list[Theme], list[ThemeProblem]]:
-    """Bundled themes, then the user's (a user theme may replace a bundled one by name)."""
+    """Bundled themes, then the user's (a user theme may replace a bundled one by name).
+
+    What the files held is kept as JSON in the cache while they are unchanged (their stamps), so
+    the app's start reads no YAML (importing PyYAML alone is ~5% of a one-widget Textual app's
+    first paint)."""
+    files = [path for folder in (paths.bundled_themes_dir(), paths.user_themes_dir())
+             for path in (sorted(folder.glob("*.yaml")) if folder.is_dir() else ())]
+    key = [stamp(path) for path in files]
+    found = _cached(key)
+    if found is None:
+        found = {}
+        for path in files:
+            try:
+                found[str(path)] = theme_fields(path)
+            except ThemeError as exc:
+                found[str(path)] = str(exc)
+        try:
+            storage.write_json(paths.cache_dir() / CACHE, {"key": key, "found": found})
+        except StorageError:
+            pass  # the cache only saves time
     themes: dict[str, Theme] = {}
     problems: list[ThemeProblem] = []
-    for folder in (paths.bundled_themes_dir(), paths.user_themes_dir()):
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else ():
-            try:
-                theme = parse_theme(path)
-            except ThemeError as exc:
-                problems.append(ThemeProblem(path, str(exc)))
-                continue
-            themes[theme.name] = theme
+    for path, fields in found.items():
+        if isinstance(fields, str):
+            problems.append(ThemeProblem(Path(path), fields))
+        else:
+            themes[fields["name"]] = Theme(**fields)
     return list(themes.values()), problems
+
+
+def _cached(key: list[Any]) -> dict[str, Any] | None:
+    """What the theme files held, as they were when the cache was written with `key`."""
+    try:
+        data = storage.read_json(paths.cache_dir() / CACHE)
+    except StorageError:
+        return None
+    if data is None or data.get("key") != key or not isinstance(data.get("found"), dict):
+        return None
+    return data["found"]
 
 
 def resolve(choice: str | None, themes: list[Theme]) -> tuple[str | None, str | None]:

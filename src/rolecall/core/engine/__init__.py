@@ -19,7 +19,7 @@ from rolecall.core.clock import Clock, SystemClock
 from rolecall.core.credentials import Credentials, Session
 from rolecall.core.engine.assumer import Assumer
 from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
-from rolecall.core.errors import ConfigError, Problem
+from rolecall.core.errors import ConfigError, Problem, RolecallError
 from rolecall.core.mfa import CodeSource
 from rolecall.core.profiles import Catalog, Profile
 
@@ -81,16 +81,24 @@ class Engine:
 
         A profiles file named explicitly must exist: a typo in a path is an error, not an empty list.
         """
-        from rolecall.core import settings
         from rolecall.core.index import load_catalog
 
-        if profiles_path or settings.from_env("profiles"):
-            path = paths.profiles_file(profiles_path)
-            if not path.exists():
-                how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"
-                raise ConfigError(f"the profiles file {path} (from {how}) does not exist",
-                                  hint="check the path, or see profiles.example.yaml for a start")
+        _check_named_file(profiles_path)
         return cls(load_catalog(profiles_path, use_index=use_index), profiles_path=profiles_path, **options)
+
+    @classmethod
+    def from_index(cls, profiles_path: str | os.PathLike[str] | None = None, **options: Any) -> IndexedStart | None:
+        """The engine's start from a current profiles index (one JSON read): its first profiles
+        at once, the engine `open` would make after. None when the sources must be parsed (or a
+        named file is missing: `open` says so)."""
+        from rolecall.core.index import current_index
+
+        try:
+            _check_named_file(profiles_path)
+        except RolecallError:
+            return None
+        data = current_index(profiles_path)
+        return None if data is None else IndexedStart(data, profiles_path, options)
 
     @property
     def sts(self) -> Gateway:
@@ -247,3 +255,41 @@ class Engine:
 
     def sso_discoveries_watch(self, configured: list[SsoSession]) -> list[Path]:
         return self.signins.discoveries_watch(configured)
+
+
+def _check_named_file(profiles_path: str | os.PathLike[str] | None) -> None:
+    """A profiles file named explicitly (--profiles, $ROLECALL_PROFILES) must exist."""
+    from rolecall.core import settings
+
+    if profiles_path or settings.from_env("profiles"):
+        path = paths.profiles_file(profiles_path)
+        if not path.exists():
+            how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"
+            raise ConfigError(f"the profiles file {path} (from {how}) does not exist",
+                              hint="check the path, or see profiles.example.yaml for a start")
+
+
+@dataclass
+class IndexedStart:
+    """A current profiles index, read: its first profiles for a first frame, then the engine."""
+
+    data: dict[str, Any]
+    profiles_path: str | os.PathLike[str] | None
+    options: dict[str, Any]
+
+    @property
+    def count(self) -> int:
+        return len(self.data.get("profiles") or ())
+
+    def first(self, count: int) -> list[Profile] | None:
+        """The first `count` profiles in catalog order (None: the index is damaged)."""
+        from rolecall.core.index import first_profiles
+
+        return first_profiles(self.data, count)
+
+    def engine(self) -> Engine | None:
+        """The engine over the whole index (None: the index is damaged, `Engine.open` reads the sources)."""
+        from rolecall.core.index import catalog_of
+
+        catalog = catalog_of(self.data)
+        return None if catalog is None else Engine(catalog, profiles_path=self.profiles_path, **self.options)

@@ -1,0 +1,185 @@
+"""The app's first paint as a person sees it: `rolecall --profiles P` starts on a real
+pseudo-terminal and the time is taken from starting the program to the end of the first frame
+whose screen (read with pyte) shows profile names; beside it, the floor: a one-widget Textual app
+(a Tree with a few lines) started and timed the same way on the same pty size. Runs alternate
+between the two so that both see the machine as it was; medians are reported, and their ratio.
+
+Usage: python benchmarks/first_paint.py [--runs N] [--example] [--big]   (both sets when neither)
+       python benchmarks/first_paint.py --serve-floor                   the floor app itself
+Prints one JSON object on the last line of stdout. Runs in a temp HOME; touches no real file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fcntl
+import json
+import os
+import pty
+import select
+import statistics
+import struct
+import sys
+import tempfile
+import termios
+import time
+from pathlib import Path
+
+import pyte
+
+HERE = Path(__file__).resolve().parent
+EXAMPLE = HERE.parent / "profiles.example.yaml"
+SIZE = (120, 36)  # columns, lines
+FRAME_GAP = 0.008  # a frame's bytes come within a ms or two; frames are >= 16 ms apart
+LIMIT = 60.0  # seconds: an app that never paints fails the run instead of hanging it
+# The floor's tree and the names it shows (the same shape as the app's list: accounts and roles).
+FLOOR_TREE = {"prod": ("Admin", "ReadOnly", "Deploy"), "staging": ("Admin", "Developer")}
+
+
+def floor_app() -> None:
+    """The floor: a Textual app with one widget, a Tree of a few accounts and roles."""
+    from textual.app import App
+    from textual.widgets import Tree
+
+    class Floor(App):
+        def compose(self):
+            tree: Tree[None] = Tree("accounts")
+            for account, roles in FLOOR_TREE.items():
+                branch = tree.root.add(account, expand=True)
+                for role in roles:
+                    branch.add_leaf(role)
+            tree.root.expand()
+            yield tree
+
+    Floor().run()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) the process `pid` has used so far."""
+    with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def first_paint(argv: list[str], names: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Seconds from starting `argv` on a fresh pty to the end of the first frame whose screen
+    shows every one of `names` (each on a line of its own, as a tree shows them), and the CPU
+    seconds the program had used by then (less noisy on a busy machine; Linux only)."""
+    screen = pyte.Screen(*SIZE)
+    stream = pyte.ByteStream(screen)
+    started = time.perf_counter()
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: becomes the program, never returns here
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", SIZE[1], SIZE[0], 0, 0))
+            os.execvpe(argv[0], argv, {**env, "TERM": "xterm-256color"})
+        finally:
+            os._exit(127)
+    try:
+        shown, last = False, started
+        deadline = started + LIMIT
+        while time.perf_counter() < deadline:
+            ready, _, _ = select.select([fd], [], [], FRAME_GAP if shown else 0.5)
+            now = time.perf_counter()
+            if shown and (not ready or now - last > FRAME_GAP):
+                return last - started, cpu_seconds(pid)  # the frame that showed the names has ended
+            if not ready:
+                continue
+            try:
+                data = os.read(fd, 65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            last = time.perf_counter()
+            stream.feed(data)
+            if not shown:
+                lines = [line.strip(" │├└─▼▶▾▸●○") for line in screen.display]
+                words = {word for line in lines for word in line.split()}
+                shown = all(name in words for name in names)
+        screen_text = "\n".join(line.rstrip() for line in screen.display)
+        raise SystemExit(f"{argv[-1]}: {names} never showed; the screen was:\n{screen_text}")
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def environment(home: Path) -> dict[str, str]:
+    """A private HOME with no AWS files, like the tests' sandbox."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("AWS_", "ROLECALL_", "XDG_")) and key != "PYTHONDONTWRITEBYTECODE"}
+    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
+               XDG_DATA_HOME=str(home / ".local" / "share"), AWS_CONFIG_FILE=str(home / "aws-config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"), ROLECALL_THEME="rolecall-dark")
+    return env
+
+
+def compare(profiles: Path, names: list[str], env: dict[str, str], runs: int) -> dict:
+    """Medians of `runs` first paints of the app on `profiles` and of the floor, taken in turn
+    (after one warm-up of each, which also makes the profiles index)."""
+    rolecall = str(Path(sys.executable).parent / "rolecall")
+    app_argv = [rolecall, "--profiles", str(profiles)]
+    floor_argv = [sys.executable, __file__, "--serve-floor"]
+    floor_names = [next(iter(FLOOR_TREE)), FLOOR_TREE[next(iter(FLOOR_TREE))][0]]
+    app: list[tuple[float, float]] = []
+    floor: list[tuple[float, float]] = []
+    for n in range(runs + 1):
+        app_run = first_paint(app_argv, names, env)
+        floor_run = first_paint(floor_argv, floor_names, env)
+        if n:  # the first pair warms the disk cache and builds the index
+            app.append(app_run)
+            floor.append(floor_run)
+
+    def median_ms(runs: list[tuple[float, float]], which: int) -> float:
+        return statistics.median(run[which] for run in runs) * 1000
+
+    app_ms, floor_ms = median_ms(app, 0), median_ms(floor, 0)
+    return {"app_ms": app_ms, "floor_ms": floor_ms, "ratio": app_ms / floor_ms, "runs": runs,
+            "app_cpu_ms": median_ms(app, 1), "floor_cpu_ms": median_ms(floor, 1),
+            "cpu_ratio": median_ms(app, 1) / median_ms(floor, 1),
+            "app_each_ms": [round(run[0] * 1000) for run in app],
+            "floor_each_ms": [round(run[0] * 1000) for run in floor]}
+
+
+def measure(runs: int, example: bool = True, big: bool = True) -> dict:
+    """The comparisons asked for, each in a fresh temp HOME."""
+    sys.path.insert(0, str(HERE))
+    from generate_profiles import generate
+
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="rolecall-paint-") as tmp:
+        root = Path(tmp)
+        if example:
+            (root / "example").mkdir()
+            results["example"] = compare(EXAMPLE, ["prod", "Admin"], environment(root / "example"), runs)
+        if big:
+            (root / "big").mkdir()
+            big_file = root / "big" / "profiles.yaml"
+            big_file.write_text(generate(500, 10), encoding="utf-8")
+            results["5000"] = compare(big_file, ["prod-0000", "Admin"], environment(root / "big"), runs)
+    return results
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=9)
+    parser.add_argument("--example", action="store_true", help="profiles.example.yaml only")
+    parser.add_argument("--big", action="store_true", help="5,000 profiles only")
+    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
+    options = parser.parse_args()
+    if options.serve_floor:
+        floor_app()
+        return 0
+    both = not (options.example or options.big)
+    results = measure(options.runs, example=options.example or both, big=options.big or both)
+    for name, result in results.items():
+        print(f"{name}: app {result['app_ms']:.0f} ms, one-widget app {result['floor_ms']:.0f} ms, "
+              f"ratio {result['ratio']:.2f}x; CPU {result['app_cpu_ms']:.0f} / {result['floor_cpu_ms']:.0f} ms = "
+              f"{result['cpu_ratio']:.2f}x (medians of {result['runs']})", file=sys.stderr)
+    print(json.dumps(results))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
