@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from rolecall.demo import FederationEndpoint
+from tests.conftest import wait_for
 from tests.console_fixtures import (  # noqa: F401
     HOME,
     TOKEN,
@@ -24,7 +25,7 @@ from tests.console_fixtures import (  # noqa: F401
     nothing_happened,
     query,
 )
-from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture, wait_for  # noqa: F401
+from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture  # noqa: F401
 
 # ------------------------------------------------------------------ destinations
 
