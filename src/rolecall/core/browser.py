@@ -129,18 +129,19 @@ def pages_dir() -> Path:
     return paths.cache_dir() / "console"
 
 
-def page_html(url: str) -> str:
+def page_html(url: str, *, title: str = "opening the AWS console", link: str = "Continue to the AWS console") -> str:
     """A page that sends the browser on to `url` at once (meta refresh and script), with a link
-    for a browser that does neither; no referrer leaves it."""
+    for a browser that does neither; no referrer leaves it. The console's private page and the
+    IAM Identity Center sign-in's (core/sso/login.py) both are this page."""
     attribute = html.escape(url, quote=True)
     script = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e")
     return (
         "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
         f"<meta http-equiv=\"refresh\" content=\"0;url={attribute}\">\n"
-        "<title>rolecall: opening the AWS console</title></head>\n"
+        f"<title>rolecall: {html.escape(title)}</title></head>\n"
         f"<body><script>location.replace({script});</script>\n"
-        f"<p><a href=\"{attribute}\">Continue to the AWS console</a></p></body></html>\n"
+        f"<p><a href=\"{attribute}\">{html.escape(link)}</a></p></body></html>\n"
     )
 
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import math
 import queue
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from rolecall.core import paths, storage
+from rolecall.core.browser import page_html
 from rolecall.core.clock import Clock
 from rolecall.core.display import printable
 from rolecall.core.errors import AwsError
@@ -204,18 +204,6 @@ class _Listener(ThreadingHTTPServer):
     block_on_close = False
 
 
-def _redirect_page(url: str) -> bytes:
-    """A local page that sends the browser on to `url`: the state travels in a 0600 file, not in
-    the browser's command line (which every local user can read)."""
-    target = html.escape(url, quote=True)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<meta http-equiv='refresh' content='0;url={target}'><title>rolecall sign-in</title></head>"
-        f"<body style='font-family:sans-serif'><p><a href='{target}'>Continue to the sign-in page</a></p>"
-        "</body></html>"
-    ).encode()
-
-
 def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
           open_url: Callable[[str], bool] | None, cancelled: threading.Event,
           prompt: Callable[[str, str | None], None] | None) -> Token:
@@ -285,7 +273,8 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
     try:
         import webbrowser
 
-        storage.write_atomic(page, _redirect_page(url))
+        # The state travels in a 0600 page, not in the browser's command line (every local user can read it).
+        storage.write_atomic(page, page_html(url, title="sign-in", link="Continue to the sign-in page").encode())
         shown = printable(url)
         notify(f"opening the sign-in page in your browser; if it does not open, visit:\n{shown}")
         if prompt:
