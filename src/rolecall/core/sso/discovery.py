@@ -6,7 +6,6 @@ only when the whole discovery succeeded, so a failed sync keeps the previous res
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,7 +52,7 @@ class Discovery:
 
 
 def path(session: SsoSession) -> Path:
-    return paths.cache_dir() / "sso" / f"{hashlib.sha1(session.cache_key.encode('utf-8')).hexdigest()}.discovery.json"
+    return paths.cache_dir() / "sso" / f"{session.digest}.discovery.json"
 
 
 def read(session: SsoSession) -> Discovery | None:

@@ -59,17 +59,13 @@ CLOSE_PAGE = (
 )
 
 
-def _digest(session: SsoSession) -> str:
-    return hashlib.sha1(session.cache_key.encode("utf-8")).hexdigest()
-
-
 def state_dir() -> Path:
     return paths.cache_dir() / "sso"
 
 
 def lock_path(session: SsoSession, purpose: str) -> Path:
     """One lock for sign-ins and another for refreshes, so a refresh never waits on a person at a browser."""
-    return state_dir() / f"{_digest(session)}.{purpose}.lock"
+    return state_dir() / f"{session.digest}.{purpose}.lock"
 
 
 # --------------------------------------------------------------------------- client registration
@@ -267,7 +263,7 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
         "scopes": " ".join(session.scopes),
         "code_challenge": challenge,
     })
-    page = state_dir() / f"{_digest(session)}.{secrets.token_hex(8)}.signin.html"
+    page = state_dir() / f"{session.digest}.{secrets.token_hex(8)}.signin.html"
     serving = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     serving.start()
     try:

@@ -3,15 +3,16 @@ and profiles.yaml `sso:` entries. Parsed at the edge into SsoSession; what is wr
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from rolecall.core.errors import Problem
+from rolecall.core.regions import is_region
 
 DEFAULT_SCOPES: tuple[str, ...] = ("sso:account:access",)
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class SsoSession:
         """What the AWS CLI hashes to name the token file: the session name, or the start URL (legacy)."""
         return self.start_url if self.legacy else self.name
 
+    @property
+    def digest(self) -> str:
+        """The sha1 of `cache_key`: the AWS CLI's token file name, and rolecall's for this session's files."""
+        return hashlib.sha1(self.cache_key.encode("utf-8")).hexdigest()
+
 
 def _check(name: str, start_url: str | None, region: str | None, what: str) -> str | None:
     if not start_url:
@@ -39,7 +45,7 @@ def _check(name: str, start_url: str | None, region: str | None, what: str) -> s
         return f"{what} {name}: sso_region is missing"
     if not start_url.startswith("https://") or len(start_url) <= len("https://"):
         return f"{what} {name}: sso_start_url {start_url!r} is not an https:// URL"
-    if not REGION.match(region):
+    if not is_region(region):
         return f"{what} {name}: sso_region {region!r} is not an AWS region"
     return None
 
