@@ -4,11 +4,11 @@ and profiles.yaml `sso:` entries. Parsed at the edge into SsoSession; what is wr
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rolecall.core import ini_lines
 from rolecall.core.errors import Problem
 from rolecall.core.regions import is_region
 
@@ -57,17 +57,6 @@ def _scopes(text: str | list[Any] | tuple[Any, ...] | None) -> tuple[str, ...]:
     return tuple(str(item).strip() for item in items if str(item).strip()) or DEFAULT_SCOPES
 
 
-def section_lines(text: str) -> dict[tuple[str, str], int]:
-    """Line of each section: ("sso-session", NAME) or ("profile", NAME)."""
-    lines: dict[tuple[str, str], int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = re.match(r"^\s*\[\s*(sso-session\s+|profile\s+)?([^\]]+?)\s*\]", line)
-        if match:
-            kind = "sso-session" if (match.group(1) or "").startswith("sso-session") else "profile"
-            lines.setdefault((kind, match.group(2)), number)
-    return lines
-
-
 def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int], list[Problem]]:
     """botocore's reading of the AWS config file (sso_sessions, profiles) and section lines."""
     try:
@@ -84,7 +73,7 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int],
         config = configloader.load_config(str(path))
     except Exception as exc:  # configparser raises a zoo of its own errors
         return {}, {}, [Problem(str(path), None, f"cannot parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")]
-    return config, section_lines(text), []
+    return config, ini_lines.section_lines(text), []
 
 
 def sessions_from_config(path: Path) -> tuple[list[SsoSession], list[Problem]]:
