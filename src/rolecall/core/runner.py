@@ -64,7 +64,7 @@ def run(what: str, argv: list[str], timeout: float, *, stdin: int | None = None,
 
     def drain(stream: IO[bytes], into: list[bytes]) -> None:
         size = 0
-        for block in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+        for block in iter(lambda: os.read(stream.fileno(), 65536), b""):
             size += len(block)
             if size > MAX_OUTPUT:
                 too_much.set()
