@@ -1,7 +1,7 @@
 """botocore, set up once for every AWS service rolecall calls (STS, IAM, IAM Identity Center, the
-sign-in service): one session that the user's config files and AWS_PROFILE cannot change (everything a
-call needs is passed explicitly; the AWS_ENDPOINT_URL* variables still apply), clients made under its
-lock, and every failure of a call as one line whose text from the service has been through
+sign-in service): one botocore session that the user's config files and AWS_PROFILE cannot change
+(everything a call needs is passed explicitly; the AWS_ENDPOINT_URL* variables still apply), clients
+made under its lock, and every failure of a call as one line whose text from the service has been through
 `display.printable`. botocore is imported on first use, never at import time.
 """
 
@@ -18,29 +18,29 @@ from rolecall.core.errors import AwsError, ConfigError
 MAX_CODE, MAX_MESSAGE = 100, 300  # characters of an error code and message kept from an answer
 
 _lock = threading.Lock()
-_session: Any = None  # botocore is untyped
+_botocore: Any = None  # the botocore Session clients are made from (botocore is untyped)
 
 
-def _shared_session() -> Any:
-    global _session
+def _botocore_session() -> Any:
+    global _botocore
     with _lock:
-        if _session is None:
+        if _botocore is None:
             import botocore.session
 
-            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            session.set_config_variable("config_file", os.devnull)
-            session.set_config_variable("credentials_file", os.devnull)
-            _session = session
-        return _session
+            made = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+            made.set_config_variable("config_file", os.devnull)
+            made.set_config_variable("credentials_file", os.devnull)
+            _botocore = made
+        return _botocore
 
 
 def client(service: str, what: str, **options: Any) -> Any:
     """A botocore client for `service` (botocore's `create_client` options); a ConfigError naming
     `what` when botocore cannot make one (an unknown region, a bad endpoint variable)."""
-    session = _shared_session()
+    factory = _botocore_session()
     try:
         with _lock:  # a botocore session is not thread-safe; the clients it makes are
-            return session.create_client(service, **options)
+            return factory.create_client(service, **options)
     except Exception as exc:
         raise ConfigError(f"cannot set up {what}: {printable(first_line(exc))}") from None
 
