@@ -56,13 +56,13 @@ def tool(name: str) -> str:
     return found
 
 
-def wait_for(condition, timeout: float = 20.0) -> None:
+def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> None:
     """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+            raise AssertionError(f"{what} never held within {timeout:g} s")
+        time.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)
