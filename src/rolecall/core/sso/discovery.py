@@ -58,10 +58,7 @@ def path(session: SsoSession) -> Path:
 def read(session: SsoSession) -> Discovery | None:
     """The last discovery of `session`, or None (never synced, another start URL, or a damaged file).
     A file storage does not trust (another owner, writable by others, a symbolic link) is set aside."""
-    if not storage.trusted(path(session)):
-        storage.set_aside(path(session))
-        return None
-    data = storage.read_json(path(session))
+    data = storage.read_trusted_json(path(session))
     if not data or data.get("format") != FORMAT:
         return None
     try:

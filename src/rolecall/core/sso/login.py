@@ -80,10 +80,7 @@ def _registration_path(session: SsoSession, flow: str) -> Path:
 
 
 def _stored_registration(session: SsoSession, path: Path, clock: Clock) -> dict[str, Any] | None:
-    if not storage.trusted(path):
-        storage.set_aside(path)
-        return None
-    stored = storage.read_json(path)
+    stored = storage.read_trusted_json(path)
     if not stored or stored.get("startUrl") != session.start_url or stored.get("region") != session.region \
             or stored.get("scopes") != list(session.scopes):
         return None
