@@ -16,9 +16,11 @@ REMOVED = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SECURITY_TOKEN")
 def role_variables(credentials: Mapping[str, str | None], region: str | None) -> dict[str, str]:
     """The AWS_* variables that carry a session, from its credentials in credential_process form
     (AccessKeyId, SecretAccessKey, SessionToken, Expiration as ISO 8601): what exports print too."""
-    variables: dict[str, str] = {}
-    for name, key in (("AWS_ACCESS_KEY_ID", "AccessKeyId"), ("AWS_SECRET_ACCESS_KEY", "SecretAccessKey"),
-                      ("AWS_SESSION_TOKEN", "SessionToken"), ("AWS_CREDENTIAL_EXPIRATION", "Expiration")):
+    variables = {
+        "AWS_ACCESS_KEY_ID": credentials.get("AccessKeyId") or "",
+        "AWS_SECRET_ACCESS_KEY": credentials.get("SecretAccessKey") or "",
+    }
+    for name, key in (("AWS_SESSION_TOKEN", "SessionToken"), ("AWS_CREDENTIAL_EXPIRATION", "Expiration")):
         value = credentials.get(key)
         if value:
             variables[name] = value
