@@ -329,6 +329,17 @@ class SmallDisk:
         self.wrap = [tool("nsenter"), "--target", str(self.holder.pid), "--user", "--mount", "--preserve-credentials"]
         self.path = Path(f"/proc/{self.holder.pid}/root{mount}")
 
+    def fill(self) -> None:
+        """Write a filler file until the disk is full (ENOSPC)."""
+        fd = os.open(self.path / "filler", os.O_WRONLY | os.O_CREAT)
+        try:
+            while os.write(fd, b"\0" * 4096):
+                pass
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
+
     def read_only(self) -> None:
         # bind: the mount point is made read-only (EROFS all the same), which a user namespace may do
         subprocess.run([*self.wrap, "mount", "-o", "remount,bind,ro", str(self.mount)], check=True)

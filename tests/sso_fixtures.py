@@ -41,6 +41,14 @@ def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
     return fake
 
 
+def sign_in(fake: FakeSso, clock) -> None:
+    """Sign in to [sso-session corp] with the device flow, the fake approving at once."""
+    from rolecall.core.sso import login
+
+    fake.auto_approve = True
+    login.login(CORP, clock, browser=False, sleep=lambda s: None)
+
+
 @pytest.fixture(name="sso")
 def sso_fixture(sandbox, monkeypatch):
     """A fake with 3 accounts (6 roles), signed-in approval by hand, and [sso-session corp] configured."""

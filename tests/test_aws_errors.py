@@ -151,3 +151,12 @@ def test_engine_errors_carry_aws_codes(sandbox, sts_proxy, fake_clock):
     assert caught.value.code == "AccessDenied"
     fake_clock.advance(timedelta(seconds=1))
     assert engine.assume("prod/ReadOnly", mfa.given("123456")).credentials.access_key_id
+
+
+def test_a_refusal_message_reaches_the_error_made_visible(sandbox, sts_proxy, fake_clock):
+    sts_proxy.fail("AssumeRole", (403, "AccessDenied", "denied to \u202egnp.exe"))
+    engine = Engine(load_catalog(use_index=False), clock=fake_clock)
+    with pytest.raises(AwsError) as caught:
+        engine.assume("prod/ReadOnly", mfa.given("123456"))
+    assert "\u202e" not in caught.value.message
+    assert caught.value.message.endswith("AccessDenied: denied to \\u202egnp.exe")

@@ -110,14 +110,7 @@ def test_full_disk_keeps_the_old_session_and_says_so(cli, sandbox, small_disk):
     seeded = cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert seeded.code == 0, seeded.err
     saved = (cache / "sessions" / "prod%2FReadOnly.json").read_bytes()
-    fd = os.open(cache / "filler", os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    disk.fill()
     result = cli("assume", "--refresh", "prod/ReadOnly", env=env, wrap=disk.wrap)
     assert result.code == 0  # the credentials are still handed out...
     assert "the disk is full" in result.err  # ...with a clear warning

@@ -17,64 +17,62 @@ def _modules_after(code: str, env=None) -> set[str]:
     return set(json.loads(done.stdout.splitlines()[-1]))
 
 
+def _core_modules() -> list[str]:
+    """Every module of rolecall.core, those of its packages (engine, sources, sso, shell) included."""
+    return [m.name for m in pkgutil.walk_packages(rolecall.core.__path__, "rolecall.core.")]
+
+
 def test_core_never_imports_textual():
-    names = [f"rolecall.core.{m.name}" for m in pkgutil.iter_modules(rolecall.core.__path__)]
-    assert "rolecall.core.engine" in names
+    names = _core_modules()
+    assert {"rolecall.core.engine.assumer", "rolecall.core.sources.saml", "rolecall.core.sso.login"} <= set(names)
     loaded = _modules_after("\n".join(f"import {name}" for name in names))
     assert not any(m == "textual" or m.startswith("textual.") for m in loaded)
 
 
 def test_importing_core_loads_no_aws_sdk():
-    names = [f"rolecall.core.{m.name}" for m in pkgutil.iter_modules(rolecall.core.__path__)]
-    loaded = _modules_after("\n".join(f"import {name}" for name in names))
+    loaded = _modules_after("\n".join(f"import {name}" for name in _core_modules()))
     assert not {"boto3", "botocore"} & loaded
+
+
+def _main_alone(args: list[str]) -> tuple[int, set[str], str]:
+    """rolecall's main(args) in a fresh interpreter: its exit code, the modules it loaded, its stdout."""
+    runner = (
+        "import sys, json\n"
+        "from rolecall.cli import main\n"
+        f"code = main({args!r})\n"
+        "print(json.dumps({'code': code, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
+    report = json.loads(done.stderr.strip().splitlines()[-1])
+    return report["code"], set(report["modules"]), done.stdout
+
+
+def _of(modules: set[str], packages: tuple[str, ...]) -> list[str]:
+    return sorted(m for m in modules if m.split(".")[0] in packages)
 
 
 def test_cached_process_imports_neither_sdk_nor_ui_nor_yaml(cli):
     assert cli("assume", "prod/ReadOnly").code == 0
-    runner = (
-        "import sys, json\n"
-        "from rolecall.cli import main\n"
-        "code = main(['process', 'prod/ReadOnly'])\n"
-        "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3', 'botocore', 'textual', 'yaml'))\n"
-        "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
-    report = json.loads(done.stderr.strip().splitlines()[-1])
-    assert report == {"code": 0, "heavy": []}
-    assert json.loads(done.stdout)["Version"] == 1
+    code, modules, out = _main_alone(["process", "prod/ReadOnly"])
+    assert (code, _of(modules, ("boto3", "botocore", "textual", "yaml"))) == (0, [])
+    assert json.loads(out)["Version"] == 1
 
 
 def test_cached_export_and_list_import_no_sdk(cli):
     assert cli("assume", "prod/ReadOnly").code == 0
     for args, shows in ((["export", "prod/ReadOnly"], "export AWS_ACCESS_KEY_ID=ASIA"), (["list", "--json"], '"prod/ReadOnly"'),
                         (["sessions"], "prod/ReadOnly")):
-        runner = (
-            "import sys, json\nfrom rolecall.cli import main\n"
-            f"code = main({args!r})\n"
-            "heavy = sorted(m for m in sys.modules if m.split('.')[0] in ('boto3','botocore','textual'))\n"
-            "print(json.dumps({'code': code, 'heavy': heavy}), file=sys.stderr)\n"
-        )
-        done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
-        assert json.loads(done.stderr.strip().splitlines()[-1]) == {"code": 0, "heavy": []}, (args, done.stderr)
-        assert shows in done.stdout, (args, done.stdout)
+        code, modules, out = _main_alone(args)
+        assert (code, _of(modules, ("boto3", "botocore", "textual"))) == (0, []), args
+        assert shows in out, (args, out)
 
 
 def test_cached_process_takes_the_quick_path(cli):
     assert cli("assume", "prod/ReadOnly").code == 0
-    runner = (
-        "import sys, json\n"
-        "from rolecall.cli import main\n"
-        "code = main(['process', 'prod/ReadOnly'])\n"
-        "slow = sorted(m for m in ('argparse', 'dataclasses', 'platformdirs', 'typing', 'threading') if m in sys.modules)\n"
-        "print(json.dumps({'code': code, 'slow': slow, 'modules': sorted(sys.modules)}), file=sys.stderr)\n"
-    )
-    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60)
-    seen = json.loads(done.stderr.strip().splitlines()[-1])
-    assert (seen["code"], seen["slow"]) == (0, [])
-    bare = subprocess.run([sys.executable, "-c", "import sys, json; print(json.dumps(sorted(sys.modules)))"],
-                          capture_output=True, text=True, timeout=60)
-    added = set(seen["modules"]) - set(json.loads(bare.stdout))
+    code, modules, _ = _main_alone(["process", "prod/ReadOnly"])
+    slow = sorted({"argparse", "dataclasses", "platformdirs", "typing", "threading"} & modules)
+    assert (code, slow) == (0, [])
+    added = modules - _modules_after("")
     # json, datetime, hashlib (the fingerprint), shlex, zlib and rolecall's own light modules: 24 today.
     assert len(added) <= 24, sorted(added)
 

@@ -10,6 +10,7 @@ import subprocess
 import pytest
 
 from rolecall.core import formats, spawn, storage
+from rolecall.core.display import printable
 from rolecall.core.errors import ConfigError, StorageError
 from tests.conftest import tool
 from tests.terminal import Terminal
@@ -38,7 +39,7 @@ def test_bash_prompt_shows_a_hostile_profile_name_and_runs_nothing(tmp_path, tem
                           timeout=30, env={"HOME": str(tmp_path), "PATH": os.environ["PATH"]})
     assert done.returncode == 0, done.stderr
     assert not pwned.exists()
-    assert done.stdout.startswith(f"(rolecall:{spawn.visible(name)}) "), done.stdout
+    assert done.stdout.startswith(f"(rolecall:{printable(name)}) "), done.stdout
     assert "\x1b" not in done.stdout
 
 

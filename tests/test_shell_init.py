@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 
@@ -47,14 +45,7 @@ def test_use_emits_no_secret_on_an_unknown_profile(cli):
 
 def test_use_on_a_full_disk_still_gives_the_shell_its_session_and_says_so(cli, sandbox, small_disk):
     disk = small_disk("64k")
-    fd = os.open(disk.path / "filler", os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    disk.fill()
     result = cli("use", "--emit", "bash", "prod/ReadOnly", env=disk.env)
     assert result.code == 0, result.err
     assert "export AWS_SECRET_ACCESS_KEY=" in result.out and "export ROLECALL_PROFILE=prod/ReadOnly" in result.out

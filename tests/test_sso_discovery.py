@@ -10,18 +10,13 @@ from rolecall.core.sso import discovery
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import read_token
-from tests.sso_fixtures import CORP, rolecall_sso, sso_fixture, start_fake  # noqa: F401
-
-
-def _sign_in(fake, clock) -> None:
-    fake.auto_approve = True
-    sso_login.login(CORP, clock, browser=False, sleep=lambda s: None)
+from tests.sso_fixtures import CORP, rolecall_sso, sign_in, sso_fixture, start_fake  # noqa: F401
 
 
 def test_a_thousand_accounts_are_all_discovered(sandbox, monkeypatch, fake_clock):
     fake = start_fake(monkeypatch, sandbox, accounts=1000)
     try:
-        _sign_in(fake, fake_clock)
+        sign_in(fake, fake_clock)
         seen = []
         found = discovery.sync(CORP, fake_clock, progress=lambda *counts: seen.append(counts))
     finally:
@@ -38,7 +33,7 @@ def test_a_thousand_accounts_are_all_discovered(sandbox, monkeypatch, fake_clock
 def test_a_429_storm_loses_no_account(sandbox, monkeypatch, fake_clock):
     fake = start_fake(monkeypatch, sandbox, accounts=60, rate_limit=8)  # well under the 20/s discovery starts at
     try:
-        _sign_in(fake, fake_clock)
+        sign_in(fake, fake_clock)
         found = discovery.sync(CORP, fake_clock)
     finally:
         fake.close()
@@ -47,7 +42,7 @@ def test_a_429_storm_loses_no_account(sandbox, monkeypatch, fake_clock):
 
 
 def test_discovered_roles_are_profiles_named_account_slash_role(sso, fake_clock):
-    _sign_in(sso, fake_clock)
+    sign_in(sso, fake_clock)
     discovery.sync(CORP, fake_clock)
     cached = json.loads(discovery.path(CORP).read_text())
     token = read_token(CORP)
@@ -65,7 +60,7 @@ def test_discovered_roles_are_profiles_named_account_slash_role(sso, fake_clock)
 
 
 def test_discovery_settings_rename_tag_include_and_exclude(sso, fake_clock):
-    _sign_in(sso, fake_clock)
+    sign_in(sso, fake_clock)
     discovery.sync(CORP, fake_clock)
     settings = {"region": "us-east-2", "tags": {"via": "sso"}, "account_names": {"100000000000": "prod"},
                 "include": ["prod", "account-00*"], "exclude": ["*/AdministratorAccess", "100000000002"]}
@@ -80,7 +75,7 @@ def test_discovery_settings_rename_tag_include_and_exclude(sso, fake_clock):
 
 def test_two_sessions_with_the_same_names_keep_both(sso, fake_clock):
     other = SsoSession("lab", "https://lab.awsapps.com/start", "eu-west-1")
-    _sign_in(sso, fake_clock)
+    sign_in(sso, fake_clock)
     discovery.sync(CORP, fake_clock)
     sso.auto_approve = True
     sso_login.login(other, fake_clock, browser=False, sleep=lambda s: None)
@@ -93,7 +88,7 @@ def test_two_sessions_with_the_same_names_keep_both(sso, fake_clock):
 
 
 def test_failed_sync_keeps_the_previous_result(sso, fake_clock):
-    _sign_in(sso, fake_clock)
+    sign_in(sso, fake_clock)
     assert rolecall_sso("sync").returncode == 0
     before = discovery.path(CORP).read_bytes()
     sso.revoke()

@@ -30,17 +30,13 @@ from tests.sso_fixtures import (  # noqa: F401
     START_URL,
     Approver,
     rolecall_sso,
+    sign_in,
     signin_url,
     sso_fixture,
     start_fake,
 )
 
 HOSTILE = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\r\x9bmoved"  # OSC 52 (clipboard), CSI clear, CR, C1 CSI
-
-
-def _sign_in(fake, clock) -> None:
-    fake.auto_approve = True
-    sso_login.login(CORP, clock, browser=False, sleep=lambda s: None)
 
 
 # ------------------------------------------------------------------ 3. pagination always ends
@@ -52,7 +48,7 @@ def test_a_repeated_page_token_ends_the_sync_with_one_line_and_keeps_the_previou
     sandbox.aws_config.write_text(CONFIG, encoding="utf-8")
     fake = start_fake(monkeypatch, sandbox, accounts=3)
     try:
-        _sign_in(fake, fake_clock)
+        sign_in(fake, fake_clock)
         before = discovery.sync(CORP, fake_clock)
         fake.repeat_token = operation
         with pytest.raises(PortalError) as caught:
@@ -72,7 +68,7 @@ def test_a_repeated_page_token_ends_the_sync_with_one_line_and_keeps_the_previou
 def test_accounts_waiting_for_their_roles_stay_under_two_pages_at_any_size(sandbox, monkeypatch, fake_clock):
     fake = start_fake(monkeypatch, sandbox, accounts=1500)
     try:
-        _sign_in(fake, fake_clock)
+        sign_in(fake, fake_clock)
         portal = Portal(CORP, read_token(CORP))
         found = discovery.sync(CORP, fake_clock, portal=portal)
     finally:
@@ -118,7 +114,7 @@ def test_loopback_http_and_https_endpoints_are_accepted(monkeypatch):
 
 
 def test_a_refusal_message_full_of_escapes_reaches_the_error_made_visible(sso, fake_clock, monkeypatch):
-    _sign_in(sso, fake_clock)
+    sign_in(sso, fake_clock)
     sso.accounts[0]["accountId"] = "1" + HOSTILE  # an account id the portal then refuses roles for
     with pytest.raises(AwsError) as caught:
         Portal(CORP, read_token(CORP)).roles(sso.accounts[0]["accountId"])
@@ -147,7 +143,7 @@ def _follow(page: str) -> None:
     threading.Thread(target=_get, args=(signin_url(page),), daemon=True).start()
 
 
-def test_an_idle_connection_does_not_stall_the_sign_in(sso, fake_clock):
+def test_an_idle_connection_does_not_stall_thesign_in(sso, fake_clock):
     sso.auto_approve = True
     idle: list[socket.socket] = []
 
@@ -181,7 +177,7 @@ def test_a_hostile_callback_with_the_wrong_state_is_ignored_and_not_reported(sso
     assert not any("access_denied" in line or "moved" in line for line in said)
 
 
-def test_the_state_alone_can_neither_abort_nor_finish_the_sign_in(sso, fake_clock):
+def test_the_state_alone_can_neither_abort_nor_finish_thesign_in(sso, fake_clock):
     # The worst case: another local user has learned the state. An error callback and a forged code
     # with that state arrive first; the real redirect still signs in, and the hostile text is inert.
     said: list[str] = []
@@ -317,7 +313,7 @@ def test_a_registration_the_service_refuses_is_replaced(sso, fake_clock):
     assert sso.count("RegisterClient") == 2
 
 
-def test_a_registration_refused_at_refresh_is_replaced_at_the_next_browser_sign_in(sso, fake_clock):
+def test_a_registration_refused_at_refresh_is_replaced_at_the_next_browsersign_in(sso, fake_clock):
     sso.auto_approve = True
     sso_login.login(CORP, fake_clock, open_url=_browse)
     sso.forget_clients()
@@ -334,7 +330,7 @@ def _browse(page: str) -> bool:
 
 
 def _signed_in_and_synced(fake, clock) -> None:
-    _sign_in(fake, clock)
+    sign_in(fake, clock)
     discovery.sync(CORP, clock)
 
 
@@ -380,7 +376,7 @@ def test_a_discovery_file_others_can_write_is_set_aside(sso, fake_clock):
 def test_a_429_carries_the_portals_retry_after_to_the_retry(sandbox, monkeypatch, fake_clock):
     fake = start_fake(monkeypatch, sandbox, accounts=3, rate_limit=1)  # a bucket of one call a second
     try:
-        _sign_in(fake, fake_clock)
+        sign_in(fake, fake_clock)
         portal = Portal(CORP, read_token(CORP), max_retries=0)
         portal.roles(fake.accounts[0]["accountId"])
         with pytest.raises(clients.Throttled) as caught:

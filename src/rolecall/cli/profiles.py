@@ -32,8 +32,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         say(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
             "run `rolecall check`")
     now = engine.now()
-    live = {session.profile: session for session in engine.live_sessions()}  # one directory read, not one per profile
-    rows = [(p, live.get(p.name)) for p in engine.catalog.profiles.values()]
+    cached = {session.profile: session for session in engine.cached_sessions()}  # one directory read, not one per profile
+    rows = [(p, cached.get(p.name)) for p in engine.catalog.profiles.values()]
     if args.json:
         return print_json([
             {
@@ -159,7 +159,7 @@ def cmd_sessions(args: argparse.Namespace) -> int:
         return 0
     now = engine.now()
     rows: list[tuple[str, str, str | None, datetime | None]] = [
-        ("role", s.profile, s.role_arn, s.expiration) for s in engine.live_sessions()
+        ("role", s.profile, s.role_arn, s.expiration) for s in engine.cached_sessions()
     ]
     rows += [("mfa", m.serial, None, m.expiration) for m in engine.mfa_sessions()]
     if args.json:

@@ -17,7 +17,6 @@ import html
 import json
 import os
 import secrets
-import shlex
 import shutil
 import subprocess
 import sys
@@ -25,6 +24,7 @@ import time
 from pathlib import Path
 
 from rolecall.core.errors import ConfigError, RolecallError
+from rolecall.core.runner import detached, split
 
 FIREFOX = ("firefox", "firefox-esr")
 CHROMIUM = ("google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "brave-browser",
@@ -48,12 +48,7 @@ class BrowserMissing(ConfigError):
 
 
 def _parse(command: str, what: str) -> list[str]:
-    try:
-        argv = shlex.split(command)
-    except ValueError as exc:
-        raise ConfigError(f"{what} is not a command line: {exc}") from None
-    if not argv:
-        raise ConfigError(f"{what} is empty")
+    argv = split(what, command)
     if shutil.which(argv[0]) is None:
         raise BrowserMissing(f"the browser command {argv[0]!r} ({what}) is not installed or not on PATH",
                            hint="give another with --browser, or use --print")
@@ -129,18 +124,19 @@ def pages_dir() -> Path:
     return paths.cache_dir() / "console"
 
 
-def page_html(url: str) -> str:
+def page_html(url: str, *, title: str = "opening the AWS console", link: str = "Continue to the AWS console") -> str:
     """A page that sends the browser on to `url` at once (meta refresh and script), with a link
-    for a browser that does neither; no referrer leaves it."""
+    for a browser that does neither; no referrer leaves it. The console's private page and the
+    IAM Identity Center sign-in's (core/sso/login.py) both are this page."""
     attribute = html.escape(url, quote=True)
     script = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e")
     return (
         "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
         "<meta name=\"referrer\" content=\"no-referrer\">\n"
         f"<meta http-equiv=\"refresh\" content=\"0;url={attribute}\">\n"
-        "<title>rolecall: opening the AWS console</title></head>\n"
+        f"<title>rolecall: {html.escape(title)}</title></head>\n"
         f"<body><script>location.replace({script});</script>\n"
-        f"<p><a href=\"{attribute}\">Continue to the AWS console</a></p></body></html>\n"
+        f"<p><a href=\"{attribute}\">{html.escape(link)}</a></p></body></html>\n"
     )
 
 
@@ -178,11 +174,7 @@ def sweep_pages(now: float | None = None) -> int:
 
 def remove_later(path: Path, seconds: float) -> None:
     """Remove the page after `seconds`, in a detached process that outlives this one."""
-    subprocess.Popen(
-        [sys.executable, "-m", "rolecall.core.browser", str(float(seconds)), str(path)],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True,
-    )
+    detached("rolecall.core.browser", str(float(seconds)), str(path))
 
 
 # --------------------------------------------------------------------------- opening

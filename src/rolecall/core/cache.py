@@ -194,10 +194,7 @@ class SessionCache:
         if path.parent.name not in self._swept:
             self._swept.add(path.parent.name)
             storage.sweep(path.parent)
-        if not storage.trusted(path):
-            storage.set_aside(path)
-            return None
-        data = storage.read_json(path)
+        data = storage.read_trusted_json(path)
         if data is not None and data.get("format") != FORMAT:
             return None
         return data

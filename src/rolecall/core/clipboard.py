@@ -8,11 +8,11 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
-import subprocess
 import sys
 from collections.abc import Callable
 
 from rolecall.core.errors import RolecallError
+from rolecall.core.runner import detached
 
 
 class ClipboardError(RolecallError):
@@ -102,14 +102,7 @@ def clear_later(text: str, seconds: float) -> None:
     through a pipe, never its command line."""
     if seconds <= 0:
         return
-    child = subprocess.Popen(
-        [sys.executable, "-m", "rolecall.core.clipboard", str(float(seconds))],
-        stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        start_new_session=True, close_fds=True,
-    )
-    assert child.stdin is not None
-    with child.stdin:
-        child.stdin.write(fingerprint(text).encode("ascii") + b"\n")
+    detached("rolecall.core.clipboard", str(float(seconds)), feed=fingerprint(text).encode("ascii") + b"\n")
 
 
 def clear_if_unchanged(expected_fingerprint: str) -> bool:

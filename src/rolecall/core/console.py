@@ -20,12 +20,12 @@ from rolecall.core.credentials import Session
 from rolecall.core.errors import AwsError, ConfigError, StorageError
 from rolecall.core.profiles import Profile, partition_for
 from rolecall.core.regions import check_region
+from rolecall.core.urls import safe_for_secrets
 
 if TYPE_CHECKING:
     from rolecall.core.sources.base import CredentialSource
 
 FEDERATION_URL = "https://signin.aws.amazon.com/federation"
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 # Each partition's console and sign-in hosts. A console URL given with --destination must be on
 # one of the console hosts (or a subdomain: a region's or a service's).
@@ -139,7 +139,7 @@ def federation_url(region: str | None = None) -> str:
     the commercial partition), or $ROLECALL_FEDERATION_URL when set (for a local stand-in).
 
     Its answer is a sign-in token, so only https is accepted, and plain http only on this machine
-    (127.0.0.1, localhost, [::1]); anything else is a ConfigError naming the variable.
+    (127.0.0.0/8, localhost, [::1]); anything else is a ConfigError naming the variable.
     """
     value: str | None = settings.from_env("federation_url")
     if not value:
@@ -156,7 +156,7 @@ def federation_url(region: str | None = None) -> str:
         host, parts = None, None
     if parts is None or not host or parts.username or parts.password or parts.query or parts.fragment:
         raise ConfigError(f"ROLECALL_FEDERATION_URL is not a usable URL: {value[:100]!r}")
-    if parts.scheme == "https" or (parts.scheme == "http" and host in LOOPBACK):
+    if safe_for_secrets(value):
         return value
     raise ConfigError(
         f"ROLECALL_FEDERATION_URL must be an https URL (http only for 127.0.0.1, localhost or [::1]), not {value[:100]!r}",

@@ -17,17 +17,17 @@ def role_variables(credentials: Mapping[str, str | None], region: str | None) ->
     """The AWS_* variables that carry a session, from its credentials in credential_process form
     (AccessKeyId, SecretAccessKey, SessionToken, Expiration as ISO 8601): what exports print too."""
     variables = {
-        "AWS_ACCESS_KEY_ID": credentials["AccessKeyId"],
-        "AWS_SECRET_ACCESS_KEY": credentials["SecretAccessKey"],
+        "AWS_ACCESS_KEY_ID": credentials.get("AccessKeyId") or "",
+        "AWS_SECRET_ACCESS_KEY": credentials.get("SecretAccessKey") or "",
     }
-    if credentials.get("SessionToken"):
-        variables["AWS_SESSION_TOKEN"] = credentials["SessionToken"]
-    if credentials.get("Expiration"):
-        variables["AWS_CREDENTIAL_EXPIRATION"] = credentials["Expiration"]
+    for name, key in (("AWS_SESSION_TOKEN", "SessionToken"), ("AWS_CREDENTIAL_EXPIRATION", "Expiration")):
+        value = credentials.get(key)
+        if value:
+            variables[name] = value
     if region:
         variables["AWS_REGION"] = region
         variables["AWS_DEFAULT_REGION"] = region
-    return variables  # type: ignore[return-value]  # AccessKeyId and SecretAccessKey are always there
+    return variables
 
 
 def check_not_nested(environ: Mapping[str, str], force: bool = False) -> None:

@@ -76,3 +76,12 @@ class Problem(namedtuple("Problem", "source line message whole_file", defaults=(
     def __str__(self) -> str:
         where = f"{self.source}:{self.line}" if self.line else self.source
         return f"{where}: {self.message}"
+
+
+def split_origin(origin: str) -> tuple[str, int | None]:
+    """Where something was defined, `path:line` (a Profile's origin), as (path, line); a text
+    without a line number is (the text, None)."""
+    path, colon, line = origin.rpartition(":")
+    if colon and path and line.isdigit():
+        return path, int(line)
+    return origin, None

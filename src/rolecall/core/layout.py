@@ -51,7 +51,7 @@ def fingerprint(profile: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()
 
 
-def parse_time(text: str) -> datetime:
+def parse_time(text: object) -> datetime:
     """ISO 8601 (a trailing Z included) to an aware UTC datetime; a naive time is taken as UTC.
     Raises ValueError for anything else."""
     if not isinstance(text, str):
@@ -66,7 +66,7 @@ def expiration_epoch(value: object) -> float | None:
     """An `Expiration` from a cache file as seconds since the epoch; None when it is not an
     ISO 8601 time (absent, null, a number, garbage): such a session is never served."""
     try:
-        return parse_time(value).timestamp()  # type: ignore[arg-type]
+        return parse_time(value).timestamp()
     except ValueError:
         return None
 

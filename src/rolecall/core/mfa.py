@@ -78,19 +78,25 @@ def open_terminal() -> io.TextIOWrapper:
     return io.TextIOWrapper(raw, encoding="utf-8", errors="replace", line_buffering=True, write_through=True)
 
 
-def default_source(code: str | None = None) -> CodeSource:
-    """--mfa-code if given, else the profile's mfa_process, else the terminal (when there is one)."""
-    fixed = given(code) if code else None
+class DefaultSource:
+    """--mfa-code if given, else the profile's mfa_process, else the terminal (when there is one).
+    `retry_on_invalid`: a code typed or generated anew can be asked for again after AWS rejects
+    one (the engine asks up to three times); a fixed one cannot."""
 
-    def source(profile: Profile) -> str:
-        if fixed:
-            return fixed(profile)
+    def __init__(self, code: str | None = None):
+        self.fixed = given(code) if code else None
+        self.retry_on_invalid = self.fixed is None
+
+    def __call__(self, profile: Profile) -> str:
+        if self.fixed:
+            return self.fixed(profile)
         if profile.mfa_process:
             return from_process(profile)
         if settings.from_env("no_prompt"):
             raise MfaCodeRequired(profile.mfa_serial or "")
         return from_terminal(profile)
 
-    # A code typed or generated anew can be asked for again after AWS rejects one; a fixed one cannot.
-    source.retry_on_invalid = fixed is None  # type: ignore[attr-defined]
-    return source
+
+def default_source(code: str | None = None) -> CodeSource:
+    """--mfa-code if given, else the profile's mfa_process, else the terminal (when there is one)."""
+    return DefaultSource(code)

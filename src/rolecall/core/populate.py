@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import difflib
 import re
-import shlex
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rolecall.core import storage
+from rolecall.core import ini_lines, storage
 from rolecall.core.errors import ConfigError
 from rolecall.core.sso.discovery import Discovery
 from rolecall.core.sso.session import SsoSession
@@ -34,7 +33,6 @@ PLACEHOLDERS = {
 }
 MARK = "# managed by rolecall sso populate (sso-session {session})"
 _MARK = re.compile(r"^#\s*managed by rolecall sso populate \(sso-session (.+)\)\s*$")
-_HEADER = re.compile(r"^\s*\[(.*)\]\s*(?:[#;].*)?$")
 _KEY = re.compile(r"^([^\s=#;\[][^=]*?)\s*=\s*(.*?)\s*$")
 UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]+")
 NAME = re.compile(r"^[A-Za-z0-9_.+=,@/-]{1,128}$")
@@ -101,26 +99,15 @@ class _Section:
         return self.keys.get("sso_account_id", (0, ""))[1], self.keys.get("sso_role_name", (0, ""))[1]
 
 
-def _profile_name(header: str) -> str | None:
-    if header.strip() == "default":
-        return "default"
-    if header.startswith("profile") and header[7:8].isspace():
-        try:
-            parts = shlex.split(header)
-        except ValueError:
-            return None
-        return parts[1] if len(parts) == 2 else None
-    return None
-
-
 def _sections(lines: list[str]) -> list[_Section]:
     sections: list[_Section] = []
     for index, line in enumerate(lines):
-        header = _HEADER.match(line)
+        header = ini_lines.HEADER.match(line.strip())
         if header:
             if sections:
                 sections[-1].end = index
-            sections.append(_Section(index, len(lines), header.group(1).strip(), _profile_name(header.group(1))))
+            sections.append(_Section(index, len(lines), header.group(1).strip(),
+                                     ini_lines.profile_name(header.group(1).strip())[0]))
             continue
         if not sections:
             continue

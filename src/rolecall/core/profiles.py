@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from rolecall.core import durations
-from rolecall.core.errors import ConfigError, Problem, UnknownProfile
+from rolecall.core.errors import ConfigError, Problem, UnknownProfile, split_origin
 from rolecall.core.sources.base import Settings
 
 if TYPE_CHECKING:
@@ -178,19 +178,12 @@ def build_catalog(yaml_found: list[Found], other_found: list[Found], problems: l
     return catalog
 
 
-def _where(profile: Profile) -> tuple[str, int | None]:
-    source, _, line = profile.origin.rpartition(":")
-    if source and line.isdigit():
-        return source, int(line)
-    return profile.origin, None
-
-
 def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
     profiles = catalog.profiles
     bad: set[str] = set()
     for profile in profiles.values():
         if profile.via and profile.via not in profiles:
-            source, line = _where(profile)
+            source, line = split_origin(profile.origin)
             line = via_lines.get(profile.name, line)
             catalog.problems.append(Problem(source, line, f"{profile.name}: via {profile.via!r} names no profile"))
             bad.add(profile.name)
@@ -199,7 +192,7 @@ def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
         hop = profile
         while hop.via and hop.via in profiles:
             if hop.via in seen:
-                source, line = _where(profile)
+                source, line = split_origin(profile.origin)
                 loop = " -> ".join(seen[seen.index(hop.via):] + [hop.via])
                 catalog.problems.append(Problem(source, line, f"{profile.name}: via makes a cycle ({loop})"))
                 bad.add(profile.name)
@@ -212,7 +205,7 @@ def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
         changed = False
         for profile in profiles.values():
             if profile.name not in bad and profile.via in bad:
-                source, line = _where(profile)
+                source, line = split_origin(profile.origin)
                 catalog.problems.append(Problem(source, line, f"{profile.name}: via {profile.via!r}, which has a problem"))
                 bad.add(profile.name)
                 changed = True

@@ -9,13 +9,12 @@ the keyring and says which one. botocore is imported when the first call is made
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from rolecall.core import key_vault
+from rolecall.core import aws, key_vault
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError, RolecallError
 from rolecall.core.sts import Gateway
@@ -36,45 +35,22 @@ class Iam:
     botocore's own settings (AWS_ENDPOINT_URL_IAM, AWS_ENDPOINT_URL)."""
 
     def __init__(self, credentials: Credentials, region: str | None):
-        import botocore.session
         from botocore.config import Config
 
-        session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-        session.set_config_variable("config_file", os.devnull)
-        session.set_config_variable("credentials_file", os.devnull)
-        try:
-            self.client: Any = session.create_client(
-                "iam", region_name=region or "us-east-1",
-                aws_access_key_id=credentials.access_key_id,
-                aws_secret_access_key=credentials.secret_access_key,
-                aws_session_token=credentials.session_token,
-                config=Config(retries={"mode": "standard"}, user_agent_extra="rolecall"),
-            )
-        except Exception as exc:
-            raise ConfigError(f"cannot set up IAM: {_first_line(exc)}") from None
+        self.client: Any = aws.client(
+            "iam", "IAM", region_name=region or "us-east-1",
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
+            aws_session_token=credentials.session_token,
+            config=Config(retries={"mode": "standard"}, user_agent_extra="rolecall"),
+        )
 
     def call(self, operation: str, **params: Any) -> dict[str, Any]:
-        from botocore import exceptions as bx
-        from botocore import xform_name
+        def refused(code: str, message: str, response: dict[str, Any]) -> AwsError:
+            return AwsError(f"AWS refused {operation}: {code}: {message}".rstrip(": "), code=code)
 
-        try:
-            response: dict[str, Any] = getattr(self.client, xform_name(operation))(**params)
-        except bx.ClientError as exc:
-            error = exc.response.get("Error", {})
-            code = error.get("Code") or "Unknown"
-            message = " ".join((error.get("Message") or "").split())
-            raise AwsError(f"AWS refused {operation}: {code}: {message}".rstrip(": "), code=code) from None
-        except bx.EndpointConnectionError:
-            raise AwsError("cannot reach IAM: check the network (or AWS_ENDPOINT_URL_IAM)",
-                           code="NetworkError") from None
-        except bx.BotoCoreError as exc:
-            raise AwsError(f"{operation} failed: {_first_line(exc)}", code=type(exc).__name__) from None
-        return response
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+        return aws.call(self.client, operation, params, service="IAM", what=operation, refused=refused,
+                        network_hint=" (or AWS_ENDPOINT_URL_IAM)")
 
 
 def user_name(arn: str) -> str:

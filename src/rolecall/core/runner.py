@@ -8,6 +8,7 @@ import contextlib
 import os
 import shlex
 import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from contextvars import ContextVar
@@ -63,7 +64,7 @@ def run(what: str, argv: list[str], timeout: float, *, stdin: int | None = None,
 
     def drain(stream: IO[bytes], into: list[bytes]) -> None:
         size = 0
-        for block in iter(lambda: stream.read1(65536), b""):  # type: ignore[attr-defined]
+        for block in iter(lambda: os.read(stream.fileno(), 65536), b""):
             size += len(block)
             if size > MAX_OUTPUT:
                 too_much.set()
@@ -87,6 +88,19 @@ def run(what: str, argv: list[str], timeout: float, *, stdin: int | None = None,
         raise ConfigError(f"{what} {argv[0]} printed more than {MAX_OUTPUT // 1024} KiB: stopped it")
     out, err = (b"".join(chunks[n]).decode("utf-8", "replace") for n in (1, 2))
     return Finished(status, out, err)
+
+
+def detached(module: str, *args: str, feed: bytes | None = None) -> None:
+    """Run `python -m module args` in a session of its own, so it outlives this process (the CLI or
+    the app quitting); `feed` reaches it through a pipe, never its command line."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", module, *args],
+        stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+    )
+    if feed is not None and child.stdin is not None:
+        with child.stdin:
+            child.stdin.write(feed)
 
 
 def command_output(what: str, command: str, timeout: float) -> str:

@@ -201,15 +201,18 @@ class Settings:
 
     @property
     def theme(self) -> str | None:
-        return self.values["theme"]  # type: ignore[no-any-return]
+        theme: str | None = self.values["theme"]
+        return theme
 
     @property
     def keymap(self) -> dict[str, str]:
-        return self.values["keymap"]  # type: ignore[no-any-return]
+        keymap: dict[str, str] = self.values["keymap"]
+        return keymap
 
     @property
     def clipboard_clear_seconds(self) -> float:
-        return self.values["clipboard_clear_seconds"]  # type: ignore[no-any-return]
+        seconds: float = self.values["clipboard_clear_seconds"]
+        return seconds
 
 
 def _read_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:

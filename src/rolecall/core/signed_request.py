@@ -18,10 +18,10 @@ from urllib.parse import urlsplit
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.regions import is_region
 from rolecall.core.urls import safe_for_secrets
 
 LAMBDA_URL = re.compile(r"^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$")
-REGION = re.compile(r"^[a-z]{2}(?:-gov|-iso[a-z]?)?-[a-z]+-\d+$")
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")
 
 
@@ -57,7 +57,7 @@ def scope_from_host(host: str) -> tuple[str | None, str | None]:
     if domain is None:
         return None, None
     labels = host[: -len(domain)].split(".")
-    regions = [i for i, label in enumerate(labels) if REGION.match(label)]
+    regions = [i for i, label in enumerate(labels) if is_region(label)]
     if not regions:
         return labels[-1] or None, None
     i = regions[-1]

@@ -8,11 +8,11 @@ import shutil
 import signal
 import subprocess
 import threading
-import unicodedata
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from rolecall.core import formats, layout, storage
+from rolecall.core.display import printable
 from rolecall.core.errors import ConfigError, StorageError
 
 FORWARDED = tuple(getattr(signal, name) for name in ("SIGTERM", "SIGHUP") if hasattr(signal, name))
@@ -92,27 +92,27 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
     it as a quoted printf argument; any other shell gets the name with other characters as `_`.
     """
     name = Path(shell).name
-    marker = f"(rolecall:{visible(profile)}) "
+    marker = f"(rolecall:{printable(profile)}) "
     plain = all(c.isalnum() or c in _PLAIN_SAFE for c in profile)
     if name == "bash":
         rc = workdir / "bashrc"
         if plain:  # nothing the prompt would expand: the name goes in as it is
-            prompt = f"PS1={_sh_quote(marker)}\"$PS1\"\n"
+            prompt = f"PS1={formats.sh_quote(marker)}\"$PS1\"\n"
         else:
             prompt = (
-                f"__rolecall_marker={_sh_quote(marker)}\n"
+                f"__rolecall_marker={formats.sh_quote(marker)}\n"
                 "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
-                f"else PS1={_sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
+                f"else PS1={formats.sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
             )
         storage.write_atomic(rc, ('[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n' + prompt).encode())
         return [shell, "--rcfile", str(rc), "-i"], {}
     if name == "zsh":
         rc = workdir / ".zshrc"
         if plain:
-            prompt = f"PROMPT={_sh_quote(marker)}\"$PROMPT\"\n"
+            prompt = f"PROMPT={formats.sh_quote(marker)}\"$PROMPT\"\n"
         else:
             prompt = (
-                f"__rolecall_marker={_sh_quote(marker.replace('%', '%%'))}\n"
+                f"__rolecall_marker={formats.sh_quote(marker.replace('%', '%%'))}\n"
                 "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
                 "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
             )
@@ -133,22 +133,6 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
 
 # Characters no shell's prompt expansion gives a meaning to.
 _PLAIN_SAFE = frozenset(" _.,:/@+=-")
-
-
-def visible(text: str) -> str:
-    """`text` with control and format characters (terminal escapes among them) written as \\xNN / \\uNNNN."""
-    out = []
-    for char in text:
-        if unicodedata.category(char)[0] == "C":
-            code = ord(char)
-            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            out.append(char)
-    return "".join(out)
-
-
-def _sh_quote(text: str) -> str:
-    return "'" + text.replace("'", "'\\''") + "'"
 
 
 def user_shell(environ: Mapping[str, str]) -> str:

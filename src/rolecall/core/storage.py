@@ -197,6 +197,15 @@ def redact(raw: bytes) -> bytes:
     return _SECRET_VALUE.sub(rb"\1<removed>\2", raw)
 
 
+def read_trusted_json(path: Path) -> dict[str, Any] | None:
+    """`read_json` of a file `trusted` allows; one it does not (another owner, writable by others, a
+    link) is set aside and reads as absent."""
+    if not trusted(path):
+        set_aside(path)
+        return None
+    return read_json(path)
+
+
 def set_aside(path: Path) -> Path | None:
     """Keep a damaged or untrusted file for inspection as `<name>.bad-<time>`, with its secrets
     removed, and get it out of the way."""

@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from rolecall.core import settings
+from rolecall.core import aws, settings
 from rolecall.core.credentials import Credentials
-from rolecall.core.errors import AwsError, ConfigError, InvalidMfaCode
+from rolecall.core.errors import AwsError, InvalidMfaCode
 
 SESSION_NAME_CHARS = re.compile(r"[^\w+=,.@-]")
 
@@ -77,7 +76,7 @@ class Gateway(Protocol):
 
 
 class StsGateway:
-    """STS calls with explicit credentials. One botocore session is shared by every call."""
+    """STS calls with explicit credentials, through core/aws.py's one botocore session."""
 
     def __init__(
         self,
@@ -91,21 +90,6 @@ class StsGateway:
         self.connect_timeout: float = connect_timeout or settings.get("sts_connect_timeout")
         self.read_timeout: float = read_timeout or settings.get("sts_read_timeout")
         self.max_attempts: int = max_attempts or settings.get("sts_attempts")
-        self._session = None
-        self._lock = threading.Lock()
-
-    def _botocore_session(self) -> Any:  # botocore is untyped
-        with self._lock:
-            if self._session is None:
-                import botocore.session
-
-                # The user's own config files and AWS_PROFILE must not change (or break) what we send:
-                # everything a call needs is passed explicitly.
-                session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-                session.set_config_variable("config_file", os.devnull)
-                session.set_config_variable("credentials_file", os.devnull)
-                self._session = session
-            return self._session
 
     def _client(self, credentials: Credentials | None, region: str | None) -> Any:
         """A client signing with `credentials`; with None, an unsigned one (the calls whose proof is
@@ -132,14 +116,8 @@ class StsGateway:
             user_agent_extra="rolecall",
             **options,
         )
-        session = self._botocore_session()
-        try:
-            with self._lock:  # a botocore session is not thread-safe; the clients it makes are
-                return session.create_client(
-                    "sts", region_name=region, endpoint_url=endpoint_url(region), config=config, **keys
-                )
-        except Exception as exc:
-            raise ConfigError(f"cannot set up STS for region {region}: {_first_line(exc)}") from None
+        return aws.client("sts", f"STS for region {region}", region_name=region, endpoint_url=endpoint_url(region),
+                          config=config, **keys)
 
     def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials:
         params: dict[str, Any] = {
@@ -235,44 +213,14 @@ class StsGateway:
         return {k: response[k] for k in ("UserId", "Account", "Arn") if k in response}
 
     def _call(self, client: Any, operation: str, target: str, params: dict[str, Any]) -> dict[str, Any]:
-        from botocore import exceptions as bx
-        from botocore import xform_name
+        def refused(code: str, message: str, response: dict[str, Any]) -> AwsError:
+            return _client_error(code, message, operation, target)
 
-        method = getattr(client, xform_name(operation))  # botocore's own name: AssumeRoleWithSAML -> assume_role_with_saml
-        try:
-            response: dict[str, Any] = method(**params)
-        except bx.ClientError as exc:
-            raise _client_error(exc, operation, target) from None
-        except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-            raise AwsError(
-                f"STS did not answer in time ({_endpoint(client)}): {_first_line(exc)}", code="Timeout"
-            ) from None
-        except bx.EndpointConnectionError:
-            raise AwsError(
-                f"cannot reach STS at {_endpoint(client)}: check the network (or AWS_ENDPOINT_URL_STS)",
-                code="NetworkError",
-            ) from None
-        except bx.ParamValidationError as exc:
-            detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or _first_line(exc)
-            raise ConfigError(f"AWS would not accept {operation} for {target}: {detail}") from None
-        except bx.BotoCoreError as exc:
-            raise AwsError(f"{operation} for {target} failed: {_first_line(exc)}", code=type(exc).__name__) from None
-        return response
+        return aws.call(client, operation, params, service="STS", what=f"{operation} for {target}",
+                        refused=refused, network_hint=" (or AWS_ENDPOINT_URL_STS)")
 
 
-def _endpoint(client: Any) -> str:
-    return str(getattr(client.meta, "endpoint_url", "STS"))
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def _client_error(exc: Any, operation: str, target: str) -> AwsError:
-    error = exc.response.get("Error", {})
-    code = error.get("Code") or "Unknown"
-    message = " ".join((error.get("Message") or "").split())
+def _client_error(code: str, message: str, operation: str, target: str) -> AwsError:
     if "MultiFactorAuthentication" in message or ("MFA" in message and code == "AccessDenied"):
         return InvalidMfaCode(f"AWS rejected the MFA code: {message or code}", code=code)
     if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):

@@ -5,8 +5,6 @@ from __future__ import annotations
 import ipaddress
 from urllib.parse import urlsplit
 
-LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
 
 def is_loopback(host: str | None) -> bool:
     """An address of this machine: localhost, 127.0.0.0/8 or ::1 (a name like 127.0.0.1.example.com is not)."""

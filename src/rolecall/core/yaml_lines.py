@@ -66,6 +66,7 @@ def _yaml_loader() -> tuple[Any, Any]:  # (the yaml module, a Loader class keepi
 
     base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
+    # mypy cannot take a base chosen at run time (libyaml's CSafeLoader when PyYAML was built with it).
     class Loader(base):  # type: ignore[misc, valid-type]
         def __init__(self, stream: str) -> None:
             super().__init__(stream)

@@ -290,13 +290,13 @@ class RolecallApp(App):
         self._catalog_watch = Watch(self.engine.sso_discoveries_watch(configured))
 
     def show_sessions(self) -> None:
-        """The panel as the cache is now: every live role session (chained parents too), MFA
+        """The panel as the cache is now: every cached role session (expired ones marked, chained parents too), MFA
         sessions and IAM Identity Center sign-ins. Rows the cache no longer has are dropped; rows
         the app made that the cache never held (credentials that do not expire) stay."""
         if self.engine is None:
             return
         engine, now = self.engine, self.clock.now()
-        rows: list[Session | SessionRow] = list(engine.live_sessions())
+        rows: list[Session | SessionRow] = list(engine.cached_sessions())
         rows += [SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
                  for found in engine.mfa_sessions()]
         sign_ins = engine.sso_sessions(self._sso)

@@ -124,9 +124,9 @@ class Engine:
             return session
         return None
 
-    def live_sessions(self) -> list[Session]:
-        """Every cached session that still belongs to a known profile, expired ones included
-        (a face marks them), chained parents included: what `rolecall sessions` lists."""
+    def cached_sessions(self) -> list[Session]:
+        """Every cached session made for a known profile as it is now, expired ones included (a face
+        marks them), chained parents included: what `rolecall sessions` and the sessions panel list."""
         return [s for s in self.cache.sessions() if s.profile in self.catalog.profiles and self.session(s.profile)]
 
     def mfa_sessions(self) -> list[MfaSession]:

@@ -36,7 +36,8 @@ def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
         with open(spec_file(), "rb") as handle:
             data = json.load(handle)
         if data.get("key") == key and isinstance(data.get("spec"), dict):
-            return data["spec"]  # type: ignore[no-any-return]
+            spec: Spec = data["spec"]
+            return spec
     except (OSError, ValueError):
         pass
     spec = build()

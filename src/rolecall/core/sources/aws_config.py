@@ -11,13 +11,11 @@ What the AWS CLI itself would ignore, or could not use, is a Problem with its li
 from __future__ import annotations
 
 import re
-import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations
+from rolecall.core import durations, ini_lines
 from rolecall.core.errors import Problem
 from rolecall.core.key_vault import stored_profiles
 from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
@@ -30,32 +28,7 @@ if TYPE_CHECKING:
     from rolecall.core.sso.session import SsoSession
 
 # Sections of the config file that are not profiles, and that the AWS CLI reads for itself.
-NOT_PROFILES = {"plugins", "preview", "cli"}
 SSO_KEYS = ("sso_session", "sso_start_url", "sso_account_id", "sso_role_name", "sso_region")
-
-
-@dataclass
-class _Section:
-    """One INI section as written: where it starts and where each of its keys is."""
-
-    header: str
-    line: int
-    key_lines: dict[str, int] = field(default_factory=dict)
-
-
-def _layout(text: str) -> dict[str, _Section]:
-    """Section headers and key lines, by the section name as configparser reports it."""
-    sections: dict[str, _Section] = {}
-    current: _Section | None = None
-    for number, line in enumerate(text.splitlines(), 1):
-        header = re.match(r"^\[(.*)\]\s*(?:[#;].*)?$", line.strip())
-        if header:
-            current = sections.setdefault(header.group(1), _Section(header.group(1), number))
-            continue
-        key = re.match(r"^([^\s=:#;][^=:]*?)\s*[=:]", line)
-        if current is not None and key:
-            current.key_lines.setdefault(key.group(1).strip().lower(), number)
-    return sections
 
 
 def _parse(path: Path) -> tuple[dict[str, dict[str, Any]], str, list[Problem]]:
@@ -91,25 +64,6 @@ def _plain(message: str) -> str:
     return re.sub(r"\s*\[?(in|from) '[^']*'\]?:?", "", message).strip().rstrip(":")
 
 
-def _profile_name(header: str) -> tuple[str | None, str | None]:
-    """(profile name, None) for a profile section; (None, why it is ignored) otherwise;
-    (None, None) for a section that is not about profiles at all."""
-    if header == "default":
-        return "default", None
-    if header.startswith("profile") and header[7:8].isspace():
-        try:
-            parts = shlex.split(header)
-        except ValueError:
-            parts = []
-        if len(parts) == 2:
-            return parts[1], None
-        rest = header[7:].strip()
-        return None, f'[{header}] is ignored by the AWS CLI: a name with spaces must be quoted, [profile "{rest}"]'
-    if header.startswith(("sso-session", "services")) or header in NOT_PROFILES:
-        return None, None
-    return None, f"[{header}] is ignored by the AWS CLI: profiles in the config file are written [profile {header}]"
-
-
 class _Loader:
     def __init__(self, config_path: Path, credentials_path: Path, sso_sessions: Sequence[SsoSession]):
         self.source = str(config_path)
@@ -122,11 +76,11 @@ class _Loader:
         sections, text, problems = _parse(config_path)
         credentials, _, credential_problems = _parse(self.credentials_path)
         self.problems += problems + credential_problems
-        layout = _layout(text)
-        self.layout: dict[str, _Section] = {}
+        layout = ini_lines.layout(text)
+        self.layout: dict[str, ini_lines.Section] = {}
         self.config: dict[str, dict[str, Any]] = {}
         for header, values in sections.items():
-            name, ignored = _profile_name(header)
+            name, ignored = ini_lines.profile_name(header)
             where = layout.get(header)
             if ignored:
                 self.problems.append(Problem(self.source, where.line if where else None, ignored))

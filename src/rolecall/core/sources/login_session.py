@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import layout, storage
+from rolecall.core import aws, layout, storage
 from rolecall.core.credentials import Credentials
 from rolecall.core.errors import AwsError, ConfigError
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
@@ -82,11 +82,11 @@ class LoginSession(CredentialSource):
         except bx.LoginTokenLoadError:
             raise ConfigError(f"{what} is not in {cache_dir()} or cannot be read: {SIGN_IN_AGAIN}") from None
         except (bx.LoginRefreshRequired, bx.LoginInsufficientPermissions) as exc:
-            raise ConfigError(f"{what} cannot be refreshed ({_first_line(exc)}): {SIGN_IN_AGAIN}") from None
+            raise ConfigError(f"{what} cannot be refreshed ({aws.first_line(exc)}): {SIGN_IN_AGAIN}") from None
         except (bx.LoginError, bx.ClientError) as exc:
-            raise AwsError(f"{what}: the sign-in service refused the refresh: {_first_line(exc)}") from None
+            raise AwsError(f"{what}: the sign-in service refused the refresh: {aws.first_line(exc)}") from None
         except bx.BotoCoreError as exc:  # the network: endpoint unreachable, timeouts
-            raise AwsError(f"{what}: cannot reach the sign-in service: {_first_line(exc)}", code="NetworkError") from None
+            raise AwsError(f"{what}: cannot reach the sign-in service: {aws.first_line(exc)}", code="NetworkError") from None
         except (KeyError, TypeError, ValueError):
             raise ConfigError(f"{what} in {cache_dir()} is damaged: {SIGN_IN_AGAIN}") from None
         return Credentials(found["access_key"], found["secret_key"], found["token"],
@@ -130,20 +130,12 @@ class _TrustedCache:
 
 
 def _client_creator(region: str | None) -> Any:
-    import botocore.session
-
-    session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-
     def create(service: str, **options: Any) -> Any:
         options.setdefault("region_name", region or "us-east-1")
-        return session.create_client(service, **options)
+        return aws.client(service, "the sign-in service", **options)
 
     return create
 
 
 def _seconds_left(found: dict[str, Any], now: datetime) -> float:
     return (layout.parse_time(found["expiry_time"]) - now).total_seconds()
-
-
-def _first_line(exc: BaseException) -> str:
-    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]

@@ -20,7 +20,7 @@ import fnmatch
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core.errors import Problem
+from rolecall.core.errors import Problem, split_origin
 from rolecall.core.profiles import ACCOUNT_ID, Profile, partition_for
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sso.session import DEFAULT_SCOPES, SsoSession
@@ -86,8 +86,7 @@ class IdentityCenter(CredentialSource):
 
 
 def check_settings(settings: dict[str, Any], origin: str) -> list[Problem]:
-    source, _, line = origin.rpartition(":")
-    where: tuple[str, int | None] = (source, int(line)) if source and line.isdigit() else (origin, None)
+    where = split_origin(origin)
     problems = []
     for key in sorted(set(settings) - SETTINGS):
         problems.append(Problem(where[0], where[1], f"sso discovery: unknown setting {key!r}"))
@@ -159,8 +158,7 @@ def load(sessions: list[SsoSession], settings: dict[str, Any] | None = None, *,
 
 def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSession], origin: str = "") -> Profile | Problem:
     """A ~/.aws/config profile with sso_session (or legacy sso_start_url) + sso_account_id + sso_role_name."""
-    source, _, line_text = origin.rpartition(":")
-    where: tuple[str, int | None] = (source, int(line_text)) if source and line_text.isdigit() else (origin, None)
+    where = split_origin(origin)
 
     def problem(message: str) -> Problem:
         return Problem(where[0], where[1], f"profile {name}: {message}")

@@ -13,10 +13,9 @@ error, so a message is safe to print as it is.
 from __future__ import annotations
 
 import os
-import threading
 from typing import Any
 
-from rolecall.core import settings, urls
+from rolecall.core import aws, settings, urls
 from rolecall.core.display import printable
 from rolecall.core.errors import AwsError, ConfigError
 
@@ -30,23 +29,6 @@ class Throttled(AwsError):
     def __init__(self, message: str, code: str, retry_after: float | None):
         super().__init__(message, code=code)
         self.retry_after = retry_after
-
-_lock = threading.Lock()
-_session = None
-
-
-def _botocore_session() -> Any:  # botocore is untyped
-    global _session
-    with _lock:
-        if _session is None:
-            import botocore.session
-
-            # Nothing from the user's profiles changes these calls; endpoint variables still apply.
-            session = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-            session.set_config_variable("config_file", os.devnull)
-            session.set_config_variable("credentials_file", os.devnull)
-            _session = session
-        return _session
 
 
 def client(service: str, region: str, *, attempts: int = 3, mode: str = "standard") -> Any:
@@ -64,12 +46,7 @@ def client(service: str, region: str, *, attempts: int = 3, mode: str = "standar
         max_pool_connections=32,
         user_agent_extra="rolecall",
     )
-    session = _botocore_session()
-    try:
-        with _lock:  # a botocore session is not thread-safe; the clients it makes are
-            made = session.create_client(service, config=config)
-    except Exception as exc:
-        raise ConfigError(f"cannot set up {service} for region {printable(region)}: {printable(first_line(exc))}") from None
+    made = aws.client(service, f"{service} for region {printable(region)}", config=config)
     endpoint = made.meta.endpoint_url
     if not urls.safe_for_secrets(endpoint):
         variable = ENDPOINT_VARIABLES.get(service, "AWS_ENDPOINT_URL")
@@ -81,19 +58,6 @@ def client(service: str, region: str, *, attempts: int = 3, mode: str = "standar
             hint=f"use https, or unset {variable} to use AWS's endpoint",
         )
     return made
-
-
-def first_line(exc: BaseException) -> str:
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
-def error_code(exc: BaseException) -> str | None:
-    response = getattr(exc, "response", None)
-    if isinstance(response, dict):
-        code = response.get("Error", {}).get("Code")
-        return code if isinstance(code, str) else None
-    return None
 
 
 def retry_after(response: dict[str, Any]) -> float | None:
@@ -117,29 +81,12 @@ def call(client: Any, operation: str, what: str, **params: Any) -> dict[str, Any
     """`client.<operation>(**params)`; botocore's failures become one-line AwsErrors (ClientErrors are
     re-raised as AwsError with AWS's code, so callers can tell pending, denied and throttled apart;
     a 429 or throttling code is a Throttled carrying the server's Retry-After)."""
-    from botocore import exceptions as bx
 
-    try:
-        response: dict[str, Any] = getattr(client, operation)(**params)
-        return response
-    except bx.ClientError as exc:
-        error = exc.response.get("Error", {})
-        code = printable(str(error.get("Code") or "Unknown"))[:100]
-        message = printable(" ".join(str(error.get("Message") or "").split()))[:300]
+    def refused(code: str, message: str, response: dict[str, Any]) -> AwsError:
         text = f"IAM Identity Center refused {what}: {code}: {message}".rstrip(": ")
-        status = (exc.response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+        status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
         if status == 429 or code in THROTTLING:
-            raise Throttled(text, code, retry_after(exc.response)) from None
-        raise AwsError(text, code=code) from None
-    except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        raise AwsError(f"IAM Identity Center did not answer in time ({printable(client.meta.endpoint_url)}): "
-                       f"{printable(first_line(exc))}",
-                       code="Timeout") from None
-    except bx.EndpointConnectionError:
-        raise AwsError(f"cannot reach IAM Identity Center at {printable(client.meta.endpoint_url)}: check the network",
-                       code="NetworkError") from None
-    except bx.BotoCoreError as exc:
-        raise AwsError(f"{what} failed: {printable(first_line(exc))}", code=type(exc).__name__) from None
-    except (ValueError, TypeError, KeyError) as exc:  # botocore's parser on an answer that breaks its model
-        raise AwsError(f"{what}: IAM Identity Center's answer could not be read ({printable(first_line(exc))[:100]})",
-                       code="BadResponse") from None
+            return Throttled(text, code, retry_after(response))
+        return AwsError(text, code=code)
+
+    return aws.call(client, operation, params, service="IAM Identity Center", what=what, refused=refused)

@@ -6,7 +6,6 @@ only when the whole discovery succeeded, so a failed sync keeps the previous res
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -53,16 +52,13 @@ class Discovery:
 
 
 def path(session: SsoSession) -> Path:
-    return paths.cache_dir() / "sso" / f"{hashlib.sha1(session.cache_key.encode('utf-8')).hexdigest()}.discovery.json"
+    return paths.cache_dir() / "sso" / f"{session.digest}.discovery.json"
 
 
 def read(session: SsoSession) -> Discovery | None:
     """The last discovery of `session`, or None (never synced, another start URL, or a damaged file).
     A file storage does not trust (another owner, writable by others, a symbolic link) is set aside."""
-    if not storage.trusted(path(session)):
-        storage.set_aside(path(session))
-        return None
-    data = storage.read_json(path(session))
+    data = storage.read_trusted_json(path(session))
     if not data or data.get("format") != FORMAT:
         return None
     try:

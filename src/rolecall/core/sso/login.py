@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import html
 import json
 import math
 import queue
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
 from rolecall.core import paths, storage
+from rolecall.core.browser import page_html
 from rolecall.core.clock import Clock
 from rolecall.core.display import printable
 from rolecall.core.errors import AwsError
@@ -59,17 +59,13 @@ CLOSE_PAGE = (
 )
 
 
-def _digest(session: SsoSession) -> str:
-    return hashlib.sha1(session.cache_key.encode("utf-8")).hexdigest()
-
-
 def state_dir() -> Path:
     return paths.cache_dir() / "sso"
 
 
 def lock_path(session: SsoSession, purpose: str) -> Path:
     """One lock for sign-ins and another for refreshes, so a refresh never waits on a person at a browser."""
-    return state_dir() / f"{_digest(session)}.{purpose}.lock"
+    return state_dir() / f"{session.digest}.{purpose}.lock"
 
 
 # --------------------------------------------------------------------------- client registration
@@ -84,10 +80,7 @@ def _registration_path(session: SsoSession, flow: str) -> Path:
 
 
 def _stored_registration(session: SsoSession, path: Path, clock: Clock) -> dict[str, Any] | None:
-    if not storage.trusted(path):
-        storage.set_aside(path)
-        return None
-    stored = storage.read_json(path)
+    stored = storage.read_trusted_json(path)
     if not stored or stored.get("startUrl") != session.start_url or stored.get("region") != session.region \
             or stored.get("scopes") != list(session.scopes):
         return None
@@ -204,18 +197,6 @@ class _Listener(ThreadingHTTPServer):
     block_on_close = False
 
 
-def _redirect_page(url: str) -> bytes:
-    """A local page that sends the browser on to `url`: the state travels in a 0600 file, not in
-    the browser's command line (which every local user can read)."""
-    target = html.escape(url, quote=True)
-    return (
-        "<!doctype html><html><head><meta charset='utf-8'>"
-        f"<meta http-equiv='refresh' content='0;url={target}'><title>rolecall sign-in</title></head>"
-        f"<body style='font-family:sans-serif'><p><a href='{target}'>Continue to the sign-in page</a></p>"
-        "</body></html>"
-    ).encode()
-
-
 def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
           open_url: Callable[[str], bool] | None, cancelled: threading.Event,
           prompt: Callable[[str, str | None], None] | None) -> Token:
@@ -279,13 +260,14 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
         "scopes": " ".join(session.scopes),
         "code_challenge": challenge,
     })
-    page = state_dir() / f"{_digest(session)}.{secrets.token_hex(8)}.signin.html"
+    page = state_dir() / f"{session.digest}.{secrets.token_hex(8)}.signin.html"
     serving = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     serving.start()
     try:
         import webbrowser
 
-        storage.write_atomic(page, _redirect_page(url))
+        # The state travels in a 0600 page, not in the browser's command line (every local user can read it).
+        storage.write_atomic(page, page_html(url, title="sign-in", link="Continue to the sign-in page").encode())
         shown = printable(url)
         notify(f"opening the sign-in page in your browser; if it does not open, visit:\n{shown}")
         if prompt:

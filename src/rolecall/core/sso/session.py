@@ -3,15 +3,16 @@ and profiles.yaml `sso:` entries. Parsed at the edge into SsoSession; what is wr
 
 from __future__ import annotations
 
-import re
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from rolecall.core import ini_lines
 from rolecall.core.errors import Problem
+from rolecall.core.regions import is_region
 
 DEFAULT_SCOPES: tuple[str, ...] = ("sso:account:access",)
-REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class SsoSession:
         """What the AWS CLI hashes to name the token file: the session name, or the start URL (legacy)."""
         return self.start_url if self.legacy else self.name
 
+    @property
+    def digest(self) -> str:
+        """The sha1 of `cache_key`: the AWS CLI's token file name, and rolecall's for this session's files."""
+        return hashlib.sha1(self.cache_key.encode("utf-8")).hexdigest()
+
 
 def _check(name: str, start_url: str | None, region: str | None, what: str) -> str | None:
     if not start_url:
@@ -39,7 +45,7 @@ def _check(name: str, start_url: str | None, region: str | None, what: str) -> s
         return f"{what} {name}: sso_region is missing"
     if not start_url.startswith("https://") or len(start_url) <= len("https://"):
         return f"{what} {name}: sso_start_url {start_url!r} is not an https:// URL"
-    if not REGION.match(region):
+    if not is_region(region):
         return f"{what} {name}: sso_region {region!r} is not an AWS region"
     return None
 
@@ -49,17 +55,6 @@ def _scopes(text: str | list[Any] | tuple[Any, ...] | None) -> tuple[str, ...]:
         return DEFAULT_SCOPES
     items = text if isinstance(text, (list, tuple)) else str(text).split(",")
     return tuple(str(item).strip() for item in items if str(item).strip()) or DEFAULT_SCOPES
-
-
-def section_lines(text: str) -> dict[tuple[str, str], int]:
-    """Line of each section: ("sso-session", NAME) or ("profile", NAME)."""
-    lines: dict[tuple[str, str], int] = {}
-    for number, line in enumerate(text.splitlines(), 1):
-        match = re.match(r"^\s*\[\s*(sso-session\s+|profile\s+)?([^\]]+?)\s*\]", line)
-        if match:
-            kind = "sso-session" if (match.group(1) or "").startswith("sso-session") else "profile"
-            lines.setdefault((kind, match.group(2)), number)
-    return lines
 
 
 def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int], list[Problem]]:
@@ -78,7 +73,7 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int],
         config = configloader.load_config(str(path))
     except Exception as exc:  # configparser raises a zoo of its own errors
         return {}, {}, [Problem(str(path), None, f"cannot parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")]
-    return config, section_lines(text), []
+    return config, ini_lines.section_lines(text), []
 
 
 def sessions_from_config(path: Path) -> tuple[list[SsoSession], list[Problem]]:

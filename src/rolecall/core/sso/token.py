@@ -8,7 +8,6 @@ left in place and reads as "not signed in".
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 from dataclasses import dataclass, field, replace
@@ -39,7 +38,7 @@ def cache_dir() -> Path:
 
 
 def token_path(session: SsoSession) -> Path:
-    return cache_dir() / (hashlib.sha1(session.cache_key.encode("utf-8")).hexdigest() + ".json")
+    return cache_dir() / f"{session.digest}.json"
 
 
 def format_time(when: datetime) -> str:
