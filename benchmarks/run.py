@@ -35,17 +35,6 @@ AWSUME_VENV = HERE / ".venv-awsume"
 PROBE_TIMEOUT = 180  # seconds for one probe in its own process: a stuck app fails the run instead of hanging it
 
 
-def timed(cmd: list[str], env: dict, runs: int) -> float:
-    """Median wall time in ms of `runs` runs (after one warm-up run)."""
-    subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
-
-
 def probe(kind: str, profiles: Path, env: dict, runs: int = 1, warm_up: bool = True) -> list[dict]:
     """`runs` results of the probe, each in a fresh interpreter, after one warm-up run (which also
     makes the profiles index) unless told not to."""
@@ -177,6 +166,7 @@ def main() -> int:
 
     import first_paint
     import shell
+    from shell import timed
 
     from rolecall.demo import DemoEnvironment
 
