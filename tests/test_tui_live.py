@@ -54,7 +54,7 @@ def left(app, key: str, clock) -> str:
 
 def roles(app) -> list[str]:
     tree = app.query_one(AccountsTree)
-    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+    return tree.shown_roles()
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +109,7 @@ async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere
         assert row(app, "prod/ReadOnly") == f"prod/ReadOnly {left(app, 'prod/ReadOnly', fake_clock)}"
         assert left(app, "prod/ReadOnly", fake_clock).startswith(("3:59:", "4:00:"))  # a 4 h role
         tree = app.query_one(AccountsTree)
-        assert "● ReadOnly" in [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        assert "● ReadOnly" in tree.label_texts()
         assert app.sub_title.endswith("1 session")
 
         assert cli("sessions", "--clear").code == 0

@@ -23,7 +23,7 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Keymap
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Input, Label, Static, Tree
+from textual.widgets import Header, Input, Label, Static
 
 from rolecall.core import browser, clipboard, console, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
@@ -38,6 +38,7 @@ from rolecall.core.sso.session import SsoSession
 from rolecall.core.watch import Watch
 from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
+from rolecall.tui.errors import ErrorConsole
 from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.console import ConsoleScreen
@@ -85,6 +86,7 @@ class RolecallApp(App):
         self.code_source = code_source
         self.mfa_hint = mfa_hint
         self.settings = user_settings.load()
+        self.error_console = ErrorConsole(debug=bool(user_settings.from_env("debug")))  # a bug: one line, no locals
         self.keymap: dict[str, str] = {}
         self._startup_notes = self._apply_themes(theme)
         self._assuming: dict[str, tuple[Profile, Callable[[Session], None] | None, bool]] = {}  # by profile name
@@ -383,10 +385,9 @@ class RolecallApp(App):
             self.notify("select a role first", severity="warning", timeout=3)
         return profile
 
-    @on(Tree.NodeSelected, "#accounts")
-    def role_chosen(self, event: Tree.NodeSelected) -> None:
-        if isinstance(event.node.data, Profile):
-            self.assume(event.node.data)
+    @on(AccountsTree.Chosen, "#accounts")
+    def role_chosen(self, event: AccountsTree.Chosen) -> None:
+        self.assume(event.profile)
 
     @on(SessionsList.RowSelected, "#sessions")
     def row_chosen(self, event: SessionsList.RowSelected) -> None:
@@ -788,7 +789,7 @@ class RolecallApp(App):
 
     # ------------------------------------------------------------------ details
 
-    @on(Tree.NodeHighlighted, "#accounts")
+    @on(AccountsTree.Highlighted, "#accounts")
     def role_highlighted(self) -> None:
         self.show_details()
 
@@ -802,21 +803,6 @@ class RolecallApp(App):
         self.details.show(profile, self.engine.chain(profile.name), session, now or self.clock.now())
 
     # ------------------------------------------------------------------ help
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error ends the app with one line. Textual's own report is a traceback
-        with local variables, which can hold credentials; ROLECALL_DEBUG=1 shows the traceback
-        without them."""
-        self._return_code = 1
-        if self._exception is None:  # kept for run_test(), which raises it in the test
-            self._exception = error
-            self._exception_event.set()
-        if user_settings.from_env("debug"):
-            from rich.traceback import Traceback
-
-            self.panic(Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False))
-        else:
-            self.panic(f"rolecall: {describe(error)}")
 
     def action_help_quit(self) -> None:
         """Ctrl+C: Textual's hint with the key as bound here, in plain words (its own is markup,
