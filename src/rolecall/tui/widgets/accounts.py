@@ -8,7 +8,7 @@ the live marker), and a tick repaints only the lines whose marker changed.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -84,7 +84,7 @@ class AccountsTree(ScrollView, can_focus=True):
     it from a role), Right unfolds it (or goes down to its first role); Enter on a role chooses it,
     on an account folds or unfolds it."""
 
-    BINDINGS: list[BindingType] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("up", "cursor_up", "Up", show=False),
         Binding("down", "cursor_down", "Down", show=False),
         Binding("pageup", "page_up", "Page up", show=False),
@@ -92,7 +92,7 @@ class AccountsTree(ScrollView, can_focus=True):
         Binding("home", "first", "First", show=False),
         Binding("end", "last", "Last", show=False),
         Binding("enter", "choose", "Choose", show=False),
-        Binding("space", "toggle", "Fold or unfold", show=False),
+        Binding("space", "fold_or_unfold", "Fold or unfold", show=False),
         *keys.bindings("accounts"),
     ]
 
@@ -434,7 +434,7 @@ class AccountsTree(ScrollView, can_focus=True):
         else:
             self.post_message(self.Chosen(self, line.profile))
 
-    def action_toggle(self) -> None:
+    def action_fold_or_unfold(self) -> None:
         line = self.cursor
         if line is not None and line.profile is None:
             self._fold(line.account, not self.is_folded(line.account))
