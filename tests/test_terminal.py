@@ -119,3 +119,23 @@ def test_an_unexpected_error_ends_the_app_with_one_line_and_no_locals(sandbox, d
         lines = [line for line in after.replace("\r", "").split("\n") if line.strip()]
         assert lines == ["rolecall: unexpected error (ValueError); run `rolecall` with ROLECALL_DEBUG=1 for details"]
         assert "help is" not in term.text
+
+
+def test_run_shows_the_command_on_a_clear_screen_and_leaves_nothing_of_it_behind(sandbox):
+    term = _app_on_a_terminal(sandbox)
+    try:
+        term.type("\x1b[B")  # Down: prod/ReadOnly, which needs no MFA code
+        term.type("e")
+        term.expect(r"Run with prod/ReadOnly")
+        term.type("printf 'OUTPUT-%s\\n' one two three\r")
+        term.expect(r"press Enter to return to rolecall")
+        lines = [line for line in term.display.splitlines() if line.strip()]
+        assert lines == ["OUTPUT-one", "OUTPUT-two", "OUTPUT-three", "[exit 0] press Enter to return to rolecall"]
+        term.type("\r")
+        term.expect(r"exited 0")
+        left = [line for line in term.display.splitlines() if "OUTPUT-t" in line or "press Enter" in line]
+        assert not left, left
+        term.type("q")
+        assert term.wait() == 0
+    finally:
+        term.kill()

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
+from rich.console import Console
 from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
@@ -688,6 +689,9 @@ class RolecallApp(App):
         try:
             with self.suspend():
                 try:
+                    # the terminal as the app left it is no place for the command's output (a
+                    # terminal without an alternate screen, or one that keeps its contents)
+                    Console().clear()
                     status = spawn.run(argv, env)
                     if pause:
                         print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
