@@ -563,7 +563,7 @@ class RolecallApp(App):
         def signed_in_then_synced() -> jobs.Synced:
             expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
             self.post_message(jobs.SignedIn(session, expires))
-            return jobs.Synced(session, engine.sso_sync(session))
+            return jobs.Synced(session, engine.sso_sync(session, jobs.Meter(self.post_message, session.name)))
 
         jobs.answer(self.post_message, "sign-in", session.name, signed_in_then_synced)
 
@@ -586,7 +586,16 @@ class RolecallApp(App):
 
     @work(thread=True, exit_on_error=False, group="sso")
     def sync_in_background(self, engine: Engine, session: SsoSession) -> None:
-        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session)))
+        meter = jobs.Meter(self.post_message, session.name)
+        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session, meter)))
+
+    @on(jobs.SyncProgress)
+    def sync_progress(self, message: jobs.SyncProgress) -> None:
+        done, known, roles = message.meter.take()
+        name = message.meter.session
+        if name in self._syncing:
+            # short: the status line is as wide as the right column
+            self.set_status(f"discovering {name}: {done}/{known} accounts, {roles} role{'s' if roles != 1 else ''}")
 
     @on(jobs.Synced)
     def synced(self, message: jobs.Synced) -> None:
