@@ -50,7 +50,9 @@ def names_on_self(cls: type) -> set[str]:
     reaches through `self`/`cls`."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
     names = set()
-    for statement in tree.body[0].body:  # type: ignore[attr-defined]  # the class definition
+    [definition] = tree.body
+    assert isinstance(definition, ast.ClassDef)
+    for statement in definition.body:
         if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             names.add(statement.name)
         elif isinstance(statement, ast.Assign | ast.AnnAssign):

@@ -15,7 +15,8 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from rich.console import Console
@@ -24,6 +25,9 @@ from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Keymap
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
+from textual.theme import Theme
+from textual.timer import Timer
 from textual.widgets import Header, Input, Label, Static
 
 from rolecall.core import browser, clipboard, console, environ, formats, mfa, paths, spawn
@@ -58,10 +62,11 @@ if TYPE_CHECKING:
     from rolecall.core.shell.server import CredentialServer
 
 CodeSource = Callable[[Profile], str]
+Then = Callable[[Session], None]  # what to do with a session once there is one
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
 
 
-class RolecallApp(App):
+class RolecallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
@@ -71,7 +76,7 @@ class RolecallApp(App):
     def __init__(
         self,
         *,
-        profiles: str | os.PathLike | None = None,
+        profiles: str | os.PathLike[str] | None = None,
         engine: Engine | None = None,
         clock: Clock | None = None,
         theme: str | None = None,
@@ -91,7 +96,7 @@ class RolecallApp(App):
         self.keymap: dict[str, str] = {}
         self._startup_notes = self._apply_themes(theme)
         self._assuming: dict[str, tuple[Profile, Callable[[Session], None] | None, bool]] = {}  # by profile name
-        self._timer = None
+        self._timer: Timer | None = None
         self._sso: list[SsoSession] = []  # the configured IAM Identity Center sessions
         self._cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
         self._catalog_watch: Watch | None = None  # discoveries: a change makes the catalog anew
@@ -154,7 +159,7 @@ class RolecallApp(App):
         self.theme = name or themes.DEFAULT
         return [f"theme skipped: {item}" for item in problems] + ([problem] if problem else [])
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         try:
             user_settings.remember("theme", theme.name)
         except RolecallError as exc:
@@ -302,7 +307,7 @@ class RolecallApp(App):
             self._mark_live(now)  # a session expired: its role loses its ●
         self.show_details(now)
 
-    def _mark_live(self, now=None) -> None:
+    def _mark_live(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         live = set()
         for name, session in self.sessions_list.sessions.items():
@@ -443,8 +448,10 @@ class RolecallApp(App):
         _, then, _ = self._assuming.pop(message.name, (None, None, False))
         self.assumed(message.session, then)
 
-    def ask_code(self, profile: Profile, serial: str, then, force: bool) -> None:
+    def ask_code(self, profile: Profile, serial: str, then: Then | None, force: bool) -> None:
         engine = self.engine
+        if engine is None:
+            return
 
         def attempt(code: str) -> Session:
             return engine.assume(profile.name, mfa.given(code), refresh=force)
@@ -457,7 +464,7 @@ class RolecallApp(App):
 
         self.push_screen(MfaScreen(serial, profile.name, attempt, hint=self.mfa_hint), done)
 
-    def assumed(self, session: Session, then=None) -> None:
+    def assumed(self, session: Session, then: Then | None = None) -> None:
         now = self.clock.now()
         self.sessions_list.upsert(session, now)
         self._mark_live(now)
@@ -790,7 +797,7 @@ class RolecallApp(App):
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None,
                markup: bool = False) -> None:
         """Textual's notify, with messages as plain text by default: they carry profile names and
         AWS's words, which must never be read as markup or reach the terminal as escapes."""
@@ -806,7 +813,7 @@ class RolecallApp(App):
     def role_highlighted(self) -> None:
         self.show_details()
 
-    def show_details(self, now=None) -> None:
+    def show_details(self, now: datetime | None = None) -> None:
         """The details pane follows the highlighted role and its session (called every tick)."""
         profile = self.accounts.current_profile if self.engine else None
         if profile is None or self.engine is None:
@@ -839,7 +846,7 @@ class RolecallApp(App):
 
 
 
-def make_app(**options) -> RolecallApp:
+def make_app(**options: Any) -> RolecallApp:
     """The one way to build the app: used by the CLI, the demo, the tests and the screenshot script.
 
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
@@ -847,7 +854,7 @@ def make_app(**options) -> RolecallApp:
     return RolecallApp(**options)
 
 
-def welcome_text(profiles_file) -> str:
+def welcome_text(profiles_file: Path) -> str:
     """The first screen without profiles: what to try, and where a profiles file starts from."""
     return (
         "No profiles yet.\n\n"

@@ -35,9 +35,9 @@ class ErrorConsole(Console):
         self.debug = debug
 
     def print(self, *objects: Any, **options: Any) -> None:
-        plain = Console(file=io.StringIO(), width=200, color_system=None, markup=False, highlight=False)
-        plain.print(*objects, **options)
-        report = plain.file.getvalue()[:REPORT_LIMIT]  # type: ignore[attr-defined]  # a StringIO, given above
+        written = io.StringIO()
+        Console(file=written, width=200, color_system=None, markup=False, highlight=False).print(*objects, **options)
+        report = written.getvalue()[:REPORT_LIMIT]
         if "Traceback" not in report:
             lines = report.rstrip("\n").splitlines()
         elif self.debug:

@@ -56,11 +56,22 @@ def parse_theme(path: Path) -> Theme:
     variables = data.get("variables") or {}
     if not isinstance(variables, dict):
         raise ThemeError("variables must be a mapping")
+    colours = {key: str(data[key]) for key in COLOURS if key in data}
     return Theme(
         name=str(data.get("name") or path.stem),
+        primary=colours["primary"],
+        secondary=colours.get("secondary"),
+        accent=colours.get("accent"),
+        foreground=colours.get("foreground"),
+        background=colours.get("background"),
+        surface=colours.get("surface"),
+        panel=colours.get("panel"),
+        boost=colours.get("boost"),
+        success=colours.get("success"),
+        warning=colours.get("warning"),
+        error=colours.get("error"),
         dark=data.get("dark", True),
         variables={str(k): str(v) for k, v in variables.items()},
-        **{key: str(data[key]) for key in COLOURS if key in data},
     )
 
 
