@@ -401,6 +401,25 @@ async def test_left_folds_and_right_unfolds_an_account(sandbox):
         assert app.current_profile().name == "prod/Admin"
 
 
+async def test_a_click_folds_an_account_and_a_click_on_a_role_assumes_it(sandbox):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(AccountsTree)
+        assert tree.label_texts()[:3] == ["▼ prod  222222222222  env=prod", "  Admin  mfa", "  ReadOnly"]
+        assert await pilot.click(AccountsTree, offset=(4, 0))  # the prod account's line
+        await pilot.pause()
+        assert tree.is_folded("prod") and tree.cursor.account == "prod"
+        assert tree.label_texts()[:2] == ["▶ prod  222222222222  env=prod", "▼ staging  333333333333  env=staging"]
+        await pilot.press("space")
+        await pilot.pause()
+        assert not tree.is_folded("prod")
+        assert await pilot.click(AccountsTree, offset=(6, 2))  # prod/ReadOnly, which needs no MFA code
+        await settle(pilot)
+        assert "prod/ReadOnly" in app.sessions_list.sessions
+        assert "● ReadOnly" in tree.label_texts()
+
+
 # ---------------------------------------------------------------------------------------- names
 
 
