@@ -9,12 +9,11 @@ import signal
 import subprocess
 import sys
 import textwrap
-import threading
 import time
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from http.server import HTTPServer
 from pathlib import Path
 
 import pytest
@@ -56,13 +55,13 @@ def tool(name: str) -> str:
     return found
 
 
-def wait_for(condition, timeout: float = 20.0) -> None:
+def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> None:
     """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)
+            raise AssertionError(f"{what} never held in {timeout:g} s")
+        time.sleep(0.02)
 
 
 @pytest.fixture(autouse=True)
@@ -155,6 +154,10 @@ class Sandbox:
     @property
     def cache(self) -> Path:
         return self.home / ".cache" / "rolecall"
+
+    def session_file(self, profile: str = "prod/ReadOnly") -> Path:
+        """Where the cache keeps `profile`'s session (a short name: percent-encoded, `/` too)."""
+        return self.cache / "sessions" / (urllib.parse.quote(profile, safe="") + ".json")
 
     @property
     def state(self) -> Path:
@@ -359,11 +362,12 @@ def federation(sandbox, monkeypatch):
 
     FederationEndpoint.seen = []
     FederationEndpoint.paths = []
-    server = HTTPServer(("127.0.0.1", 0), FederationEndpoint)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"http://127.0.0.1:{server.server_port}/federation")
+    from tests.servers import LocalServer
+
+    served = LocalServer(FederationEndpoint)
+    monkeypatch.setenv("ROLECALL_FEDERATION_URL", f"{served.url}/federation")
     yield FederationEndpoint.seen
-    server.shutdown()
+    served.close()
 
 
 # ------------------------------------------------------------------ under CI, a skip is a failure

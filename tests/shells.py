@@ -10,20 +10,18 @@ from __future__ import annotations
 import itertools
 import os
 import re
-import shutil
 import stat
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
-
 from rolecall.core.cache import SessionCache
 from rolecall.core.credentials import Credentials, Session
 from rolecall.core.index import load_catalog
 from rolecall.core.layout import fingerprint
 from rolecall.core.paths import cache_dir
+from tests.conftest import tool
 from tests.terminal import Terminal
 
 VENV_BIN = Path(sys.executable).parent
@@ -44,8 +42,7 @@ class Shell:
 
     def __init__(self, name: str, sandbox, tmp: Path, env: dict[str, str] | None = None,
                  rc_extra: str = "", init_env: str = ""):
-        if shutil.which(name) is None:
-            pytest.skip(f"{name} is not installed")
+        program = tool(name)
         self.name = name
         self.log = tmp / "starts.log"
         bin_dir = tmp / "bin"
@@ -57,8 +54,8 @@ class Shell:
         if init_env:
             rc_text = rc_text.replace("rolecall init", f"env {init_env} rolecall init")
         rc_text += rc_extra
-        self.env = {**os.environ, **sandbox.env, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{sandbox.env['PATH']}",
-                    "TERM": "xterm-256color", "SHELL": shutil.which(name) or name}
+        self.env = {**os.environ, **sandbox.env, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+                    "TERM": "xterm-256color", "SHELL": program}
         if name == "bash":
             rc = tmp / "bashrc"
             argv = [name, "--noprofile", "--rcfile", str(rc), "-i"]

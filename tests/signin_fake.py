@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import base64
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from tests.servers import LocalServer
 
 
 def _unb64(text: str) -> bytes:
@@ -65,10 +66,8 @@ class FakeSignIn:
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-        self.thread.start()
+        self.served = LocalServer(Handler)
+        self.url = self.served.url
 
     def proof_ok(self, proof: str) -> bool:
         try:
@@ -82,5 +81,4 @@ class FakeSignIn:
         return claims.get("htm") == "POST" and str(claims.get("htu", "")).endswith("/v1/token")
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.close()

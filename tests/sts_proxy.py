@@ -8,8 +8,10 @@ import threading
 import urllib.error
 import urllib.request
 from collections import Counter, defaultdict, deque
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from urllib.parse import parse_qs
+
+from tests.servers import LocalServer
 
 ERROR_BODY = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
   <Error>
@@ -73,9 +75,8 @@ class StsProxy:
             def log_message(self, *args) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.served = LocalServer(Handler)
+        self.url = self.served.url
 
     def fail(self, action: str, error: tuple, times: int = 1) -> None:
         """Answer the next `times` calls of `action` with `error` (status, code, message)."""
@@ -85,8 +86,7 @@ class StsProxy:
         self.always[action] = error
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.close()
 
 
 class Hanging:

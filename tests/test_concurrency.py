@@ -55,7 +55,7 @@ def test_threads_and_processes_refreshing_together_never_corrupt_the_cache(sandb
         thread.join(timeout=120)
     assert [p.wait(timeout=120) for p in processes] == [0] * 6
     assert errors == []
-    path = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    path = sandbox.session_file()
     data = json.loads(path.read_text())
     assert data["session"]["credentials"]["AccessKeyId"].startswith("ASIA")
     assert not list(path.parent.glob(".*.tmp")) and not list(path.parent.glob("*.bad-*"))

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from rolecall.demo import FederationEndpoint
+from tests.conftest import wait_for
 from tests.console_fixtures import (  # noqa: F401
     HOME,
     TOKEN,
@@ -24,7 +25,7 @@ from tests.console_fixtures import (  # noqa: F401
     nothing_happened,
     query,
 )
-from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture, wait_for  # noqa: F401
+from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture  # noqa: F401
 
 # ------------------------------------------------------------------ destinations
 
@@ -391,3 +392,22 @@ def test_a_page_left_behind_is_swept_by_the_next_open(cli, base, fake_browser, s
     assert cli("console", "prod/ReadOnly", "--browser", str(browser.path)).code == 0
     assert not left.exists()
     assert Path(browser.runs()[0]["path"]).parent == pages
+
+
+@pytest.mark.parametrize("url", ["https://signin.example.com/federation", "http://127.0.0.1:8080/federation",
+                                 "http://localhost/f", "http://[::1]:9000/f"])
+def test_federation_url_accepts_https_and_loopback_http(monkeypatch, url):
+    from rolecall.core import console
+
+    monkeypatch.setenv("ROLECALL_FEDERATION_URL", url)
+    assert console.federation_url() == url
+
+
+@pytest.mark.parametrize("url", ["http://example.com/federation", "http://127.0.0.1.evil.example/f", "ftp://x/",
+                                 "file:///etc/passwd", "https://user:pw@host/f", "https:///nohost", "signin"])
+def test_federation_url_refuses_anything_else(cli, sandbox, url):
+    assert cli("assume", "prod/ReadOnly").code == 0
+    result = cli("console", "prod/ReadOnly", "--print", env={"ROLECALL_FEDERATION_URL": url})
+    assert result.code == 2
+    assert result.err.startswith("rolecall: ROLECALL_FEDERATION_URL ") and "Traceback" not in result.err
+    assert result.out == ""

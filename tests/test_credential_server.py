@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from datetime import timedelta
@@ -21,19 +20,12 @@ from botocore.credentials import ContainerProvider
 from rolecall.core import mfa
 from rolecall.core.engine import Engine
 from rolecall.core.shell.server import CredentialServer
+from tests.conftest import wait_for
 from tests.shells import seed_session
 from tests.terminal import Terminal
 
 AWS = str(Path(sys.executable).parent / "aws")
 ROLECALL = [sys.executable, "-m", "rolecall"]
-
-
-def wait_for(condition, timeout: float = 30.0, what: str = "the condition"):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{what} never held")
-        time.sleep(0.02)
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from rolecall.demo import DemoEnvironment
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.sessions import SessionsList
+from tests.conftest import wait_for
 
 
 def closed(url: str) -> bool:
@@ -60,17 +60,17 @@ def test_environment_is_cleaned_up_after_a_crash():
 
 
 def test_cli_commands_work_in_the_demo_and_home_stays_empty(tmp_path):
+    """One demo (each starts its own portal of 300 accounts), two commands, each checked on its own."""
     home = tmp_path / "home"
     home.mkdir()
-    assumed = run_demo(["--cli", "--", "rolecall", "assume", "prod/Admin", "--mfa-code", "123456"], home)
-    assert assumed.returncode == 0, assumed.stderr
-    assert assumed.stdout.startswith("prod/Admin: session until")
-    who = run_demo(["--cli", "--", "rolecall", "exec", "prod/ReadOnly", "--", "aws", "sts", "get-caller-identity"], home)
-    assert who.returncode == 0, who.stderr
-    assert '"Account": "210987654321"' in who.stdout
+    script = ("rolecall assume prod/Admin --mfa-code 123456 > assumed || exit 3; "
+              "rolecall exec prod/ReadOnly -- aws sts get-caller-identity > who || exit 4")
+    result = run_demo(["--cli", "--", "sh", "-c", script], home, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "assumed").read_text().startswith("prod/Admin: session until")
+    assert '"Account": "210987654321"' in (tmp_path / "who").read_text()
     assert list(home.iterdir()) == []
-    for result in (assumed, who):
-        assert not demo_dir(result.stderr).exists()
+    assert not demo_dir(result.stderr).exists()
 
 
 def test_demo_command_exit_status_is_passed_through(tmp_path):
@@ -88,9 +88,7 @@ def test_sigterm_ends_the_demo_and_removes_its_files(tmp_path):
     line = child.stderr.readline()
     root = demo_dir(line)
     assert root.exists()
-    deadline = time.monotonic() + 30
-    while "sleep" not in _children(child.pid) and time.monotonic() < deadline:
-        time.sleep(0.05)  # waiting for a process to start, not for a countdown
+    wait_for(lambda: "sleep" in _children(child.pid), what="the demo's command to start")
     child.send_signal(signal.SIGTERM)
     assert child.wait(timeout=30) != 0
     assert not root.exists()

@@ -6,13 +6,13 @@ from __future__ import annotations
 import hmac
 import json
 import re
-import threading
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 
 from rolecall.core.signed_request import scope_from_host
+from tests.servers import LocalServer
 
 AUTH = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<day>\d{8})/(?P<region>[^/]+)/(?P<service>[^/]+)/aws4_request, "
@@ -47,9 +47,8 @@ class SigV4Endpoint:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.served = LocalServer(Handler)
+        self.url = self.served.url
 
     def verify(self, method: str, path: str, headers: dict, body: bytes) -> dict:
         from botocore.auth import SigV4Auth
@@ -80,8 +79,7 @@ class SigV4Endpoint:
         }
 
     def close(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.served.close()
 
 
 @pytest.fixture

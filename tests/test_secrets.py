@@ -1,4 +1,5 @@
-"""Secrets stay secret: scanned across every output of a full run; signals; clipboard; keyring."""
+"""Secrets stay secret: scanned across every output of a full run; masked reprs; signals; the keyring;
+nothing secret left on disk by interrupted writes, damaged entries or `sessions --clear`."""
 
 from __future__ import annotations
 
@@ -7,11 +8,13 @@ import os
 import signal
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import pytest
 from keyring.backend import KeyringBackend
 
-from rolecall.core import clipboard, mfa
+from rolecall.core import mfa, storage
 from rolecall.core.cache import SessionCache
 from rolecall.core.engine import Engine
 from rolecall.core.index import load_catalog
@@ -125,64 +128,6 @@ def test_spawn_run_forwards_sigterm_and_returns_the_childs_status(sandbox, tmp_p
     assert out.splitlines() == ["parent got it too", "status=42"]
 
 
-class FileClipboard:
-    """A system clipboard played by a fake `xclip` on PATH (text on stdin, `-o` prints it), as pyperclip
-    finds one on an X display: rolecall's own clipboard code runs unchanged."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        folder.mkdir()
-        tool = folder / "xclip"
-        tool.write_text(
-            "#!/bin/sh\n"
-            f'case " $* " in *" -o "*) cat "{folder}/board" 2>/dev/null;; *) cat > "{folder}/board";; esac\n'
-        )
-        tool.chmod(0o755)
-
-    @property
-    def text(self) -> str:
-        board = self.folder / "board"
-        return board.read_text() if board.exists() else ""
-
-    @text.setter
-    def text(self, value: str) -> None:
-        (self.folder / "board").write_text(value)
-
-    def environ(self) -> dict:
-        env = {**os.environ, "PATH": f"{self.folder}{os.pathsep}{os.environ['PATH']}", "DISPLAY": ":99"}
-        env.pop("WAYLAND_DISPLAY", None)
-        return env
-
-
-@pytest.fixture
-def memory_clipboard(tmp_path, monkeypatch):
-    board = FileClipboard(tmp_path / "clipboard-bin")
-    for name, value in board.environ().items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
-    return board
-
-
-def test_clipboard_is_cleared_only_if_it_still_holds_what_was_copied(memory_clipboard):
-    assert clipboard.copy("secret credentials") == "system clipboard"
-    assert clipboard.clear_if_unchanged(clipboard.fingerprint("secret credentials"))
-    assert memory_clipboard.text == ""
-    clipboard.copy("secret credentials")
-    memory_clipboard.text = "something the user copied since"
-    assert not clipboard.clear_if_unchanged(clipboard.fingerprint("secret credentials"))
-    assert memory_clipboard.text == "something the user copied since"
-
-
-def test_clear_later_runs_detached_and_clears(tmp_path):
-    """The real clearer process, fed the fingerprint on stdin, against a fake xclip."""
-    board = FileClipboard(tmp_path / "bin")
-    board.text = "creds"
-    done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1"], env=board.environ(),
-                          input=clipboard.fingerprint("creds") + "\n", text=True, check=False, timeout=30)
-    assert done.returncode == 0
-    assert board.text == ""
-
-
 class MemoryKeyring(KeyringBackend):
     priority = 1
 
@@ -257,18 +202,69 @@ def test_the_app_never_shows_a_secret(sandbox, fake_clock):
     assert session.credentials.session_token[:20] not in screen
 
 
-def test_copy_clear_delay_comes_from_flag_env_or_settings(sandbox, memory_clipboard, capsys, monkeypatch):
-    from rolecall.cli import main
+def _files_under(root: Path):
+    for folder, _dirs, names in os.walk(root):
+        for name in names:
+            path = Path(folder) / name
+            if not path.is_symlink():
+                yield path
 
-    settings = sandbox.home / ".config" / "rolecall" / "settings.yaml"
-    settings.parent.mkdir(parents=True)
-    settings.write_text("clipboard_clear_seconds: 0\n")
-    monkeypatch.delenv("ROLECALL_CLIPBOARD_CLEAR")
-    assert main(["copy", "prod/ReadOnly"]) == 0
-    assert capsys.readouterr().err.strip() == "rolecall: copied prod/ReadOnly credentials (env format) to the system clipboard"
-    assert memory_clipboard.text.startswith("unset AWS_PROFILE")
-    monkeypatch.setenv("ROLECALL_CLIPBOARD_CLEAR", "0.2")
-    assert main(["copy", "prod/ReadOnly", "-f", "json"]) == 0
-    assert capsys.readouterr().err.strip().endswith("; cleared in 0.2s if still there")
-    assert main(["copy", "prod/ReadOnly", "--clear-after", "0"]) == 0
-    assert "cleared" not in capsys.readouterr().err
+
+def _files_holding(root: Path, secrets: list[str]) -> list[str]:
+    found = []
+    for path in _files_under(root):
+        data = path.read_bytes()
+        found += [f"{path}: {s[:6]}..." for s in secrets if s.encode() in data]
+    return found
+
+
+def _dead_pid() -> int:
+    """The pid of a process that has exited (its writes were interrupted for good)."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_stale_temp_files_are_removed_and_live_ones_kept(tmp_path):
+    folder = tmp_path / "sessions"
+    folder.mkdir()
+    gone = folder / f".x.json.{_dead_pid()}.1.tmp"
+    live = folder / f".y.json.{os.getpid()}.1.tmp"
+    old = folder / f".z.json.{os.getpid()}.2.tmp"
+    for path in (gone, live, old):
+        path.write_text("secret")
+    os.utime(old, (time.time() - 120, time.time() - 120))
+    assert storage.sweep(folder) == 2
+    assert sorted(p.name for p in folder.iterdir()) == [live.name]
+
+
+def test_damaged_entries_are_kept_without_secrets(cli, sandbox):
+    good = cli("process", "prod/ReadOnly").json()
+    path = sandbox.session_file()
+    path.write_bytes(path.read_bytes()[:-40])  # cut short, as by a crash: still holds the secret and token
+    assert cli("process", "prod/ReadOnly").code == 0
+    kept = list(path.parent.glob(sandbox.session_file().name + ".bad-*"))
+    assert len(kept) == 1
+    raw = kept[0].read_bytes()
+    assert good["AccessKeyId"].encode() in raw  # what is kept still tells which session it was
+    assert good["SecretAccessKey"].encode() not in raw and good["SessionToken"][:40].encode() not in raw
+
+
+def test_nothing_secret_is_left_on_disk_after_an_interrupted_run_and_sessions_clear(cli, sandbox):
+    first = cli("export", "prod/ReadOnly", "--format", "json").json()
+    hub = cli("export", "shared/Hub", "--format", "json").json()
+    folder = sandbox.cache / "sessions"
+    # An interrupted write leaves its temp file; a crash leaves a half-written entry.
+    (folder / f".{sandbox.session_file().name}.{_dead_pid()}.1.tmp").write_bytes(sandbox.session_file().read_bytes())
+    hub_file = folder / "shared%2FHub.json"
+    hub_file.write_bytes(hub_file.read_bytes()[:-30])
+    secrets = [first["SecretAccessKey"], first["SessionToken"], hub["SecretAccessKey"], hub["SessionToken"][:40]]
+    listed = cli("sessions")
+    assert listed.code == 0 and "Traceback" not in listed.err
+    left = _files_holding(sandbox.home, secrets)
+    assert left == [f"{sandbox.session_file()}: {first['SecretAccessKey'][:6]}...",
+                    f"{sandbox.session_file()}: {first['SessionToken'][:6]}..."]  # only the live entry
+    cleared = cli("sessions", "--clear")
+    assert cleared.code == 0, cleared.err
+    assert _files_holding(sandbox.home, secrets) == []
+    assert [p.name for p in folder.iterdir() if not p.name.endswith(".lock")] == []

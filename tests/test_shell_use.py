@@ -3,14 +3,15 @@ hook, and what never happens (secrets in traces or history, a process per prompt
 
 from __future__ import annotations
 
+import os
 import re
-import shutil
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from rolecall.core.credentials import Credentials
 from rolecall.core.engine import Engine
+from tests.conftest import tool
 from tests.shells import RC, VENV_BIN, Shell, seed_session
 from tests.terminal import Terminal
 
@@ -146,7 +147,7 @@ def test_the_prompt_is_right_inside_rolecall_shell(name, sandbox, tmp_path):
           "fish": sandbox.home / ".config" / "fish" / "config.fish"}[name]
     rc.parent.mkdir(parents=True, exist_ok=True)
     rc.write_text(RC[name])
-    env = {**sandbox.env, "SHELL": shutil.which(name), "TERM": "xterm-256color"}
+    env = {**os.environ, **sandbox.env, "SHELL": tool(name), "TERM": "xterm-256color"}
     term = Terminal([str(VENV_BIN / "rolecall"), "shell", "prod/ReadOnly"], env, size=(200, 50))
     try:
         term.expect(r"\(rolecall:prod/ReadOnly\) \$")

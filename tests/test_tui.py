@@ -52,6 +52,7 @@ def _notices(monkeypatch):
 
 
 async def select(pilot, name: str) -> None:
+    await settle(pilot)  # the profiles' loading job, which would move the cursor, has finished
     pilot.app.query_one(AccountsTree).select_profile(name)
     await pilot.pause()
     assert pilot.app.current_profile().name == name

@@ -81,3 +81,12 @@ async def palette_lists(pilot: Pilot, text: str, tries: int = 400) -> list[str]:
                 return hits
         await pilot.pause(0.05)
     raise AssertionError(f"the palette never listed {text!r}; it lists {hits}")
+
+
+async def shows(pilot: Pilot, condition, tries: int = 200) -> None:
+    """Wait, frame by frame, until `condition(screen lines)` holds (a loaded machine draws late)."""
+    for _ in range(tries):
+        if condition(screen_lines(pilot.app)):
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("the screen never showed it:\n" + "\n".join(screen_lines(pilot.app)))

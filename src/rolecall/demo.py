@@ -216,7 +216,7 @@ class DemoEnvironment:
             host, port = self._server.get_host_and_port()
             self.sts_url = f"http://{host}:{port}"
             self._federation = ThreadingHTTPServer(("127.0.0.1", 0), FederationEndpoint)
-            threading.Thread(target=self._federation.serve_forever, daemon=True).start()
+            threading.Thread(target=self._federation.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             self.sso = FakeSso(accounts=SSO_ACCOUNTS, auto_approve=True).start()
             self._set_env(home, self.sso)
             self._discover()

@@ -23,7 +23,7 @@ from rich.console import Console
 from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
-from textual.binding import Keymap
+from textual.binding import Binding, Keymap
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.theme import Theme
@@ -63,6 +63,9 @@ if TYPE_CHECKING:
 
 CodeSource = Callable[[Profile], str]
 Then = Callable[[Session], None]  # what to do with a session once there is one
+# The Input's own editing keys (not the up/down scrolling it inherits, which a screen may use to
+# move focus, as the console picker's Down does).
+INPUT_EDITING = frozenset(binding.action for binding in Input.BINDINGS if isinstance(binding, Binding))
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
 
 
@@ -349,12 +352,13 @@ class RolecallApp(App[None]):
         keys (fast typing, a paste, a terminal delivering several keys in one read) a Backspace
         landed after the characters typed behind it (Textual issue #6605). Such a binding is
         queued on the Input itself instead, behind the keys that came before it. This covers
-        the filter, the command palette and the modals' inputs."""
+        the filter, the command palette and the modals' inputs (their editing keys only)."""
         if isinstance(event, events.Key) and not event.is_forwarded and not event.is_printable:
             focused = self.focused
             if isinstance(focused, Input):
                 active = self.screen.active_bindings.get(event.key)
-                if active is not None and active.node is focused and active.enabled and not active.binding.priority:
+                if (active is not None and active.node is focused and active.enabled and not active.binding.priority
+                        and active.binding.action in INPUT_EDITING):
                     focused.call_later(focused.run_action, active.binding.action)
                     return
         await super().on_event(event)

@@ -64,7 +64,8 @@ class CredentialServer:
         except BaseException:
             self._http.server_close()
             raise
-        self._threads = [threading.Thread(target=self._http.serve_forever, name="rolecall-server", daemon=True),
+        self._threads = [threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
+                                         name="rolecall-server", daemon=True),
                          threading.Thread(target=self._refresher, name="rolecall-refresh", daemon=True)]
 
     @property

@@ -1,4 +1,5 @@
-"""Whatever is in the user's files, rolecall explains itself in one line and loses nothing."""
+"""Whatever is in the user's files (or the disk under them), rolecall explains itself in one line and
+loses nothing: broken and hostile profiles files, odd ~/.aws files, damaged caches, a full or read-only disk."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import os
 import stat
 
 import pytest
+
+from tests.conftest import tool
 
 CONFIG_PROBLEM_FILES = {
     "empty": ("", "the file is empty"),
@@ -84,13 +87,13 @@ def test_unreadable_credentials_file(cli, sandbox):
 @pytest.mark.parametrize("garbage", [b"", b'{"format": 1, "sess', b"\x00\xff garbage", b"[1, 2, 3]"])
 def test_damaged_cache_file_reads_as_absent_and_is_kept_aside(cli, sandbox, garbage):
     assert cli("assume", "prod/ReadOnly").code == 0
-    path = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    path = sandbox.session_file()
     path.write_bytes(garbage)
     result = cli("process", "prod/ReadOnly")
     assert result.code == 0, result.err
     assert json.loads(path.read_text())["session"]["profile"] == "prod/ReadOnly"  # rewritten
     if garbage not in (b"[1, 2, 3]",):
-        kept = list(path.parent.glob("prod%2FReadOnly.json.bad-*"))
+        kept = list(path.parent.glob(path.name + ".bad-*"))
         assert kept and kept[0].read_bytes() == garbage
 
 
@@ -135,10 +138,24 @@ def test_read_only_cache_keeps_the_old_session_and_says_so(cli, sandbox, small_d
     assert (cache / "sessions" / "prod%2FReadOnly.json").read_bytes() == saved
 
 
+def test_a_read_only_cache_gives_one_line_for_sessions_clear_and_still_opens_a_shell(cli, sandbox, small_disk):
+    disk = small_disk("1m")
+    env = {**disk.env, "SHELL": tool("bash")}
+    assert cli("assume", "prod/ReadOnly", env=env, wrap=disk.wrap).code == 0
+    disk.read_only()
+    cleared = cli("sessions", "--clear", env=env, wrap=disk.wrap)
+    assert cleared.code == 2
+    assert cleared.err.startswith("rolecall: cannot remove ") and "read-only" in cleared.err
+    assert "Traceback" not in cleared.err
+    shell = cli("shell", "prod/ReadOnly", env=env, wrap=disk.wrap, input='echo "key=$AWS_ACCESS_KEY_ID"\nexit 0\n')
+    assert shell.code == 0, shell.err
+    assert "key=ASIA" in shell.out and "Traceback" not in shell.err
+
+
 def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
     first = cli("process", "prod/ReadOnly")
     assert first.code == 0, first.err
-    entry = sandbox.cache / "sessions" / "prod%2FReadOnly.json"
+    entry = sandbox.session_file()
     saved = entry.read_bytes()
     good = sandbox.profiles.read_text()
     sandbox.profiles.write_text("version: 1\naccounts: [\n")
@@ -150,3 +167,45 @@ def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
     sandbox.profiles.write_text(good)
     again = cli("process", "prod/ReadOnly")
     assert (again.code, again.json()) == (0, first.json())  # the same session, served from the cache
+
+
+# ------------------------------------------------------------------ hostile YAML stays cheap
+
+
+def test_an_alias_bomb_is_one_problem(cli, sandbox):
+    lines = ["version: 1", "a: &a [x,x,x,x,x,x,x,x,x,x]"]
+    for level, previous in zip("bcdefgh", "abcdefg", strict=True):
+        lines.append(f"{level}: &{level} [" + ",".join([f"*{previous}"] * 10) + "]")
+    lines.append("accounts: *h")
+    sandbox.profiles.write_text("\n".join(lines) + "\n")
+    assert len(sandbox.profiles.read_bytes()) < 1024
+    result = cli("check", timeout=30)
+    assert result.code == 2
+    assert result.out.splitlines() == [f"{sandbox.profiles}: YAML refused: aliases expand to more than 100,000 values"]
+    assert len(cli("list", timeout=30).err) < 300
+
+
+def test_a_huge_key_is_quoted_short(cli, sandbox):
+    key = "k" * 1000
+    sandbox.profiles.write_text(f"version: 1\naccounts: []\n{key}: 1\n{key}: 2\n")
+    result = cli("check")
+    assert result.code == 2
+    assert all(len(line) < len(str(sandbox.profiles)) + 260 for line in result.out.splitlines())
+    assert "duplicate key 'kkkk" in result.out
+
+
+def test_a_merge_key_with_an_override_is_valid(cli, sandbox):
+    sandbox.write_profiles("""\
+        version: 1
+        defaults: {source_profile: corp, region: eu-west-1}
+        accounts:
+          - &acc
+            id: "222222222222"
+            name: prod
+            roles: [{role: ReadOnly}]
+          - <<: *acc
+            id: "333333333333"
+            name: staging
+        """)
+    result = cli("check")
+    assert (result.code, result.out.strip()) == (0, "ok: 3 profiles"), result.out + result.err

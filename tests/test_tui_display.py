@@ -27,7 +27,7 @@ from rolecall.tui.themes import parse_theme
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.sts_proxy import INVALID_MFA
-from tests.tui_screen import palette_lists, screen_lines, screen_text
+from tests.tui_screen import palette_lists, screen_lines, screen_text, shows
 from tests.tui_screen import settle as settle_work
 
 SMALL = (80, 24)
@@ -563,7 +563,7 @@ async def test_the_first_screen_without_profiles_fits_80x24_and_says_where_to_st
 async def test_the_footer_ends_with_the_palette_key_at_every_width(many, width):
     app = build()
     async with app.run_test(size=(width, 24)) as pilot:
-        await pilot.pause()
+        await shows(pilot, lambda lines: lines[-1].strip())
         assert screen_lines(app)[-1].endswith("^p palette ")
 
 
