@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from textual.widgets import Input, OptionList
 from textual.worker import WorkerFailed
 
@@ -26,6 +27,7 @@ from tests.console_fixtures import (  # noqa: F401
     login_parts,
 )
 from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture  # noqa: F401
+from tests.tui_screen import notices, record_notices
 
 SIZE = (120, 36)
 
@@ -50,8 +52,9 @@ async def open_picker(pilot, name: str) -> ConsoleScreen:
     return pilot.app.screen
 
 
-def notices(app) -> list[str]:
-    return [n.message for n in app._notifications]
+@pytest.fixture(autouse=True)
+def shown_notices(monkeypatch) -> None:
+    record_notices(monkeypatch)
 
 
 def choices(screen: ConsoleScreen) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 
 import pytest
@@ -73,6 +74,67 @@ def test_a_command_that_cannot_run_never_strands_the_app(sandbox, tmp_path, comm
         term.expect(r"rolecall keys")
         term.type("\x1b")
         term.expect_gone(r"rolecall keys")
+        term.type("q")
+        assert term.wait() == 0
+    finally:
+        term.kill()
+
+
+# The real app with one fault put in: `?` raises while a secret sits in a local variable.
+BROKEN_APP = """
+from pathlib import Path
+
+from rolecall.tui import app as tui_app
+
+class Broken(tui_app.RolecallApp):
+    CSS_PATH = str(Path(tui_app.__file__).with_name("app.tcss"))  # relative paths are to the class's file
+
+    def action_help(self):
+        token = "LOCAL-ONLY-VALUE"
+        raise ValueError("help is " + str(len(token)))
+
+app = Broken(theme="rolecall-dark")
+app.run()
+raise SystemExit(app.return_code)
+"""
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unexpected_error_ends_the_app_with_one_line_and_no_locals(sandbox, debug):
+    env = {**os.environ, "ROLECALL_DEBUG": "1"} if debug else dict(os.environ)
+    term = Terminal([sys.executable, "-c", BROKEN_APP], env)
+    try:
+        term.expect(r"ReadOnly")
+        term.type("?")
+        assert term.wait() == 1
+    finally:
+        term.kill()
+    # what is written once the app has given the terminal back, without the terminal's modes
+    after = re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", term.text.rsplit("\x1b[?1049l", 1)[-1])
+    assert "LOCAL-ONLY-VALUE" not in term.text
+    if debug:
+        assert "local variables left out" in after and "in action_help:" in after
+        assert "ValueError: help is 16" in after
+    else:
+        lines = [line for line in after.replace("\r", "").split("\n") if line.strip()]
+        assert lines == ["rolecall: unexpected error (ValueError); run `rolecall` with ROLECALL_DEBUG=1 for details"]
+        assert "help is" not in term.text
+
+
+def test_run_shows_the_command_on_a_clear_screen_and_leaves_nothing_of_it_behind(sandbox):
+    term = _app_on_a_terminal(sandbox)
+    try:
+        term.type("\x1b[B")  # Down: prod/ReadOnly, which needs no MFA code
+        term.type("e")
+        term.expect(r"Run with prod/ReadOnly")
+        term.type("printf 'OUTPUT-%s\\n' one two three\r")
+        term.expect(r"press Enter to return to rolecall")
+        lines = [line for line in term.display.splitlines() if line.strip()]
+        assert lines == ["OUTPUT-one", "OUTPUT-two", "OUTPUT-three", "[exit 0] press Enter to return to rolecall"]
+        term.type("\r")
+        term.expect(r"exited 0")
+        left = [line for line in term.display.splitlines() if "OUTPUT-t" in line or "press Enter" in line]
+        assert not left, left
         term.type("q")
         assert term.wait() == 0
     finally:

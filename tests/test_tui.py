@@ -31,7 +31,7 @@ def build(fake_clock, **kwargs):
 
 def roles(app) -> list[str]:
     tree = app.query_one(AccountsTree)
-    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+    return tree.shown_roles()
 
 
 def sessions(app) -> dict:
@@ -71,7 +71,7 @@ async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, 
         await pilot.pause()
         assert roles(app) == ["prod/Admin", "prod/ReadOnly", "staging/Admin", "shared/Hub", "shared/Deploy", "corp"]
         tree = app.query_one(AccountsTree)
-        assert all(account.is_expanded for account in tree.root.children)
+        assert not any(tree.is_folded(account) for account in tree.shown_accounts())
         assert app.current_profile().name == "prod/Admin"
         assert app.sub_title == "6 profiles · 0 sessions"
 
@@ -84,9 +84,9 @@ async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
         await pilot.pause()
         assert roles(app) == ["staging/Admin"]
         tree = app.query_one(AccountsTree)
-        drawn = tree.render_label(tree.root.children[0].children[0], Style(), Style())
+        drawn = tree.label(tree.lines[1])
         assert drawn.plain == "  Admin  mfa"
-        account = tree.render_label(tree.root.children[0], Style(), Style())
+        account = tree.label(tree.lines[0])
         marked = [account.plain[s.start:s.end] for s in account.spans if isinstance(s.style, Style) and s.style.underline]
         assert marked[:3] == ["s", "t", "g"]  # the letters of "stg" in "staging" (and again in its tags)
         await pilot.press("enter")  # Enter in the filter acts on the match: an MFA role asks for a code
@@ -202,7 +202,7 @@ async def test_sessions_cached_by_the_cli_appear_at_start(sandbox, cli):
         await pilot.pause()
         assert set(sessions(app)) == {"shared/Hub", "shared/Deploy"}
         tree = app.query_one(AccountsTree)
-        live = [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        live = tree.label_texts()
         assert "● Deploy  via shared/Hub" in live
 
 

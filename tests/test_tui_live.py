@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 import webbrowser
 from datetime import timedelta
 
@@ -54,7 +55,7 @@ def left(app, key: str, clock) -> str:
 
 def roles(app) -> list[str]:
     tree = app.query_one(AccountsTree)
-    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+    return tree.shown_roles()
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +110,7 @@ async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere
         assert row(app, "prod/ReadOnly") == f"prod/ReadOnly {left(app, 'prod/ReadOnly', fake_clock)}"
         assert left(app, "prod/ReadOnly", fake_clock).startswith(("3:59:", "4:00:"))  # a 4 h role
         tree = app.query_one(AccountsTree)
-        assert "● ReadOnly" in [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        assert "● ReadOnly" in tree.label_texts()
         assert app.sub_title.endswith("1 session")
 
         assert cli("sessions", "--clear").code == 0
@@ -237,6 +238,28 @@ async def test_r_on_the_sign_in_row_discovers_again(sso, fake_clock):
         await settle(pilot)
         assert sso.count("ListAccounts") == before + 1
         assert "corp: 3 accounts, 6 roles" in notices(app)
+
+
+async def test_a_re_sync_shows_its_progress_in_the_status_line(sso, fake_clock):
+    sso.auto_approve = True
+    assert rolecall_sso("login", "--no-browser").returncode == 0
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        sso.latency = 0.2  # each portal call: the discovery takes a while, as a real one does
+        panel(app).focus()
+        panel(app).cursor = list(panel(app).rows).index("sso:corp")
+        await pilot.press("r")
+        shown: list[str] = []
+        deadline = time.monotonic() + 30
+        while "corp: 3 accounts, 6 roles" not in notices(app) and time.monotonic() < deadline:
+            line = " ".join(shown_lines(app, app.status_line)[0].split())
+            if line and line not in shown:
+                shown.append(line)
+            await pilot.pause(0.02)
+        progress = [line for line in shown if re.fullmatch(r"discovering corp: \d/3 accounts, \d roles?", line)]
+        assert progress, shown
+        assert shown_lines(app, app.status_line)[0].strip() == ""  # done: the line is cleared
 
 
 async def test_a_discovery_older_than_a_day_is_made_again_in_the_background(sso, fake_clock):

@@ -15,6 +15,7 @@ from rolecall.tui.app import make_app
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.sts_proxy import INVALID_MFA
+from tests.tui_screen import shows
 
 SIZE = (120, 36)
 SIZES = {"small": (80, 24), "medium": (120, 40), "wide": (200, 60)}
@@ -86,6 +87,8 @@ def test_mfa_modal_with_a_long_aws_error(sandbox, sts_proxy, snap_compare, size)
         app.query_one(AccountsTree).select_profile("prod/Admin")
         await pilot.pause()
         await pilot.press("enter", *"123456", "enter")
+        # the refusal comes from a worker that may not have started yet: wait for it on screen
+        await shows(pilot, lambda lines: "MultiFactorAuthentication" in "".join(lines))
         await app.workers.wait_for_complete()
         await pilot.pause()
 

@@ -15,15 +15,20 @@ import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import datetime
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
+from rich.console import Console
 from textual import events, on, work
 from textual.actions import SkipAction
 from textual.app import App, ComposeResult, SuspendNotSupported
 from textual.binding import Binding, Keymap
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Header, Input, Label, Static, Tree
+from textual.notifications import SeverityLevel
+from textual.theme import Theme
+from textual.timer import Timer
+from textual.widgets import Header, Input, Label, Static
 
 from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
 from rolecall.core import settings as user_settings
@@ -38,6 +43,7 @@ from rolecall.core.sso.session import SsoSession
 from rolecall.core.watch import Watch
 from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
+from rolecall.tui.errors import ErrorConsole
 from rolecall.tui.keys import key_name
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.help import HelpScreen, bound_keys
@@ -56,13 +62,14 @@ if TYPE_CHECKING:
     from rolecall.core.shell.server import CredentialServer
 
 CodeSource = Callable[[Profile], str]
+Then = Callable[[Session], None]  # what to do with a session once there is one
 # The Input's own editing keys (not the up/down scrolling it inherits, which a screen may use to
 # move focus, as the console picker's Down does).
 INPUT_EDITING = frozenset(binding.action for binding in Input.BINDINGS if isinstance(binding, Binding))
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
 
 
-class RolecallApp(App):
+class RolecallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
@@ -72,7 +79,7 @@ class RolecallApp(App):
     def __init__(
         self,
         *,
-        profiles: str | os.PathLike | None = None,
+        profiles: str | os.PathLike[str] | None = None,
         engine: Engine | None = None,
         clock: Clock | None = None,
         theme: str | None = None,
@@ -88,10 +95,11 @@ class RolecallApp(App):
         self.code_source = code_source
         self.mfa_hint = mfa_hint
         self.settings = user_settings.load()
+        self.error_console = ErrorConsole(debug=bool(user_settings.from_env("debug")))  # a bug: one line, no locals
         self.keymap: dict[str, str] = {}
         self._startup_notes = self._apply_themes(theme)
         self._assuming: dict[str, tuple[Profile, Callable[[Session], None] | None, bool]] = {}  # by profile name
-        self._timer = None
+        self._timer: Timer | None = None
         self._sso: list[SsoSession] = []  # the configured IAM Identity Center sessions
         self._cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
         self._catalog_watch: Watch | None = None  # discoveries: a change makes the catalog anew
@@ -186,7 +194,7 @@ class RolecallApp(App):
         self.theme = name or themes.DEFAULT
         return [f"theme skipped: {item}" for item in problems] + ([problem] if problem else [])
 
-    def _remember_theme(self, theme) -> None:
+    def _remember_theme(self, theme: Theme) -> None:
         try:
             user_settings.remember("theme", theme.name)
         except RolecallError as exc:
@@ -334,7 +342,7 @@ class RolecallApp(App):
             self._mark_live(now)  # a session expired: its role loses its ●
         self.show_details(now)
 
-    def _mark_live(self, now=None) -> None:
+    def _mark_live(self, now: datetime | None = None) -> None:
         now = now or self.clock.now()
         live = set()
         for name, session in self.sessions_list.sessions.items():
@@ -419,10 +427,9 @@ class RolecallApp(App):
             self.notify("select a role first", severity="warning", timeout=3)
         return profile
 
-    @on(Tree.NodeSelected, "#accounts")
-    def role_chosen(self, event: Tree.NodeSelected) -> None:
-        if isinstance(event.node.data, Profile):
-            self.assume(event.node.data)
+    @on(AccountsTree.Chosen, "#accounts")
+    def role_chosen(self, event: AccountsTree.Chosen) -> None:
+        self.assume(event.profile)
 
     @on(SessionsList.RowSelected, "#sessions")
     def row_chosen(self, event: SessionsList.RowSelected) -> None:
@@ -477,8 +484,10 @@ class RolecallApp(App):
         _, then, _ = self._assuming.pop(message.name, (None, None, False))
         self.assumed(message.session, then)
 
-    def ask_code(self, profile: Profile, serial: str, then, force: bool) -> None:
+    def ask_code(self, profile: Profile, serial: str, then: Then | None, force: bool) -> None:
         engine = self.engine
+        if engine is None:
+            return
 
         def attempt(code: str) -> Session:
             return engine.assume(profile.name, mfa.given(code), refresh=force)
@@ -491,7 +500,7 @@ class RolecallApp(App):
 
         self.push_screen(MfaScreen(serial, profile.name, attempt, hint=self.mfa_hint), done)
 
-    def assumed(self, session: Session, then=None) -> None:
+    def assumed(self, session: Session, then: Then | None = None) -> None:
         now = self.clock.now()
         self.sessions_list.upsert(session, now)
         self._mark_live(now)
@@ -597,7 +606,7 @@ class RolecallApp(App):
         def signed_in_then_synced() -> jobs.Synced:
             expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
             self.post_message(jobs.SignedIn(session, expires))
-            return jobs.Synced(session, engine.sso_sync(session))
+            return jobs.Synced(session, engine.sso_sync(session, jobs.Meter(self.post_message, session.name)))
 
         jobs.answer(self.post_message, "sign-in", session.name, signed_in_then_synced)
 
@@ -620,7 +629,16 @@ class RolecallApp(App):
 
     @work(thread=True, exit_on_error=False, group="sso")
     def sync_in_background(self, engine: Engine, session: SsoSession) -> None:
-        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session)))
+        meter = jobs.Meter(self.post_message, session.name)
+        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session, meter)))
+
+    @on(jobs.SyncProgress)
+    def sync_progress(self, message: jobs.SyncProgress) -> None:
+        done, known, roles = message.meter.take()
+        name = message.meter.session
+        if name in self._syncing:
+            # short: the status line is as wide as the right column
+            self.set_status(f"discovering {name}: {done}/{known} accounts, {roles} role{'s' if roles != 1 else ''}")
 
     @on(jobs.Synced)
     def synced(self, message: jobs.Synced) -> None:
@@ -723,6 +741,9 @@ class RolecallApp(App):
         try:
             with self.suspend():
                 try:
+                    # the terminal as the app left it is no place for the command's output (a
+                    # terminal without an alternate screen, or one that keeps its contents)
+                    Console().clear()
                     status = spawn.run(argv, env)
                     if pause:
                         print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
@@ -819,7 +840,7 @@ class RolecallApp(App):
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
 
-    def notify(self, message: str, *, title: str = "", severity="information", timeout: float | None = None,
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None,
                markup: bool = False) -> None:
         """Textual's notify, with messages as plain text by default: they carry profile names and
         AWS's words, which must never be read as markup or reach the terminal as escapes."""
@@ -831,11 +852,11 @@ class RolecallApp(App):
 
     # ------------------------------------------------------------------ details
 
-    @on(Tree.NodeHighlighted, "#accounts")
+    @on(AccountsTree.Highlighted, "#accounts")
     def role_highlighted(self) -> None:
         self.show_details()
 
-    def show_details(self, now=None) -> None:
+    def show_details(self, now: datetime | None = None) -> None:
         """The details pane follows the highlighted role and its session (called every tick)."""
         profile = self.accounts.current_profile if self.engine else None
         if profile is None or self.engine is None:
@@ -845,21 +866,6 @@ class RolecallApp(App):
         self.details.show(profile, self.engine.chain(profile.name), session, now or self.clock.now())
 
     # ------------------------------------------------------------------ help
-
-    def _handle_exception(self, error: Exception) -> None:
-        """An unexpected error ends the app with one line. Textual's own report is a traceback
-        with local variables, which can hold credentials; ROLECALL_DEBUG=1 shows the traceback
-        without them."""
-        self._return_code = 1
-        if self._exception is None:  # kept for run_test(), which raises it in the test
-            self._exception = error
-            self._exception_event.set()
-        if user_settings.from_env("debug"):
-            from rich.traceback import Traceback
-
-            self.panic(Traceback.from_exception(type(error), error, error.__traceback__, show_locals=False))
-        else:
-            self.panic(f"rolecall: {describe(error)}")
 
     def action_help_quit(self) -> None:
         """Ctrl+C: Textual's hint with the key as bound here, in plain words (its own is markup,
@@ -883,7 +889,7 @@ class RolecallApp(App):
 
 
 
-def make_app(**options) -> RolecallApp:
+def make_app(**options: Any) -> RolecallApp:
     """The one way to build the app: used by the CLI, the demo, the tests and the screenshot script.
 
     Options are RolecallApp's: profiles, engine, clock, theme, banner, code_source, mfa_hint.
@@ -891,7 +897,7 @@ def make_app(**options) -> RolecallApp:
     return RolecallApp(**options)
 
 
-def welcome_text(profiles_file) -> str:
+def welcome_text(profiles_file: Path) -> str:
     """The first screen without profiles: what to try, and where a profiles file starts from."""
     return (
         "No profiles yet.\n\n"

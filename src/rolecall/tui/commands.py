@@ -4,21 +4,33 @@ so the palette and the filter agree on what `prod/admin` means."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from functools import partial
+from typing import Protocol, runtime_checkable
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
 from rolecall.core.display import printable
-from rolecall.core.search import Query
+from rolecall.core.search import Query, SearchIndex
 from rolecall.tui.keys import commands
 
 PROFILE_HITS = 50  # the palette lists the best matches, never all 5,000 profiles
 ASSUME = "assume "
 
 
+@runtime_checkable
+class ProfilesApp(Protocol):
+    """What the palette needs of the app for `assume <profile>`."""
+
+    @property
+    def search_index(self) -> SearchIndex: ...
+
+    def assume_named(self, name: str) -> None: ...
+
+
 class RolecallCommands(Provider):
-    def _actions(self):
+    def _actions(self) -> Iterator[tuple[str, Callable[[], object], str]]:
         app = self.app
         for title, action, help_text in commands():
             yield title, getattr(app, f"action_{action}"), help_text
@@ -33,9 +45,10 @@ class RolecallCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), command, help=help_text, text=title)
-        index = getattr(self.app, "search_index", None)
-        if index is None:
+        app = self.app
+        if not isinstance(app, ProfilesApp):
             return
+        index = app.search_index
         words = Query(query.lower().removeprefix(ASSUME) if query.lower() != ASSUME.strip() else "")
         if not words:
             return
@@ -43,8 +56,8 @@ class RolecallCommands(Provider):
         for place, number in enumerate(ranked):
             profile = index.profiles[number]
             shown = printable(profile.name)
-            title = Content(ASSUME + shown)
+            label = Content(ASSUME + shown)
             for start, end in words.spans(shown):
-                title = title.stylize("bold underline", len(ASSUME) + start, len(ASSUME) + end)
-            yield Hit(1 - place / (2 * PROFILE_HITS), title, partial(self.app.assume_named, profile.name),  # type: ignore[attr-defined]
+                label = label.stylize("bold underline", len(ASSUME) + start, len(ASSUME) + end)
+            yield Hit(1 - place / (2 * PROFILE_HITS), label, partial(app.assume_named, profile.name),
                       help=profile.role_arn, text=ASSUME + profile.name)

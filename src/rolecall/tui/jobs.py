@@ -4,6 +4,7 @@ the event loop, so no widget is touched from a thread."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import datetime
 
@@ -37,6 +38,37 @@ class Synced(Message):
     def __init__(self, session: SsoSession, found: tuple[int, int]):
         super().__init__()
         self.session, self.found = session, found
+
+
+class SyncProgress(Message):
+    """A discovery has come further: read `meter.take()` for how far."""
+
+    def __init__(self, meter: Meter):
+        super().__init__()
+        self.meter = meter
+
+
+class Meter:
+    """A discovery's progress callback (engine.sso_sync's `progress`), called in the worker
+    thread. It keeps the latest count and posts SyncProgress only when the app has taken the
+    one before, so a discovery of thousands of accounts queues one message at a time and the
+    app always shows the latest count."""
+
+    def __init__(self, post: Callable[[Message], object], session: str):
+        self.post, self.session = post, session
+        self.latest = (0, 0, 0)  # accounts done, accounts known, roles found
+        self._posted = threading.Event()
+
+    def __call__(self, done: int, known: int, roles: int) -> None:
+        self.latest = (done, known, roles)
+        if not self._posted.is_set():
+            self._posted.set()
+            self.post(SyncProgress(self))
+
+    def take(self) -> tuple[int, int, int]:
+        """On the event loop: the latest count; the next call posts again."""
+        self._posted.clear()
+        return self.latest
 
 
 class ConsoleOpened(Message):

@@ -5,12 +5,14 @@ from __future__ import annotations
 import os
 import signal
 from collections.abc import Callable
+from types import FrameType
 
 
-def run_app(profiles=None, theme=None, banner=None, mfa_hint=None, on_hangup: Callable[[], None] | None = None) -> int:
+def run_app(profiles: str | os.PathLike[str] | None = None, theme: str | None = None, banner: str | None = None,
+            mfa_hint: str | None = None, on_hangup: Callable[[], None] | None = None) -> int:
     from rolecall.tui.app import make_app
 
-    def hang_up(signum, frame) -> None:
+    def hang_up(signum: int, frame: FrameType | None) -> None:
         # The terminal is gone: nothing can be shown and every file write is atomic, so go now.
         if on_hangup:
             on_hangup()

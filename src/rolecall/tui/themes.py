@@ -96,9 +96,9 @@ def load_themes() -> tuple[list[Theme], list[ThemeProblem]]:
             pass  # the cache only saves time
     themes: dict[str, Theme] = {}
     problems: list[ThemeProblem] = []
-    for path, fields in found.items():
+    for file_name, fields in found.items():
         if isinstance(fields, str):
-            problems.append(ThemeProblem(Path(path), fields))
+            problems.append(ThemeProblem(Path(file_name), fields))
         else:
             themes[fields["name"]] = Theme(**fields)
     return list(themes.values()), problems
@@ -112,7 +112,8 @@ def _cached(key: list[Any]) -> dict[str, Any] | None:
         return None
     if data is None or data.get("key") != key or not isinstance(data.get("found"), dict):
         return None
-    return data["found"]
+    found: dict[str, Any] = data["found"]
+    return found
 
 
 def resolve(choice: str | None, themes: list[Theme]) -> tuple[str | None, str | None]:

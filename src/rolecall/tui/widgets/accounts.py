@@ -1,17 +1,26 @@
-"""The accounts tree: accounts with their roles, filtered, ranked and highlighted by the filter.
+"""The accounts list: accounts with their roles, filtered, ranked and highlighted by the filter.
 
-Textual's Tree draws only the lines on screen. To keep a 5,000-role tree quick to rebuild on
-every keystroke, nodes carry plain-text labels and the styling (match highlights, the live
-marker) is applied when a line is drawn, and the tree is invalidated once per rebuild rather
-than once per node.
+A line-API widget (Textual's ScrollView with `render_line`): it keeps the lines shown as a plain
+list and draws only those on screen, so a keystroke at 5,000 roles re-ranks and swaps one list
+instead of rebuilding widget nodes. Labels are styled when a line is drawn (match highlights,
+the live marker), and a tick repaints only the lines whose marker changed.
 """
 
 from __future__ import annotations
 
+from typing import ClassVar, NamedTuple
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.widgets import Tree
-from textual.widgets.tree import TreeNode
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Region, Size
+from textual.message import Message
+from textual.reactive import var
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from rolecall.core.display import printable
 from rolecall.core.profiles import Profile
@@ -21,7 +30,8 @@ from rolecall.tui import keys
 MATCH_STYLE = Style(bold=True, underline=True)
 LIVE = "● "
 NOT_LIVE = "  "
-
+FOLDED, UNFOLDED = "▶ ", "▼ "
+BRANCH, LAST_BRANCH = "├─ ", "└─ "  # a role's guide: one more role below it, or the last one
 
 MAX_HOPS = 10  # a `via` chain longer than this is a loop (the catalog reports it)
 
@@ -59,73 +69,144 @@ def role_parts(profile: Profile, needs_mfa: bool | None = None) -> list[tuple[st
     return parts
 
 
-class AccountsTree(Tree):
-    """Accounts (name, id, tags) with their roles as leaves; node.data is a Profile for roles
-    and the account name for accounts. Left folds an account (or goes up to it from a role),
-    Right unfolds it (or goes down to its first role)."""
+class Line(NamedTuple):
+    """One line of the list: an account (`profile` None) or one of its roles; `last`: the last
+    role shown under its account (its guide ends there)."""
 
-    BINDINGS = keys.bindings("accounts")
+    account: str
+    top: int  # the account's line
+    profile: Profile | None = None
+    last: bool = False
 
-    _batching = False  # a class default: Tree.__init__ already invalidates
 
-    def __init__(self, **kwargs):
-        self._widths: dict[TreeNode, int] = {}  # each label's cells, measured once (a rebuild asks for every line's)
-        super().__init__("accounts", **kwargs)  # which already asks for the root's
-        self.show_root = False
-        self.guide_depth = 3
+class AccountsTree(ScrollView, can_focus=True):
+    """Accounts (name, id, tags) with their roles under them. Left folds an account (or goes up to
+    it from a role), Right unfolds it (or goes down to its first role); Enter on a role chooses it,
+    on an account folds or unfolds it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "choose", "Choose", show=False),
+        Binding("space", "fold_or_unfold", "Fold or unfold", show=False),
+        *keys.bindings("accounts"),
+    ]
+
+    COMPONENT_CLASSES = {
+        "accounts--cursor",
+        "accounts--guides",
+        "accounts--guides-hover",
+        "accounts--guides-selected",
+        "accounts--highlight",
+        "accounts--highlight-line",
+        "accounts--label",
+    }
+
+    # Textual's Tree look, so the list reads as the tree it is
+    DEFAULT_CSS = """
+    AccountsTree {
+        background: $surface;
+        color: $foreground;
+        & > .accounts--guides { color: $surface-lighten-2; }
+        & > .accounts--guides-hover { color: $surface-lighten-2; }
+        & > .accounts--guides-selected { color: $block-cursor-blurred-background; }
+        & > .accounts--cursor {
+            text-style: $block-cursor-blurred-text-style;
+            background: $block-cursor-blurred-background;
+        }
+        & > .accounts--highlight-line { background: $block-hover-background; }
+        &:focus {
+            background-tint: $foreground 5%;
+            & > .accounts--cursor {
+                color: $block-cursor-foreground;
+                background: $block-cursor-background;
+                text-style: $block-cursor-text-style;
+            }
+            & > .accounts--guides { color: $surface-lighten-3; }
+            & > .accounts--guides-hover { color: $surface-lighten-3; }
+            & > .accounts--guides-selected { color: $block-cursor-background; }
+        }
+        &:light {
+            & > .accounts--guides { color: $surface-darken-1; }
+            & > .accounts--guides-hover { color: $block-cursor-background; }
+            & > .accounts--guides-selected { color: $block-cursor-background; }
+        }
+    }
+    AccountsTree:ansi {
+        color: ansi_default;
+        & > .accounts--guides { color: $ansi-background; }
+        &:nocolor > .accounts--cursor { text-style: reverse; }
+    }
+    """
+
+    cursor_line: var[int] = var(-1, always_update=True)
+    """The line with the cursor, -1 when the list is empty."""
+    hover_line: var[int] = var(-1)
+    """The line under the mouse pointer, -1 when none."""
+
+    class Highlighted(Message):
+        """The cursor is on another line: `profile` is its role (None on an account)."""
+
+        def __init__(self, accounts: AccountsTree, profile: Profile | None) -> None:
+            super().__init__()
+            self.accounts, self.profile = accounts, profile
+
+        @property
+        def control(self) -> AccountsTree:
+            return self.accounts
+
+    class Chosen(Message):
+        """Enter or a click on a role."""
+
+        def __init__(self, accounts: AccountsTree, profile: Profile) -> None:
+            super().__init__()
+            self.accounts, self.profile = accounts, profile
+
+        @property
+        def control(self) -> AccountsTree:
+            return self.accounts
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self._profiles: list[Profile] = []
         self._mfa: set[str] = set()  # roles whose chain asks for an MFA code
         self._index = SearchIndex([])
         self._live: set[str] = set()
-        self._collapsed: set[str] = set()
-        self._role_nodes: dict[str, TreeNode] = {}
-        self._accounts: list[tuple[TreeNode, list[TreeNode]]] = []
+        self._accounts: dict[str, list[Profile]] = {}  # in the order of the profiles
+        self._widths: dict[str, int] = {}  # each line's cells (guides, icon, label), measured once
+        self._folded: set[str] = set()  # remembered without a filter
+        self._folded_now: set[str] = set()  # folded while this filter is typed
+        self._shown: dict[str, list[Profile]] = {}  # the accounts listed and their roles, in order
+        self._lines: list[Line] = []
+        self._announced: tuple[str, str | None] | None = None
         self._query = Query("")
         self.query_text = ""
 
     # -- building
 
     def set_profiles(self, profiles: list[Profile]) -> None:
-        """Create every node once; filtering then only chooses which of them are attached. When the
-        profiles are made anew (a discovery changed), the cursor stays on the role it was on."""
+        """Take a new list of profiles; the cursor stays on the role it was on (a discovery made
+        the profiles anew), else goes to the first role."""
         current = self.current_profile.name if self.current_profile else None
         self._profiles = profiles
         by_name = {profile.name: profile for profile in profiles}
         self._mfa = {profile.name for profile in profiles if chain_needs_mfa(profile, by_name)}
         self._index = SearchIndex(profiles)
-        self._batching = True
-        try:
-            self.clear()
-            self._accounts = []
-            self._role_nodes = {}
-            self._widths = {}
-            by_account: dict[str, tuple[TreeNode, list[TreeNode]]] = {}
-            for profile in profiles:
-                if profile.account_name not in by_account:
-                    label = "".join(text for text, _ in account_parts(profile))
-                    node = self.root.add(Text(label), data=profile.account_name, expand=True)
-                    by_account[profile.account_name] = (node, [])
-                    self._accounts.append(by_account[profile.account_name])
-                node, leaves = by_account[profile.account_name]
-                text = NOT_LIVE + "".join(part for part, _ in role_parts(profile, profile.name in self._mfa))
-                leaf = node.add_leaf(Text(text), data=profile)
-                leaves.append(leaf)
-                self._role_nodes[profile.name] = leaf
-        finally:
-            self._batching = False
-        self.rebuild()  # which lays the lines out when mounted, and puts the cursor on the best match of a query
-        if self._query and self.is_mounted:
-            return
-        target = self._role_nodes.get(current) if current else None
-        if target is not None and self.is_shown(target) and not self._query:
-            # made anew (a discovery changed): the same role, scrolled to once laid out
-            self.call_after_refresh(self.move_cursor, target, animate=False)
-        elif self.is_mounted:
-            # in the first frame with the profiles, with the details of the role under it; the
-            # first role is on screen (and the tree not laid out yet): no scrolling
-            self._select_first_role(scroll=False)
-        else:
-            self.call_after_refresh(self._select_first_role)
+        self._accounts = {}
+        self._widths = {}
+        for profile in profiles:
+            roles = self._accounts.setdefault(profile.account_name, [])
+            if not roles:
+                self._widths[profile.account_name] = len(UNFOLDED) + cell_len(
+                    "".join(text for text, _ in account_parts(profile)))
+            roles.append(profile)
+            label = NOT_LIVE + "".join(text for text, _ in role_parts(profile, profile.name in self._mfa))
+            self._widths[profile.name] = len(BRANCH) + cell_len(label)
+        self.rebuild(keep=current)
 
     @property
     def index(self) -> SearchIndex:
@@ -141,88 +222,96 @@ class AccountsTree(Tree):
         self.query_text = query
         return self.rebuild()
 
-    def rebuild(self) -> int:
-        """Attach the accounts and roles that match the query: all of them in their original
-        order without a query, else the matching ones best first (an account where its best
-        role ranks, its roles by rank), with the cursor on the best match.
-
-        Rebuilding Textual TreeNodes for 5,000 roles took ~0.5 s per keystroke; the nodes are made
-        once in set_profiles and only the child lists change here (TreeNode keeps them in
-        `_children`, which Tree._build walks), followed by a single invalidation.
-        """
-        current = self.cursor_node.data if self.cursor_node else None  # kept when it still matches
+    def rebuild(self, keep: str | None = None) -> int:
+        """Lay out the accounts and roles that match the query: all of them in their original
+        order without a query, else the matching ones best first (an account where its best role
+        ranks, its roles by rank) with the cursor on the best match. Returns how many roles match.
+        Without a query the cursor stays on the role it was on (`keep`, by default the current)."""
+        current = keep if keep is not None else (self.current_profile.name if self.current_profile else None)
         self._query = query = Query(self.query_text)
-        attached = []
-        count = 0
+        self._folded_now = set()
         if query:
-            ranked = self._index.rank(query)
-            by_account: dict[str, list[TreeNode]] = {}
-            for number in ranked:
+            shown: dict[str, list[Profile]] = {}
+            for number in self._index.rank(query):
                 profile = self._profiles[number]
-                by_account.setdefault(profile.account_name, []).append(self._role_nodes[profile.name])
-            account_nodes = {node.data: node for node, _ in self._accounts}
-            for account, visible in by_account.items():
-                node = account_nodes[account]
-                node._children = visible
-                node._expanded = True
-                attached.append(node)
-            for node, _ in self._accounts:
-                if node.data not in by_account:
-                    node._children = []
-            count = len(ranked)
+                shown.setdefault(profile.account_name, []).append(profile)
         else:
-            for node, leaves in self._accounts:
-                node._children = leaves
-                node._expanded = node.data not in self._collapsed
-                attached.append(node)
-                count += len(leaves)
-        self.root._children = attached
-        self._invalidate()
-        target = self._role_nodes.get(current.name) if isinstance(current, Profile) else None
-        if self.is_mounted:
-            # Lay the lines out now and put the cursor on them in this same frame: moving it after
-            # the next refresh drew and laid out the whole screen twice per keystroke.
-            self._tree_lines  # noqa: B018 (builds them)
-            if query:
-                self._select_first_role()  # Enter acts on the best match
-            elif target is not None and self.is_shown(target):
-                self._put_cursor(target)
-        return count
-
-    def is_shown(self, node: TreeNode) -> bool:
-        parent = node.parent
-        return parent is not None and node in parent.children and parent in self.root.children
-
-    def _invalidate(self) -> None:
-        # Textual invalidates the whole tree after every add(); while building, once is enough.
-        if not self._batching:
-            super()._invalidate()
-
-    def process_label(self, label) -> Text:
-        return label if isinstance(label, Text) else super().process_label(label)
-
-    # -- drawing (only the lines on screen)
-
-    def get_label_width(self, node: TreeNode) -> int:
-        width = self._widths.get(node)
-        if width is None:  # labels are made once: an account's is two cells wider with its fold icon
-            width = self._widths[node] = node.label.cell_len + (0 if isinstance(node.data, Profile) else 2)
-        return width
-
-    def render_label(self, node: TreeNode, base_style: Style, style: Style) -> Text:
-        if isinstance(node.data, Profile):
-            profile = node.data
-            parts = [(LIVE if profile.name in self._live else NOT_LIVE, "bold")]
-            parts += role_parts(profile, profile.name in self._mfa)
-            node_label = self._styled(parts, highlight={0: False})
-        elif node.children and isinstance(node.children[0].data, Profile):
-            node_label = self._styled(account_parts(node.children[0].data))
+            shown = self._accounts
+        self._shown = shown
+        self._lay_out()
+        if query:
+            self._put_cursor(self._first_role())  # Enter acts on the best match
         else:
-            return super().render_label(node, base_style, style)
-        node_label.stylize(style)
-        if node.allow_expand:
-            return Text.assemble((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE, base_style), node_label)
-        return node_label
+            at = self._line_of(current) if current else -1
+            self._put_cursor(at if at >= 0 else self._first_role())
+        return sum(len(roles) for roles in shown.values())
+
+    def _lay_out(self) -> None:
+        lines: list[Line] = []
+        folded = self._folded_now if self._query else self._folded
+        for account, roles in self._shown.items():
+            top = len(lines)
+            lines.append(Line(account, top))
+            if account not in folded:
+                lines += [Line(account, top, profile, number == len(roles) - 1) for number, profile in enumerate(roles)]
+        self._lines = lines
+        widths = [self._widths[line.profile.name if line.profile else line.account] for line in lines]
+        self.virtual_size = Size(max(widths, default=0), len(lines))
+        self.refresh()
+
+    # -- what is shown (public state, for the app and its tests)
+
+    @property
+    def lines(self) -> list[Line]:
+        return list(self._lines)
+
+    def shown_accounts(self) -> list[str]:
+        """The names of the accounts listed, top to bottom."""
+        return list(self._shown)
+
+    def shown_roles(self) -> list[str]:
+        """The names of the roles listed, top to bottom (folded ones included)."""
+        return [profile.name for roles in self._shown.values() for profile in roles]
+
+    def is_folded(self, account: str) -> bool:
+        return account in (self._folded_now if self._query else self._folded)
+
+    def label(self, line: Line) -> Text:
+        """What a line shows after its guide: the fold icon and account, or the live marker and
+        role, with the filter's matches marked."""
+        if line.profile is None:
+            return Text(self._icon(line)).append_text(self._label(line))
+        return self._label(line)
+
+    def _icon(self, line: Line) -> str:
+        return FOLDED if self.is_folded(line.account) else UNFOLDED
+
+    def _label(self, line: Line) -> Text:
+        if line.profile is None:
+            return self._styled(account_parts(self._shown[line.account][0]))
+        profile = line.profile
+        parts = [(LIVE if profile.name in self._live else NOT_LIVE, "bold")]
+        parts += role_parts(profile, profile.name in self._mfa)
+        return self._styled(parts, highlight={0: False})
+
+    def label_texts(self) -> list[str]:
+        """Every line's label as plain text (markers and icons included)."""
+        return [self.label(line).plain for line in self._lines]
+
+    @property
+    def cursor(self) -> Line | None:
+        return self._lines[self.cursor_line] if 0 <= self.cursor_line < len(self._lines) else None
+
+    @property
+    def current_profile(self) -> Profile | None:
+        """The role under the cursor, or an account's only role."""
+        line = self.cursor
+        if line is None:
+            return None
+        if line.profile is not None:
+            return line.profile
+        roles = self._shown.get(line.account, [])
+        return roles[0] if len(roles) == 1 else None
 
     def _styled(self, parts: list[tuple[str, str]], highlight: dict[int, bool] | None = None) -> Text:
         label = Text()
@@ -234,77 +323,180 @@ class AccountsTree(Tree):
                     label.stylize(MATCH_STYLE, start + begin, start + end)
         return label
 
-    # -- live markers and selection
+    # -- drawing (only the lines on screen)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        number = scroll_y + y
+        width = self.size.width
+        base = self.rich_style
+        if number >= len(self._lines):
+            return Strip.blank(width, base)
+        line = self._lines[number]
+        account_line = line.top
+        hovered = self.hover_line >= 0 and self.hover_line in (number, account_line)
+        line_style = (self.get_component_rich_style("accounts--highlight-line") if hovered else base)
+        line_style += Style(meta={"line": number})
+        text = Text(style=line_style)
+        if line.profile is not None:
+            guide = "accounts--guides"
+            if self.has_focus and self.cursor_line == account_line:
+                guide = "accounts--guides-selected"
+            elif self.hover_line == account_line:
+                guide = "accounts--guides-hover"
+            guide_style = self.get_component_rich_style("accounts--guides", partial=True)
+            if guide != "accounts--guides":
+                guide_style += self.get_component_rich_style(guide, partial=True)
+            text.append(LAST_BRANCH if line.last else BRANCH, style=guide_style)
+        label_style = self.get_component_rich_style("accounts--label", partial=True)
+        if self.hover_line == number:
+            label_style += self.get_component_rich_style("accounts--highlight", partial=True)
+        if self.cursor_line == number:
+            label_style += self.get_component_rich_style("accounts--cursor", partial=False)
+        if line.profile is None:  # the fold icon is not part of the highlighted label
+            text.append(self._icon(line), style=line_style)
+        label = self._label(line)
+        # the label's line in its meta too: the label stays a segment of its own, apart from the
+        # padding (drawn, and exported to SVG, as Textual's Tree drew it)
+        label.stylize(label_style + Style(meta={"label": number}))
+        text.append_text(label)
+        segments = list(text.render(self.app.console))
+        pad = max(self.virtual_size.width, width) - text.cell_len
+        if pad > 0:
+            segments.append(Segment(" " * pad, line_style))
+        return Strip(segments).crop(scroll_x, scroll_x + width)
+
+    def _line_of(self, name: str) -> int:
+        return next((n for n, line in enumerate(self._lines) if line.profile and line.profile.name == name), -1)
+
+    def _first_role(self) -> int:
+        return next((n for n, line in enumerate(self._lines) if line.profile), 0 if self._lines else -1)
+
+    # -- the cursor
+
+    def validate_cursor_line(self, value: int) -> int:
+        return max(0, min(value, len(self._lines) - 1)) if self._lines else -1
+
+    def watch_cursor_line(self, before: int, after: int) -> None:
+        self.refresh()  # the cursor's line and the guides of its account's roles
+        self._announce()
+
+    def _announce(self) -> None:
+        """Tell the app when the line under the cursor is another one (or shows another role)."""
+        line = self.cursor
+        shown = (line.account, line.profile.name if line.profile else None) if line else None
+        if shown != self._announced:
+            self._announced = shown
+            self.post_message(self.Highlighted(self, line.profile if line else None))
+
+    def _put_cursor(self, line: int, scroll: bool = True) -> None:
+        self.cursor_line = line
+        self._announce()
+        if scroll and line >= 0 and self.size.height:  # not laid out yet: at the top, nothing to scroll
+            self.scroll_to_line(line)
+
+    def scroll_to_line(self, line: int) -> None:
+        self.scroll_to_region(Region(0, line, 1, 1), animate=False, force=True, x_axis=False, origin_visible=False)
+
+    def select_profile(self, name: str) -> None:
+        """Put the cursor on role `name` (its account unfolded), if it is shown."""
+        account = next((account for account, roles in self._shown.items() if any(p.name == name for p in roles)), None)
+        if account is None:
+            return
+        if self.is_folded(account):
+            self._fold(account, False)
+        self._put_cursor(self._line_of(name))
+
+    def action_cursor_up(self) -> None:
+        self._put_cursor(self.cursor_line - 1)
+
+    def action_cursor_down(self) -> None:
+        self._put_cursor(self.cursor_line + 1)
+
+    def action_page_up(self) -> None:
+        self._put_cursor(self.cursor_line - (self.scrollable_content_region.height - 1))
+
+    def action_page_down(self) -> None:
+        self._put_cursor(self.cursor_line + (self.scrollable_content_region.height - 1))
+
+    def action_first(self) -> None:
+        self._put_cursor(0)
+
+    def action_last(self) -> None:
+        self._put_cursor(len(self._lines) - 1)
+
+    def action_choose(self) -> None:
+        line = self.cursor
+        if line is None:
+            return
+        if line.profile is None:
+            self._fold(line.account, not self.is_folded(line.account))
+        else:
+            self.post_message(self.Chosen(self, line.profile))
+
+    def action_fold_or_unfold(self) -> None:
+        line = self.cursor
+        if line is not None and line.profile is None:
+            self._fold(line.account, not self.is_folded(line.account))
+
+    def action_fold(self) -> None:
+        line = self.cursor
+        if line is None:
+            return
+        if line.profile is None:
+            if not self.is_folded(line.account):
+                self._fold(line.account, True)
+        else:
+            self._put_cursor(line.top)
+
+    def action_unfold(self) -> None:
+        line = self.cursor
+        if line is None or line.profile is not None:
+            return
+        if self.is_folded(line.account):
+            self._fold(line.account, False)
+        else:
+            self._put_cursor(self.cursor_line + 1)
+
+    def _fold(self, account: str, fold: bool) -> None:
+        folded = self._folded_now if self._query else self._folded
+        if fold:
+            folded.add(account)
+        else:
+            folded.discard(account)
+        cursor = self.cursor
+        self._lay_out()
+        if cursor is not None:
+            at = self._line_of(cursor.profile.name) if cursor.profile else -1
+            self._put_cursor(at if at >= 0 else next(n for n, shown in enumerate(self._lines) if shown.account == cursor.account))
+
+    # -- the mouse
+
+    def on_click(self, event: events.Click) -> None:
+        meta = event.style.meta
+        if "line" not in meta:
+            return
+        self._put_cursor(meta["line"], scroll=False)
+        self.action_choose()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self.hover_line = event.style.meta.get("line", -1)
+
+    def on_leave(self, event: events.Leave) -> None:
+        self.hover_line = -1
+
+    def watch_hover_line(self) -> None:
+        self.refresh()
+
+    # -- live markers
 
     def set_live(self, names: set[str]) -> None:
         """Mark the roles that have a live session (● in front of the role); repaints only those."""
         changed = self._live ^ names
         self._live = set(names)
-        for name in changed:
-            node = self._role_nodes.get(name)
-            if node is not None and self.is_shown(node):
-                node.refresh()
-
-    def _select_first_role(self, scroll: bool = True) -> None:
-        for account in self.root.children:
-            if account.children:
-                self._put_cursor(account.children[0], scroll)
-                return
-
-    def _put_cursor(self, node: TreeNode, scroll: bool = True) -> None:
-        """Put the cursor on `node`. Tree announces a highlight only when the cursor's line number
-        changes; after a rebuild the same line can hold another role, whose details must show."""
-        before = self.cursor_line
-        if scroll:
-            self.move_cursor(node, animate=False)
-        else:
-            self.cursor_line = node.line
-        if self.cursor_line == before:
-            self.post_message(Tree.NodeHighlighted(node))
-
-    def select_profile(self, name: str) -> None:
-        node = self._role_nodes.get(name)
-        if node is not None and self.is_shown(node):
-            node.parent.expand()
-            self.call_after_refresh(self.move_cursor, node, animate=False)
-
-    def label_text(self, node: TreeNode) -> str:
-        """What a line shows, as plain text (markers included)."""
-        return self.render_label(node, Style(), Style()).plain
-
-    @property
-    def current_profile(self) -> Profile | None:
-        node: TreeNode | None = self.cursor_node
-        if node is None:
-            return None
-        if isinstance(node.data, Profile):
-            return node.data
-        if len(node.children) == 1 and isinstance(node.children[0].data, Profile):
-            return node.children[0].data
-        return None
-
-    def action_fold(self) -> None:
-        node = self.cursor_node
-        if node is None:
+        if not changed:
             return
-        if node.allow_expand and node.is_expanded:
-            node.collapse()
-        elif node.parent is not None and node.parent is not self.root:
-            self.move_cursor(node.parent, animate=False)
-
-    def action_unfold(self) -> None:
-        node = self.cursor_node
-        if node is None or not node.allow_expand:
-            return
-        if not node.is_expanded:
-            node.expand()
-        elif node.children:
-            self.move_cursor(node.children[0], animate=False)
-
-    def _on_tree_node_collapsed(self, event: Tree.NodeCollapsed) -> None:
-        if not self._batching and isinstance(event.node.data, str) and not self.query_text.strip():
-            self._collapsed.add(event.node.data)
-
-    def _on_tree_node_expanded(self, event: Tree.NodeExpanded) -> None:
-        if not self._batching and isinstance(event.node.data, str):
-            self._collapsed.discard(event.node.data)
+        top, height = self.scroll_offset.y, self.size.height
+        for number, line in enumerate(self._lines[top : top + height], top):
+            if line.profile is not None and line.profile.name in changed:
+                self.refresh_line(number)

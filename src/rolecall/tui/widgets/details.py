@@ -19,6 +19,7 @@ from rich.measure import Measurement
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -142,17 +143,17 @@ class DetailsPane(VerticalScroll):
 
     COMPONENT_CLASSES = {"details--label", "details--ok", "details--warning", "details--error", "details--expired"}
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.body = Static("", id="details-body")
         # The one line that changes every second, apart: a tick repaints a line, not the whole pane.
         self.ticking = Static("", id="details-ticking")
-        self._shown: tuple | None = None
+        self._shown: tuple[Profile | None, tuple[Profile, ...], Session | None] | None = None
         self._session: Session | None = None
         self._width = 0
         self._ticking: tuple[str, str] | None = None
 
-    def compose(self):
+    def compose(self) -> ComposeResult:
         yield self.body
         yield self.ticking
 

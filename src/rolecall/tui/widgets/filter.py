@@ -15,8 +15,8 @@ from rolecall.tui import keys
 class FilterInput(Input):
     BINDINGS = keys.bindings("filter")
 
-    def __init__(self, **kwargs):
-        super().__init__(placeholder="/ filter by account, id, role, tags", **kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(placeholder="/ filter by account, id, role, tags", id=id)
 
     def action_leave(self) -> None:
         self.screen.focus_next()

@@ -11,18 +11,20 @@ it would show did change. At start-up that spared four rebuilds and their frames
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Footer
 
 FIRST = ("help", "quit")
 
 
 class KeysFooter(Footer):
-    def __init__(self, **kwargs):
-        super().__init__(compact=True, **kwargs)
-        self._shown: tuple | None = None
+    def __init__(self) -> None:
+        super().__init__(compact=True)
+        self._shown: tuple[list[tuple[Binding, bool, str]], tuple[Binding, bool, str] | None] | None = None
 
-    def bindings_changed(self, screen: Screen) -> None:
+    def bindings_changed(self, screen: Screen[object]) -> None:
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
             super().bindings_changed(screen)  # which rebuilds nothing here: what is shown stays as remembered
             return
@@ -35,7 +37,7 @@ class KeysFooter(Footer):
             super().bindings_changed(screen)
 
     def compose(self) -> ComposeResult:
-        def place(key) -> int:
+        def place(key: Widget) -> int:
             action = getattr(key, "action", None)
             return FIRST.index(action) if action in FIRST else len(FIRST)
 

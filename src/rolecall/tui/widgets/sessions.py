@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from rich.segment import Segment
+from textual import events
 from textual.binding import Binding
 from textual.geometry import Region, Size
 from textual.message import Message
@@ -144,8 +145,8 @@ class SessionsList(ScrollView, can_focus=True):
         def control(self) -> SessionsList:
             return self.panel
 
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
         self.rows: dict[str, Row] = {}
         self.shown: dict[str, tuple[str, str]] = {}
         self._widest: int | None = None  # the widest countdown shown: measured once per change, not per line drawn
@@ -376,7 +377,7 @@ class SessionsList(ScrollView, can_focus=True):
         elif isinstance(self.current_row, SessionRow):
             self.post_message(self.RowSelected(self, self.current_row))
 
-    def on_click(self, event) -> None:
+    def on_click(self, event: events.Click) -> None:
         line = event.y + self.scroll_offset.y
         if 0 <= line < len(self._rows):
             self.cursor = self._rows[line][1]
