@@ -18,12 +18,10 @@ from rolecall.core import paths
 from rolecall.core.index import load_catalog
 from rolecall.core.search import SearchIndex
 from rolecall.tui import themes
+from tests.many import ACCOUNTS, ROLES, many_profiles
 from tests.terminal import Terminal
 
-ACCOUNTS, ROLES = 500, 10
 TOTAL = ACCOUNTS * ROLES + 1  # and the sandbox's static `corp` from ~/.aws/credentials
-ROLE_NAMES = ("Admin", "ReadOnly", "Developer", "Deploy", "Auditor", "NetworkAdmin", "Billing", "Support",
-              "DataEngineer", "SecurityAudit")
 FIRST_ROWS = r"prod-0000  100000000000[^\n]*\n[^\n]*Admin[^\n]*\n[^\n]*ReadOnly"
 # Logs every module imported, with the time, to the file named by $IMPORT_LOG (an audit hook).
 HOOK = (
@@ -44,15 +42,6 @@ ONE_WIDGET = HOOK + (
     "OneWidget().run()\n"
 )
 SLACK = 90  # 72 today: rolecall's own modules, json for the index, Header, Footer and Label
-
-
-def many_profiles() -> str:
-    envs = ("prod", "staging", "dev", "sandbox", "shared")
-    lines = ["version: 1", "defaults: {region: eu-west-1, source_profile: corp}", "accounts:"]
-    for n in range(ACCOUNTS):
-        roles = ", ".join(f"{{role: {role}}}" for role in ROLE_NAMES[:ROLES])
-        lines.append(f'  - {{id: "{100000000000 + n}", name: {envs[n % len(envs)]}-{n:04d}, roles: [{roles}]}}')
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture

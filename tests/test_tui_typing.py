@@ -14,11 +14,9 @@ import pytest
 
 from rolecall.core.index import load_catalog
 from rolecall.core.search import SearchIndex
+from tests.many import many_profiles
 from tests.terminal import Terminal
 
-ACCOUNTS, ROLES = 500, 10
-ROLE_NAMES = ("Admin", "ReadOnly", "Developer", "Deploy", "Auditor", "NetworkAdmin", "Billing", "Support",
-              "DataEngineer", "SecurityAudit")
 BACKSPACE = "\x7f"
 CTRL_P = "\x10"
 # what is typed after the first word is rubbed out, in one burst each, and what it must find first
@@ -30,15 +28,6 @@ WORDS = [
     ("prod-0040-admin", "prod-0040/Admin"),
     ("dev0042 deploy", None),
 ]
-
-
-def many_profiles() -> str:
-    envs = ("prod", "staging", "dev", "sandbox", "shared")
-    lines = ["version: 1", "defaults: {region: eu-west-1, source_profile: corp}", "accounts:"]
-    for n in range(ACCOUNTS):
-        roles = ", ".join(f"{{role: {role}}}" for role in ROLE_NAMES[:ROLES])
-        lines.append(f'  - {{id: "{100000000000 + n}", name: {envs[n % len(envs)]}-{n:04d}, roles: [{roles}]}}')
-    return "\n".join(lines) + "\n"
 
 
 @pytest.fixture
