@@ -22,14 +22,22 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Self
+from types import FrameType
+from typing import TYPE_CHECKING, Any, NoReturn, Self
 from urllib.parse import parse_qs, urlparse
 
 from rolecall.core import paths
 from rolecall.core.errors import ConfigError
 from rolecall.fakes.sso_server import FakeSso, browse
+
+if TYPE_CHECKING:
+    from moto.server import ThreadedMotoServer  # imported when the demo starts: moto is the optional [demo] extra
+
+# What signal.signal returns and takes back: a handler, SIG_DFL / SIG_IGN, or None (not set from Python).
+SignalHandler = Callable[[int, FrameType | None], object] | int | None
 
 INSTALL_HINT = "pip install 'rolecall[demo]'   (from a clone: pip install -e '.[demo]')"
 MFA_HINT = "demo: the local STS accepts any six digits, e.g. 123456"
@@ -123,7 +131,7 @@ print(json.dumps({"Version": 1, "AccessKeyId": "ASIADEMOPROCESS00000",
 
 def web_identity_token(subject: str = "repo:example/app:ref:refs/heads/main") -> str:
     """A JWT (unsigned: moto's STS accepts any token) whose `exp` is a year away."""
-    def part(data: dict) -> str:
+    def part(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
     claims = {"iss": "https://token.actions.githubusercontent.com", "sub": subject, "aud": "sts.amazonaws.com",
@@ -176,21 +184,28 @@ class FederationEndpoint(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    def log_message(self, *args) -> None:
+    def log_message(self, format: str, *args: Any) -> None:
         pass
 
 
 class DemoEnvironment:
     """A context manager: temp HOME + AWS files, moto's STS and a sign-in endpoint on 127.0.0.1."""
 
-    def __init__(self):
-        self.root: Path | None = None
+    def __init__(self) -> None:
+        self._root: Path | None = None
         self.sts_url = ""
-        self._server = None
+        self._server: ThreadedMotoServer | None = None
         self.sso: FakeSso | None = None
         self._federation: ThreadingHTTPServer | None = None
         self._saved_env: dict[str, str | None] = {}
-        self._saved_signals: dict = {}
+        self._saved_signals: dict[int, SignalHandler] = {}
+
+    @property
+    def root(self) -> Path:
+        """The temporary directory holding everything the demo touches (created on entering)."""
+        if self._root is None:
+            raise RuntimeError("the demo environment has no files before `with DemoEnvironment()` enters it")
+        return self._root
 
     @property
     def profiles(self) -> Path:
@@ -201,7 +216,7 @@ class DemoEnvironment:
             from moto.server import ThreadedMotoServer
         except ImportError:
             raise ConfigError("the demo needs moto's STS server, which is not installed", hint=INSTALL_HINT) from None
-        self.root = Path(tempfile.mkdtemp(prefix="rolecall-demo-"))
+        self._root = Path(tempfile.mkdtemp(prefix="rolecall-demo-"))
         try:
             self._trap_signals()
             home = self.root / "home"
@@ -215,10 +230,10 @@ class DemoEnvironment:
             self._server.start()
             host, port = self._server.get_host_and_port()
             self.sts_url = f"http://{host}:{port}"
-            self._federation = ThreadingHTTPServer(("127.0.0.1", 0), FederationEndpoint)
-            threading.Thread(target=self._federation.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+            self._federation = federation = ThreadingHTTPServer(("127.0.0.1", 0), FederationEndpoint)
+            threading.Thread(target=federation.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
             self.sso = FakeSso(accounts=SSO_ACCOUNTS, auto_approve=True).start()
-            self._set_env(home, self.sso)
+            self._set_env(home, self.sso, federation.server_port)
             self._discover()
         except BaseException:
             self.close()
@@ -255,7 +270,7 @@ class DemoEnvironment:
         engine.sso_sync(session)
         engine.saml_sync("okta")
 
-    def _set_env(self, home: Path, sso: FakeSso) -> None:
+    def _set_env(self, home: Path, sso: FakeSso, federation_port: int) -> None:
         values = {
             **home_environment(home),
             **sso.env(),
@@ -263,7 +278,7 @@ class DemoEnvironment:
             "AWS_ENDPOINT_URL": self.sts_url,
             "AWS_EC2_METADATA_DISABLED": "true",
             "ROLECALL_PROFILES": str(self.profiles),
-            "ROLECALL_FEDERATION_URL": f"http://127.0.0.1:{self._federation.server_port}/federation",
+            "ROLECALL_FEDERATION_URL": f"http://127.0.0.1:{federation_port}/federation",
             "ROLECALL_DEMO": str(self.root),
             # the demo's identity provider and credential_process helpers, and the venv's own
             # scripts (rolecall, aws), are found in the demo's shell
@@ -277,7 +292,7 @@ class DemoEnvironment:
         os.environ.update(values)
 
     def _trap_signals(self) -> None:
-        def stop(signum, frame):
+        def stop(signum: int, frame: FrameType | None) -> NoReturn:
             raise SystemExit(128 + signum)  # unwinds through __exit__, which cleans up
 
         for name in ("SIGTERM", "SIGHUP"):
@@ -285,7 +300,7 @@ class DemoEnvironment:
             if sig is not None and threading.current_thread() is threading.main_thread():
                 self._saved_signals[sig] = signal.signal(sig, stop)
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -309,8 +324,8 @@ class DemoEnvironment:
             else:
                 os.environ[name] = value
         self._saved_env.clear()
-        if self.root:
-            shutil.rmtree(self.root, ignore_errors=True)
+        if self._root:
+            shutil.rmtree(self._root, ignore_errors=True)
 
 
 def _say(message: str) -> None:

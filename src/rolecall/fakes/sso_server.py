@@ -33,14 +33,38 @@ import math
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Self
-from urllib.parse import parse_qs, urlencode, urlparse
+from typing import Any, Literal, Self, TypedDict
+from urllib.parse import ParseResult, parse_qs, urlencode, urlparse
 from urllib.request import url2pathname, urlopen
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
+
+# A JSON object as a request carries it or an answer sends it: what a client sends is not trusted
+# to have any shape beyond being an object.
+Json = dict[str, Any]
+# What an API answers: HTTP status, JSON body (None: no body) and extra headers.
+Reply = tuple[int, Json | None, dict[str, str]]
+
+
+class Account(TypedDict):
+    """One account as ListAccounts lists it."""
+
+    accountId: str
+    accountName: str
+    emailAddress: str
+
+
+class _Client(TypedDict):
+    """A registered OIDC client."""
+
+    secret: str
+    grants: list[str]
+    redirects: list[str]
+    expires: int
 
 
 def role_names(index: int) -> list[str]:
@@ -50,7 +74,7 @@ def role_names(index: int) -> list[str]:
 
 @dataclass
 class _Pending:
-    kind: str  # "device" or "authorize"
+    kind: Literal["device", "authorize", "code"]  # a device sign-in, a browser one, or its issued code
     client_id: str
     approved: bool = False
     denied: bool = False
@@ -62,7 +86,7 @@ class _Pending:
 
 
 class _Bucket:
-    def __init__(self, rate: float):
+    def __init__(self, rate: float) -> None:
         self.rate = rate
         self.tokens = rate
         self.stamp = time.monotonic()
@@ -84,8 +108,8 @@ class FakeSso:
     def __init__(self, *, accounts: int = 3, rate_limit: float | None = None, latency: float = 0.0,
                  auto_approve: bool = False, token_ttl: int = 8 * 3600, registration_ttl: int = 90 * 86400,
                  device_interval: object = 1, device_ttl: int = 600, role_ttl: int = 3600,
-                 repeat_token: str | None = None, device_answer: dict | None = None):
-        self.accounts = [
+                 repeat_token: str | None = None, device_answer: dict[str, object] | None = None) -> None:
+        self.accounts: list[Account] = [
             {"accountId": f"{100000000000 + i:012d}", "accountName": f"account-{i:04d}", "emailAddress": f"aws+{i}@example.com"}
             for i in range(accounts)
         ]
@@ -101,7 +125,7 @@ class FakeSso:
         self.device_answer = device_answer or {}  # fields that replace StartDeviceAuthorization's own
         self.bucket = _Bucket(rate_limit) if rate_limit else None
         self.lock = threading.Lock()
-        self.clients: dict[str, dict] = {}
+        self.clients: dict[str, _Client] = {}
         self.pending: dict[str, _Pending] = {}  # device code or authorization code -> sign-in
         self.user_codes: dict[str, str] = {}  # user code -> device code
         self.access: dict[str, float] = {}  # live access tokens -> expiry (time.time())
@@ -129,7 +153,7 @@ class FakeSso:
     def __enter__(self) -> Self:
         return self.start()
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def env(self) -> dict[str, str]:
@@ -179,25 +203,25 @@ class FakeSso:
 
     # -- the APIs
 
-    def _issue(self, client_id: str) -> dict:
+    def _issue(self, client_id: str) -> Json:
         access, refresh = "fake-at-" + secrets.token_urlsafe(24), "fake-rt-" + secrets.token_urlsafe(24)
         self.access[access] = time.time() + self.token_ttl
         self.refresh[refresh] = client_id
         return {"accessToken": access, "tokenType": "Bearer", "expiresIn": self.token_ttl, "refreshToken": refresh}
 
-    def register_client(self, body: dict):
+    def register_client(self, body: Json) -> Reply:
         client_id, secret = "fake-client-" + secrets.token_hex(8), "fake-secret-" + secrets.token_urlsafe(24)
         now = int(time.time())
         self.clients[client_id] = {"secret": secret, "grants": body.get("grantTypes") or [DEVICE_GRANT, "refresh_token"],
                                    "redirects": body.get("redirectUris") or [], "expires": now + self.registration_ttl}
-        return 200, {"clientId": client_id, "clientSecret": secret, "clientIdIssuedAt": now,
-                     "clientSecretExpiresAt": now + self.registration_ttl}
+        return _ok({"clientId": client_id, "clientSecret": secret, "clientIdIssuedAt": now,
+                    "clientSecretExpiresAt": now + self.registration_ttl})
 
-    def _client_ok(self, body: dict) -> bool:
+    def _client_ok(self, body: Json) -> bool:
         client = self.clients.get(body.get("clientId", ""))
         return bool(client and client["secret"] == body.get("clientSecret") and client["expires"] > time.time())
 
-    def start_device_authorization(self, body: dict):
+    def start_device_authorization(self, body: Json) -> Reply:
         if not self._client_ok(body):
             return _error(401, "InvalidClientException", "invalid client")
         device = "fake-dc-" + secrets.token_urlsafe(16)
@@ -206,11 +230,11 @@ class FakeSso:
         sign_in = _Pending("device", body["clientId"], approved=self.auto_approve, expires=time.time() + self.device_ttl)
         self.pending[device] = sign_in
         self.user_codes[user] = device
-        return 200, {"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
-                     "verificationUriComplete": f"{self.url}/device?user_code={user}",
-                     "expiresIn": self.device_ttl, "interval": self.device_interval, **self.device_answer}
+        return _ok({"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
+                    "verificationUriComplete": f"{self.url}/device?user_code={user}",
+                    "expiresIn": self.device_ttl, "interval": self.device_interval, **self.device_answer})
 
-    def create_token(self, body: dict):
+    def create_token(self, body: Json) -> Reply:
         if not self._client_ok(body):
             return _error(401, "InvalidClientException", "invalid client")
         grant = body.get("grantType")
@@ -219,7 +243,7 @@ class FakeSso:
                 self.refresh_reuse += 1
                 return _error(400, "InvalidGrantException", "refresh token is not valid")
             del self.refresh[body["refreshToken"]]
-            return 200, self._issue(body["clientId"])
+            return _ok(self._issue(body["clientId"]))
         if grant == DEVICE_GRANT:
             sign_in = self.pending.get(body.get("deviceCode", ""))
             if sign_in is None or sign_in.kind != "device":
@@ -236,7 +260,7 @@ class FakeSso:
                     return _error(400, "SlowDownException", "polling too fast")
                 return _error(400, "AuthorizationPendingException", "authorization pending")
             del self.pending[body["deviceCode"]]
-            return 200, self._issue(body["clientId"])
+            return _ok(self._issue(body["clientId"]))
         if grant == "authorization_code":
             sign_in = self.pending.pop(body.get("code", ""), None)
             if sign_in is None or sign_in.kind != "code" or sign_in.client_id != body["clientId"]:
@@ -245,15 +269,15 @@ class FakeSso:
             digest = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
             if digest != sign_in.challenge or body.get("redirectUri") != sign_in.redirect_uri:
                 return _error(400, "InvalidGrantException", "code verifier or redirect URI does not match")
-            return 200, self._issue(body["clientId"])
+            return _ok(self._issue(body["clientId"]))
         return _error(400, "UnsupportedGrantTypeException", f"grant {grant!r} is not supported")
 
-    def authorize(self, query: dict):
+    def authorize(self, query: dict[str, str]) -> Reply:
         """Wait (up to 60 s) for approval of this sign-in, then redirect with code+state or an error."""
         client = self.clients.get(query.get("client_id", ""))
         redirect = query.get("redirect_uri", "")
         target = urlparse(redirect)
-        allowed = {(urlparse(r).hostname, urlparse(r).path) for r in (client or {}).get("redirects", [])}
+        allowed = {(urlparse(r).hostname, urlparse(r).path) for r in client["redirects"]} if client else set()
         if client is None or (target.hostname, target.path) not in allowed or query.get("code_challenge_method") != "S256":
             return 400, {"error": "invalid_request"}, {}
         sign_in = _Pending("authorize", query["client_id"], approved=self.auto_approve,
@@ -278,24 +302,24 @@ class FakeSso:
             params = {"code": code, "state": state}
         return 302, None, {"Location": f"{redirect}?{urlencode(params)}"}
 
-    def portal(self, operation: str, token: str, query: dict):
+    def portal(self, operation: str, token: str, query: dict[str, str]) -> Reply:
         if token in self.revoked or self.access.get(token, 0) < time.time():
             return _error(401, "UnauthorizedException", "Session token not found or invalid")
         if operation == "Logout":
             self.access.pop(token, None)
             self.revoked.add(token)
-            return 200, {}
+            return _ok({})
         if operation == "ListAccounts":
             token = query.get("next_token") or "0"
             start = 0 if token == "again" else int(token)
             size = min(int(query.get("max_result") or 20), 100)
             page = self.accounts[start:start + size]
-            body: dict = {"accountList": page}
+            body: Json = {"accountList": page}
             if self.repeat_token == operation:
                 body["nextToken"] = "again"
             elif start + size < len(self.accounts):
                 body["nextToken"] = str(start + size)
-            return 200, body
+            return _ok(body)
         account = query.get("account_id", "")
         if account not in self.roles:
             return _error(404, "ResourceNotFoundException", f"no such account: {account}")  # echoes it, as servers do
@@ -303,21 +327,21 @@ class FakeSso:
             body = {"roleList": [{"roleName": r, "accountId": account} for r in self.roles[account]]}
             if self.repeat_token == operation:
                 body["nextToken"] = "again"
-            return 200, body
+            return _ok(body)
         if query.get("role_name") not in self.roles[account]:
             return _error(403, "ForbiddenException", "No access")
-        return 200, {"roleCredentials": {
+        return _ok({"roleCredentials": {
             "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
             "secretAccessKey": secrets.token_urlsafe(30),
             "sessionToken": "fake-st-" + secrets.token_urlsafe(60),
             "expiration": int((time.time() + self.role_ttl) * 1000),
-        }}
+        }})
 
     # -- HTTP
 
-    def _handler(self):
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
-        posts = {"/client/register": ("RegisterClient", fake.register_client),
+        posts: dict[str, tuple[str, Callable[[Json], Reply]]] = {"/client/register": ("RegisterClient", fake.register_client),
                  "/device_authorization": ("StartDeviceAuthorization", fake.start_device_authorization),
                  "/token": ("CreateToken", fake.create_token)}
         gets = {"/assignment/accounts": "ListAccounts", "/assignment/roles": "ListAccountRoles",
@@ -326,7 +350,7 @@ class FakeSso:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_POST(self):
+            def do_POST(self) -> None:
                 url = urlparse(self.path)
                 raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 if url.path == "/logout":
@@ -341,12 +365,15 @@ class FakeSso:
                 except ValueError:
                     self._send(*_error(400, "InvalidRequestException", "not JSON"))
                     return
+                if not isinstance(body, dict):
+                    self._send(*_error(400, "InvalidRequestException", "not a JSON object"))
+                    return
                 fake._tally(name)
                 fake._delay()
                 with fake.lock:
                     self._send(*method(body))
 
-            def do_GET(self):
+            def do_GET(self) -> None:
                 url = urlparse(self.path)
                 if url.path == "/authorize":
                     fake._tally("Authorize")
@@ -357,7 +384,7 @@ class FakeSso:
                 else:
                     self._send(404, {"message": "not found"})
 
-            def _portal(self, operation, url):
+            def _portal(self, operation: str, url: ParseResult) -> None:
                 fake._tally(operation)
                 fake._delay()
                 wait = fake.bucket.take() if fake.bucket else 0.0
@@ -373,7 +400,7 @@ class FakeSso:
                 with fake.lock:
                     self._send(*fake.portal(operation, self.headers.get("x-amz-sso_bearer_token", ""), query))
 
-            def _send(self, status, body, headers=None):
+            def _send(self, status: int, body: Json | None, headers: dict[str, str] | None = None) -> None:
                 data = b"" if body is None else json.dumps(body).encode()
                 self.send_response(status)
                 for key, value in (headers or {}).items():
@@ -384,7 +411,7 @@ class FakeSso:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def log_message(self, *args):
+            def log_message(self, format: str, *args: Any) -> None:
                 pass
 
         return Handler
@@ -399,11 +426,11 @@ class FakeSso:
 
 
 class _Refresh(HTMLParser):
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__()
-        self.target = None
+        self.target: str | None = None
 
-    def handle_starttag(self, tag, attrs):
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         fields = dict(attrs)
         if tag == "meta" and (fields.get("http-equiv") or "").lower() == "refresh" and self.target is None:
             _, _, url = (fields.get("content") or "").partition("url=")
@@ -427,8 +454,13 @@ def browse(url: str, timeout: float = 30) -> bytes:
     """What a browser does with a sign-in URL rolecall opens: follow the local page and the portal's
     redirects (to rolecall's loopback listener); the last page's body."""
     with urlopen(signin_target(url), timeout=timeout) as answer:
-        return answer.read()
+        body: bytes = answer.read()
+    return body
 
 
-def _error(status: int, code: str, message: str):
+def _ok(body: Json) -> Reply:
+    return 200, body, {}
+
+
+def _error(status: int, code: str, message: str) -> Reply:
     return status, {"__type": code, "error": code, "message": message}, {"x-amzn-ErrorType": code}
