@@ -12,7 +12,7 @@ from rolecall.core.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.keys import KEYS, key_name, readme_table
 from tests.conftest import FIXED_NOW
-from tests.tui_screen import screen_lines, screen_text
+from tests.tui_screen import screen_lines, screen_text, shows
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -34,29 +34,28 @@ async def test_help_lists_every_key_of_the_table_with_its_words(sandbox):
 
 async def test_the_footer_shows_the_table_labels(sandbox):
     app = build()
+    shown = [f"{key_name(key.key)} {key.label}" for key in KEYS
+             if key.show and key.key != "enter"]  # the focused list's own enter (select) hides the app's
     async with app.run_test(size=(200, 30)) as pilot:
-        await pilot.pause()
+        await shows(pilot, lambda lines: "palette" in lines[-1])  # the footer is drawn
         footer = screen_lines(app)[-1]
-        for key in KEYS:
-            if key.show and key.key != "enter":  # the focused tree's own enter (select) hides the app's
-                assert f"{key_name(key.key)} {key.label}" in footer, key
+        for label in shown:
+            assert label in footer, label
 
 
 async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change(sandbox):
     app = build()
     async with app.run_test(size=(200, 30)) as pilot:
-        await pilot.pause()
-
         def footer() -> str:
             return screen_lines(app)[-1]
 
+        await shows(pilot, lambda lines: "palette" in lines[-1])
         assert "q Quit" in footer()
         await pilot.press("slash")  # in the filter, q and ? are letters to type: the footer says so
-        await pilot.pause()
-        assert "q Quit" not in footer() and "/ Filter" in footer()
+        await shows(pilot, lambda lines: "/ Filter" in lines[-1])
+        assert "q Quit" not in footer()
         await pilot.press("escape", "escape")
-        await pilot.pause()
-        assert "q Quit" in footer()
+        await shows(pilot, lambda lines: "q Quit" in lines[-1])
         widgets = list(app.query("FooterKey"))
         app.refresh_bindings()  # nothing changed: the same keys stay, not a dozen widgets made anew
         await pilot.pause()
