@@ -64,7 +64,7 @@ def toasts(app) -> str:
 
 def roles(app) -> list[str]:
     tree = app.query_one(AccountsTree)
-    return [leaf.data.name for account in tree.root.children for leaf in account.children]
+    return tree.shown_roles()
 
 
 async def settle(pilot) -> None:
@@ -78,7 +78,7 @@ async def settle(pilot) -> None:
 async def test_at_80x24_the_footer_shows_help_and_quit(sandbox):
     app = build()
     async with app.run_test(size=SMALL) as pilot:
-        await shows(pilot, lambda lines: lines[-1].strip())  # a loaded machine draws the footer a frame late
+        await shows(pilot, lambda lines: lines[-1].strip())
         footer = screen_lines(app)[-1]
         assert footer.startswith("? Help q Quit")
         assert "^p" in footer
@@ -389,16 +389,35 @@ async def test_left_folds_and_right_unfolds_an_account(sandbox):
         tree = app.query_one(AccountsTree)
         assert app.current_profile().name == "prod/Admin"
         await pilot.press("left")  # from a role: up to its account
-        assert tree.cursor_node.data == "prod"
+        assert tree.cursor.account == "prod" and tree.cursor.profile is None
         await pilot.press("left")
         await pilot.pause()
-        assert not tree.cursor_node.is_expanded
+        assert tree.is_folded("prod")
         assert "Admin  mfa" not in screen_text(app).split("staging")[0]
         await pilot.press("right")
         await pilot.pause()
-        assert tree.cursor_node.is_expanded
+        assert not tree.is_folded("prod")
         await pilot.press("right")  # unfolded: down to its first role
         assert app.current_profile().name == "prod/Admin"
+
+
+async def test_a_click_folds_an_account_and_a_click_on_a_role_assumes_it(sandbox):
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tree = app.query_one(AccountsTree)
+        assert tree.label_texts()[:3] == ["▼ prod  222222222222  env=prod", "  Admin  mfa", "  ReadOnly"]
+        assert await pilot.click(AccountsTree, offset=(4, 0))  # the prod account's line
+        await pilot.pause()
+        assert tree.is_folded("prod") and tree.cursor.account == "prod"
+        assert tree.label_texts()[:2] == ["▶ prod  222222222222  env=prod", "▼ staging  333333333333  env=staging"]
+        await pilot.press("space")
+        await pilot.pause()
+        assert not tree.is_folded("prod")
+        assert await pilot.click(AccountsTree, offset=(6, 2))  # prod/ReadOnly, which needs no MFA code
+        await settle(pilot)
+        assert "prod/ReadOnly" in app.sessions_list.sessions
+        assert "● ReadOnly" in tree.label_texts()
 
 
 # ---------------------------------------------------------------------------------------- names
@@ -577,7 +596,7 @@ async def test_a_role_chained_from_an_mfa_role_carries_the_mfa_marker(sandbox):
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)
         tree = app.query_one(AccountsTree)
-        labels = [tree.label_text(leaf) for account in tree.root.children for leaf in account.children]
+        labels = tree.label_texts()
         assert any(label.startswith("  Deploy") and "mfa" in label for label in labels), labels
 
 
