@@ -107,11 +107,20 @@ def first_paint(argv: list[str], names: list[str], env: dict[str, str]) -> tuple
 
 def environment(home: Path) -> dict[str, str]:
     """A private HOME with no AWS files, like the tests' sandbox."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("AWS_", "ROLECALL_", "XDG_")) and key != "PYTHONDONTWRITEBYTECODE"}
-    env.update(HOME=str(home), XDG_CONFIG_HOME=str(home / ".config"), XDG_CACHE_HOME=str(home / ".cache"),
-               XDG_DATA_HOME=str(home / ".local" / "share"), AWS_CONFIG_FILE=str(home / "aws-config"),
-               AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"), ROLECALL_THEME="rolecall-dark")
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("AWS_", "ROLECALL_", "XDG_")) and key != "PYTHONDONTWRITEBYTECODE"
+    }
+    env.update(
+        HOME=str(home),
+        XDG_CONFIG_HOME=str(home / ".config"),
+        XDG_CACHE_HOME=str(home / ".cache"),
+        XDG_DATA_HOME=str(home / ".local" / "share"),
+        AWS_CONFIG_FILE=str(home / "aws-config"),
+        AWS_SHARED_CREDENTIALS_FILE=str(home / "aws-credentials"),
+        ROLECALL_THEME="rolecall-dark",
+    )
     return env
 
 
@@ -135,11 +144,17 @@ def compare(profiles: Path, names: list[str], env: dict[str, str], runs: int) ->
         return statistics.median(run[which] for run in runs) * 1000
 
     app_ms, floor_ms = median_ms(app, 0), median_ms(floor, 0)
-    return {"app_ms": app_ms, "floor_ms": floor_ms, "ratio": app_ms / floor_ms, "runs": runs,
-            "app_cpu_ms": median_ms(app, 1), "floor_cpu_ms": median_ms(floor, 1),
-            "cpu_ratio": median_ms(app, 1) / median_ms(floor, 1),
-            "app_each_ms": [round(run[0] * 1000) for run in app],
-            "floor_each_ms": [round(run[0] * 1000) for run in floor]}
+    return {
+        "app_ms": app_ms,
+        "floor_ms": floor_ms,
+        "ratio": app_ms / floor_ms,
+        "runs": runs,
+        "app_cpu_ms": median_ms(app, 1),
+        "floor_cpu_ms": median_ms(floor, 1),
+        "cpu_ratio": median_ms(app, 1) / median_ms(floor, 1),
+        "app_each_ms": [round(run[0] * 1000) for run in app],
+        "floor_each_ms": [round(run[0] * 1000) for run in floor],
+    }
 
 
 def measure(runs: int, example: bool = True, big: bool = True) -> dict:
@@ -174,9 +189,12 @@ def main() -> int:
     both = not (options.example or options.big)
     results = measure(options.runs, example=options.example or both, big=options.big or both)
     for name, result in results.items():
-        print(f"{name}: app {result['app_ms']:.0f} ms, one-widget app {result['floor_ms']:.0f} ms, "
-              f"ratio {result['ratio']:.2f}x; CPU {result['app_cpu_ms']:.0f} / {result['floor_cpu_ms']:.0f} ms = "
-              f"{result['cpu_ratio']:.2f}x (medians of {result['runs']})", file=sys.stderr)
+        print(
+            f"{name}: app {result['app_ms']:.0f} ms, one-widget app {result['floor_ms']:.0f} ms, "
+            f"ratio {result['ratio']:.2f}x; CPU {result['app_cpu_ms']:.0f} / {result['floor_cpu_ms']:.0f} ms = "
+            f"{result['cpu_ratio']:.2f}x (medians of {result['runs']})",
+            file=sys.stderr,
+        )
     print(json.dumps(results))
     return 0
 

@@ -9,8 +9,20 @@ import sys
 from pathlib import Path
 
 ENVS = ("prod", "staging", "dev", "sandbox", "shared")
-ROLES = ("Admin", "ReadOnly", "Developer", "Deploy", "Auditor", "NetworkAdmin", "Billing", "Support",
-         "DataEngineer", "SecurityAudit", "PowerUser", "Operator")
+ROLES = (
+    "Admin",
+    "ReadOnly",
+    "Developer",
+    "Deploy",
+    "Auditor",
+    "NetworkAdmin",
+    "Billing",
+    "Support",
+    "DataEngineer",
+    "SecurityAudit",
+    "PowerUser",
+    "Operator",
+)
 
 
 def generate(accounts: int = 500, roles: int = 10) -> str:

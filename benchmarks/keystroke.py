@@ -129,11 +129,16 @@ def timed(command: list[str], ready: bytes, first: bytes, keys: list[tuple[str, 
         os.kill(pid, 9)
         os.waitpid(pid, 0)
         os.close(fd)
-    return {"paint_ms": (painted[0] - started) * 1000,
-            "list_median_ms": statistics.median(shown) * 1000, "list_max_ms": max(shown) * 1000,
-            "list_max_after_first_ms": max(shown[1:]) * 1000,
-            "settled_median_ms": statistics.median(settled) * 1000, "settled_max_ms": max(settled) * 1000,
-            "keys": len(shown), "list_each_ms": [round(latency * 1000) for latency in shown]}
+    return {
+        "paint_ms": (painted[0] - started) * 1000,
+        "list_median_ms": statistics.median(shown) * 1000,
+        "list_max_ms": max(shown) * 1000,
+        "list_max_after_first_ms": max(shown[1:]) * 1000,
+        "settled_median_ms": statistics.median(settled) * 1000,
+        "settled_max_ms": max(settled) * 1000,
+        "keys": len(shown),
+        "list_each_ms": [round(latency * 1000) for latency in shown],
+    }
 
 
 def main() -> int:
@@ -149,8 +154,12 @@ def main() -> int:
     else:
         profiles = sys.argv[1]
         # the title says "N profiles · M sessions" once they are loaded; "/" focuses the filter
-        result = timed([sys.executable, "-m", "rolecall", "--profiles", profiles], " profiles · ".encode(), b"/",
-                       list(zip(TYPED, statuses(profiles), strict=True)))
+        result = timed(
+            [sys.executable, "-m", "rolecall", "--profiles", profiles],
+            " profiles · ".encode(),
+            b"/",
+            list(zip(TYPED, statuses(profiles), strict=True)),
+        )
     print(json.dumps(result))
     return 0
 

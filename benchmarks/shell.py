@@ -25,11 +25,11 @@ PY = sys.executable
 ROLECALL = str(Path(PY).parent / "rolecall")
 LOOPS = {
     "bash": 'eval "$({rc} init bash)"; {setup}; s=$EPOCHREALTIME; for i in {{1..{n}}}; do {body}; done; '
-            'echo "$s $EPOCHREALTIME"',
+    'echo "$s $EPOCHREALTIME"',
     "zsh": 'eval "$({rc} init zsh)"; {setup}; s=$EPOCHREALTIME; for i in {{1..{n}}}; do {body}; done; '
-           'echo "$s $EPOCHREALTIME"',
-    "fish": '{rc} init fish | source; {setup}; set s (date +%s.%N); for i in (seq {n}); {body}; end; '
-            'echo $s (date +%s.%N)',
+    'echo "$s $EPOCHREALTIME"',
+    "fish": "{rc} init fish | source; {setup}; set s (date +%s.%N); for i in (seq {n}); {body}; end; "
+    "echo $s (date +%s.%N)",
 }
 
 
@@ -47,12 +47,16 @@ def timed(cmd: list[str], env: dict, runs: int) -> float:
 def per_prompt(shell: str, env: dict, n: int, hooked: bool) -> float:
     """Microseconds per prompt of the hook and rolecall_prompt (or `true`), far from expiry."""
     if shell == "fish":
-        setup = "set -gx ROLECALL_PROFILE prod/Admin; set -gx ROLECALL_EXPIRES (math (date +%s) + 3000); " \
-                "set -g __rolecall_vars AWS_ACCESS_KEY_ID"
+        setup = (
+            "set -gx ROLECALL_PROFILE prod/Admin; set -gx ROLECALL_EXPIRES (math (date +%s) + 3000); "
+            "set -g __rolecall_vars AWS_ACCESS_KEY_ID"
+        )
         body = "emit fish_prompt; rolecall_prompt >/dev/null" if hooked else "true"
     else:
-        setup = "export ROLECALL_PROFILE=prod/Admin ROLECALL_EXPIRES=$(( $(date +%s) + 3000 )); " \
-                "__rolecall_vars=AWS_ACCESS_KEY_ID"
+        setup = (
+            "export ROLECALL_PROFILE=prod/Admin ROLECALL_EXPIRES=$(( $(date +%s) + 3000 )); "
+            "__rolecall_vars=AWS_ACCESS_KEY_ID"
+        )
         body = "__rolecall_hook; rolecall_prompt >/dev/null" if hooked else "true"
     script = LOOPS[shell].format(rc=ROLECALL, setup=setup, n=n, body=body)
     argv = [shell, "--no-config", "-c", script] if shell == "fish" else [shell, "-c", script]
@@ -77,23 +81,36 @@ def main() -> int:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         home = Path(tmp)
-        env = {**os.environ, "HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"),
-               "XDG_CONFIG_HOME": str(home / ".config"), "ROLECALL_PROFILES": str(home / "profiles.yaml"),
-               "AWS_CONFIG_FILE": str(home / "config"), "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials")}
-        subprocess.run([PY, str(HERE / "generate_profiles.py"), str(home / "profiles.yaml"), "500", "10"], check=True,
-                       stdout=subprocess.DEVNULL)
+        env = {
+            **os.environ,
+            "HOME": str(home),
+            "XDG_CACHE_HOME": str(home / ".cache"),
+            "XDG_CONFIG_HOME": str(home / ".config"),
+            "ROLECALL_PROFILES": str(home / "profiles.yaml"),
+            "AWS_CONFIG_FILE": str(home / "config"),
+            "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
+        }
+        subprocess.run(
+            [PY, str(HERE / "generate_profiles.py"), str(home / "profiles.yaml"), "500", "10"],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         tab, bare = completion(env, home / "profiles.yaml", args.runs)
         print("| measure | rolecall | baseline | baseline figure | ratio | target |")
         print("| --- | --- | --- | --- | --- | --- |")
-        print(f"| Tab completing a profile among 5,000 | {tab:.0f} ms | `python -c pass` | {bare:.0f} ms | "
-              f"{tab / bare:.2f}x | < 50 ms |")
+        print(
+            f"| Tab completing a profile among 5,000 | {tab:.0f} ms | `python -c pass` | {bare:.0f} ms | "
+            f"{tab / bare:.2f}x | < 50 ms |"
+        )
         for shell in ("bash", "zsh", "fish"):
             if shutil.which(shell) is None:
                 continue
             hook = statistics.median(per_prompt(shell, env, 200, True) for _ in range(3))
             empty = statistics.median(per_prompt(shell, env, 200, False) for _ in range(3))
-            print(f"| {shell}: hook + `rolecall_prompt` per prompt, far from expiry | {hook:.0f} µs | "
-                  f"the same loop running `true` | {empty:.0f} µs | {hook / max(empty, 1):.0f}x | no process |")
+            print(
+                f"| {shell}: hook + `rolecall_prompt` per prompt, far from expiry | {hook:.0f} µs | "
+                f"the same loop running `true` | {empty:.0f} µs | {hook / max(empty, 1):.0f}x | no process |"
+            )
     return 0
 
 

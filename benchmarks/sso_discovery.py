@@ -42,9 +42,12 @@ def run(accounts: int, latency: float, rate: float) -> tuple[float, int]:
         calls = sum(fake.count(op) - fake.throttled_by(op) for op in ("ListAccounts", "ListAccountRoles"))
         floor = calls / rate
         expected = sum(len(roles) for roles in fake.roles.values())
-        print(f"accounts {len(found.accounts)}/{accounts}, roles {found.role_count}/{expected}, calls {calls} "
-              f"(+{fake.throttled} answered 429), latency {latency * 1000:.0f} ms, limit {rate:g}/s: "
-              f"{elapsed:.1f} s, floor {floor:.1f} s, ratio {elapsed / floor:.3f}x", flush=True)
+        print(
+            f"accounts {len(found.accounts)}/{accounts}, roles {found.role_count}/{expected}, calls {calls} "
+            f"(+{fake.throttled} answered 429), latency {latency * 1000:.0f} ms, limit {rate:g}/s: "
+            f"{elapsed:.1f} s, floor {floor:.1f} s, ratio {elapsed / floor:.3f}x",
+            flush=True,
+        )
         if len(found.accounts) != accounts or found.role_count != expected:
             raise SystemExit("discovery lost accounts or roles")
         return elapsed / floor, fake.throttled
@@ -71,16 +74,20 @@ def memory(accounts: int) -> None:
         found = portal.discover()
         held, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        print(f"{len(found):,} accounts: result held {held / 1e6:.2f} MB, peak {peak / 1e6:.2f} MB, "
-              f"work beyond the result {(peak - held) / 1e6:.2f} MB, most accounts waiting {portal.most_waiting}")
+        print(
+            f"{len(found):,} accounts: result held {held / 1e6:.2f} MB, peak {peak / 1e6:.2f} MB, "
+            f"work beyond the result {(peak - held) / 1e6:.2f} MB, most accounts waiting {portal.most_waiting}"
+        )
 
 
 def main(accounts: int = 1000, latency: float = 0.08, rate: float = 25.0, runs: int = 3) -> int:
     results = [run(accounts, latency, rate) for _ in range(runs)]
     ratio = statistics.median(r[0] for r in results)
     throttled = statistics.median(r[1] for r in results)
-    print(f"median of {runs}: ratio {ratio:.3f}x the rate floor, {throttled:g} answered 429 "
-          f"(most {max(r[1] for r in results)})")
+    print(
+        f"median of {runs}: ratio {ratio:.3f}x the rate floor, {throttled:g} answered 429 "
+        f"(most {max(r[1] for r in results)})"
+    )
     return 0
 
 
@@ -90,5 +97,11 @@ if __name__ == "__main__":
         for size in (1000, 10000):
             memory(size)
         sys.exit(0)
-    sys.exit(main(int(args[0]) if args else 1000, float(args[1]) if len(args) > 1 else 0.08,
-                  float(args[2]) if len(args) > 2 else 25.0, int(args[3]) if len(args) > 3 else 3))
+    sys.exit(
+        main(
+            int(args[0]) if args else 1000,
+            float(args[1]) if len(args) > 1 else 0.08,
+            float(args[2]) if len(args) > 2 else 25.0,
+            int(args[3]) if len(args) > 3 else 3,
+        )
+    )

@@ -39,8 +39,11 @@ async def first_paint(profiles: str) -> dict:
         await pilot.pause()  # the frame with the rows is composed
         painted = time.time()
         boto_loaded = any(m.split(".")[0] in ("boto3", "botocore") for m in sys.modules)
-    return {"first_paint_s": painted - T0, "botocore_before_paint": boto_loaded,
-            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "first_paint_s": painted - T0,
+        "botocore_before_paint": boto_loaded,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 async def textual_hello(_profiles: str) -> dict:
@@ -76,9 +79,13 @@ async def filter_latency(profiles: str) -> dict:
             timings.append(time.perf_counter() - start)
             cpu.append(time.process_time() - start_cpu)
         shown = len(tree.shown_roles())
-    return {"filter_median_ms": statistics.median(timings) * 1000, "filter_max_ms": max(timings) * 1000,
-            "filter_cpu_median_ms": statistics.median(cpu) * 1000,
-            "keystrokes": len(timings), "roles_shown_at_end": shown}
+    return {
+        "filter_median_ms": statistics.median(timings) * 1000,
+        "filter_max_ms": max(timings) * 1000,
+        "filter_cpu_median_ms": statistics.median(cpu) * 1000,
+        "keystrokes": len(timings),
+        "roles_shown_at_end": shown,
+    }
 
 
 async def search_ranking(profiles: str) -> dict:
@@ -97,8 +104,13 @@ async def search_ranking(profiles: str) -> dict:
             start = time.perf_counter()
             index.rank(query[:end])
             timings.append(time.perf_counter() - start)
-    return {"search_median_ms": statistics.median(timings) * 1000, "search_max_ms": max(timings) * 1000,
-            "index_build_ms": built * 1000, "keystrokes": len(timings), "profiles": len(catalog.profiles)}
+    return {
+        "search_median_ms": statistics.median(timings) * 1000,
+        "search_max_ms": max(timings) * 1000,
+        "index_build_ms": built * 1000,
+        "keystrokes": len(timings),
+        "profiles": len(catalog.profiles),
+    }
 
 
 async def idle(profiles: str) -> dict:
@@ -148,6 +160,12 @@ async def _idle_cpu() -> dict:
 
 if __name__ == "__main__":
     kind, path = sys.argv[1], sys.argv[2]
-    probe = {"first-paint": first_paint, "hello": textual_hello, "filter": filter_latency, "search": search_ranking,
-             "idle": idle, "idle-clock": idle_clock}[kind]
+    probe = {
+        "first-paint": first_paint,
+        "hello": textual_hello,
+        "filter": filter_latency,
+        "search": search_ranking,
+        "idle": idle,
+        "idle-clock": idle_clock,
+    }[kind]
     print(json.dumps(asyncio.run(probe(path))))

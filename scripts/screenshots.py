@@ -23,8 +23,14 @@ SMALL = (80, 24)
 WIDE = (200, 50)
 
 
-async def shoot(name: str, engine: Engine, steps=(), theme: str = "rolecall-dark", banner: str | None = None,
-                size: tuple[int, int] = SIZE) -> None:
+async def shoot(
+    name: str,
+    engine: Engine,
+    steps=(),
+    theme: str = "rolecall-dark",
+    banner: str | None = None,
+    size: tuple[int, int] = SIZE,
+) -> None:
     app = make_app(engine=engine, theme=theme, banner=banner, mfa_hint=MFA_HINT)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()

@@ -13,7 +13,7 @@ import time
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,10 +26,30 @@ from rolecall.demo import home_environment
 TOOLS = Path(sys.executable).parent
 # What a caller's shell may set that would change what a test sees: a green run must not depend on
 # it (CI has none of them). Tests that need one set it themselves.
-CALLERS_ONLY = ("PYTHONUNBUFFERED", "PYTHONIOENCODING", "PYTHONDONTWRITEBYTECODE", "PYTHONWARNINGS", "TERM",
-                "COLORTERM", "NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "DISPLAY", "WAYLAND_DISPLAY", "TMUX",
-                "BROWSER", "VISUAL", "EDITOR", "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "http_proxy",
-                "https_proxy", "no_proxy")
+CALLERS_ONLY = (
+    "PYTHONUNBUFFERED",
+    "PYTHONIOENCODING",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONWARNINGS",
+    "TERM",
+    "COLORTERM",
+    "NO_COLOR",
+    "FORCE_COLOR",
+    "COLUMNS",
+    "LINES",
+    "DISPLAY",
+    "WAYLAND_DISPLAY",
+    "TMUX",
+    "BROWSER",
+    "VISUAL",
+    "EDITOR",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+)
 
 
 def pytest_configure(config):
@@ -70,6 +90,7 @@ def plain_environment(monkeypatch):
     monkeypatch.setenv("PATH", tool_path())
     for name in CALLERS_ONLY:
         monkeypatch.delenv(name, raising=False)
+
 
 BASE_KEY = "AKIAIOSFODNN7EXAMPLE"
 BASE_SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
@@ -206,11 +227,11 @@ class StsWindow:
     is checked against this window (one clock), never against the fake clock a test froze earlier."""
 
     def __enter__(self) -> StsWindow:
-        self.start = datetime.now(timezone.utc).replace(microsecond=0)  # Expiration may drop the fraction
+        self.start = datetime.now(UTC).replace(microsecond=0)  # Expiration may drop the fraction
         return self
 
     def __exit__(self, *exc) -> None:
-        self.end = datetime.now(timezone.utc)
+        self.end = datetime.now(UTC)
 
     def lasts(self, session, duration) -> bool:
         """Whether `session` was issued for `duration`, counted from a moment inside the window."""
@@ -219,7 +240,7 @@ class StsWindow:
 
 @pytest.fixture
 def fake_clock() -> FakeClock:
-    return FakeClock(datetime.now(timezone.utc).replace(microsecond=0))
+    return FakeClock(datetime.now(UTC).replace(microsecond=0))
 
 
 @dataclass
@@ -237,8 +258,13 @@ def cli(sandbox):
     """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin (and with
     `wrap` before it: see SmallDisk)."""
 
-    def run(*args: str, env: dict | None = None, timeout: float = 60, input: str | None = None,
-            wrap: list[str] | None = None) -> Result:
+    def run(
+        *args: str,
+        env: dict | None = None,
+        timeout: float = 60,
+        input: str | None = None,
+        wrap: list[str] | None = None,
+    ) -> Result:
         full_env = {**os.environ, **(env or {})}
         done = subprocess.run(
             [*(wrap or []), sys.executable, "-m", "rolecall", *args],
@@ -255,7 +281,7 @@ def cli(sandbox):
     return run
 
 
-FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+FIXED_NOW = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
 
 
 def seed_sessions(offsets: dict[str, int]) -> None:
@@ -277,7 +303,9 @@ def seed_sessions(offsets: dict[str, int]) -> None:
                 profile=name,
                 role_arn=profile.role_arn,
                 credentials=Credentials(
-                    f"ASIASEEDED{number:010d}", f"seeded-secret-{number}-" + "x" * 24, f"seeded-token-{number}-" + "y" * 40,
+                    f"ASIASEEDED{number:010d}",
+                    f"seeded-secret-{number}-" + "x" * 24,
+                    f"seeded-token-{number}-" + "y" * 40,
                     FIXED_NOW + timedelta(seconds=seconds),
                 ),
                 session_name="rolecall-alice",
@@ -315,17 +343,31 @@ class SmallDisk:
         self.holder: subprocess.Popen | None = None
         options = f"size={size},mode=0700"
         if os.geteuid() == 0:
-            done = subprocess.run(["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True,
-                                  check=False)
+            done = subprocess.run(
+                ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(mount)], capture_output=True, check=False
+            )
             assert done.returncode == 0, f"cannot mount a tmpfs: {done.stderr.decode(errors='replace')}"
             return
         self.holder = subprocess.Popen(
-            [tool("unshare"), "--user", "--map-root-user", "--mount", "sh", "-c",
-             'mount -t tmpfs -o "$1" tmpfs "$2" && echo mounted && exec cat', "sh", options, str(mount)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            [
+                tool("unshare"),
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "sh",
+                "-c",
+                'mount -t tmpfs -o "$1" tmpfs "$2" && echo mounted && exec cat',
+                "sh",
+                options,
+                str(mount),
+            ],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
         assert self.holder.stdout is not None and self.holder.stdout.readline() == b"mounted\n", (
-            "cannot mount a tmpfs in a user namespace of our own (as root it needs no namespace)")
+            "cannot mount a tmpfs in a user namespace of our own (as root it needs no namespace)"
+        )
         self.wrap = [tool("nsenter"), "--target", str(self.holder.pid), "--user", "--mount", "--preserve-credentials"]
         self.path = Path(f"/proc/{self.holder.pid}/root{mount}")
 

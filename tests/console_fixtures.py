@@ -109,5 +109,3 @@ def nothing_happened(cli, federation, browser=None) -> None:
     assert cli("sessions", "--json").json() == []
     if browser is not None:
         assert browser.runs() == []
-
-

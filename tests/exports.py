@@ -9,8 +9,15 @@ from pathlib import Path
 
 from tests.conftest import tool, tool_path
 
-NAMES = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_REGION", "AWS_DEFAULT_REGION",
-         "AWS_CREDENTIAL_EXPIRATION", "AWS_PROFILE")
+NAMES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_REGION",
+    "AWS_DEFAULT_REGION",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_PROFILE",
+)
 # Which shells read which format, and how: env is sourced; dotenv is sourced with every variable exported.
 SHELLS = {"env": ("bash", "dash", "zsh"), "dotenv": ("bash", "dash", "zsh"), "fish": ("fish",)}
 POSIX_SHOW = " ".join(f'"${{{name}+=${name}}}"' for name in NAMES)  # "=value" when set, "" when not
@@ -27,7 +34,11 @@ def _variables(out: bytes, count: int) -> list[dict[str, str]]:
     fields = out.decode("utf-8").split("\0")
     assert len(fields) == count * len(NAMES) + 1 and fields[-1] == "", out[-200:]
     return [
-        {name: value[1:] for name, value in zip(NAMES, fields[i * len(NAMES):(i + 1) * len(NAMES)], strict=True) if value}
+        {
+            name: value[1:]
+            for name, value in zip(NAMES, fields[i * len(NAMES) : (i + 1) * len(NAMES)], strict=True)
+            if value
+        }
         for i in range(count)
     ]
 
@@ -75,7 +86,11 @@ def read_back(fmt: str, text: str, folder: Path, profile: str | None = None) -> 
         sections = raw_config_parse(str(path))
         assert profile is None or list(sections) == [profile], list(sections)
         (section,) = sections.values()
-        names = {"aws_access_key_id": "AWS_ACCESS_KEY_ID", "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
-                 "aws_session_token": "AWS_SESSION_TOKEN", "region": "AWS_REGION"}
+        names = {
+            "aws_access_key_id": "AWS_ACCESS_KEY_ID",
+            "aws_secret_access_key": "AWS_SECRET_ACCESS_KEY",
+            "aws_session_token": "AWS_SESSION_TOKEN",
+            "region": "AWS_REGION",
+        }
         return [{names[key]: value for key, value in section.items() if key in names}]
     raise AssertionError(f"no reader for {fmt} here")

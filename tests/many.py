@@ -3,8 +3,18 @@
 from __future__ import annotations
 
 ACCOUNTS, ROLES = 500, 10
-ROLE_NAMES = ("Admin", "ReadOnly", "Developer", "Deploy", "Auditor", "NetworkAdmin", "Billing", "Support",
-              "DataEngineer", "SecurityAudit")
+ROLE_NAMES = (
+    "Admin",
+    "ReadOnly",
+    "Developer",
+    "Deploy",
+    "Auditor",
+    "NetworkAdmin",
+    "Billing",
+    "Support",
+    "DataEngineer",
+    "SecurityAudit",
+)
 ENVIRONMENTS = ("prod", "staging", "dev", "sandbox", "shared")
 
 

@@ -29,10 +29,10 @@ ESCAPES = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)|[()]
 
 RC = {
     "bash": 'PS1="$ "\nbind "set enable-bracketed-paste off" 2>/dev/null\nHISTFILE="$HOME/.bash_history"\n'
-            'eval "$(rolecall init bash)"\n',
+    'eval "$(rolecall init bash)"\n',
     "zsh": 'PROMPT="$ "\nunsetopt prompt_sp\nHISTFILE="$HOME/.zsh_history"\nSAVEHIST=100\nHISTSIZE=100\n'
-           "setopt inc_append_history\nautoload -Uz compinit && compinit -u -D\n"
-           'eval "$(rolecall init zsh)"\n',
+    "setopt inc_append_history\nautoload -Uz compinit && compinit -u -D\n"
+    'eval "$(rolecall init zsh)"\n',
     "fish": "set -g fish_greeting ''\nfunction fish_prompt; printf '$ '; end\nrolecall init fish | source\n",
 }
 
@@ -40,8 +40,9 @@ RC = {
 class Shell:
     """One interactive shell in the sandbox, started on a pty."""
 
-    def __init__(self, name: str, sandbox, tmp: Path, env: dict[str, str] | None = None,
-                 rc_extra: str = "", init_env: str = ""):
+    def __init__(
+        self, name: str, sandbox, tmp: Path, env: dict[str, str] | None = None, rc_extra: str = "", init_env: str = ""
+    ):
         program = tool(name)
         self.name = name
         self.log = tmp / "starts.log"
@@ -54,8 +55,14 @@ class Shell:
         if init_env:
             rc_text = rc_text.replace("rolecall init", f"env {init_env} rolecall init")
         rc_text += rc_extra
-        self.env = {**os.environ, **sandbox.env, **(env or {}), "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-                    "TERM": "xterm-256color", "SHELL": program}
+        self.env = {
+            **os.environ,
+            **sandbox.env,
+            **(env or {}),
+            "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+            "TERM": "xterm-256color",
+            "SHELL": program,
+        }
         if name == "bash":
             rc = tmp / "bashrc"
             argv = [name, "--noprofile", "--rcfile", str(rc), "-i"]
@@ -81,10 +88,10 @@ class Shell:
         marker = f"echo @@(math {number} + 1)@@" if self.name == "fish" else f"echo @@$(({number} + 1))@@"
         self.term.type(f"{command}; {marker}\n")
         deadline = time.monotonic() + timeout
-        while f"@@{number + 1}@@" not in self.term.text[self.seen:]:
+        while f"@@{number + 1}@@" not in self.term.text[self.seen :]:
             if time.monotonic() > deadline or not self.term._read(0.2):
                 raise AssertionError(f"{command!r} never finished; the terminal shows:\n{self.term.display}")
-        text = self.term.text[self.seen:]
+        text = self.term.text[self.seen :]
         self.seen = len(self.term.text)
         return ESCAPES.sub("", text).replace("\r", "")
 
@@ -100,7 +107,15 @@ def seed_session(name: str, expires: datetime) -> Credentials:
     """A cached session of `name` expiring at `expires` (credentials moto never issued)."""
     profile = load_catalog(use_index=False).get(name)
     credentials = Credentials("ASIASEEDEDSEEDED0001", "seeded-secret-" + "s" * 26, "seeded-token-" + "t" * 40, expires)
-    SessionCache(cache_dir()).put(Session(profile=name, role_arn=profile.role_arn, credentials=credentials,
-                                          session_name="rolecall-alice", assumed_at=datetime.now(UTC),
-                                          region=profile.region), fingerprint(profile.to_dict()))
+    SessionCache(cache_dir()).put(
+        Session(
+            profile=name,
+            role_arn=profile.role_arn,
+            credentials=credentials,
+            session_name="rolecall-alice",
+            assumed_at=datetime.now(UTC),
+            region=profile.region,
+        ),
+        fingerprint(profile.to_dict()),
+    )
     return credentials

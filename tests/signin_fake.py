@@ -21,8 +21,9 @@ def _unb64(text: str) -> bytes:
 
 def new_key_pem() -> tuple[ec.EllipticCurvePrivateKey, str]:
     key = ec.generate_private_key(ec.SECP256R1())
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL,
-                            serialization.NoEncryption()).decode()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.TraditionalOpenSSL, serialization.NoEncryption()
+    ).decode()
     return key, pem
 
 
@@ -42,16 +43,27 @@ class FakeSignIn:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 fake.requests.append({"path": self.path, "body": body, "dpop": self.headers.get("DPoP")})
                 if self.path != "/v1/token" or not fake.proof_ok(self.headers.get("DPoP", "")):
-                    return self.answer(400, {"error": "INVALID_REQUEST", "message": "bad DPoP proof"}, "ValidationException")
+                    return self.answer(
+                        400, {"error": "INVALID_REQUEST", "message": "bad DPoP proof"}, "ValidationException"
+                    )
                 if fake.expired or body.get("refreshToken") != fake.refresh_token:
-                    return self.answer(403, {"error": "TOKEN_EXPIRED", "message": "the session expired"},
-                                       "AccessDeniedException")
+                    return self.answer(
+                        403, {"error": "TOKEN_EXPIRED", "message": "the session expired"}, "AccessDeniedException"
+                    )
                 fake.refresh_token = "refresh-2"
-                return self.answer(200, {
-                    "accessToken": {"accessKeyId": "ASIAREFRESHED", "secretAccessKey": "refreshed-secret",
-                                    "sessionToken": "refreshed-token"},
-                    "tokenType": "aws_sigv4", "expiresIn": 900, "refreshToken": "refresh-2",
-                })
+                return self.answer(
+                    200,
+                    {
+                        "accessToken": {
+                            "accessKeyId": "ASIAREFRESHED",
+                            "secretAccessKey": "refreshed-secret",
+                            "sessionToken": "refreshed-token",
+                        },
+                        "tokenType": "aws_sigv4",
+                        "expiresIn": 900,
+                        "refreshToken": "refresh-2",
+                    },
+                )
 
             def answer(self, status: int, data: dict, error_type: str | None = None) -> None:
                 raw = json.dumps(data).encode()

@@ -29,8 +29,9 @@ sso_registration_scopes = sso:account:access
 # opens (a local file:// page whose meta refresh leads to the authorize URL, which the fake portal
 # redirects to the loopback listener); SIGNIN_URL starts a forging browser with `signin_url(page)`.
 BROWSER_SCRIPT = "import sys\nfrom rolecall.fakes.sso_server import browse\nbrowse(sys.argv[1], 60)\n"
-SIGNIN_URL = ("import sys, urllib.parse, urllib.request\n"
-              "from rolecall.fakes.sso_server import signin_target as signin_url\n")
+SIGNIN_URL = (
+    "import sys, urllib.parse, urllib.request\nfrom rolecall.fakes.sso_server import signin_target as signin_url\n"
+)
 
 
 def start_fake(monkeypatch, sandbox, **options) -> FakeSso:
@@ -59,13 +60,28 @@ def sso_fixture(sandbox, monkeypatch):
 
 
 def rolecall_sso(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "rolecall", *args], env=dict(os.environ), capture_output=True, check=False,
-                          text=True, timeout=timeout, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.run(
+        [sys.executable, "-m", "rolecall", *args],
+        env=dict(os.environ),
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 def spawn(*args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "rolecall", *args], env=dict(os.environ), stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, start_new_session=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "rolecall", *args],
+        env=dict(os.environ),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
 
 
 class Approver:

@@ -23,9 +23,12 @@ ERROR_BODY = """<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"
 </ErrorResponse>
 """
 
-ACCESS_DENIED = (403, "AccessDenied",
-                 "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: sts:AssumeRole "
-                 "on resource: arn:aws:iam::222222222222:role/ReadOnly")
+ACCESS_DENIED = (
+    403,
+    "AccessDenied",
+    "User: arn:aws:iam::111111111111:user/alice is not authorized to perform: sts:AssumeRole "
+    "on resource: arn:aws:iam::222222222222:role/ReadOnly",
+)
 INVALID_MFA = (403, "AccessDenied", "MultiFactorAuthentication failed with invalid MFA one time pass code. ")
 EXPIRED_TOKEN = (400, "ExpiredToken", "The security token included in the request is expired")
 THROTTLING = (400, "Throttling", "Rate exceeded")

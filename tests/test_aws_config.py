@@ -31,10 +31,13 @@ def test_static_keys_give_a_session_token_never_the_keys_themselves(cli, sandbox
 
 
 def test_static_keys_with_an_mfa_device_open_the_shared_mfa_session(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [profile corp]
         mfa_serial = arn:aws:iam::111111111111:mfa/alice
-        """)
+        """,
+    )
     assert cli("process", "corp").code == 2  # a code is needed and there is no terminal
     assert cli("assume", "corp", "--mfa-code", "123456").code == 0
     # The MFA session that code opened also serves roles with the same device: no second code.
@@ -49,21 +52,31 @@ def counting_process(tmp_path, answer: dict, leave_a_child: bool = False):
     counter = tmp_path / "runs"
     script = tmp_path / "creds.py"
     child = 'subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])' if leave_a_child else ""
-    script.write_text(textwrap.dedent(f"""\
+    script.write_text(
+        textwrap.dedent(f"""\
         import json, pathlib, subprocess, sys
         runs = pathlib.Path({str(counter)!r})
         runs.write_text(str(int(runs.read_text() or 0) + 1) if runs.exists() else "1")
         {child}
         print(json.dumps({answer!r}))
-        """))
+        """)
+    )
     return f"{sys.executable} {script}", counter
 
 
 def test_credential_process_profile_is_run_cached_and_its_expiry_honoured(cli, sandbox, tmp_path):
     # The child it leaves behind keeps stdout open: that must not keep rolecall waiting.
-    command, runs = counting_process(tmp_path, {
-        "Version": 1, "AccessKeyId": "ASIAPROCESS", "SecretAccessKey": "s3cret-from-process",
-        "SessionToken": "token-from-process", "Expiration": "2999-01-01T00:00:00Z"}, leave_a_child=True)
+    command, runs = counting_process(
+        tmp_path,
+        {
+            "Version": 1,
+            "AccessKeyId": "ASIAPROCESS",
+            "SecretAccessKey": "s3cret-from-process",
+            "SessionToken": "token-from-process",
+            "Expiration": "2999-01-01T00:00:00Z",
+        },
+        leave_a_child=True,
+    )
     write_config(sandbox, f"[profile tool]\ncredential_process = {command}\nregion = eu-central-1\n")
     for _ in range(2):
         result = cli("export", "tool", timeout=20)
@@ -75,8 +88,9 @@ def test_credential_process_profile_is_run_cached_and_its_expiry_honoured(cli, s
 
 
 def test_credential_process_without_expiry_is_run_every_time(cli, sandbox, tmp_path):
-    command, runs = counting_process(tmp_path, {"Version": 1, "AccessKeyId": "AKIALONGLIVED",
-                                                "SecretAccessKey": "x" * 40})
+    command, runs = counting_process(
+        tmp_path, {"Version": 1, "AccessKeyId": "AKIALONGLIVED", "SecretAccessKey": "x" * 40}
+    )
     write_config(sandbox, f"[profile tool]\ncredential_process = {command}\n")
     for _ in range(2):
         assert cli("process", "tool").code == 0
@@ -85,14 +99,17 @@ def test_credential_process_without_expiry_is_run_every_time(cli, sandbox, tmp_p
 
 
 def test_role_with_a_quoted_name_with_spaces_and_an_account_label_given_once(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [profile "team admin"]
         role_arn = arn:aws:iam::210987654321:role/TeamAdmin
         source_profile = corp
         [profile ops]
         role_arn = arn:aws:iam::222222222222:role/Ops
         source_profile = corp
-        """)
+        """,
+    )
     rows = listed(cli)
     assert rows["team admin"]["role_arn"] == "arn:aws:iam::210987654321:role/TeamAdmin"
     assert rows["ops"]["account"] == "prod"  # the name profiles.yaml gives that account id
@@ -103,7 +120,9 @@ def test_role_with_a_quoted_name_with_spaces_and_an_account_label_given_once(cli
 
 
 def test_sections_the_aws_cli_ignores_are_named_with_their_line(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [default]
         region = eu-west-1
         [security-auditor]
@@ -112,19 +131,26 @@ def test_sections_the_aws_cli_ignores_are_named_with_their_line(cli, sandbox):
         role_arn = arn:aws:iam::222222222222:role/TeamAdmin
         [plugins]
         cli_legacy_plugin_path = /tmp
-        """)
+        """,
+    )
     result = cli("check")
     assert result.code == 2
     config = sandbox.aws_config
-    assert f"{config}:3: [security-auditor] is ignored by the AWS CLI: profiles in the config file are written " \
-           "[profile security-auditor]" in result.out
-    assert f'{config}:5: [profile team admin] is ignored by the AWS CLI: a name with spaces must be quoted, ' \
-           '[profile "team admin"]' in result.out
+    assert (
+        f"{config}:3: [security-auditor] is ignored by the AWS CLI: profiles in the config file are written "
+        "[profile security-auditor]" in result.out
+    )
+    assert (
+        f"{config}:5: [profile team admin] is ignored by the AWS CLI: a name with spaces must be quoted, "
+        '[profile "team admin"]' in result.out
+    )
     assert "plugins" not in result.out and "default" not in result.out
 
 
 def test_sso_profiles_are_listed_with_their_kind_and_no_wrong_hint(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [sso-session corp]
         sso_start_url = https://corp.awsapps.com/start
         sso_region = eu-west-1
@@ -132,7 +158,8 @@ def test_sso_profiles_are_listed_with_their_kind_and_no_wrong_hint(cli, sandbox)
         sso_session = corp
         sso_account_id = 333333333333
         sso_role_name = AdministratorAccess
-        """)
+        """,
+    )
     row = listed(cli)["dev-admin"]
     assert (row["kind"], row["account"], row["role"]) == ("sso", "staging", "AdministratorAccess")
     result = cli("process", "dev-admin")
@@ -142,12 +169,15 @@ def test_sso_profiles_are_listed_with_their_kind_and_no_wrong_hint(cli, sandbox)
 
 
 def test_a_config_file_the_parser_rejects_is_path_line_and_exit_2_everywhere(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [profile ops]
         region = eu-west-1
         [profile ops]
         region = eu-west-2
-        """)
+        """,
+    )
     checked = cli("check")
     assert checked.code == 2
     assert f"{sandbox.aws_config}:3: cannot parse: While reading from" not in checked.out
@@ -157,12 +187,15 @@ def test_a_config_file_the_parser_rejects_is_path_line_and_exit_2_everywhere(cli
 
 
 def test_a_bad_region_in_the_config_is_named(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [profile ops]
         role_arn = arn:aws:iam::222222222222:role/Ops
         source_profile = corp
         region = $(reboot)
-        """)
+        """,
+    )
     result = cli("check")
     assert result.code == 2
     assert f"{sandbox.aws_config}:4: profile ops: region '$(reboot)' is not a region name" in result.out
@@ -177,12 +210,15 @@ def test_a_credential_process_that_calls_itself_fails_at_once_naming_the_loop(cl
 
 
 def test_a_credential_process_loop_through_two_profiles_is_named_whole(cli, sandbox):
-    write_config(sandbox, f"""\
+    write_config(
+        sandbox,
+        f"""\
         [profile a]
         credential_process = {sys.executable} -m rolecall process b
         [profile b]
         credential_process = {sys.executable} -m rolecall process a
-        """)
+        """,
+    )
     result = cli("export", "a", timeout=30)
     assert result.code == 2
     assert "credential_process loop: a -> b -> a" in result.err
@@ -195,18 +231,22 @@ def test_a_credential_process_printing_without_end_is_stopped_at_the_cap(cli, sa
     result = cli("process", "flood", timeout=30)
     assert result.code == 2
     assert result.err.strip().splitlines() == [
-        f"rolecall: credential_process of flood {sys.executable} printed more than 1024 KiB: stopped it"]
+        f"rolecall: credential_process of flood {sys.executable} printed more than 1024 KiB: stopped it"
+    ]
 
 
 def test_a_profile_with_only_settings_is_a_note_for_check_and_one_line_for_assume(cli, sandbox):
-    write_config(sandbox, """\
+    write_config(
+        sandbox,
+        """\
         [profile base]
         region = eu-west-1
         output = json
         [profile ops]
         role_arn = arn:aws:iam::222222222222:role/Ops
         source_profile = corp
-        """)
+        """,
+    )
     checked = cli("check")
     assert checked.code == 0, checked.out + checked.err
     assert checked.out.startswith("ok: ")
@@ -215,4 +255,5 @@ def test_a_profile_with_only_settings_is_a_note_for_check_and_one_line_for_assum
     assert assumed.code == 2
     assert assumed.err.strip().splitlines() == [
         "rolecall: profile base has no credentials (it sets only output, region): give it role_arn with "
-        "source_profile, sso_session, credential_process or login_session, or keys in ~/.aws/credentials"]
+        "source_profile, sso_session, credential_process or login_session, or keys in ~/.aws/credentials"
+    ]

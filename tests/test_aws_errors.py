@@ -45,14 +45,19 @@ class Codes:
 def test_access_denied_is_exit_1_with_aws_words(cli, sts_proxy):
     sts_proxy.fail("AssumeRole", ACCESS_DENIED)
     line = one_line_error(cli("assume", "prod/ReadOnly"), 1)
-    assert line.startswith("rolecall: AWS refused AssumeRole for arn:aws:iam::222222222222:role/ReadOnly: AccessDenied:")
+    assert line.startswith(
+        "rolecall: AWS refused AssumeRole for arn:aws:iam::222222222222:role/ReadOnly: AccessDenied:"
+    )
     assert "is not authorized to perform: sts:AssumeRole" in line
 
 
 def test_invalid_mfa_code_says_so(cli, sts_proxy):
     sts_proxy.fail("GetSessionToken", INVALID_MFA)
     line = one_line_error(cli("assume", "prod/Admin", "--mfa-code", "000000"), 1)
-    assert line == "rolecall: AWS rejected the MFA code: MultiFactorAuthentication failed with invalid MFA one time pass code."
+    assert (
+        line
+        == "rolecall: AWS rejected the MFA code: MultiFactorAuthentication failed with invalid MFA one time pass code."
+    )
     assert cli("sessions", "--json").json() == []  # nothing cached from a failed attempt
 
 
@@ -129,7 +134,8 @@ def test_hanging_endpoint_times_out_with_a_clear_message(cli):
     hanging = Hanging()
     try:
         result = cli(
-            "assume", "prod/ReadOnly",
+            "assume",
+            "prod/ReadOnly",
             env={"AWS_ENDPOINT_URL_STS": hanging.url, "ROLECALL_STS_READ_TIMEOUT": "0.5", "ROLECALL_STS_ATTEMPTS": "1"},
         )
     finally:

@@ -16,14 +16,21 @@ CONFIG_PROBLEM_FILES = {
     "binary": (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not a text file"),
     "a list at the top": ("- just\n- a list\n", "expected a mapping"),
     "wrong types": ('version: 1\naccounts:\n  - id: "222222222222"\n    roles: {role: Admin}\n', "has no roles list"),
-    "duplicated keys": ('version: 1\naccounts: []\naccounts: []\n', "duplicate key 'accounts'"),
+    "duplicated keys": ("version: 1\naccounts: []\naccounts: []\n", "duplicate key 'accounts'"),
     "tabs": ('version: 1\naccounts:\n\t- id: "222222222222"\n', "YAML syntax error"),
-    "via itself": ('version: 1\ndefaults: {source_profile: corp}\naccounts:\n  - id: "222222222222"\n    name: a\n'
-                   "    roles:\n      - role: X\n        via: a/X\n", "via makes a cycle (a/X -> a/X)"),
-    "tags not a mapping": ('version: 1\naccounts:\n  - id: "222222222222"\n    tags: [a, b]\n    roles: [{role: X}]\n',
-                           "tags must be a mapping"),
-    "mfa not a boolean": ('version: 1\naccounts:\n  - id: "222222222222"\n    roles: [{role: X, mfa: "yes please"}]\n',
-                          "mfa must be true or false"),
+    "via itself": (
+        'version: 1\ndefaults: {source_profile: corp}\naccounts:\n  - id: "222222222222"\n    name: a\n'
+        "    roles:\n      - role: X\n        via: a/X\n",
+        "via makes a cycle (a/X -> a/X)",
+    ),
+    "tags not a mapping": (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    tags: [a, b]\n    roles: [{role: X}]\n',
+        "tags must be a mapping",
+    ),
+    "mfa not a boolean": (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles: [{role: X, mfa: "yes please"}]\n',
+        "mfa must be true or false",
+    ),
 }
 
 
@@ -62,7 +69,9 @@ def test_aws_config_with_a_syntax_error(cli, sandbox):
 
 
 def test_aws_config_role_with_a_missing_source_profile(cli, sandbox):
-    sandbox.aws_config.write_text("[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = nobody\n")
+    sandbox.aws_config.write_text(
+        "[profile ops]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = nobody\n"
+    )
     result = cli("check")
     assert result.code == 2
     assert f"{sandbox.aws_config}:3: profile ops: source_profile 'nobody' is not in" in result.out
@@ -152,7 +161,13 @@ def test_a_bad_file_never_loses_a_cached_session(cli, sandbox):
     saved = entry.read_bytes()
     good = sandbox.profiles.read_text()
     sandbox.profiles.write_text("version: 1\naccounts: [\n")
-    for args in (["process", "prod/ReadOnly"], ["export", "prod/ReadOnly"], ["list", "--json"], ["sessions"], ["check"]):
+    for args in (
+        ["process", "prod/ReadOnly"],
+        ["export", "prod/ReadOnly"],
+        ["list", "--json"],
+        ["sessions"],
+        ["check"],
+    ):
         result = cli(*args)
         assert result.code == 2 or args == ["sessions"], (args, result.err)
         assert "Traceback" not in result.err and len(result.err.splitlines()) <= 2, (args, result.err)

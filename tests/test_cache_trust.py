@@ -17,8 +17,10 @@ from tests.exports import sourced
 
 ROLE_EDITS = {
     "external_id": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        external_id: new-external-id\n"),
-    "session_policy_arns": ("      - role: ReadOnly\n", ("      - role: ReadOnly\n        session_policy_arns: "
-                                                      "[arn:aws:iam::aws:policy/ReadOnlyAccess]\n")),
+    "session_policy_arns": (
+        "      - role: ReadOnly\n",
+        ("      - role: ReadOnly\n        session_policy_arns: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n"),
+    ),
     "session_tags": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        session_tags: {team: infra}\n"),
     "region": ("      - role: ReadOnly\n", "      - role: ReadOnly\n        region: us-west-2\n"),
     "duration": ("        duration: 4h\n", "        duration: 1h\n"),
@@ -40,8 +42,9 @@ def test_a_changed_role_is_assumed_again(cli, sandbox, command, edit):
 
 def test_turning_on_mfa_never_serves_the_session_made_without_it(cli, sandbox):
     assert cli("process", "prod/ReadOnly").code == 0
-    sandbox.write_profiles(sandbox.profiles.read_text().replace("        duration: 4h\n", "        duration: 4h\n"
-                                                                "        mfa: true\n", 1))
+    sandbox.write_profiles(
+        sandbox.profiles.read_text().replace("        duration: 4h\n", "        duration: 4h\n        mfa: true\n", 1)
+    )
     result = cli("process", "prod/ReadOnly")
     assert (result.code, result.out) == (2, "")
     assert "an MFA code is needed" in result.err
@@ -63,11 +66,23 @@ def test_export_twice_after_a_region_edit_prints_the_same_region(cli, sandbox, t
 
 
 def test_fingerprint_ignores_only_cosmetic_keys():
-    base = {"name": "a/B", "role_arn": "arn:aws:iam::222222222222:role/B", "region": "eu-west-1", "tags": {},
-            "external_id": None, "session_policy_arns": []}
+    base = {
+        "name": "a/B",
+        "role_arn": "arn:aws:iam::222222222222:role/B",
+        "region": "eu-west-1",
+        "tags": {},
+        "external_id": None,
+        "session_policy_arns": [],
+    }
     assert layout.fingerprint(base) == layout.fingerprint({**base, "name": "c/D", "tags": {"x": "y"}})
-    for key, value in (("region", "us-east-1"), ("external_id", "e"), ("session_policy_arns", ["arn"]),
-                       ("mfa", True), ("via", "hub"), ("session_tags", {"t": "v"})):
+    for key, value in (
+        ("region", "us-east-1"),
+        ("external_id", "e"),
+        ("session_policy_arns", ["arn"]),
+        ("mfa", True),
+        ("via", "hub"),
+        ("session_tags", {"t": "v"}),
+    ):
         assert layout.fingerprint(base) != layout.fingerprint({**base, key: value}), key
 
 
@@ -195,7 +210,8 @@ def test_non_ascii_names_are_cached_and_printed_whatever_the_output_encoding(cli
 def test_a_240_character_profile_name_is_cached(cli, sandbox):
     name = "p" * 240
     sandbox.aws_config.write_text(
-        f"[profile {name}]\nrole_arn = arn:aws:iam::666666666666:role/Long\nsource_profile = corp\n")
+        f"[profile {name}]\nrole_arn = arn:aws:iam::666666666666:role/Long\nsource_profile = corp\n"
+    )
     first = cli("process", name)
     assert first.code == 0, first.err
     assert "cannot write" not in first.err

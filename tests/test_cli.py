@@ -71,7 +71,11 @@ def test_aws_cli_uses_rolecall_process_as_credential_process(cli, sandbox):
     env = {**os.environ, "AWS_PROFILE": "via-rolecall"}
     done = subprocess.run(
         ["aws", "sts", "get-caller-identity", "--output", "json"],
-        env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stderr
     identity = json.loads(done.stdout)
@@ -92,8 +96,15 @@ def test_exec_passes_the_exit_code_through_and_sets_the_environment(cli, sandbox
         "'ROLECALL_PROFILE','AWS_CREDENTIAL_EXPIRATION','AWS_SECURITY_TOKEN')}));"
         "sys.exit(7)"
     )
-    result = cli("exec", "prod/ReadOnly", "--", sys.executable, "-c", script,
-                 env={"AWS_PROFILE": "someone-else", "AWS_SECURITY_TOKEN": "old"})
+    result = cli(
+        "exec",
+        "prod/ReadOnly",
+        "--",
+        sys.executable,
+        "-c",
+        script,
+        env={"AWS_PROFILE": "someone-else", "AWS_SECURITY_TOKEN": "old"},
+    )
     assert result.code == 7
     seen = json.loads(result.out)
     assert seen["AWS_PROFILE"] is None and seen["AWS_SECURITY_TOKEN"] is None
@@ -126,8 +137,12 @@ def test_export_formats_carry_the_same_credentials(cli, fmt, tmp_path):
     reference = cli("process", "prod/ReadOnly").json()
     result = cli("export", "prod/ReadOnly", "--format", fmt)
     assert result.code == 0, result.err
-    expected = {"AWS_ACCESS_KEY_ID": reference["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": reference["SecretAccessKey"],
-                "AWS_SESSION_TOKEN": reference["SessionToken"], "AWS_REGION": "eu-west-1"}
+    expected = {
+        "AWS_ACCESS_KEY_ID": reference["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": reference["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": reference["SessionToken"],
+        "AWS_REGION": "eu-west-1",
+    }
     if fmt == "powershell":  # no PowerShell here: AWS's values need no escaping, so each line is exact
         assert {f"$Env:{name} = '{value}'" for name, value in expected.items()} <= set(result.out.splitlines())
         return
@@ -142,7 +157,9 @@ def test_export_env_really_works_in_a_posix_shell(cli):
     exported = cli("export", "prod/ReadOnly").out
     done = subprocess.run(
         ["sh", "-c", exported + 'printf "%s|%s" "$AWS_ACCESS_KEY_ID" "${AWS_PROFILE-unset}"'],
-        capture_output=True, text=True, env={"AWS_PROFILE": "x", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        env={"AWS_PROFILE": "x", "PATH": "/usr/bin:/bin"},
     )
     key = cli("process", "prod/ReadOnly").json()["AccessKeyId"]
     assert done.stdout == f"{key}|unset"
@@ -181,7 +198,9 @@ def test_mfa_process_supplies_the_code(cli, sandbox, sts_proxy):
     )
     result = cli("assume", "prod/Admin")
     assert result.code == 0, result.err
-    sent = [(form["Action"], form["SerialNumber"], form["TokenCode"]) for form in sts_proxy.requests if "TokenCode" in form]
+    sent = [
+        (form["Action"], form["SerialNumber"], form["TokenCode"]) for form in sts_proxy.requests if "TokenCode" in form
+    ]
     assert sent == [("GetSessionToken", "arn:aws:iam::111111111111:mfa/alice", "654321")]
 
 

@@ -11,12 +11,15 @@ import pytest
 SHOW_ENV = "import json, os; print(json.dumps({k: os.environ.get(k) for k in ('ROLECALL_PROFILE', 'AWS_REGION')}))"
 
 
-@pytest.mark.parametrize("words", [
-    ["exec", "prod/ReadOnly", "--force", "--"],
-    ["exec", "--force", "prod/ReadOnly", "--"],
-    ["exec", "prod/ReadOnly", "--region", "us-east-2", "--force", "--"],
-    ["exec", "--force", "prod/ReadOnly"],  # no `--`: the command starts after the profile
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["exec", "prod/ReadOnly", "--force", "--"],
+        ["exec", "--force", "prod/ReadOnly", "--"],
+        ["exec", "prod/ReadOnly", "--region", "us-east-2", "--force", "--"],
+        ["exec", "--force", "prod/ReadOnly"],  # no `--`: the command starts after the profile
+    ],
+)
 def test_exec_options_may_stand_before_or_after_the_profile(cli, words):
     result = cli(*words, sys.executable, "-c", SHOW_ENV, env={"ROLECALL_PROFILE": "prod/Admin"})
     assert result.code == 0, result.err
@@ -37,7 +40,10 @@ def test_region_option_sets_the_exported_region(cli):
     assert result.code == 0, result.err
     assert "export AWS_REGION=ap-south-1" in result.out
     bad = cli("export", "prod/ReadOnly", "--region", "eu-west-1; rm -rf ~")
-    assert (bad.code, bad.err.strip()) == (2, "rolecall: 'eu-west-1; rm -rf ~' is not an AWS region name (like eu-west-1)")
+    assert (bad.code, bad.err.strip()) == (
+        2,
+        "rolecall: 'eu-west-1; rm -rf ~' is not an AWS region name (like eu-west-1)",
+    )
 
 
 def test_words_after_double_dash_are_refused_where_no_command_runs(cli):

@@ -40,11 +40,14 @@ def test_duration_help_names_the_real_limits(cli):
 @pytest.mark.parametrize("where", ["check", "hint"])
 def test_names_from_files_reach_the_terminal_without_control_characters(cli, sandbox, where):
     if where == "check":
-        sandbox.aws_config.write_text(f"[profile bad{HOSTILE.replace(chr(13), '')}]\nrole_arn = not-an-arn\nsource_profile = corp\n")
+        sandbox.aws_config.write_text(
+            f"[profile bad{HOSTILE.replace(chr(13), '')}]\nrole_arn = not-an-arn\nsource_profile = corp\n"
+        )
         result = cli("check")
     else:
-        sandbox.aws_config.write_text("[profile deploy\x1b]52;c;\x07]\n"
-                                      "role_arn = arn:aws:iam::222222222222:role/Ops\nsource_profile = corp\n")
+        sandbox.aws_config.write_text(
+            "[profile deploy\x1b]52;c;\x07]\nrole_arn = arn:aws:iam::222222222222:role/Ops\nsource_profile = corp\n"
+        )
         result = cli("assume", "deploy")
     seen = result.out + result.err
     assert "\x1b" not in seen and "\x07" not in seen and "\x9b" not in seen and "\r" not in seen

@@ -69,8 +69,9 @@ def memory_clipboard(tmp_path, monkeypatch):
 
 def _python(code: str, env: dict) -> subprocess.CompletedProcess:
     """Run `code` in a fresh interpreter: pyperclip picks its back-end once per process."""
-    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False,
-                          timeout=30)
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=False, timeout=30
+    )
 
 
 def test_clipboard_is_cleared_only_if_it_still_holds_what_was_copied(memory_clipboard):
@@ -87,8 +88,14 @@ def test_clear_later_runs_detached_and_clears(tmp_path):
     """The real clearer process, fed the fingerprint on stdin, against a fake xclip."""
     board = FileClipboard(tmp_path / "bin")
     board.text = "creds"
-    done = subprocess.run([sys.executable, "-m", "rolecall.core.clipboard", "0.1"], env=board.environ(),
-                          input=clipboard.fingerprint("creds") + "\n", text=True, check=False, timeout=30)
+    done = subprocess.run(
+        [sys.executable, "-m", "rolecall.core.clipboard", "0.1"],
+        env=board.environ(),
+        input=clipboard.fingerprint("creds") + "\n",
+        text=True,
+        check=False,
+        timeout=30,
+    )
     assert done.returncode == 0
     assert board.text == ""
 
@@ -106,8 +113,10 @@ def test_a_clipboard_back_end_that_takes_argv_is_refused(tmp_path):
     system = tmp_path / "system"  # the one program the fakes use, and no xclip or xsel to be chosen first
     system.mkdir()
     (system / "cat").symlink_to(tool("cat"))
-    done = _python("from rolecall.core import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
-                   board.environ(path=f"{system}{os.pathsep}"))
+    done = _python(
+        "from rolecall.core import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
+        board.environ(path=f"{system}{os.pathsep}"),
+    )
     assert done.stdout.strip() == "False", done.stderr
     assert "SECRET-TEXT-2" not in board.argv
 
@@ -129,15 +138,17 @@ def _clearers_of(bin_dir: Path) -> dict[int, str]:
 
 def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent_and_shows_nothing_in_argv(tmp_path):
     def copy_and_clear_after(seconds: float, board: FileClipboard) -> None:
-        parent = ("from rolecall.core import clipboard\n"
-                  "clipboard.copy('SECRET-TEXT-3')\n"
-                  f"clipboard.clear_later('SECRET-TEXT-3', {seconds})\n")
+        parent = (
+            "from rolecall.core import clipboard\n"
+            "clipboard.copy('SECRET-TEXT-3')\n"
+            f"clipboard.clear_later('SECRET-TEXT-3', {seconds})\n"
+        )
         done = _python(parent, board.environ())
         assert done.returncode == 0, done.stderr  # the parent has quit; its clearer waits on
 
     waiting = FileClipboard(tmp_path / "waiting")
     copy_and_clear_after(3600, waiting)
-    (pid, command), = _clearers_of(waiting.folder).items()
+    ((pid, command),) = _clearers_of(waiting.folder).items()
     try:
         assert "SECRET-TEXT-3" not in command and clipboard.fingerprint("SECRET-TEXT-3") not in command
         assert waiting.text == "SECRET-TEXT-3"  # not cleared before its time
@@ -157,7 +168,10 @@ def test_copy_clear_delay_comes_from_flag_env_or_settings(sandbox, memory_clipbo
     settings.write_text("clipboard_clear_seconds: 0\n")
     monkeypatch.delenv("ROLECALL_CLIPBOARD_CLEAR")
     assert main(["copy", "prod/ReadOnly"]) == 0
-    assert capsys.readouterr().err.strip() == "rolecall: copied prod/ReadOnly credentials (env format) to the system clipboard"
+    assert (
+        capsys.readouterr().err.strip()
+        == "rolecall: copied prod/ReadOnly credentials (env format) to the system clipboard"
+    )
     assert memory_clipboard.text.startswith("unset AWS_PROFILE")
     monkeypatch.setenv("ROLECALL_CLIPBOARD_CLEAR", "0.2")
     assert main(["copy", "prod/ReadOnly", "-f", "json"]) == 0

@@ -20,7 +20,11 @@ def test_twenty_processes_on_an_expired_cache_make_one_assume_role_call(sandbox,
     children = [
         subprocess.Popen(
             [sys.executable, "-m", "rolecall", "process", "prod/ReadOnly"],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
         )
         for _ in range(20)
     ]
@@ -44,9 +48,14 @@ def test_threads_and_processes_refreshing_together_never_corrupt_the_cache(sandb
 
     threads = [threading.Thread(target=refresh) for _ in range(4)]
     processes = [
-        subprocess.Popen([sys.executable, "-m", "rolecall", "assume", "--refresh", "prod/ReadOnly"],
-                         env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                         stdin=subprocess.DEVNULL, text=True)
+        subprocess.Popen(
+            [sys.executable, "-m", "rolecall", "assume", "--refresh", "prod/ReadOnly"],
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+            text=True,
+        )
         for _ in range(6)
     ]
     for thread in threads:

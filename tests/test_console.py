@@ -40,24 +40,38 @@ def test_service_lands_on_that_service_in_the_profile_region(cli, base):
     result = cli("console", "prod/ReadOnly", "--service", "s3", "--print")
     assert result.code == 0, result.err
     assert login_parts(result.out.strip(), base) == expected_login(
-        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1")
+        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+    )
 
 
 def test_region_moves_the_console_not_the_profile(cli, base):
     result = cli("console", "prod/ReadOnly", "-s", "EC2", "--region", "us-east-2", "--print")
     assert result.code == 0, result.err
     assert login_parts(result.out.strip(), base) == expected_login(
-        "https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2")
+        "https://us-east-2.console.aws.amazon.com/ec2/home?region=us-east-2"
+    )
 
 
-@pytest.mark.parametrize(("region", "home", "federation"), [
-    ("cn-north-1", "https://console.amazonaws.cn/console/home?region=cn-north-1",
-     "https://signin.amazonaws.cn/federation"),
-    ("us-gov-west-1", "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
-     "https://signin.amazonaws-us-gov.com/federation"),
-    ("ap-southeast-2", "https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2",
-     "https://ap-southeast-2.signin.aws.amazon.com/federation"),
-])
+@pytest.mark.parametrize(
+    ("region", "home", "federation"),
+    [
+        (
+            "cn-north-1",
+            "https://console.amazonaws.cn/console/home?region=cn-north-1",
+            "https://signin.amazonaws.cn/federation",
+        ),
+        (
+            "us-gov-west-1",
+            "https://console.amazonaws-us-gov.com/console/home?region=us-gov-west-1",
+            "https://signin.amazonaws-us-gov.com/federation",
+        ),
+        (
+            "ap-southeast-2",
+            "https://ap-southeast-2.console.aws.amazon.com/console/home?region=ap-southeast-2",
+            "https://ap-southeast-2.signin.aws.amazon.com/federation",
+        ),
+    ],
+)
 def test_each_partition_has_its_own_console_and_sign_in_endpoint(monkeypatch, region, home, federation):
     from rolecall.core import console
 
@@ -69,47 +83,63 @@ def test_each_partition_has_its_own_console_and_sign_in_endpoint(monkeypatch, re
 def test_a_region_of_another_partition_is_refused_before_anything(cli, federation):
     result = cli("console", "prod/ReadOnly", "--region", "cn-north-1", "--print")
     assert result.code == 2
-    assert result.err.splitlines() == ["rolecall: cn-north-1 is in another partition (aws-cn) than prod/ReadOnly (aws): "
-                                       "its credentials cannot sign in to that console"]
+    assert result.err.splitlines() == [
+        "rolecall: cn-north-1 is in another partition (aws-cn) than prod/ReadOnly (aws): "
+        "its credentials cannot sign in to that console"
+    ]
     nothing_happened(cli, federation)
 
 
-@pytest.mark.parametrize(("given", "destination"), [
-    ("/cloudwatch/home?region=eu-west-1#logsV2:log-groups",
-     "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups"),
-    ("https://s3.console.aws.amazon.com/s3/buckets/my-bucket?region=eu-west-1&tab=objects",
-     "https://s3.console.aws.amazon.com/s3/buckets/my-bucket?region=eu-west-1&tab=objects"),
-    # a URL copied from a multi-session tab names that tab's identity: the login picks its own
-    ("https://123456789012-abcd1234.us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions",
-     "https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions"),
-    ("https://console.amazonaws-us-gov.com/iam/home", "https://console.amazonaws-us-gov.com/iam/home"),
-])
+@pytest.mark.parametrize(
+    ("given", "destination"),
+    [
+        (
+            "/cloudwatch/home?region=eu-west-1#logsV2:log-groups",
+            "https://eu-west-1.console.aws.amazon.com/cloudwatch/home?region=eu-west-1#logsV2:log-groups",
+        ),
+        (
+            "https://s3.console.aws.amazon.com/s3/buckets/my-bucket?region=eu-west-1&tab=objects",
+            "https://s3.console.aws.amazon.com/s3/buckets/my-bucket?region=eu-west-1&tab=objects",
+        ),
+        # a URL copied from a multi-session tab names that tab's identity: the login picks its own
+        (
+            "https://123456789012-abcd1234.us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions",
+            "https://us-east-1.console.aws.amazon.com/lambda/home?region=us-east-1#/functions",
+        ),
+        ("https://console.amazonaws-us-gov.com/iam/home", "https://console.amazonaws-us-gov.com/iam/home"),
+    ],
+)
 def test_destination_path_or_console_url(cli, base, given, destination):
     result = cli("console", "prod/ReadOnly", "--destination", given, "--print")
     assert result.code == 0, result.err
     assert login_parts(result.out.strip(), base) == expected_login(destination)
 
 
-@pytest.mark.parametrize("given", [
-    "https://evil.example.com/s3/home",
-    "https://console.aws.amazon.com.evil.example/",
-    "https://evil.example/?next=https://console.aws.amazon.com/",
-    "http://eu-west-1.console.aws.amazon.com/s3/home",
-    "https://user@console.aws.amazon.com/",
-    "https://console.aws.amazon.com:8443/",
-    "//evil.example/s3",
-    "javascript:alert(1)",
-    "s3/home",
-    "/s3/home two words",
-    "/s3\x1b[31m",
-])
+@pytest.mark.parametrize(
+    "given",
+    [
+        "https://evil.example.com/s3/home",
+        "https://console.aws.amazon.com.evil.example/",
+        "https://evil.example/?next=https://console.aws.amazon.com/",
+        "http://eu-west-1.console.aws.amazon.com/s3/home",
+        "https://user@console.aws.amazon.com/",
+        "https://console.aws.amazon.com:8443/",
+        "//evil.example/s3",
+        "javascript:alert(1)",
+        "s3/home",
+        "/s3/home two words",
+        "/s3\x1b[31m",
+    ],
+)
 def test_a_destination_off_the_console_is_one_line_and_nothing_happens(cli, federation, fake_browser, given):
     browser = fake_browser()
     result = cli("console", "prod/ReadOnly", "--destination", given, "--browser", str(browser.path))
     assert result.code == 2
     assert result.out == "" and "Traceback" not in result.err
     lines = result.err.splitlines()
-    assert lines[0].startswith("rolecall: the destination ") and len([line for line in lines if "hint" not in line]) == 1
+    assert (
+        lines[0].startswith("rolecall: the destination ") and len([line for line in lines if "hint" not in line]) == 1
+    )
     assert "\x1b" not in result.err
     nothing_happened(cli, federation, browser)
 
@@ -120,7 +150,8 @@ def test_a_service_that_is_not_a_plain_name_is_one_line_exit_2(cli, federation, 
     assert result.code == 2
     assert result.out == ""
     assert result.err.splitlines() == [
-        f"rolecall: {given!r} is not a console service name (a plain name like s3, ec2 or cloudwatch)"]
+        f"rolecall: {given!r} is not a console service name (a plain name like s3, ec2 or cloudwatch)"
+    ]
     nothing_happened(cli, federation)
 
 
@@ -141,7 +172,8 @@ def test_logout_first_is_one_chain_from_sign_out_to_the_login(cli, base):
     assert f"{outer.scheme}://{outer.netloc}{outer.path}" == base.replace("/federation", "/oauth")
     assert query(result.out.strip()) == {"Action": ["logout"], "redirect_uri": [outer_redirect(result.out)]}
     assert login_parts(outer_redirect(result.out), base) == expected_login(
-        "https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1")
+        "https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1"
+    )
 
 
 def outer_redirect(url: str) -> str:
@@ -151,7 +183,9 @@ def outer_redirect(url: str) -> str:
 def test_logout_first_setting_and_its_override(cli, base, sandbox):
     on = {"ROLECALL_CONSOLE_LOGOUT_FIRST": "1"}
     assert query(cli("console", "prod/ReadOnly", "--print", env=on).out.strip())["Action"] == ["logout"]
-    assert query(cli("console", "prod/ReadOnly", "--print", "--no-logout-first", env=on).out.strip())["Action"] == ["login"]
+    assert query(cli("console", "prod/ReadOnly", "--print", "--no-logout-first", env=on).out.strip())["Action"] == [
+        "login"
+    ]
     settings = sandbox.home / ".config" / "rolecall" / "settings.yaml"
     settings.parent.mkdir(parents=True, exist_ok=True)
     settings.write_text("console_logout_first: true\n", encoding="utf-8")
@@ -173,7 +207,8 @@ def test_container_is_an_ext_container_link_named_after_the_profile(cli, base):
     fields = parse_qs(link.removeprefix("ext+container:"), strict_parsing=True)
     assert fields["name"] == ["prod/ReadOnly"]
     assert login_parts(fields["url"][0], base) == expected_login(
-        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1")
+        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+    )
 
 
 # ------------------------------------------------------------------ the browser
@@ -192,7 +227,8 @@ def test_the_browser_gets_a_private_page_never_the_token(cli, base, federation, 
     page = Page(run["page"])
     assert page.refresh == page.script == page.link
     assert login_parts(page.refresh, base) == expected_login(
-        "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1")
+        "https://eu-west-1.console.aws.amazon.com/lambda/home?region=eu-west-1"
+    )
     # the credentials went in a POST body: no request line (what proxies and logs keep) held them
     assert FederationEndpoint.paths == ["/federation"]
     assert json.loads(federation[0]["Session"][0])["sessionId"].startswith("ASIA")
@@ -200,7 +236,9 @@ def test_the_browser_gets_a_private_page_never_the_token(cli, base, federation, 
 
 def test_the_page_is_removed_after_its_time(cli, base, fake_browser):
     browser = fake_browser()
-    result = cli("console", "prod/ReadOnly", "--browser", str(browser.path), env={"ROLECALL_CONSOLE_PAGE_SECONDS": "0.3"})
+    result = cli(
+        "console", "prod/ReadOnly", "--browser", str(browser.path), env={"ROLECALL_CONSOLE_PAGE_SECONDS": "0.3"}
+    )
     assert result.code == 0, result.err
     page = Path(browser.runs()[0]["path"])
     wait_for(lambda: not page.exists())
@@ -209,7 +247,9 @@ def test_the_page_is_removed_after_its_time(cli, base, fake_browser):
 
 def test_browser_variable_is_honoured_first_existing_entry(cli, base, fake_browser):
     browser = fake_browser()
-    result = cli("console", "prod/ReadOnly", env={"BROWSER": os.pathsep.join(["no-such-browser-here", f"{browser.path} %s"])})
+    result = cli(
+        "console", "prod/ReadOnly", env={"BROWSER": os.pathsep.join(["no-such-browser-here", f"{browser.path} %s"])}
+    )
     assert result.code == 0, result.err
     assert len(browser.runs()) == 1
 
@@ -225,8 +265,10 @@ def test_browser_setting_beats_the_variable_and_the_flag_beats_both(cli, base, f
 def test_a_missing_browser_is_one_line_before_anything_is_minted(cli, federation):
     result = cli("console", "prod/ReadOnly", "--browser", "no-such-browser-here --new-window")
     assert result.code == 2
-    assert result.err.splitlines()[0] == \
-        "rolecall: the browser command 'no-such-browser-here' (--browser) is not installed or not on PATH"
+    assert (
+        result.err.splitlines()[0]
+        == "rolecall: the browser command 'no-such-browser-here' (--browser) is not installed or not on PATH"
+    )
     nothing_happened(cli, federation)
 
 
@@ -242,7 +284,9 @@ def test_a_failing_browser_is_one_line_exit_1_and_leaves_no_page(cli, base, fake
 def test_no_browser_at_all_is_one_line_and_nothing_is_printed(cli, base, tmp_path):
     empty = tmp_path / "empty-path"
     empty.mkdir()
-    result = cli("console", "prod/ReadOnly", env={"PATH": str(empty), "BROWSER": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""})
+    result = cli(
+        "console", "prod/ReadOnly", env={"PATH": str(empty), "BROWSER": "", "DISPLAY": "", "WAYLAND_DISPLAY": ""}
+    )
     assert result.code == 2
     assert result.err.splitlines()[0] == "rolecall: no browser found to open the console"
     assert result.out == ""
@@ -320,8 +364,13 @@ def test_unknown_profile_is_one_line(cli, federation):
 
 def test_the_federation_endpoint_down_is_one_line_and_nothing_opened(cli, fake_browser):
     browser = fake_browser()
-    result = cli("console", "prod/ReadOnly", "--browser", str(browser.path),
-                 env={"ROLECALL_FEDERATION_URL": "http://127.0.0.1:9/federation"})
+    result = cli(
+        "console",
+        "prod/ReadOnly",
+        "--browser",
+        str(browser.path),
+        env={"ROLECALL_FEDERATION_URL": "http://127.0.0.1:9/federation"},
+    )
     assert result.code == 1
     assert result.err.startswith("rolecall: cannot reach the AWS sign-in endpoint: ")
     assert len(result.err.splitlines()) == 1 and result.out == ""
@@ -335,7 +384,9 @@ def test_an_sso_profile_goes_through_the_portal_shortcut_with_no_credentials(sso
     sso.auto_approve = True
     assert rolecall_sso("login", "--no-browser").returncode == 0
     browser = fake_browser()
-    result = cli("console", "account-0001/ReadOnly", "-s", "s3", "--region", "us-west-2", "--browser", str(browser.path))
+    result = cli(
+        "console", "account-0001/ReadOnly", "-s", "s3", "--region", "us-west-2", "--browser", str(browser.path)
+    )
     assert result.code == 0, result.err
     [run] = browser.runs()
     [url] = run["argv"]  # no secret in it: given as it is, no page
@@ -344,7 +395,8 @@ def test_an_sso_profile_goes_through_the_portal_shortcut_with_no_credentials(sso
     route, _, fragment_query = parts.fragment.partition("?")
     assert route == "/console"
     assert parse_qs(fragment_query, strict_parsing=True) == {
-        "account_id": ["100000000001"], "role_name": ["ReadOnly"],
+        "account_id": ["100000000001"],
+        "role_name": ["ReadOnly"],
         "destination": ["https://us-west-2.console.aws.amazon.com/s3/home?region=us-west-2"],
     }
     assert sso.count("GetRoleCredentials") == 0 and federation == []
@@ -361,8 +413,10 @@ def test_an_sso_profile_printed_with_logout_first_and_a_container(sso, cli, base
     portal = urlsplit(query(fields["url"][0])["redirect_uri"][0])
     assert (portal.netloc, portal.path) == (urlsplit(START_URL).netloc, urlsplit(START_URL).path + "/")
     assert parse_qs(portal.fragment.removeprefix("/console?"), strict_parsing=True) == {
-        "account_id": ["100000000002"], "role_name": ["ReadOnly"], "destination": [
-            "https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"]}
+        "account_id": ["100000000002"],
+        "role_name": ["ReadOnly"],
+        "destination": ["https://eu-west-1.console.aws.amazon.com/console/home?region=eu-west-1"],
+    }
     assert sso.count("GetRoleCredentials") == 0
 
 
@@ -394,8 +448,15 @@ def test_a_page_left_behind_is_swept_by_the_next_open(cli, base, fake_browser, s
     assert Path(browser.runs()[0]["path"]).parent == pages
 
 
-@pytest.mark.parametrize("url", ["https://signin.example.com/federation", "http://127.0.0.1:8080/federation",
-                                 "http://localhost/f", "http://[::1]:9000/f"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://signin.example.com/federation",
+        "http://127.0.0.1:8080/federation",
+        "http://localhost/f",
+        "http://[::1]:9000/f",
+    ],
+)
 def test_federation_url_accepts_https_and_loopback_http(monkeypatch, url):
     from rolecall.core import console
 
@@ -403,8 +464,18 @@ def test_federation_url_accepts_https_and_loopback_http(monkeypatch, url):
     assert console.federation_url() == url
 
 
-@pytest.mark.parametrize("url", ["http://example.com/federation", "http://127.0.0.1.evil.example/f", "ftp://x/",
-                                 "file:///etc/passwd", "https://user:pw@host/f", "https:///nohost", "signin"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://example.com/federation",
+        "http://127.0.0.1.evil.example/f",
+        "ftp://x/",
+        "file:///etc/passwd",
+        "https://user:pw@host/f",
+        "https:///nohost",
+        "signin",
+    ],
+)
 def test_federation_url_refuses_anything_else(cli, sandbox, url):
     assert cli("assume", "prod/ReadOnly").code == 0
     result = cli("console", "prod/ReadOnly", "--print", env={"ROLECALL_FEDERATION_URL": url})

@@ -75,7 +75,8 @@ async def test_typed_service_opens_there_through_a_private_page(sandbox, base, f
     [run] = browser.runs()
     assert TOKEN not in "".join(run["argv"]) and run["mode"] == 0o600
     assert login_parts(Page(run["page"]).refresh, base) == expected_login(
-        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1")
+        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+    )
     assert console.recent_services() == ["s3"]
 
 
@@ -113,8 +114,10 @@ async def test_down_and_enter_pick_from_the_list(sandbox, base, fake_browser, mo
         await pilot.press("down", "enter")  # into the list, one below "console home": s3
         await settle(pilot)
         await settle(pilot)
-    assert login_parts(Page(browser.runs()[0]["page"]).refresh, base)["Destination"] == \
-        "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+    assert (
+        login_parts(Page(browser.runs()[0]["page"]).refresh, base)["Destination"]
+        == "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
+    )
 
 
 async def test_escape_opens_nothing_and_assumes_nothing(sandbox, base, fake_browser, monkeypatch, fake_clock):
@@ -130,8 +133,9 @@ async def test_escape_opens_nothing_and_assumes_nothing(sandbox, base, fake_brow
     assert browser.runs() == []
 
 
-async def test_a_destination_off_the_console_is_refused_before_anything(sandbox, base, fake_browser, monkeypatch,
-                                                                         fake_clock):
+async def test_a_destination_off_the_console_is_refused_before_anything(
+    sandbox, base, fake_browser, monkeypatch, fake_clock
+):
     browser = fake_browser()
     monkeypatch.setenv("ROLECALL_BROWSER", str(browser.path))
     app = build(fake_clock)
@@ -156,8 +160,9 @@ async def test_a_failing_browser_is_one_notice(sandbox, base, fake_browser, monk
         assert f"the browser command {str(browser.path)!r} failed (exit 4)" in notices(app)
 
 
-async def test_an_sso_role_opens_the_portal_without_getting_credentials(sso, sandbox, fake_browser, monkeypatch,
-                                                                        fake_clock):
+async def test_an_sso_role_opens_the_portal_without_getting_credentials(
+    sso, sandbox, fake_browser, monkeypatch, fake_clock
+):
     sso.auto_approve = True
     assert rolecall_sso("login", "--no-browser").returncode == 0
     browser = fake_browser()
@@ -173,8 +178,10 @@ async def test_an_sso_role_opens_the_portal_without_getting_credentials(sso, san
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == START_URL + "/"
     route, _, fields = parts.fragment.partition("?")
     assert route == "/console" and parse_qs(fields, strict_parsing=True) == {
-        "account_id": ["100000000001"], "role_name": ["ReadOnly"],
-        "destination": ["https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1"]}
+        "account_id": ["100000000001"],
+        "role_name": ["ReadOnly"],
+        "destination": ["https://eu-west-1.console.aws.amazon.com/iam/home?region=eu-west-1"],
+    }
     assert sso.count("GetRoleCredentials") == 0
 
 

@@ -36,8 +36,11 @@ def served(sandbox, fake_clock):
 
     def start(name: str) -> CredentialServer:
         source = mfa.default_source(None)
-        servers.append(CredentialServer(lambda refresh: engine.assume(name, source, refresh=refresh).credentials,
-                                        clock=fake_clock, lead=600).start())
+        servers.append(
+            CredentialServer(
+                lambda refresh: engine.assume(name, source, refresh=refresh).credentials, clock=fake_clock, lead=600
+            ).start()
+        )
         return servers[-1]
 
     yield start
@@ -73,8 +76,11 @@ def test_botocore_reads_the_endpoint_and_the_token_is_checked(served):
 
 def test_the_server_listens_on_loopback_only(served):
     server = served("prod/ReadOnly")
-    outside = [a[4][0] for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-               if not a[4][0].startswith("127.")]
+    outside = [
+        a[4][0]
+        for a in socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
+        if not a[4][0].startswith("127.")
+    ]
     for address in outside:
         with socket.socket() as probe, pytest.raises(OSError):
             probe.settimeout(2)
@@ -120,8 +126,10 @@ def test_expired_credentials_that_cannot_be_refreshed_are_refused_not_served(san
 
 
 def test_exec_server_gives_the_aws_cli_the_role_and_no_keys(cli, sandbox):
-    script = ('test -z "${AWS_ACCESS_KEY_ID-}" || exit 9; '
-              f'"{AWS}" sts get-caller-identity --query Arn --output text; exit 7')
+    script = (
+        'test -z "${AWS_ACCESS_KEY_ID-}" || exit 9; '
+        f'"{AWS}" sts get-caller-identity --query Arn --output text; exit 7'
+    )
     result = cli("exec", "--server", "prod/ReadOnly", "--", "sh", "-c", script, env={"AWS_ACCESS_KEY_ID": "AKIAOLD"})
     assert result.code == 7, result.err
     assert "arn:aws:sts::222222222222:assumed-role/ReadOnly/" in result.out
@@ -142,9 +150,13 @@ def test_a_port_that_cannot_be_bound_is_one_line(cli, sandbox):
 def test_a_child_ignoring_sigterm_is_killed_and_the_server_stops(sandbox, tmp_path):
     pid_file = tmp_path / "child.pid"
     script = f'trap "" TERM; echo $$ > "{pid_file}"; while :; do sleep 0.1; done'
-    process = subprocess.Popen([*ROLECALL, "exec", "--server", "prod/ReadOnly", "--", "sh", "-c", script],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               start_new_session=True)
+    process = subprocess.Popen(
+        [*ROLECALL, "exec", "--server", "prod/ReadOnly", "--", "sh", "-c", script],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         wait_for(lambda: pid_file.exists() and pid_file.read_text().strip(), what="the child to start")
         child = int(pid_file.read_text())
@@ -159,8 +171,23 @@ def test_a_child_ignoring_sigterm_is_killed_and_the_server_stops(sandbox, tmp_pa
 
 
 def test_exec_server_asks_for_the_mfa_code_on_the_terminal(sandbox):
-    term = Terminal([*ROLECALL, "exec", "--server", "prod/Admin", "--", AWS, "sts", "get-caller-identity",
-                     "--query", "Arn", "--output", "text"], os.environ)
+    term = Terminal(
+        [
+            *ROLECALL,
+            "exec",
+            "--server",
+            "prod/Admin",
+            "--",
+            AWS,
+            "sts",
+            "get-caller-identity",
+            "--query",
+            "Arn",
+            "--output",
+            "text",
+        ],
+        os.environ,
+    )
     term.expect(r"MFA code for arn:aws:iam::111111111111:mfa/alice:")
     term.type("123456\r")
     assert term.wait() == 0
@@ -171,7 +198,7 @@ def test_inside_shell_server_the_prompt_shows_the_profile(sandbox, tmp_path):
     rc = tmp_path / ".bashrc"
     rc.write_text('PS1="[$(rolecall_prompt)] $ "\n')
     env = {**os.environ, "SHELL": "/bin/bash", "HOME": str(sandbox.home)}
-    (sandbox.home / ".bashrc").write_text('eval "$(rolecall init bash)"\nPS1=\'[$(rolecall_prompt)] $ \'\n')
+    (sandbox.home / ".bashrc").write_text("eval \"$(rolecall init bash)\"\nPS1='[$(rolecall_prompt)] $ '\n")
     term = Terminal([*ROLECALL, "shell", "--server", "prod/ReadOnly"], env)
     term.expect(r"\[prod/ReadOnly\] \$")
     term.type(f'{AWS} sts get-caller-identity --query Arn --output text; echo "keys=${{AWS_ACCESS_KEY_ID-none}}"\r')

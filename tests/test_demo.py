@@ -30,7 +30,13 @@ def run_demo(args, home: Path, **kwargs) -> subprocess.CompletedProcess:
     env["HOME"] = str(home)  # PATH: the venv first (tests/conftest.py)
     return subprocess.run(
         [sys.executable, "-m", "rolecall", "demo", *args],
-        check=False, env=env, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL, **kwargs,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+        **kwargs,
     )
 
 
@@ -63,8 +69,10 @@ def test_cli_commands_work_in_the_demo_and_home_stays_empty(tmp_path):
     """One demo (each starts its own portal of 300 accounts), two commands, each checked on its own."""
     home = tmp_path / "home"
     home.mkdir()
-    script = ("rolecall assume prod/Admin --mfa-code 123456 > assumed || exit 3; "
-              "rolecall exec prod/ReadOnly -- aws sts get-caller-identity > who || exit 4")
+    script = (
+        "rolecall assume prod/Admin --mfa-code 123456 > assumed || exit 3; "
+        "rolecall exec prod/ReadOnly -- aws sts get-caller-identity > who || exit 4"
+    )
     result = run_demo(["--cli", "--", "sh", "-c", script], home, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "assumed").read_text().startswith("prod/Admin: session until")
@@ -83,7 +91,10 @@ def test_sigterm_ends_the_demo_and_removes_its_files(tmp_path):
     env["HOME"] = str(tmp_path)
     child = subprocess.Popen(
         [sys.executable, "-m", "rolecall", "demo", "--cli", "--", "sleep", "30"],
-        env=env, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True,
+        env=env,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
     )
     line = child.stderr.readline()
     root = demo_dir(line)
@@ -110,7 +121,9 @@ def _children(pid: int) -> list[str]:
 def test_without_moto_the_demo_says_how_to_install_it(tmp_path):
     code = "import sys; sys.modules['moto'] = None; from rolecall.cli import main; raise SystemExit(main(['demo']))"
     env = {**os.environ, "HOME": str(tmp_path)}
-    done = subprocess.run([sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=False, env=env, capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
     assert "pip install 'rolecall[demo]'" in done.stderr and "pip install -e '.[demo]'" in done.stderr
     assert "Traceback" not in done.stderr
@@ -143,8 +156,11 @@ ONE_OF_EACH = {
 
 def test_demo_has_one_profile_of_each_kind_and_exec_works_for_each(tmp_path):
     """The SSO session is signed in and discovered before anything runs; every kind hands out credentials."""
-    script = "rolecall list --json && for p in " + " ".join(ONE_OF_EACH) + (
-        '; do rolecall exec "$p" -- aws sts get-caller-identity --query Account --output text || exit 9; done')
+    script = (
+        "rolecall list --json && for p in "
+        + " ".join(ONE_OF_EACH)
+        + ('; do rolecall exec "$p" -- aws sts get-caller-identity --query Account --output text || exit 9; done')
+    )
     result = run_demo(["--cli", "--", "sh", "-c", script], tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
     listing, end = json.JSONDecoder().raw_decode(result.stdout)
@@ -153,6 +169,13 @@ def test_demo_has_one_profile_of_each_kind_and_exec_works_for_each(tmp_path):
     assert {name: profiles[name]["kind"] for name in ONE_OF_EACH} == ONE_OF_EACH
     sso = [p for p in profiles.values() if p["kind"] == "sso"]
     assert len({p["account_id"] for p in sso}) == 300 and len(sso) == 510
-    assert accounts.split() == ["123456789012", "123456789012", "430987654321", "123456789012", "870987654321",
-                                "123456789012", "210987654321"]
+    assert accounts.split() == [
+        "123456789012",
+        "123456789012",
+        "430987654321",
+        "123456789012",
+        "870987654321",
+        "123456789012",
+        "210987654321",
+    ]
     assert "Traceback" not in result.stderr

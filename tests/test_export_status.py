@@ -13,8 +13,12 @@ SHELLS = {
     "dash": ["dash", "-c", 'eval "$(python -m rolecall export prod/ReadOnly)"; echo "status=$? $AWS_REGION"'],
     "zsh": ["zsh", "-c", 'eval "$(python -m rolecall export prod/ReadOnly)"; echo "status=$? $AWS_REGION"'],
     "fish": ["fish", "-c", "python -m rolecall export prod/ReadOnly -f fish | source; echo status=$status $AWS_REGION"],
-    "sh (dotenv)": ["sh", "-c", 'python -m rolecall export prod/ReadOnly -f dotenv > "$HOME/.env"; '
-                                'set -a; . "$HOME/.env"; echo "status=$? $AWS_REGION"'],
+    "sh (dotenv)": [
+        "sh",
+        "-c",
+        'python -m rolecall export prod/ReadOnly -f dotenv > "$HOME/.env"; '
+        'set -a; . "$HOME/.env"; echo "status=$? $AWS_REGION"',
+    ],
 }
 
 

@@ -45,7 +45,11 @@ def test_federated_user_gets_a_36_hour_session_the_aws_cli_accepts(sandbox, fake
     assert window.lasts(session, timedelta(hours=36))
     done = subprocess.run(
         ["aws", "sts", "get-caller-identity", "--output", "json"],
-        env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
+        env=role_environ(os.environ, session),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert "Account" in json.loads(done.stdout)
@@ -53,7 +57,9 @@ def test_federated_user_gets_a_36_hour_session_the_aws_cli_accepts(sandbox, fake
 
 def test_policy_and_policy_arns_are_sent_as_configured(sts_proxy, fake_clock):
     arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
-    engine = engine_with([{"name": "auditor", "policy": READ_BUCKETS, "policy_arns": [arn], "duration": "2h"}], fake_clock)
+    engine = engine_with(
+        [{"name": "auditor", "policy": READ_BUCKETS, "policy_arns": [arn], "duration": "2h"}], fake_clock
+    )
     engine.assume("prod/auditor", no_code)
     (sent,) = [form for form in sts_proxy.requests if form["Action"] == "GetFederationToken"]
     assert json.loads(sent["Policy"]) == READ_BUCKETS
@@ -73,7 +79,9 @@ def test_source_profile_with_temporary_credentials_is_one_line(sandbox, fake_clo
 
 
 def test_aws_refusal_is_one_line(sts_proxy, fake_clock):
-    sts_proxy.fail("GetFederationToken", (403, "AccessDenied", "Cannot call GetFederationToken with session credentials"))
+    sts_proxy.fail(
+        "GetFederationToken", (403, "AccessDenied", "Cannot call GetFederationToken with session credentials")
+    )
     engine = engine_with([{"name": "auditor", "policy": READ_BUCKETS}], fake_clock)
     with pytest.raises(AwsError) as caught:
         engine.assume("prod/auditor", no_code)
@@ -87,11 +95,15 @@ def test_aws_refusal_is_one_line(sts_proxy, fake_clock):
 def test_validation_names_each_bad_setting():
     entry = {"name": "a", "policy": "{not json", "policy_arns": "arn:x", "duration": "37h", "polcy": 1}
     assert [str(p) for p in validate_federated_user(entry, "p.yaml", 9)] == [
-        ("p.yaml:9: unknown key 'polcy' in a federated user "
-         "(known: duration, name, policy, policy_arns, region, source_profile)"),
+        (
+            "p.yaml:9: unknown key 'polcy' in a federated user "
+            "(known: duration, name, policy, policy_arns, region, source_profile)"
+        ),
         "p.yaml:9: a federated user needs a name of 2 to 32 letters, digits and +=,.@-",
-        ("p.yaml:9: federated user a: policy is not a usable JSON policy: "
-         "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"),
+        (
+            "p.yaml:9: federated user a: policy is not a usable JSON policy: "
+            "Expecting property name enclosed in double quotes: line 1 column 2 (char 1)"
+        ),
         "p.yaml:9: federated user a: policy_arns must be a list of up to 10 managed policy ARNs",
         "p.yaml:9: federated user a: duration 37h is outside 15m..36h",
         "p.yaml:9: federated user a: needs source_profile, the IAM user whose keys GetFederationToken is called with",

@@ -21,8 +21,11 @@ def ring(sandbox, moto_sts, monkeypatch, tmp_path):
     import keyring
 
     path = tmp_path / "keyring.json"
-    for name, value in {"PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
-                        "ROLECALL_TEST_KEYRING": str(path), "AWS_ENDPOINT_URL_IAM": moto_sts}.items():
+    for name, value in {
+        "PYTHON_KEYRING_BACKEND": "tests.file_keyring.FileKeyring",
+        "ROLECALL_TEST_KEYRING": str(path),
+        "AWS_ENDPOINT_URL_IAM": moto_sts,
+    }.items():
         monkeypatch.setenv(name, value)
         sandbox.env[name] = value
     previous = keyring.get_keyring()
@@ -30,8 +33,13 @@ def ring(sandbox, moto_sts, monkeypatch, tmp_path):
 
     keyring.set_keyring(FileKeyring())
     sandbox.aws_credentials.unlink()
-    iam = boto3.client("iam", endpoint_url=moto_sts, region_name="us-east-1", aws_access_key_id="testing",
-                       aws_secret_access_key="testing")
+    iam = boto3.client(
+        "iam",
+        endpoint_url=moto_sts,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     iam.create_user(UserName="alice")
     made = iam.create_access_key(UserName="alice")["AccessKey"]
     yield path, iam, (made["AccessKeyId"], made["SecretAccessKey"])
@@ -62,9 +70,12 @@ def test_added_keys_live_only_in_the_keyring_and_are_the_base_of_roles(cli, sand
     listed = cli("list", "--json").json()  # the profiles index saw the keyring's list change
     assumed = cli("assume", "prod/ReadOnly")
     assert assumed.code == 0, assumed.err
-    sandbox.aws_config.write_text("[profile cfg-role]\nrole_arn = arn:aws:iam::555555555555:role/Ops\n"
-                                  "source_profile = corp\n", encoding="utf-8")
-    from_config = cli("exec", "cfg-role", "--", sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'][:4])")
+    sandbox.aws_config.write_text(
+        "[profile cfg-role]\nrole_arn = arn:aws:iam::555555555555:role/Ops\nsource_profile = corp\n", encoding="utf-8"
+    )
+    from_config = cli(
+        "exec", "cfg-role", "--", sys.executable, "-c", "import os; print(os.environ['AWS_ACCESS_KEY_ID'][:4])"
+    )
     assert (from_config.code, from_config.out, from_config.err) == (0, "ASIA\n", "")
     assert cli("check").err == ""
     assert [p["role"] for p in listed if p["name"] == "corp"] == ["static keys"]
@@ -95,7 +106,10 @@ def test_keys_are_never_taken_from_the_command_line_and_bad_keys_are_one_line(cl
     nothing = cli("add", "corp", input="")
     assert nothing.code == 2 and nothing.err.startswith("rolecall: no keys given\n")
     short = cli("add", "corp", input=f"{key}\nshort\n")
-    assert (short.code, short.err) == (2, "rolecall: that is not a secret access key (16 to 128 characters, no spaces)\n")
+    assert (short.code, short.err) == (
+        2,
+        "rolecall: that is not a secret access key (16 to 128 characters, no spaces)\n",
+    )
     spaced = cli("add", "my corp", input=f"{key}\n{secret}\n")
     assert spaced.code == 2 and "not a profile name" in spaced.err
     assert not path.exists()
@@ -107,10 +121,13 @@ def test_add_from_the_environment(cli, ring):
     assert done.code == 0 and _stored(path)["AccessKeyId"] == key
 
 
-@pytest.mark.parametrize(("backend", "why"), [
-    ("keyring.backends.fail.Keyring", "no OS keyring is available"),
-    ("tests.file_keyring.LockedKeyring", "the keyring is locked"),
-])
+@pytest.mark.parametrize(
+    ("backend", "why"),
+    [
+        ("keyring.backends.fail.Keyring", "no OS keyring is available"),
+        ("tests.file_keyring.LockedKeyring", "the keyring is locked"),
+    ],
+)
 def test_an_absent_or_locked_keyring_is_one_line(cli, ring, backend, why):
     _, _, (key, secret) = ring
     added = cli("add", "corp", input=f"{key}\n{secret}\n", env={"PYTHON_KEYRING_BACKEND": backend})
@@ -173,7 +190,10 @@ def test_rotate_with_an_mfa_device_signs_iam_calls_with_an_mfa_session(cli, sand
     sandbox.aws_config.write_text(f"[profile corp]\nmfa_serial = {MFA}\n", encoding="utf-8")
     cli("add", "corp", input=f"{key}\n{secret}\n")
     needs = cli("rotate", "corp")
-    assert needs.code == 2 and needs.err.splitlines()[0] == f"rolecall: an MFA code is needed for {MFA} and there is no terminal to ask on"
+    assert (
+        needs.code == 2
+        and needs.err.splitlines()[0] == f"rolecall: an MFA code is needed for {MFA} and there is no terminal to ask on"
+    )
     assert _active_keys(iam) == {key}
     rotated = cli("rotate", "corp", "--mfa-code", "123456")
     assert rotated.code == 0, rotated.err
@@ -199,7 +219,9 @@ def test_rotate_whose_keyring_refuses_the_new_key_keeps_the_old_one_usable(cli, 
     failed = cli("rotate", "corp", env={"ROLECALL_TEST_KEYRING_READONLY": "1"})
     assert failed.code == 1
     last = failed.err.splitlines()[-1]
-    assert last.startswith("rolecall: the keyring did not take the new key (cannot store the keys of corp: the keyring refused")
+    assert last.startswith(
+        "rolecall: the keyring did not take the new key (cannot store the keys of corp: the keyring refused"
+    )
     assert f"the old key {key} is still in the keyring and usable; the new key" in last and last.endswith("was deleted")
     assert _stored(path) == {"AccessKeyId": key, "SecretAccessKey": secret}
     assert _active_keys(iam) == {key}
@@ -213,18 +235,25 @@ def test_rotate_needs_keys_in_the_keyring(cli, ring):
 
 def test_check_names_plain_text_keys_and_the_command_that_moves_them(cli, sandbox, ring):
     _, _, (key, secret) = ring
-    sandbox.aws_credentials.write_text(f"[corp]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
-                                       "[temp]\naws_access_key_id = ASIAX\naws_secret_access_key = x\naws_session_token = y\n")
+    sandbox.aws_credentials.write_text(
+        f"[corp]\naws_access_key_id = {key}\naws_secret_access_key = {secret}\n"
+        "[temp]\naws_access_key_id = ASIAX\naws_secret_access_key = x\naws_session_token = y\n"
+    )
     checked = cli("check")
     assert checked.out.strip() == "ok: 7 profiles"
-    assert checked.err == (f"rolecall: {sandbox.aws_credentials}:3: profile corp: long-lived keys in plain text; "
-                           "`rolecall add corp` keeps them in the OS keyring\n")
+    assert checked.err == (
+        f"rolecall: {sandbox.aws_credentials}:3: profile corp: long-lived keys in plain text; "
+        "`rolecall add corp` keeps them in the OS keyring\n"
+    )
     added = cli("add", "corp", input=f"{key}\n{secret}\n")
-    assert added.err.splitlines()[1] == (f"rolecall: {sandbox.aws_credentials}:3: [corp] still holds these keys in plain "
-                                         "text; delete them there (the keyring's are used)")
+    assert added.err.splitlines()[1] == (
+        f"rolecall: {sandbox.aws_credentials}:3: [corp] still holds these keys in plain "
+        "text; delete them there (the keyring's are used)"
+    )
     rotated = cli("rotate", "corp")
-    assert rotated.err.splitlines()[-1] == (f"rolecall: {sandbox.aws_credentials}:3: [corp] holds the deleted key in "
-                                            "plain text; delete it there")
+    assert rotated.err.splitlines()[-1] == (
+        f"rolecall: {sandbox.aws_credentials}:3: [corp] holds the deleted key in plain text; delete it there"
+    )
 
 
 INVALID_KEY = (403, "InvalidClientTokenId", "The security token included in the request is invalid.")
@@ -264,9 +293,13 @@ def test_rotate_gives_up_a_new_key_that_never_works_and_keeps_the_old(ring, sts_
         _rotate_with_refusals(ring, sts_proxy, 5, waits)
     assert waits == [1.0, 2.0, 4.0, 8.0]
     message = failed.value.message
-    assert message.startswith("the new key did not work (AWS refused GetCallerIdentity for the caller: InvalidClientTokenId")
-    assert message.endswith(f"the old key {key} is still in the keyring and usable; the new key "
-                            f"{message.split('the new key ')[-1].split()[0]} was deleted")
+    assert message.startswith(
+        "the new key did not work (AWS refused GetCallerIdentity for the caller: InvalidClientTokenId"
+    )
+    assert message.endswith(
+        f"the old key {key} is still in the keyring and usable; the new key "
+        f"{message.split('the new key ')[-1].split()[0]} was deleted"
+    )
     assert _stored(path) == {"AccessKeyId": key, "SecretAccessKey": secret}
     assert _active_keys(iam) == {key}
 
@@ -306,17 +339,22 @@ def test_rotate_whose_old_key_cannot_be_deleted_keeps_the_new_one_and_names_the_
     with pytest.raises(AwsError) as failed:
         rotate("corp", StsGateway(), notify=swapped)
     new = _stored(path)["AccessKeyId"]
-    assert failed.value.message.startswith(f"the new key {new} is in the keyring and works, but deleting the old key "
-                                           f"{key} failed: AWS refused DeleteAccessKey: NoSuchEntity")
+    assert failed.value.message.startswith(
+        f"the new key {new} is in the keyring and works, but deleting the old key "
+        f"{key} failed: AWS refused DeleteAccessKey: NoSuchEntity"
+    )
     assert _active_keys(iam) == {new}
 
 
-@pytest.mark.parametrize(("arn", "user"), [
-    ("arn:aws:iam::123456789012:user/alice", "alice"),
-    ("arn:aws:iam::123456789012:user/team/ops/bob", "bob"),
-    ("arn:aws:iam::123456789012:root", None),
-    ("arn:aws:sts::123456789012:assumed-role/Admin/alice", None),
-])
+@pytest.mark.parametrize(
+    ("arn", "user"),
+    [
+        ("arn:aws:iam::123456789012:user/alice", "alice"),
+        ("arn:aws:iam::123456789012:user/team/ops/bob", "bob"),
+        ("arn:aws:iam::123456789012:root", None),
+        ("arn:aws:sts::123456789012:assumed-role/Admin/alice", None),
+    ],
+)
 def test_only_an_iam_users_keys_are_rotated(arn, user):
     from rolecall.core.errors import ConfigError
     from rolecall.core.rotate import user_name

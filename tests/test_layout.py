@@ -60,8 +60,11 @@ def test_cached_process_imports_neither_sdk_nor_ui_nor_yaml(cli):
 
 def test_cached_export_and_list_import_no_sdk(cli):
     assert cli("assume", "prod/ReadOnly").code == 0
-    for args, shows in ((["export", "prod/ReadOnly"], "export AWS_ACCESS_KEY_ID=ASIA"), (["list", "--json"], '"prod/ReadOnly"'),
-                        (["sessions"], "prod/ReadOnly")):
+    for args, shows in (
+        (["export", "prod/ReadOnly"], "export AWS_ACCESS_KEY_ID=ASIA"),
+        (["list", "--json"], '"prod/ReadOnly"'),
+        (["sessions"], "prod/ReadOnly"),
+    ):
         code, modules, out = _main_alone(args)
         assert (code, _of(modules, ("boto3", "botocore", "textual"))) == (0, []), args
         assert shows in out, (args, out)

@@ -25,11 +25,19 @@ def write_cache(sandbox, expires: datetime, pem: str, refresh_token: str = "refr
     path.parent.mkdir(parents=True, mode=0o700, exist_ok=True)
     path.parent.parent.chmod(0o700)
     data = {
-        "accessToken": {"accessKeyId": "ASIALOGINCACHED", "secretAccessKey": "cached-secret",
-                        "sessionToken": "cached-token", "accountId": "123456789012",
-                        "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ")},
-        "tokenType": "aws_sigv4", "refreshToken": refresh_token, "idToken": "eyJ.id.token",
-        "clientId": "arn:aws:signin:::devtools/same-device", "dpopKey": pem, "signInRegion": "eu-west-1",
+        "accessToken": {
+            "accessKeyId": "ASIALOGINCACHED",
+            "secretAccessKey": "cached-secret",
+            "sessionToken": "cached-token",
+            "accountId": "123456789012",
+            "expiresAt": expires.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        },
+        "tokenType": "aws_sigv4",
+        "refreshToken": refresh_token,
+        "idToken": "eyJ.id.token",
+        "clientId": "arn:aws:signin:::devtools/same-device",
+        "dpopKey": pem,
+        "signInRegion": "eu-west-1",
     }
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
@@ -39,11 +47,13 @@ def write_cache(sandbox, expires: datetime, pem: str, refresh_token: str = "refr
 
 @pytest.fixture
 def login_profile(sandbox):
-    sandbox.aws_config.write_text(textwrap.dedent(f"""\
+    sandbox.aws_config.write_text(
+        textwrap.dedent(f"""\
         [profile me]
         login_session = {SESSION}
         region = eu-west-1
-        """))
+        """)
+    )
     return sandbox
 
 
@@ -59,7 +69,11 @@ def signin():
 def test_a_live_aws_login_session_is_listed_and_handed_out_as_the_aws_cli_cached_it(cli, login_profile, signin):
     write_cache(login_profile, datetime.now(UTC) + timedelta(hours=1), signin.pem)
     rows = {row["name"]: row for row in cli("list", "--json").json()}
-    assert (rows["me"]["kind"], rows["me"]["account_id"], rows["me"]["role"]) == ("login_session", "123456789012", "aws login")
+    assert (rows["me"]["kind"], rows["me"]["account_id"], rows["me"]["role"]) == (
+        "login_session",
+        "123456789012",
+        "aws login",
+    )
     exported = cli("export", "me", "--format", "json")
     assert exported.code == 0, exported.err
     assert exported.json()["AccessKeyId"] == "ASIALOGINCACHED"
@@ -89,8 +103,10 @@ def test_a_session_past_its_refresh_says_in_one_line_to_run_aws_login(cli, login
 def test_no_cached_session_says_in_one_line_to_run_aws_login(cli, login_profile):
     result = cli("process", "me")
     assert result.code == 2
-    assert result.err.strip() == (f"rolecall: me: the aws login session {SESSION} is not in "
-                                  f"{login_profile.home}/.aws/login/cache or cannot be read: run `aws login` to sign in again")
+    assert result.err.strip() == (
+        f"rolecall: me: the aws login session {SESSION} is not in "
+        f"{login_profile.home}/.aws/login/cache or cannot be read: run `aws login` to sign in again"
+    )
 
 
 def test_a_cache_file_others_can_write_is_refused(cli, login_profile, signin):
@@ -114,10 +130,18 @@ def test_without_the_crt_an_expired_session_names_the_extra_to_install(login_pro
     import sys
 
     write_cache(login_profile, datetime(2025, 1, 1, tzinfo=UTC), signin.pem)
-    runner = ("import sys; sys.modules['awscrt'] = None\n"  # as on an install without the crt extra
-              "from rolecall.cli import main; sys.exit(main(['process', 'me']))")
-    done = subprocess.run([sys.executable, "-c", runner], capture_output=True, text=True, timeout=60,
-                          stdin=subprocess.DEVNULL, env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": signin.url})
+    runner = (
+        "import sys; sys.modules['awscrt'] = None\n"  # as on an install without the crt extra
+        "from rolecall.cli import main; sys.exit(main(['process', 'me']))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", runner],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "AWS_ENDPOINT_URL_SIGNIN": signin.url},
+    )
     assert done.returncode == 2
     assert "refreshing it needs the AWS CRT: pip install 'rolecall[crt]', or run `aws login` again" in done.stderr
     assert signin.requests == []

@@ -13,7 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_wheel_carries_every_module_and_the_themes_from_the_top_of_the_repository(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-        capture_output=True, text=True, timeout=300, check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     wheel = next(tmp_path.glob("rolecall-*.whl"))

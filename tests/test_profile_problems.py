@@ -32,11 +32,14 @@ def test_list_exits_2_when_the_profiles_file_cannot_be_parsed(cli, sandbox):
     assert "Traceback" not in result.err
 
 
-@pytest.mark.parametrize("words", [
-    ["process", "prod/ReadOnly"],
-    ["export", "prod/ReadOnly"],
-    ["exec", "prod/ReadOnly", "--", "true"],
-])
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["process", "prod/ReadOnly"],
+        ["export", "prod/ReadOnly"],
+        ["exec", "prod/ReadOnly", "--", "true"],
+    ],
+)
 def test_success_is_quiet_even_with_problems_in_other_profiles(cli, sandbox, words):
     sandbox.write_profiles(BROKEN_ROLE)
     for _ in range(2):  # the first call assumes, the second is served from the cache

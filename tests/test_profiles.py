@@ -80,7 +80,12 @@ def test_aws_config_role_profiles_are_imported_with_their_cli_meaning(sandbox):
     ops = catalog.get("ops")
     assert ops.source == SOURCE_AWS
     assert (ops.source_profile, ops.mfa_serial, ops.needs_mfa) == ("corp", "arn:aws:iam::111111111111:mfa/alice", True)
-    assert (ops.external_id, ops.duration, ops.role_session_name, ops.region) == ("ext-123", 7200, "alice-ops", "ap-southeast-2")
+    assert (ops.external_id, ops.duration, ops.role_session_name, ops.region) == (
+        "ext-123",
+        7200,
+        "alice-ops",
+        "ap-southeast-2",
+    )
     chained = catalog.get("ops-chained")
     assert (chained.via, chained.source_profile) == ("ops", None)
 
@@ -96,21 +101,43 @@ def test_profiles_yaml_wins_a_name_clash_with_aws_config(sandbox):
 CHECK_CASES = [
     ("version: 1\naccounts:\n  - id: [1, 2\n", 4, "YAML syntax error"),
     ("version: 1\nacounts: []\n", 2, "unknown key 'acounts' in the file (did you mean 'accounts'?)"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        colour: red\n", 6,
-     "unknown key 'colour' in role"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        duration: 13h\n", 6,
-     "duration 13h is outside 15m..12h"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        duration: 5m\n", 6,
-     "duration 5m is outside 15m..12h"),
-    ("version: 1\naccounts:\n  - id: \"12345\"\n    roles:\n      - role: A\n", 3, "account id '12345' is not 12 digits"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        via: nope/Nope\n", 6,
-     "via 'nope/Nope' names no profile"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    name: a\n    roles:\n      - role: X\n        via: a/Y\n"
-     "      - role: Y\n        via: a/X\n", 6, "via makes a cycle (a/X -> a/Y -> a/X)"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    name: a\n    roles:\n      - role: X\n      - role: X\n", 7,
-     "duplicate profile name 'a/X' (first at line 6)"),
-    ("version: 1\naccounts:\n  - id: \"222222222222\"\n    roles:\n      - role: A\n        mfa_session_duration: 40h\n", 6,
-     "mfa_session_duration 40h is outside 15m..36h"),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles:\n      - role: A\n        colour: red\n',
+        6,
+        "unknown key 'colour' in role",
+    ),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles:\n      - role: A\n        duration: 13h\n',
+        6,
+        "duration 13h is outside 15m..12h",
+    ),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles:\n      - role: A\n        duration: 5m\n',
+        6,
+        "duration 5m is outside 15m..12h",
+    ),
+    ('version: 1\naccounts:\n  - id: "12345"\n    roles:\n      - role: A\n', 3, "account id '12345' is not 12 digits"),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles:\n      - role: A\n        via: nope/Nope\n',
+        6,
+        "via 'nope/Nope' names no profile",
+    ),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    name: a\n    roles:\n      - role: X\n        via: a/Y\n'
+        "      - role: Y\n        via: a/X\n",
+        6,
+        "via makes a cycle (a/X -> a/Y -> a/X)",
+    ),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    name: a\n    roles:\n      - role: X\n      - role: X\n',
+        7,
+        "duplicate profile name 'a/X' (first at line 6)",
+    ),
+    (
+        'version: 1\naccounts:\n  - id: "222222222222"\n    roles:\n      - role: A\n        mfa_session_duration: 40h\n',
+        6,
+        "mfa_session_duration 40h is outside 15m..36h",
+    ),
 ]
 
 

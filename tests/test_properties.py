@@ -20,10 +20,30 @@ from tests.exports import SHELLS, read_back, sourced
 FEW = settings(max_examples=200, deadline=None)
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=20))
-keys = st.sampled_from(["version", "defaults", "accounts", "id", "name", "roles", "role", "arn", "via", "mfa",
-                        "mfa_serial", "duration", "region", "tags", "session_tags", "external_id", "x"])
-documents = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5),
-                         max_leaves=25)
+keys = st.sampled_from(
+    [
+        "version",
+        "defaults",
+        "accounts",
+        "id",
+        "name",
+        "roles",
+        "role",
+        "arn",
+        "via",
+        "mfa",
+        "mfa_serial",
+        "duration",
+        "region",
+        "tags",
+        "session_tags",
+        "external_id",
+        "x",
+    ]
+)
+documents = st.recursive(
+    scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=5), max_leaves=25
+)
 
 
 def parse(text: str) -> tuple[list, list]:
@@ -92,8 +112,9 @@ def round_trips(batch: list[tuple[dict, str, str | None]]) -> list[tuple[str, di
             rendered = []
             for credentials, profile, region in batch:
                 try:
-                    rendered.append((formats.render_credentials(fmt, credentials, profile, region), credentials,
-                                     profile, region))
+                    rendered.append(
+                        (formats.render_credentials(fmt, credentials, profile, region), credentials, profile, region)
+                    )
                 except ConfigError as exc:
                     assert fmt != "json" and exc.message
                     values = [*credentials.values(), region or "", profile]
@@ -102,8 +123,10 @@ def round_trips(batch: list[tuple[dict, str, str | None]]) -> list[tuple[str, di
                 texts = [text for text, *_ in rendered]
                 for shell in SHELLS[fmt]:
                     seen = sourced(shell, fmt, texts, Path(folder) / shell)
-                    found += [(f"{fmt} in {shell}", item[1] | {"Region": item[3]}, back)
-                              for item, back in zip(rendered, seen, strict=True)]
+                    found += [
+                        (f"{fmt} in {shell}", item[1] | {"Region": item[3]}, back)
+                        for item, back in zip(rendered, seen, strict=True)
+                    ]
             else:
                 for number, (text, credentials, profile, region) in enumerate(rendered):
                     (back,) = read_back(fmt, text, Path(folder) / str(number), profile)
@@ -121,24 +144,42 @@ def assert_carried(fmt: str, given: dict, back: dict) -> None:
 
 
 def aws_like(key, secret, token, region):
-    credentials = {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
-                   "Expiration": "2026-01-01T13:00:00Z"}
+    credentials = {
+        "AccessKeyId": key,
+        "SecretAccessKey": secret,
+        "SessionToken": token,
+        "Expiration": "2026-01-01T13:00:00Z",
+    }
     return credentials, "prod/Admin", region
 
 
 @BATCHES
-@given(st.lists(st.builds(
-    aws_like,
-    key=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=16, max_size=20),
-    secret=st.one_of(secrets(AWS_CHARS), secrets(PRINTABLE)),
-    token=st.one_of(secrets(AWS_CHARS), secrets(PRINTABLE)),
-    region=st.sampled_from(["eu-west-1", "us-east-1", None]),
-), min_size=1, max_size=8))
+@given(
+    st.lists(
+        st.builds(
+            aws_like,
+            key=st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=16, max_size=20),
+            secret=st.one_of(secrets(AWS_CHARS), secrets(PRINTABLE)),
+            token=st.one_of(secrets(AWS_CHARS), secrets(PRINTABLE)),
+            region=st.sampled_from(["eu-west-1", "us-east-1", None]),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
 def test_every_export_format_round_trips(batch):
     results = round_trips(batch)
     for fmt, given_, back in results:
         assert_carried(fmt, given_, back)
-    shells = {"env in bash", "env in dash", "env in zsh", "dotenv in bash", "dotenv in dash", "dotenv in zsh", "fish in fish"}
+    shells = {
+        "env in bash",
+        "env in dash",
+        "env in zsh",
+        "dotenv in bash",
+        "dotenv in dash",
+        "dotenv in zsh",
+        "fish in fish",
+    }
     assert {fmt for fmt, _, _ in results} >= shells | {"json"}  # every item that INI cannot hold is refused
 
 
@@ -159,25 +200,43 @@ def test_cache_file_names_are_urllib_quoting_or_hashed_when_long(key):
 
 ANY_TEXT = st.text(max_size=60)
 NAMES_INI_ALLOWS = st.text(min_size=1, max_size=30).filter(
-    lambda n: n == n.strip() and not any(c in n for c in "[]\r\n\0"))
+    lambda n: n == n.strip() and not any(c in n for c in "[]\r\n\0")
+)
 
 
 def any_text(key, secret, token, region, profile):
-    return {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token,
-            "Expiration": "2026-01-01T13:00:00Z"}, profile, region
+    return (
+        {"AccessKeyId": key, "SecretAccessKey": secret, "SessionToken": token, "Expiration": "2026-01-01T13:00:00Z"},
+        profile,
+        region,
+    )
 
 
 @BATCHES
-@given(st.lists(st.builds(any_text, key=ANY_TEXT, secret=ANY_TEXT, token=ANY_TEXT,
-                          region=st.one_of(st.none(), ANY_TEXT), profile=ANY_TEXT), min_size=1, max_size=12))
+@given(
+    st.lists(
+        st.builds(
+            any_text,
+            key=ANY_TEXT,
+            secret=ANY_TEXT,
+            token=ANY_TEXT,
+            region=st.one_of(st.none(), ANY_TEXT),
+            profile=ANY_TEXT,
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
 def test_every_format_carries_any_text_as_data_or_refuses_it(batch):
     for fmt, given_, back in round_trips(batch):
         assert_carried(fmt, given_, back)
 
 
 @FEW
-@given(profile=NAMES_INI_ALLOWS, secret=st.text(max_size=40).filter(lambda v: "\n" not in v and "\r" not in v
-                                                                        and v == v.strip() and "\0" not in v))
+@given(
+    profile=NAMES_INI_ALLOWS,
+    secret=st.text(max_size=40).filter(lambda v: "\n" not in v and "\r" not in v and v == v.strip() and "\0" not in v),
+)
 def test_the_credentials_format_takes_every_value_it_can_hold(profile, secret):
     credentials = {"AccessKeyId": "ASIAX", "SecretAccessKey": secret, "SessionToken": "t", "Expiration": None}
     text = formats.render_credentials("credentials", credentials, profile, "eu-west-1")

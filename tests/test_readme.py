@@ -47,7 +47,7 @@ def console_commands() -> list[tuple[int, list[str]]]:
         words = shlex.split(text)
         if "rolecall" not in words:
             continue  # `aws ...`, or rolecall inside `$(...)`
-        words = words[words.index("rolecall") + 1:]
+        words = words[words.index("rolecall") + 1 :]
         if "|" in words:
             words = words[: words.index("|")]
         commands.append((number, words))

@@ -68,7 +68,8 @@ class SigV4Endpoint:
         signer = SigV4Auth(Credentials(match["key"], secret, token), match["service"], match["region"])
         expected = signer.signature(signer.string_to_sign(request, signer.canonical_request(request)), request)
         return {
-            "ok": hmac.compare_digest(expected, match["signature"]) and lower.get("x-amz-security-token") == token
+            "ok": hmac.compare_digest(expected, match["signature"])
+            and lower.get("x-amz-security-token") == token
             and "x-amz-security-token" in signed,
             "service": match["service"],
             "region": match["region"],
@@ -115,8 +116,19 @@ def test_data_from_a_file_and_headers_are_signed(cli, endpoint, sandbox):
     payload = sandbox.root / "event.json"
     payload.write_text('{"order": 42}')
     done = cli(
-        "request", "prod/ReadOnly", f"{endpoint.url}/orders", "--data", f"@{payload}", "--header",
-        "Content-Type: application/json", "-H", "X-Trace: abc", "--service", "execute-api", "--region", "us-west-2",
+        "request",
+        "prod/ReadOnly",
+        f"{endpoint.url}/orders",
+        "--data",
+        f"@{payload}",
+        "--header",
+        "Content-Type: application/json",
+        "-H",
+        "X-Trace: abc",
+        "--service",
+        "execute-api",
+        "--region",
+        "us-west-2",
     )
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
@@ -125,8 +137,16 @@ def test_data_from_a_file_and_headers_are_signed(cli, endpoint, sandbox):
 
 
 def test_data_from_standard_input_is_signed(cli, endpoint):
-    done = cli("request", "prod/ReadOnly", f"{endpoint.url}/orders", "--data", "@-", "--service", "lambda",
-                   input='{"from": "stdin"}')
+    done = cli(
+        "request",
+        "prod/ReadOnly",
+        f"{endpoint.url}/orders",
+        "--data",
+        "@-",
+        "--service",
+        "lambda",
+        input='{"from": "stdin"}',
+    )
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
     assert (seen["method"], seen["body"]) == ("POST", '{"from": "stdin"}')
@@ -136,7 +156,9 @@ def test_service_and_region_come_from_a_lambda_function_url(cli, endpoint):
     url = "http://abcdefghijklmnopqrstuvwxyz012345.lambda-url.ap-southeast-2.on.aws/hello?name=alice"
     # the endpoint stands in for AWS, reached as a proxy (plain http to it: only when asked); the local
     # STS is reached directly
-    done = cli("request", "prod/ReadOnly", url, "--allow-http", env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"})
+    done = cli(
+        "request", "prod/ReadOnly", url, "--allow-http", env={"HTTP_PROXY": endpoint.url, "NO_PROXY": "127.0.0.1"}
+    )
     seen = done.json()
     assert done.code == 0 and seen["ok"] is True, done.err
     assert (seen["service"], seen["region"], seen["url"]) == ("lambda", "ap-southeast-2", url)
@@ -175,8 +197,10 @@ def test_an_mfa_role_takes_its_code_from_the_option(cli, endpoint, sts_proxy):
     ("argv", "message"),
     [
         (["--header", "no colon here"], "--header 'no colon here' is not 'Name: value'"),
-        (["--data", "@/nonexistent/body.json"],
-         "--data @/nonexistent/body.json: cannot read /nonexistent/body.json: No such file or directory"),
+        (
+            ["--data", "@/nonexistent/body.json"],
+            "--data @/nonexistent/body.json: cannot read /nonexistent/body.json: No such file or directory",
+        ),
         ([], "cannot tell which AWS service 127.0.0.1 is: pass --service (e.g. execute-api, lambda)"),
         (["--service", "lambda", "--region", "eu-west-1", "?q=a b"], "holds spaces: write them as %20"),
         (["--service", "lambda", "--timeout", "soon"], "argument --timeout: invalid float value: 'soon'"),

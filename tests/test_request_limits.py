@@ -89,8 +89,9 @@ def hostile_reason(conn, stop):
 def test_plain_http_to_another_machine_is_refused_before_anything_is_sent(cli):
     result = cli("request", "prod/ReadOnly", "http://api.example.invalid/x", "--service", "execute-api")
     assert result.code == 2
-    assert result.err.splitlines()[0] == ("rolecall: refusing to send the session token in clear to "
-                                         "api.example.invalid: use https")
+    assert result.err.splitlines()[0] == (
+        "rolecall: refusing to send the session token in clear to api.example.invalid: use https"
+    )
     assert "--allow-http" in result.err
 
 
@@ -98,14 +99,30 @@ def test_a_huge_body_streams_through_a_small_buffer(cli, raw_server, tmp_path):
     server = raw_server(huge_body)
     out = tmp_path / "body"
     # VmHWM is this process's own peak; ru_maxrss would also count the forked pytest's pages.
-    probe = ("import sys\nfrom rolecall.cli import main\ncode = main(sys.argv[1:])\n"
-             "peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]\n"
-             "print(peak.split()[1], file=sys.stderr)\nraise SystemExit(code)\n")
+    probe = (
+        "import sys\nfrom rolecall.cli import main\ncode = main(sys.argv[1:])\n"
+        "peak = [line for line in open('/proc/self/status') if line.startswith('VmHWM:')][0]\n"
+        "print(peak.split()[1], file=sys.stderr)\nraise SystemExit(code)\n"
+    )
     import subprocess
 
     done = subprocess.run(
-        [sys.executable, "-c", probe, "request", "prod/ReadOnly", f"{server.url}/big", "--service", "lambda",
-         "--output", str(out)], capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-c",
+            probe,
+            "request",
+            "prod/ReadOnly",
+            f"{server.url}/big",
+            "--service",
+            "lambda",
+            "--output",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
     )
     assert done.returncode == 0, done.stderr
     assert out.stat().st_size == HUGE

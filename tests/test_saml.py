@@ -38,7 +38,8 @@ def saml_response(role_values: list[str], expires: datetime, *, session_duration
     duration = (
         '<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration">'
         f"<saml:AttributeValue>{session_duration}</saml:AttributeValue></saml:Attribute>"
-        if session_duration else ""
+        if session_duration
+        else ""
     )
     until = iso(expires)
     xml = f"""<?xml version="1.0" encoding="UTF-8"?>
@@ -85,7 +86,9 @@ def no_code(profile):
 
 
 def test_roles_discovered_from_the_assertion_become_named_profiles(idp, fake_clock, sandbox):
-    entry = idp(saml_response([f"{PROD_ADMIN},{PROVIDER}", f"{PROVIDER},{DEV_READ}"], fake_clock.now() + timedelta(minutes=5)))
+    entry = idp(
+        saml_response([f"{PROD_ADMIN},{PROVIDER}", f"{PROVIDER},{DEV_READ}"], fake_clock.now() + timedelta(minutes=5))
+    )
     accounts = {"222222222222": "prod"}
 
     before, problems = load_saml_sources([entry], accounts, "profiles.yaml")
@@ -104,8 +107,10 @@ def test_roles_discovered_from_the_assertion_become_named_profiles(idp, fake_clo
 
 
 def test_assume_with_saml_gets_credentials_the_aws_cli_accepts(idp, fake_clock, sandbox):
-    entry = idp(saml_response([f"{PROD_ADMIN},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5), session_duration=7200))
-    (profile, _), = discover(entry, {"222222222222": "prod"}, "profiles.yaml", fake_clock.now())
+    entry = idp(
+        saml_response([f"{PROD_ADMIN},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5), session_duration=7200)
+    )
+    ((profile, _),) = discover(entry, {"222222222222": "prod"}, "profiles.yaml", fake_clock.now())
     engine = Engine(Catalog(profiles={profile.name: profile}), clock=fake_clock, audit_path=None)
 
     with StsWindow() as window:
@@ -116,15 +121,21 @@ def test_assume_with_saml_gets_credentials_the_aws_cli_accepts(idp, fake_clock, 
     assert engine.whoami(session)["Account"] == "222222222222"  # moto names the caller user/moto, AWS the role
     done = subprocess.run(
         ["aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text"],
-        env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
+        env=role_environ(os.environ, session),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "222222222222"
 
 
 def test_session_length_follows_session_duration_in_the_assertion(sts_proxy, idp, fake_clock):
-    entry = idp(saml_response([f"{PROD_ADMIN},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5), session_duration=7200))
-    (profile, _), = discover(entry, {}, "profiles.yaml", fake_clock.now())
+    entry = idp(
+        saml_response([f"{PROD_ADMIN},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5), session_duration=7200)
+    )
+    ((profile, _),) = discover(entry, {}, "profiles.yaml", fake_clock.now())
     Engine(Catalog(profiles={profile.name: profile}), clock=fake_clock, audit_path=None).assume(profile.name, no_code)
     (sent,) = [form for form in sts_proxy.requests if form["Action"] == "AssumeRoleWithSAML"]
     assert (sent["DurationSeconds"], sent["RoleArn"], sent["PrincipalArn"]) == ("7200", PROD_ADMIN, PROVIDER)
@@ -132,11 +143,15 @@ def test_session_length_follows_session_duration_in_the_assertion(sts_proxy, idp
 
 def test_role_no_longer_in_the_assertion_is_one_line(idp, fake_clock):
     entry = idp(saml_response([f"{PROD_ADMIN},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5)))
-    (profile, _), = discover(entry, {}, "profiles.yaml", fake_clock.now())
+    ((profile, _),) = discover(entry, {}, "profiles.yaml", fake_clock.now())
     idp(saml_response([f"{DEV_READ},{PROVIDER}"], fake_clock.now() + timedelta(minutes=5)))
     with pytest.raises(ConfigError) as caught:
-        Engine(Catalog(profiles={profile.name: profile}), clock=fake_clock, audit_path=None).assume(profile.name, no_code)
-    assert caught.value.message == f"saml okta: the identity provider no longer offers {PROD_ADMIN} (through {PROVIDER})"
+        Engine(Catalog(profiles={profile.name: profile}), clock=fake_clock, audit_path=None).assume(
+            profile.name, no_code
+        )
+    assert (
+        caught.value.message == f"saml okta: the identity provider no longer offers {PROD_ADMIN} (through {PROVIDER})"
+    )
     assert caught.value.hint == "run `rolecall sync okta` to see the roles it offers now"
 
 
@@ -149,7 +164,10 @@ def encode(xml: str) -> str:
     [
         ("not base64 at all!", "saml okta: printed something that is not base64 (expected a base64 SAMLResponse)"),
         (encode("plain text"), "saml okta: the decoded text is not XML, so not a SAML response"),
-        (encode("<html><body>Sign in</body></html>"), "saml okta: the decoded XML is not a SAML 2.0 response (its root is html)"),
+        (
+            encode("<html><body>Sign in</body></html>"),
+            "saml okta: the decoded XML is not a SAML 2.0 response (its root is html)",
+        ),
         (
             encode('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]><r>&x;</r>'),
             "saml okta: the SAML response declares a DOCTYPE, which SAML never does: refused",
@@ -186,7 +204,7 @@ def test_expired_assertion_is_one_line_and_keeps_what_was_discovered(idp, fake_c
 
 def test_roles_in_either_order_and_whitespace_in_base64_are_accepted(fake_clock):
     text = saml_response([f"{PROVIDER}, {PROD_ADMIN}"], fake_clock.now() + timedelta(minutes=5), session_duration=900)
-    wrapped = "\n".join(text[i:i + 76] for i in range(0, len(text), 76))
+    wrapped = "\n".join(text[i : i + 76] for i in range(0, len(text), 76))
     parsed = parse_assertion(wrapped, fake_clock.now(), "saml okta")
     assert parsed.roles == ((PROD_ADMIN, PROVIDER),)
     assert parsed.session_duration == 900

@@ -79,7 +79,9 @@ def test_reprs_are_masked(sandbox, fake_clock):
 
 
 def _ready_child(args, env) -> subprocess.Popen:
-    child = subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True)
+    child = subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, text=True
+    )
     assert child.stdout.readline().strip() == "ready", child.stderr.read()
     return child
 
@@ -95,16 +97,23 @@ TRAP = (
 
 @pytest.mark.parametrize("sig,status", [(signal.SIGTERM, 42), (signal.SIGINT, 43)])
 def test_exec_passes_signals_to_the_command_and_returns_its_status(sandbox, sig, status):
-    child = _ready_child([sys.executable, "-m", "rolecall", "exec", "prod/ReadOnly", "--", sys.executable, "-c", TRAP],
-                         dict(os.environ))
+    child = _ready_child(
+        [sys.executable, "-m", "rolecall", "exec", "prod/ReadOnly", "--", sys.executable, "-c", TRAP], dict(os.environ)
+    )
     child.send_signal(sig)
     assert child.wait(timeout=30) == status
 
 
 def test_shell_passes_sigterm_to_the_shell(sandbox):
     env = {**os.environ, "SHELL": "/bin/sh"}
-    child = subprocess.Popen([sys.executable, "-m", "rolecall", "shell", "prod/ReadOnly"], env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "rolecall", "shell", "prod/ReadOnly"],
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     child.stdin.write("echo ready\n")
     child.stdin.flush()
     assert child.stdout.readline().strip() == "ready"
@@ -166,7 +175,10 @@ def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_cloc
     assert session.credentials.secret_access_key not in on_disk
     assert session.credentials.session_token not in on_disk
     assert session.credentials.access_key_id in on_disk
-    assert set(ring.store) == {("rolecall", "session:prod/Admin"), ("rolecall", "mfa:arn:aws:iam::111111111111:mfa/alice")}
+    assert set(ring.store) == {
+        ("rolecall", "session:prod/Admin"),
+        ("rolecall", "mfa:arn:aws:iam::111111111111:mfa/alice"),
+    }
     again = Engine(load_catalog(use_index=False), clock=fake_clock).session("prod/Admin")
     assert again.credentials == session.credentials
     engine.forget("prod/Admin")
@@ -177,7 +189,10 @@ def test_keyring_backend_keeps_secrets_out_of_the_cache_files(sandbox, fake_cloc
 
 def test_unknown_cache_backend_is_a_config_error(cli):
     result = cli("process", "prod/ReadOnly", env={"ROLECALL_CACHE_BACKEND": "vault"})
-    assert (result.code, result.err.strip()) == (2, "rolecall: ROLECALL_CACHE_BACKEND must be file or keyring, not 'vault'")
+    assert (result.code, result.err.strip()) == (
+        2,
+        "rolecall: ROLECALL_CACHE_BACKEND must be file or keyring, not 'vault'",
+    )
 
 
 def test_the_app_never_shows_a_secret(sandbox, fake_clock):
@@ -262,8 +277,10 @@ def test_nothing_secret_is_left_on_disk_after_an_interrupted_run_and_sessions_cl
     listed = cli("sessions")
     assert listed.code == 0 and "Traceback" not in listed.err
     left = _files_holding(sandbox.home, secrets)
-    assert left == [f"{sandbox.session_file()}: {first['SecretAccessKey'][:6]}...",
-                    f"{sandbox.session_file()}: {first['SessionToken'][:6]}..."]  # only the live entry
+    assert left == [
+        f"{sandbox.session_file()}: {first['SecretAccessKey'][:6]}...",
+        f"{sandbox.session_file()}: {first['SessionToken'][:6]}...",
+    ]  # only the live entry
     cleared = cli("sessions", "--clear")
     assert cleared.code == 0, cleared.err
     assert _files_holding(sandbox.home, secrets) == []

@@ -41,7 +41,11 @@ def test_app_settings_see_the_environment_over_the_file(sandbox, monkeypatch):
     write_settings(sandbox, "theme: nord\nkeymap:\n  forget: ctrl+d\nsts_attempts: 2\n")
     loaded = settings.load()
     assert (loaded.theme, loaded.keymap, loaded.get("sts_attempts"), loaded.problems) == (
-        "nord", {"forget": "ctrl+d"}, 2, [])
+        "nord",
+        {"forget": "ctrl+d"},
+        2,
+        [],
+    )
     monkeypatch.setenv("ROLECALL_THEME", "rolecall-light")
     monkeypatch.setenv("ROLECALL_STS_ATTEMPTS", "5")
     loaded = settings.load()
@@ -68,8 +72,10 @@ def test_a_broken_settings_file_is_ignored_with_one_problem(sandbox):
 
 def test_a_bad_variable_is_one_line_naming_it(cli):
     result = cli("assume", "prod/ReadOnly", env={"ROLECALL_STS_ATTEMPTS": "many"})
-    assert (result.code, result.err.strip()) == (2, "rolecall: ROLECALL_STS_ATTEMPTS must be a whole number >= 1, "
-                                                    "not 'many'")
+    assert (result.code, result.err.strip()) == (
+        2,
+        "rolecall: ROLECALL_STS_ATTEMPTS must be a whole number >= 1, not 'many'",
+    )
 
 
 def test_a_bad_flag_is_one_line_naming_it(cli):

@@ -57,10 +57,20 @@ def test_use_emits_quoted_values_a_shell_reads_back(cli, sandbox):
     import subprocess
 
     out = cli("use", "--emit", "bash", "prod/ReadOnly", "--region", "us-east-2").out
-    script = "__rolecall_forget() { :; }\n" + out + 'printf "%s\\n" "$AWS_REGION" "$ROLECALL_PROFILE" "$__rolecall_vars"'
-    region, profile, names = subprocess.run(["bash", "-c", script], capture_output=True, text=True,
-                                            check=True).stdout.splitlines()
+    script = (
+        "__rolecall_forget() { :; }\n" + out + 'printf "%s\\n" "$AWS_REGION" "$ROLECALL_PROFILE" "$__rolecall_vars"'
+    )
+    region, profile, names = subprocess.run(
+        ["bash", "-c", script], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
     assert (region, profile) == ("us-east-2", "prod/ReadOnly")
-    assert shlex.split(names) == ["AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                                  "AWS_CREDENTIAL_EXPIRATION", "AWS_REGION", "AWS_DEFAULT_REGION",
-                                  "ROLECALL_PROFILE", "ROLECALL_EXPIRES"]
+    assert shlex.split(names) == [
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_CREDENTIAL_EXPIRATION",
+        "AWS_REGION",
+        "AWS_DEFAULT_REGION",
+        "ROLECALL_PROFILE",
+        "ROLECALL_EXPIRES",
+    ]

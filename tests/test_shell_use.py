@@ -52,18 +52,31 @@ def test_use_gives_the_shell_a_session_the_aws_cli_uses_and_unset_takes_it_away(
     sh = shell(env={"AWS_PROFILE": "corp"})
     said = sh.run("rolecall use prod/ReadOnly")
     assert re.search(r"rolecall: prod/ReadOnly: this shell has its session until \S+Z \([34]:\d\d:\d\d left\)", said)
-    assert show(sh, "ROLECALL_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE") == \
-        "ROLECALL_PROFILE=prod/ReadOnly|AWS_REGION=eu-west-1|AWS_DEFAULT_REGION=eu-west-1|AWS_PROFILE=-"
+    assert (
+        show(sh, "ROLECALL_PROFILE", "AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE")
+        == "ROLECALL_PROFILE=prod/ReadOnly|AWS_REGION=eu-west-1|AWS_DEFAULT_REGION=eu-west-1|AWS_PROFILE=-"
+    )
     expiration = show(sh, "AWS_CREDENTIAL_EXPIRATION").split("=", 1)[1]
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", expiration)
     out = sh.run("aws sts get-caller-identity --query Arn --output text")
     assert re.search(r"arn:aws:sts::222222222222:assumed-role/ReadOnly/", out)
     assert re.search(r"^prod/ReadOnly [34]h\d\dm$", sh.run("rolecall_prompt; echo"), re.MULTILINE)
     sh.run("rolecall use --unset")
-    assert show(sh, "ROLECALL_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                "AWS_REGION", "ROLECALL_EXPIRES") == \
-        "ROLECALL_PROFILE=-|AWS_ACCESS_KEY_ID=-|AWS_SECRET_ACCESS_KEY=-|AWS_SESSION_TOKEN=-|AWS_REGION=-|ROLECALL_EXPIRES=-"
-    assert "<>" in sh.run('set p (rolecall_prompt); echo "<$p>"' if sh.name == "fish" else 'echo "<$(rolecall_prompt)>"')
+    assert (
+        show(
+            sh,
+            "ROLECALL_PROFILE",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_REGION",
+            "ROLECALL_EXPIRES",
+        )
+        == "ROLECALL_PROFILE=-|AWS_ACCESS_KEY_ID=-|AWS_SECRET_ACCESS_KEY=-|AWS_SESSION_TOKEN=-|AWS_REGION=-|ROLECALL_EXPIRES=-"
+    )
+    assert "<>" in sh.run(
+        'set p (rolecall_prompt); echo "<$p>"' if sh.name == "fish" else 'echo "<$(rolecall_prompt)>"'
+    )
 
 
 def test_a_failed_use_changes_nothing_and_says_one_line(shell):
@@ -143,8 +156,11 @@ def test_fish_trace_never_shows_a_secret(sandbox, tmp_path):
 
 @pytest.mark.parametrize("name", SHELLS)
 def test_the_prompt_is_right_inside_rolecall_shell(name, sandbox, tmp_path):
-    rc = {"bash": sandbox.home / ".bashrc", "zsh": sandbox.home / ".zshrc",
-          "fish": sandbox.home / ".config" / "fish" / "config.fish"}[name]
+    rc = {
+        "bash": sandbox.home / ".bashrc",
+        "zsh": sandbox.home / ".zshrc",
+        "fish": sandbox.home / ".config" / "fish" / "config.fish",
+    }[name]
     rc.parent.mkdir(parents=True, exist_ok=True)
     rc.write_text(RC[name])
     env = {**os.environ, **sandbox.env, "SHELL": tool(name), "TERM": "xterm-256color"}

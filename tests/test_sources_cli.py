@@ -42,21 +42,27 @@ accounts:
 
 
 def with_accounts(sandbox, extra: str) -> None:
-    sandbox.write_profiles(textwrap.dedent("""\
+    sandbox.write_profiles(
+        textwrap.dedent("""\
         version: 1
         defaults: {region: eu-west-1, source_profile: corp}
-        """) + textwrap.dedent(extra))
+        """)
+        + textwrap.dedent(extra)
+    )
 
 
 def test_web_identity_role_in_profiles_yaml(cli, sandbox, token_file):
-    with_accounts(sandbox, f"""\
+    with_accounts(
+        sandbox,
+        f"""\
         accounts:
           - id: "222222222222"
             name: ci
             roles:
               - role: Deploy
                 web_identity_token_file: {token_file}
-        """)
+        """,
+    )
     assert cli("list", "--json").json()[0]["kind"] == "web_identity"
     result = cli("exec", "ci/Deploy", *IDENTITY)
     assert result.code == 0, result.err
@@ -85,11 +91,15 @@ def test_an_expired_web_identity_token_is_one_line(cli, sandbox, token_file):
 
 def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
     assertion = sandbox.root / "assertion.b64"
-    assertion.write_text(saml_response(
-        ["arn:aws:iam::222222222222:role/Admin,arn:aws:iam::222222222222:saml-provider/okta"],
-        datetime.now(UTC) + timedelta(minutes=5),
-    ))
-    with_accounts(sandbox, f"""\
+    assertion.write_text(
+        saml_response(
+            ["arn:aws:iam::222222222222:role/Admin,arn:aws:iam::222222222222:saml-provider/okta"],
+            datetime.now(UTC) + timedelta(minutes=5),
+        )
+    )
+    with_accounts(
+        sandbox,
+        f"""\
         saml:
           - name: okta
             assertion_process: cat {assertion}
@@ -98,7 +108,8 @@ def test_saml_source_synced_then_used_like_any_profile(cli, sandbox):
           - id: "222222222222"
             name: prod
             roles: [{{role: ReadOnly}}]
-        """)
+        """,
+    )
     assert "prod/Admin" not in {row["name"] for row in cli("list", "--json").json()}  # not discovered yet
     synced = cli("sync", "okta")
     assert synced.code == 0, synced.err
@@ -124,7 +135,9 @@ def test_federated_user_works_in_exec_and_in_the_console(cli, sandbox, federatio
 
 
 def test_bad_settings_of_each_source_are_path_line(cli, sandbox):
-    with_accounts(sandbox, """\
+    with_accounts(
+        sandbox,
+        """\
         saml:
           - name: okta
         accounts:
@@ -137,7 +150,8 @@ def test_bad_settings_of_each_source_are_path_line(cli, sandbox):
               - role: CI
                 web_identity_token_file: /tmp/t
                 web_identity_token_process: print-token
-        """)
+        """,
+    )
     result = cli("check")
     assert result.code == 2
     lines = result.out.splitlines()

@@ -62,17 +62,37 @@ def test_sessions_and_their_problems_from_the_aws_config(sandbox):
 def test_aws_config_sso_profiles_become_sso_kind_profiles(sandbox):
     sandbox.aws_config.write_text(CONFIG + MORE, encoding="utf-8")
     sessions, _ = sessions_from_config(sandbox.aws_config)
-    dev = profile_from_config("dev", {"sso_session": "corp", "sso_account_id": "100000000001",
-                                      "sso_role_name": "ReadOnly", "region": "us-west-2"}, sessions, "cfg:16")
+    dev = profile_from_config(
+        "dev",
+        {"sso_session": "corp", "sso_account_id": "100000000001", "sso_role_name": "ReadOnly", "region": "us-west-2"},
+        sessions,
+        "cfg:16",
+    )
     assert isinstance(dev, Profile)
     assert (dev.kind, dev.role_arn, dev.region, dev.origin) == (
-        "sso", "arn:aws:iam::100000000001:role/ReadOnly", "us-west-2", "cfg:16")
+        "sso",
+        "arn:aws:iam::100000000001:role/ReadOnly",
+        "us-west-2",
+        "cfg:16",
+    )
     assert dev.settings.session == "corp" and dev.settings.start_url == START_URL
-    old = profile_from_config("old", {"sso_start_url": "https://old.awsapps.com/start", "sso_region": "us-east-1",
-                                      "sso_account_id": "100000000002", "sso_role_name": "Admin"}, sessions)
+    old = profile_from_config(
+        "old",
+        {
+            "sso_start_url": "https://old.awsapps.com/start",
+            "sso_region": "us-east-1",
+            "sso_account_id": "100000000002",
+            "sso_role_name": "Admin",
+        },
+        sessions,
+    )
     assert isinstance(old, Profile) and old.settings.legacy is True
-    ghost = profile_from_config("ghost", {"sso_session": "missing", "sso_account_id": "100000000001",
-                                          "sso_role_name": "ReadOnly"}, sessions, "cfg:28")
+    ghost = profile_from_config(
+        "ghost",
+        {"sso_session": "missing", "sso_account_id": "100000000001", "sso_role_name": "ReadOnly"},
+        sessions,
+        "cfg:28",
+    )
     assert ghost == Problem("cfg", 28, "profile ghost: sso_session 'missing' names no [sso-session] section")
     bad_id = profile_from_config("x", {"sso_session": "corp", "sso_account_id": "12", "sso_role_name": "R"}, sessions)
     assert isinstance(bad_id, Problem) and "sso_account_id '12' is not a 12-digit account id" in bad_id.message
@@ -80,14 +100,19 @@ def test_aws_config_sso_profiles_become_sso_kind_profiles(sandbox):
 
 def test_profiles_yaml_sso_entries():
     sessions, problems = sessions_from_yaml(
-        [{"name": "lab", "start_url": "https://lab.awsapps.com/start", "region": "eu-west-1", "scopes": ["a", "b"]},
-         {"name": "web", "start_url": "http://lab", "region": "eu-west-1"},
-         {"start_url": "https://x"}],
-        "p.yaml", [3, 7, 10],
+        [
+            {"name": "lab", "start_url": "https://lab.awsapps.com/start", "region": "eu-west-1", "scopes": ["a", "b"]},
+            {"name": "web", "start_url": "http://lab", "region": "eu-west-1"},
+            {"start_url": "https://x"},
+        ],
+        "p.yaml",
+        [3, 7, 10],
     )
     assert [(s.name, s.scopes, s.origin) for s in sessions] == [("lab", ("a", "b"), "p.yaml:3")]
-    assert [str(p) for p in problems] == ["p.yaml:7: sso web: start_url 'http://lab' is not an https:// URL",
-                                          "p.yaml:10: sso: each entry needs a name"]
+    assert [str(p) for p in problems] == [
+        "p.yaml:7: sso web: start_url 'http://lab' is not an https:// URL",
+        "p.yaml:10: sso: each entry needs a name",
+    ]
 
 
 def test_login_to_a_broken_or_unknown_session_is_one_line_exit_2(sso, sandbox):
@@ -99,21 +124,37 @@ def test_login_to_a_broken_or_unknown_session_is_one_line_exit_2(sso, sandbox):
     assert (done.returncode, done.stderr.strip()) == (2, "rolecall: unknown SSO session 'nosuch' (known: corp, old)")
     done = rolecall_sso("sync")
     assert (done.returncode, done.stderr.strip()) == (2, "rolecall: more than one SSO session: name one of corp, old")
-    sandbox.write_profiles("version: 1\naccounts: []\nsso:\n  - name: lab\n    start_url: ftp://lab\n    region: eu-west-1\n")
+    sandbox.write_profiles(
+        "version: 1\naccounts: []\nsso:\n  - name: lab\n    start_url: ftp://lab\n    region: eu-west-1\n"
+    )
     done = rolecall_sso("login", "lab")
     assert done.returncode == 2
-    assert done.stderr.strip() == f"rolecall: {sandbox.profiles}:4: sso lab: start_url 'ftp://lab' is not an https:// URL"
+    assert (
+        done.stderr.strip() == f"rolecall: {sandbox.profiles}:4: sso lab: start_url 'ftp://lab' is not an https:// URL"
+    )
     assert sum(sso.counts.values()) == 0
 
 
-@pytest.mark.parametrize("content, why", [
-    (b"{not json", "the token file {path} is damaged (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))"),
-    (b'{"startUrl": "x"}', "the token file {path} is damaged (no accessToken)"),
-    (b'{"accessToken": "a", "expiresAt": "soon"}', "the token file {path} is damaged (Invalid isoformat string: 'soon')"),
-    (json.dumps({"startUrl": "https://other.awsapps.com/start", "accessToken": "a",
-                 "expiresAt": "2030-01-01T00:00:00Z"}).encode(),
-     "the token file {path} is for another start URL (https://other.awsapps.com/start)"),
-])
+@pytest.mark.parametrize(
+    "content, why",
+    [
+        (
+            b"{not json",
+            "the token file {path} is damaged (Expecting property name enclosed in double quotes: line 1 column 2 (char 1))",
+        ),
+        (b'{"startUrl": "x"}', "the token file {path} is damaged (no accessToken)"),
+        (
+            b'{"accessToken": "a", "expiresAt": "soon"}',
+            "the token file {path} is damaged (Invalid isoformat string: 'soon')",
+        ),
+        (
+            json.dumps(
+                {"startUrl": "https://other.awsapps.com/start", "accessToken": "a", "expiresAt": "2030-01-01T00:00:00Z"}
+            ).encode(),
+            "the token file {path} is for another start URL (https://other.awsapps.com/start)",
+        ),
+    ],
+)
 def test_a_damaged_or_foreign_token_file_is_one_line_and_kept(sandbox, fake_clock, content, why):
     path = token_path(CORP)
     path.parent.mkdir(parents=True)
@@ -125,8 +166,16 @@ def test_a_damaged_or_foreign_token_file_is_one_line_and_kept(sandbox, fake_cloc
 
 
 def test_token_repr_masks_every_secret(fake_clock):
-    token = Token(START_URL, "eu-west-1", "access-" + "a" * 30, fake_clock.now(), "client-id",
-                  "secret-" + "s" * 30, fake_clock.now(), "refresh-" + "r" * 30)
+    token = Token(
+        START_URL,
+        "eu-west-1",
+        "access-" + "a" * 30,
+        fake_clock.now(),
+        "client-id",
+        "secret-" + "s" * 30,
+        fake_clock.now(),
+        "refresh-" + "r" * 30,
+    )
     shown = repr(token)
     assert "a" * 20 not in shown and "s" * 20 not in shown and "r" * 20 not in shown
     assert "client-id" in shown and "****aaaa" in shown

@@ -62,15 +62,22 @@ def test_discovered_roles_are_profiles_named_account_slash_role(sso, fake_clock)
 def test_discovery_settings_rename_tag_include_and_exclude(sso, fake_clock):
     sign_in(sso, fake_clock)
     discovery.sync(CORP, fake_clock)
-    settings = {"region": "us-east-2", "tags": {"via": "sso"}, "account_names": {"100000000000": "prod"},
-                "include": ["prod", "account-00*"], "exclude": ["*/AdministratorAccess", "100000000002"]}
+    settings = {
+        "region": "us-east-2",
+        "tags": {"via": "sso"},
+        "account_names": {"100000000000": "prod"},
+        "include": ["prod", "account-00*"],
+        "exclude": ["*/AdministratorAccess", "100000000002"],
+    }
     profiles, problems = load([CORP], settings)
     assert not problems
     assert sorted(p.name for p in profiles) == ["account-0001/ReadOnly", "prod/ReadOnly"]
     assert all(p.region == "us-east-2" and p.tags == {"via": "sso"} for p in profiles)
     _, problems = load([CORP], {"include": "prod", "colour": "red"}, origin="/p.yaml:7")
-    assert [str(p) for p in problems] == ["/p.yaml:7: sso discovery: unknown setting 'colour'",
-                                          "/p.yaml:7: sso discovery: include must be a list of account ids or globs"]
+    assert [str(p) for p in problems] == [
+        "/p.yaml:7: sso discovery: unknown setting 'colour'",
+        "/p.yaml:7: sso discovery: include must be a list of account ids or globs",
+    ]
 
 
 def test_two_sessions_with_the_same_names_keep_both(sso, fake_clock):
@@ -95,8 +102,10 @@ def test_failed_sync_keeps_the_previous_result(sso, fake_clock):
     done = rolecall_sso("sync", "corp")
     assert done.returncode == 1
     lines = done.stderr.splitlines()
-    assert lines[0] == ("rolecall: SSO session corp: the portal no longer accepts the sign-in (revoked or expired); "
-                        "run `rolecall login corp`")
+    assert lines[0] == (
+        "rolecall: SSO session corp: the portal no longer accepts the sign-in (revoked or expired); "
+        "run `rolecall login corp`"
+    )
     assert lines[1].startswith("  hint: kept the previous discovery (3 accounts, from ")
     assert discovery.path(CORP).read_bytes() == before
     assert len(load([CORP])[0]) == 6

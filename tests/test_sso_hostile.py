@@ -44,7 +44,8 @@ HOSTILE = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\r\x9bmoved"  # OSC 52 (clipboard), 
 
 @pytest.mark.parametrize("operation", ["ListAccounts", "ListAccountRoles"])
 def test_a_repeated_page_token_ends_the_sync_with_one_line_and_keeps_the_previous_result(
-        sandbox, monkeypatch, fake_clock, operation):
+    sandbox, monkeypatch, fake_clock, operation
+):
     sandbox.aws_config.write_text(CONFIG, encoding="utf-8")
     fake = start_fake(monkeypatch, sandbox, accounts=3)
     try:
@@ -80,11 +81,14 @@ def test_accounts_waiting_for_their_roles_stay_under_two_pages_at_any_size(sandb
 # ------------------------------------------------------------------ 4. no tokens in clear to another machine
 
 
-@pytest.mark.parametrize(("variables", "named"), [
-    ({"AWS_ENDPOINT_URL_SSO_OIDC": "http://sso.example.com"}, "AWS_ENDPOINT_URL_SSO_OIDC"),
-    ({"AWS_ENDPOINT_URL": "http://10.1.2.3:8080"}, "AWS_ENDPOINT_URL"),
-    ({"AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1.evil.example"}, "AWS_ENDPOINT_URL_SSO_OIDC"),
-])
+@pytest.mark.parametrize(
+    ("variables", "named"),
+    [
+        ({"AWS_ENDPOINT_URL_SSO_OIDC": "http://sso.example.com"}, "AWS_ENDPOINT_URL_SSO_OIDC"),
+        ({"AWS_ENDPOINT_URL": "http://10.1.2.3:8080"}, "AWS_ENDPOINT_URL"),
+        ({"AWS_ENDPOINT_URL_SSO_OIDC": "http://127.0.0.1.evil.example"}, "AWS_ENDPOINT_URL_SSO_OIDC"),
+    ],
+)
 def test_an_sso_endpoint_over_http_to_another_machine_is_refused_in_one_line(sso, monkeypatch, variables, named):
     monkeypatch.delenv("AWS_ENDPOINT_URL_SSO_OIDC")
     for name, value in variables.items():
@@ -279,8 +283,14 @@ def test_a_hostile_user_code_and_verification_url_are_shown_inert(sso, fake_cloc
     sso.device_answer = {"userCode": "AB" + HOSTILE, "verificationUriComplete": "https://x.example/" + HOSTILE}
     said, prompted = [], []
     with Approver(sso):
-        sso_login.login(CORP, fake_clock, browser=False, sleep=lambda s: None, notify=said.append,
-                        prompt=lambda *what: prompted.append(what))
+        sso_login.login(
+            CORP,
+            fake_clock,
+            browser=False,
+            sleep=lambda s: None,
+            notify=said.append,
+            prompt=lambda *what: prompted.append(what),
+        )
     shown = "\n".join([*said, *(part for pair in prompted for part in pair)])
     assert "AB\\x1b]52;c;" in shown and "https://x.example/\\x1b]52" in shown
     assert not set(shown) & set("\x1b\x07\r\x9b")
@@ -295,10 +305,13 @@ def test_a_hostile_user_code_and_verification_url_are_shown_inert(sso, fake_cloc
 
 def test_a_registration_is_not_reused_for_another_start_url_region_or_scopes(sso, fake_clock):
     sso.auto_approve = True
-    for session in (CORP, SsoSession("corp", "https://other.awsapps.com/start", "eu-west-1"),
-                    SsoSession("corp", START_URL, "eu-west-2"),
-                    SsoSession("corp", START_URL, "eu-west-1", ("sso:account:access", "codewhisperer:completions")),
-                    CORP):
+    for session in (
+        CORP,
+        SsoSession("corp", "https://other.awsapps.com/start", "eu-west-1"),
+        SsoSession("corp", START_URL, "eu-west-2"),
+        SsoSession("corp", START_URL, "eu-west-1", ("sso:account:access", "codewhisperer:completions")),
+        CORP,
+    ):
         sso_login.login(session, fake_clock, browser=False, sleep=lambda s: None)
     assert sso.count("RegisterClient") == 4  # the last sign-in reused the first registration
 

@@ -35,8 +35,16 @@ def _follow(page: str) -> None:
     urllib.request.urlopen(signin_url(page), timeout=60).read()
 
 
-AWS_CLI_FIELDS = {"startUrl", "region", "accessToken", "expiresAt", "clientId", "clientSecret",
-                  "registrationExpiresAt", "refreshToken"}
+AWS_CLI_FIELDS = {
+    "startUrl",
+    "region",
+    "accessToken",
+    "expiresAt",
+    "clientId",
+    "clientSecret",
+    "registrationExpiresAt",
+    "refreshToken",
+}
 UTC_SECOND = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 
 
@@ -111,13 +119,21 @@ def test_pkce_login_the_user_denies_is_shown_and_the_wait_ends_at_the_timeout(ss
     # it is shown, and the timeout (or Ctrl+C, Esc) ends it with what the page said.
     said = []
     with Approver(sso, deny=True), pytest.raises(AwsError) as caught:
-        sso_login.login(CORP, fake_clock, notify=said.append, timeout=8,
-                        open_url=lambda page: threading.Thread(target=_follow, args=(page,), daemon=True).start())
+        sso_login.login(
+            CORP,
+            fake_clock,
+            notify=said.append,
+            timeout=8,
+            open_url=lambda page: threading.Thread(target=_follow, args=(page,), daemon=True).start(),
+        )
     assert caught.value.code == "Timeout"
-    assert str(caught.value) == ("sign-in was not completed within 8 s "
-                                 "(the sign-in page said: access_denied the user denied the sign-in)")
-    assert said[-1] == ("the sign-in page answered without a code: access_denied the user denied the sign-in; "
-                        "still waiting (Ctrl+C to stop)")
+    assert str(caught.value) == (
+        "sign-in was not completed within 8 s (the sign-in page said: access_denied the user denied the sign-in)"
+    )
+    assert said[-1] == (
+        "the sign-in page answered without a code: access_denied the user denied the sign-in; "
+        "still waiting (Ctrl+C to stop)"
+    )
     assert not token_path(CORP).exists()
 
 
@@ -174,8 +190,11 @@ def test_device_flow_denied_and_expired_are_one_line_each(sso, fake_clock):
     sso.device_ttl = 0
     done = rolecall_sso("login", "--device-code")
     assert done.returncode == 1
-    assert re.fullmatch(r"rolecall: the code [A-Z]{4}-[A-Z]{4} expired before it was confirmed: "
-                        r"run `rolecall login corp` again", done.stderr.splitlines()[-1])
+    assert re.fullmatch(
+        r"rolecall: the code [A-Z]{4}-[A-Z]{4} expired before it was confirmed: "
+        r"run `rolecall login corp` again",
+        done.stderr.splitlines()[-1],
+    )
 
 
 def _signed_in(fake, clock) -> None:
@@ -204,8 +223,9 @@ def test_expired_registration_means_sign_in_again_never_a_browser(sso, fake_cloc
     fake_clock.set(token.registration_expires_at + timedelta(days=1))
     with pytest.raises(NotSignedIn) as caught:
         sso_login.valid_token(CORP, fake_clock)
-    assert str(caught.value) == ("SSO session corp: the sign-in and its client registration have expired; "
-                                 "run `rolecall login corp`")
+    assert str(caught.value) == (
+        "SSO session corp: the sign-in and its client registration have expired; run `rolecall login corp`"
+    )
     assert caught.value.exit_code == 1
     assert sso.count("Authorize") == 0 and sso.count("StartDeviceAuthorization") == 1
 
@@ -237,8 +257,12 @@ def test_concurrent_processes_share_one_refresh(sso, fake_clock):
 
     write_token(CORP, token.with_access(token.access_token, SystemClock().now() + timedelta(minutes=5), None))
     before = sso.count("CreateToken")
-    procs = [subprocess.Popen([sys.executable, "-c", REFRESH_PROBE], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              text=True) for _ in range(4)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", REFRESH_PROBE], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]
     outs = [p.communicate(timeout=60) for p in procs]
     assert all(p.returncode == 0 for p in procs), outs
     assert len({out for out, _ in outs}) == 1
@@ -259,7 +283,8 @@ def test_a_refresh_does_not_wait_for_a_sign_in_in_progress(sso, fake_clock):
         sso.approve()
 
     signing_in = threading.Thread(
-        target=sso_login.login, args=(CORP, fake_clock), kwargs={"browser": False, "sleep": person_at_the_browser})
+        target=sso_login.login, args=(CORP, fake_clock), kwargs={"browser": False, "sleep": person_at_the_browser}
+    )
     signing_in.start()
     try:
         assert waiting.wait(30)

@@ -40,7 +40,7 @@ def test_aws_cli_credential_process_prompts_on_the_terminal_while_the_sdk_reads_
     term.expect(r"MFA code for arn:aws:iam::111111111111:mfa/alice:")
     term.type("123456\r")
     assert term.wait(60) == 0, term.text
-    identity = json.loads(term.text[term.text.index("{"):term.text.rindex("}") + 1])
+    identity = json.loads(term.text[term.text.index("{") : term.text.rindex("}") + 1])
     assert identity["Arn"].startswith("arn:aws:sts::222222222222:assumed-role/Admin/")
 
 
@@ -53,10 +53,13 @@ def _app_on_a_terminal(sandbox, extra_path: str | None = None) -> Terminal:
     return term
 
 
-@pytest.mark.parametrize("command, says", [
-    ("nosuchcmd --flag", r"cannot run nosuchcmd: command not found"),
-    ("badinterp", r"cannot run badinterp"),  # found, but its interpreter is missing: fails while suspended
-])
+@pytest.mark.parametrize(
+    "command, says",
+    [
+        ("nosuchcmd --flag", r"cannot run nosuchcmd: command not found"),
+        ("badinterp", r"cannot run badinterp"),  # found, but its interpreter is missing: fails while suspended
+    ],
+)
 def test_a_command_that_cannot_run_never_strands_the_app(sandbox, tmp_path, command, says):
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()

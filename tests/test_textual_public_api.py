@@ -82,7 +82,8 @@ def test_no_rolecall_class_touches_a_private_name_of_its_textual_bases():
     for module in modules():
         for _, cls in inspect.getmembers(module, inspect.isclass):
             if cls.__module__ != module.__name__ or not any(
-                    base.__module__.startswith("textual.") for base in cls.__mro__):
+                base.__module__.startswith("textual.") for base in cls.__mro__
+            ):
                 continue
             clashes = names_on_self(cls) & textual_names_of(cls)
             found += [f"{module.__name__}.{cls.__name__}.{name}" for name in sorted(clashes)]
@@ -93,8 +94,12 @@ def test_no_code_reads_a_private_textual_attribute_of_another_object():
     found = []
     for path in sorted(SRC.rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
-        modules_here = {alias.asname or alias.name for node in ast.walk(tree) if isinstance(node, ast.Import)
-                        for alias in node.names}
+        modules_here = {
+            alias.asname or alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
         for node in ast.walk(tree):
             if not (isinstance(node, ast.Attribute) and node.attr in textual_private_names()):
                 continue

@@ -87,7 +87,9 @@ async def test_filter_narrows_highlights_and_escape_clears(sandbox, fake_clock):
         drawn = tree.label(tree.lines[1])
         assert drawn.plain == "  Admin  mfa"
         account = tree.label(tree.lines[0])
-        marked = [account.plain[s.start:s.end] for s in account.spans if isinstance(s.style, Style) and s.style.underline]
+        marked = [
+            account.plain[s.start : s.end] for s in account.spans if isinstance(s.style, Style) and s.style.underline
+        ]
         assert marked[:3] == ["s", "t", "g"]  # the letters of "stg" in "staging" (and again in its tags)
         await pilot.press("enter")  # Enter in the filter acts on the match: an MFA role asks for a code
         await pilot.pause()

@@ -316,7 +316,6 @@ async def test_filter_selects_the_best_match_and_counts(many):
         assert roles(app) == []
 
 
-
 async def test_a_filter_keystroke_is_answered_in_the_frame_that_echoes_it(many):
     """The list, its count and the cursor change as the key is handled, not after a frame has
     shown the key alone: one layout and paint per keystroke (benchmarks/keystroke.py times it)."""
@@ -376,7 +375,9 @@ async def test_the_palette_opens_the_problems(sandbox):
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, ProblemsScreen)
-        assert "prod/Chained: via 'prod/Missing' names no profile" in shown_in(app, app.screen.query_one("#problems-dialog"))
+        assert "prod/Chained: via 'prod/Missing' names no profile" in shown_in(
+            app, app.screen.query_one("#problems-dialog")
+        )
 
 
 # ---------------------------------------------------------------------------------------- tree
@@ -521,8 +522,11 @@ def test_bundled_theme_meets_wcag_contrast(path):
 async def test_more_sessions_than_fit_scroll_in_a_wide_panel(sandbox):
     lines = ["version: 1", "defaults: {region: eu-west-1, source_profile: corp}", "accounts:"]
     for n in range(8):
-        lines += [f'  - id: "{100000000000 + n}"', f"    name: acct{n}",
-                  "    roles: [{role: A}, {role: B}, {role: C}, {role: D}, {role: E}]"]
+        lines += [
+            f'  - id: "{100000000000 + n}"',
+            f"    name: acct{n}",
+            "    roles: [{role: A}, {role: B}, {role: C}, {role: D}, {role: E}]",
+        ]
     sandbox.write_profiles("\n".join(lines) + "\n")
     seed_sessions({f"acct{n}/{r}": 3600 + n * 60 for n in range(8) for r in "ABCDE"})
     app = build(FakeClock(FIXED_NOW))
@@ -578,7 +582,9 @@ async def test_an_arn_in_the_details_breaks_at_colons_and_slashes_at_80x24(many)
         joined = "".join(line.split("  ")[-1].strip() for line in lines if line.strip())
         assert arn in joined
         # each line of it ends at a `:` or `/`, or ends the ARN: no word cut in two
-        pieces = [line.split()[-1] for line in lines if line.split() and line.split()[-1] in arn and len(line.split()[-1]) > 3]
+        pieces = [
+            line.split()[-1] for line in lines if line.split() and line.split()[-1] in arn and len(line.split()[-1]) > 3
+        ]
         assert pieces and all(piece.endswith((":", "/")) or arn.endswith(piece) for piece in pieces), pieces
 
 
@@ -636,7 +642,9 @@ async def test_details_of_an_aws_config_role_name_its_account_once(sandbox):
 
 
 async def test_long_account_lines_bring_no_horizontal_scrollbar_at_80x24(sandbox):
-    sandbox.write_profiles(MANY.replace('name: security,', 'name: security, tags: {team: security-and-compliance-office, env: prod},'))
+    sandbox.write_profiles(
+        MANY.replace("name: security,", "name: security, tags: {team: security-and-compliance-office, env: prod},")
+    )
     app = build()
     async with app.run_test(size=SMALL) as pilot:
         await settle(pilot)

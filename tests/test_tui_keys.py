@@ -34,8 +34,9 @@ async def test_help_lists_every_key_of_the_table_with_its_words(sandbox):
 
 async def test_the_footer_shows_the_table_labels(sandbox):
     app = build()
-    shown = [f"{key_name(key.key)} {key.label}" for key in KEYS
-             if key.show and key.key != "enter"]  # the focused list's own enter (select) hides the app's
+    shown = [
+        f"{key_name(key.key)} {key.label}" for key in KEYS if key.show and key.key != "enter"
+    ]  # the focused list's own enter (select) hides the app's
     async with app.run_test(size=(200, 30)) as pilot:
         await shows(pilot, lambda lines: "palette" in lines[-1])  # the footer is drawn
         footer = screen_lines(app)[-1]
@@ -46,6 +47,7 @@ async def test_the_footer_shows_the_table_labels(sandbox):
 async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change(sandbox):
     app = build()
     async with app.run_test(size=(200, 30)) as pilot:
+
         def footer() -> str:
             return screen_lines(app)[-1]
 
@@ -60,6 +62,7 @@ async def test_the_footer_follows_focus_and_is_rebuilt_only_when_its_keys_change
         app.refresh_bindings()  # nothing changed: the same keys stay, not a dozen widgets made anew
         await pilot.pause()
         assert list(app.query("FooterKey")) == widgets
+
 
 async def test_the_palette_offers_the_table_commands(sandbox):
     app = build()

@@ -89,7 +89,6 @@ def browser(tmp_path, monkeypatch, sandbox):
 # ---------------------------------------------------------------------------- the cache, live
 
 
-
 async def sign_in_shows(pilot, shown) -> None:
     """Wait (up to a minute on a loaded machine) until the sign-in modal shows what `shown` picks:
     the worker signing in reaches the browser or the device-code step in its own time."""
@@ -97,6 +96,7 @@ async def sign_in_shows(pilot, shown) -> None:
         if isinstance(pilot.app.screen, LoginScreen) and shown(pilot.app.screen):
             return
         await pilot.pause(0.05)
+
 
 async def test_a_session_assumed_in_another_terminal_appears_and_clear_elsewhere_removes_it(sandbox, cli, fake_clock):
     app = build(fake_clock)

@@ -101,4 +101,3 @@ def test_details_of_a_chained_role(sandbox, snap_compare):
         await pilot.pause()
 
     assert snap_compare(app_with_sessions(), run_before=select_deploy, terminal_size=SIZES["medium"])
-

@@ -38,9 +38,17 @@ def jwt(claims: dict) -> str:
 
 def profile(**settings: str) -> Profile:
     return Profile(
-        name="ci/deploy", role_arn=ROLE, account_id="555555555555", account_name="ci", role_name="ci-deploy",
-        region="eu-west-1", role_session_name="github-actions", kind="web_identity",
-        settings=WebIdentitySettings(settings.get("web_identity_token_file"), settings.get("web_identity_token_process")),
+        name="ci/deploy",
+        role_arn=ROLE,
+        account_id="555555555555",
+        account_name="ci",
+        role_name="ci-deploy",
+        region="eu-west-1",
+        role_session_name="github-actions",
+        kind="web_identity",
+        settings=WebIdentitySettings(
+            settings.get("web_identity_token_file"), settings.get("web_identity_token_process")
+        ),
     )
 
 
@@ -58,7 +66,9 @@ def engine_for(sandbox, fake_clock):
 
 def test_token_file_gets_role_credentials_the_aws_cli_accepts(engine_for, sandbox, fake_clock):
     token = sandbox.root / "token"
-    token.write_text(jwt({"sub": "repo:acme/app", "exp": int((fake_clock.now() + timedelta(hours=1)).timestamp())}) + "\n")
+    token.write_text(
+        jwt({"sub": "repo:acme/app", "exp": int((fake_clock.now() + timedelta(hours=1)).timestamp())}) + "\n"
+    )
     engine = engine_for(profile(web_identity_token_file=str(token)))
 
     with StsWindow() as window:
@@ -69,7 +79,11 @@ def test_token_file_gets_role_credentials_the_aws_cli_accepts(engine_for, sandbo
     assert engine.whoami(session)["Arn"].startswith("arn:aws:sts::555555555555:assumed-role/ci-deploy/github-actions")
     done = subprocess.run(
         ["aws", "sts", "get-caller-identity", "--output", "json"],
-        env=role_environ(os.environ, session), capture_output=True, text=True, timeout=60, check=False,
+        env=role_environ(os.environ, session),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["Account"] == "555555555555"
@@ -122,7 +136,7 @@ def test_expired_jwt_is_refused_before_aws_is_asked(engine_for, sandbox, fake_cl
 
 
 def test_failing_token_process_is_one_line(engine_for):
-    command = f"{sys.executable} -c \"import sys; sys.exit(3)\""
+    command = f'{sys.executable} -c "import sys; sys.exit(3)"'
     with pytest.raises(ConfigError) as caught:
         engine_for(profile(web_identity_token_process=command)).assume("ci/deploy", no_code)
     assert caught.value.message == f"ci/deploy: web_identity_token_process {sys.executable} exited 3"
@@ -143,8 +157,9 @@ def test_a_token_process_printing_without_end_is_killed_at_the_cap(tmp_path):
     flood.write_text("import sys\nwhile True:\n    sys.stderr.write('y' * 65536)\n")
     with pytest.raises(ConfigError) as caught:
         command_output("ci/deploy: web_identity_token_process", f"{sys.executable} {flood}", 30)
-    assert caught.value.message == (f"ci/deploy: web_identity_token_process {sys.executable} printed more than "
-                                     "1024 KiB: stopped it")
+    assert caught.value.message == (
+        f"ci/deploy: web_identity_token_process {sys.executable} printed more than 1024 KiB: stopped it"
+    )
 
 
 def test_validation_names_each_problem_with_its_line():
@@ -175,12 +190,14 @@ def test_aws_config_section_with_a_token_file_reads_as_web_identity_settings(san
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.one_of(
-    st.text(max_size=300),
-    st.fixed_dictionaries(
-        {"exp": st.one_of(st.integers(), st.floats(), st.text(max_size=20), st.none(), st.booleans())}
-    ).map(jwt),
-))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.fixed_dictionaries(
+            {"exp": st.one_of(st.integers(), st.floats(), st.text(max_size=20), st.none(), st.booleans())}
+        ).map(jwt),
+    )
+)
 def test_expiry_of_any_token_is_a_time_or_none(token):
     found = expiry(token)
     assert found is None or found.tzinfo is not None

@@ -12,8 +12,10 @@ from textual.worker import WorkerFailed
 from rolecall.core.errors import RolecallError
 
 CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 x its 20px font per terminal cell
-_TEXT = re.compile(r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
-                   r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>')
+_TEXT = re.compile(
+    r'<text class="[^"]*" x="([\d.]+)" y="[\d.]+" textLength="[\d.]+" '
+    r'clip-path="url\(#terminal-\d+-line-(\d+)\)">(.*?)</text>'
+)
 
 
 def screen_lines(app: App) -> list[str]:

@@ -120,30 +120,47 @@ print(base64.b64encode(xml.encode()).decode())
 '''
 
 # The demo's credential_process: keys valid for an hour, as a vault helper would print them.
-PROCESS_SCRIPT = r'''
+PROCESS_SCRIPT = r"""
 import datetime, json
 until = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=1)
 print(json.dumps({"Version": 1, "AccessKeyId": "ASIADEMOPROCESS00000",
                   "SecretAccessKey": "demo/process/secret/not/a/real/key/000",
                   "SessionToken": "demo-process-session-token", "Expiration": until.strftime("%Y-%m-%dT%H:%M:%SZ")}))
-'''
+"""
 
 
 def web_identity_token(subject: str = "repo:example/app:ref:refs/heads/main") -> str:
     """A JWT (unsigned: moto's STS accepts any token) whose `exp` is a year away."""
+
     def part(data: dict[str, object]) -> str:
         return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
 
-    claims = {"iss": "https://token.actions.githubusercontent.com", "sub": subject, "aud": "sts.amazonaws.com",
-              "iat": int(time.time()), "exp": int(time.time()) + 365 * 86400}
+    claims = {
+        "iss": "https://token.actions.githubusercontent.com",
+        "sub": subject,
+        "aud": "sts.amazonaws.com",
+        "iat": int(time.time()),
+        "exp": int(time.time()) + 365 * 86400,
+    }
     return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
 
 # Variables that could point the demo at real credentials or real files: cleared while it runs.
 CLEARED = (
-    "AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "ROLECALL_PROFILE", "ROLECALL_CACHE_DIR", "ZDOTDIR",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_SECURITY_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "ROLECALL_PROFILE",
+    "ROLECALL_CACHE_DIR",
+    "ZDOTDIR",
 )
 
 
@@ -167,10 +184,10 @@ class FederationEndpoint(BaseHTTPRequestHandler):
     seen: list[dict[str, list[str]]] = []
     paths: list[str] = []  # the request lines' paths: what a proxy or a server log would keep
 
-    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+    def do_GET(self) -> None:
         self._answer(urlparse(self.path).query)
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         length = min(int(self.headers.get("Content-Length") or 0), 64 * 1024)
         self._answer(self.rfile.read(length).decode("utf-8", "replace"))
 
@@ -250,8 +267,9 @@ class DemoEnvironment:
         token = home / ".config" / "ci" / "token"
         token.parent.mkdir(parents=True, mode=0o700)
         token.write_text(web_identity_token(), encoding="utf-8")
-        (home / ".aws" / "config").write_text(AWS_CONFIG.format(process="demo-credential-process", token=token),
-                                              encoding="utf-8")
+        (home / ".aws" / "config").write_text(
+            AWS_CONFIG.format(process="demo-credential-process", token=token), encoding="utf-8"
+        )
         extra = PROFILES_EXTRA.replace("ASSERTION_PROCESS", "demo-saml-assertion")
         self.profiles.write_text(paths.example_profiles().read_text(encoding="utf-8") + extra, encoding="utf-8")
 
@@ -282,8 +300,9 @@ class DemoEnvironment:
             "ROLECALL_DEMO": str(self.root),
             # the demo's identity provider and credential_process helpers, and the venv's own
             # scripts (rolecall, aws), are found in the demo's shell
-            "PATH": os.pathsep.join((str(home.parent / "bin"), os.path.dirname(sys.executable),
-                                     os.environ.get("PATH", ""))),
+            "PATH": os.pathsep.join(
+                (str(home.parent / "bin"), os.path.dirname(sys.executable), os.environ.get("PATH", ""))
+            ),
         }
         for name in (*values, *CLEARED):
             self._saved_env.setdefault(name, os.environ.get(name))

@@ -38,9 +38,12 @@ def cmd_ui(args: argparse.Namespace | SimpleNamespace) -> int:
 
 
 def opt_demo(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--cli", action="store_true",
-                   help="open a shell set up for the demo instead of the TUI (rolecall demo --cli -- COMMAND ...: "
-                        "run one command in it)")
+    p.add_argument(
+        "--cli",
+        action="store_true",
+        help="open a shell set up for the demo instead of the TUI (rolecall demo --cli -- COMMAND ...: "
+        "run one command in it)",
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

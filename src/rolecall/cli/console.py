@@ -13,19 +13,34 @@ def opt_console(p: argparse.ArgumentParser) -> None:
     opts.profile(p)
     where = p.add_mutually_exclusive_group()
     where.add_argument("--service", "-s", metavar="NAME", help="land on this service (s3, ec2, cloudwatch...)")
-    where.add_argument("--destination", "-d", metavar="PATH_OR_URL",
-                       help="land on this console path (/s3/buckets) or console URL (AWS console hosts only)")
+    where.add_argument(
+        "--destination",
+        "-d",
+        metavar="PATH_OR_URL",
+        help="land on this console path (/s3/buckets) or console URL (AWS console hosts only)",
+    )
     p.add_argument("--region", metavar="REGION", help="the console's region (default: the profile's)")
-    p.add_argument("--print", action="store_true",
-                   help="print the address the browser would be sent to, and open nothing")
-    p.add_argument("--logout-first", action=argparse.BooleanOptionalAction, default=None,
-                   help="sign out of the current console session first, for a browser without multi-session "
-                        "(default: the console_logout_first setting, else off)")
-    p.add_argument("--browser", metavar="CMD",
-                   help="browser command, %%s for the address (default: $ROLECALL_BROWSER, the browser setting, "
-                        "$BROWSER, the system's)")
-    p.add_argument("--container", action="store_true",
-                   help="open in a Firefox container named after the profile (needs a container extension)")
+    p.add_argument(
+        "--print", action="store_true", help="print the address the browser would be sent to, and open nothing"
+    )
+    p.add_argument(
+        "--logout-first",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="sign out of the current console session first, for a browser without multi-session "
+        "(default: the console_logout_first setting, else off)",
+    )
+    p.add_argument(
+        "--browser",
+        metavar="CMD",
+        help="browser command, %%s for the address (default: $ROLECALL_BROWSER, the browser setting, "
+        "$BROWSER, the system's)",
+    )
+    p.add_argument(
+        "--container",
+        action="store_true",
+        help="open in a Firefox container named after the profile (needs a container extension)",
+    )
     opts.mfa_code(p)
     opts.duration(p)
 
@@ -36,8 +51,11 @@ def cmd_console(args: argparse.Namespace) -> int:
     engine = engine_for(args)
     profile = engine.profile(args.profile)
     request = console.Request(
-        service=args.service, destination=args.destination, region=args.region,
-        logout_first=settings.get("console_logout_first", args.logout_first), container=args.container,
+        service=args.service,
+        destination=args.destination,
+        region=args.region,
+        logout_first=settings.get("console_logout_first", args.logout_first),
+        container=args.container,
     )
     console.check(profile, request)  # what the user typed, before a session is minted or a browser started
     if args.print:

@@ -17,11 +17,14 @@ NAME = re.compile(r"^[^\s\[\]#;\x00-\x1f\x7f]{1,128}$")
 
 
 def opt_add(p: argparse.ArgumentParser) -> None:
-    p.description = ("Keep an IAM user's long-lived access keys in the OS keyring, for PROFILE. Typed at the "
-                     "terminal (the secret without echo), or two lines on stdin: the key id, then the secret.")
+    p.description = (
+        "Keep an IAM user's long-lived access keys in the OS keyring, for PROFILE. Typed at the "
+        "terminal (the secret without echo), or two lines on stdin: the key id, then the secret."
+    )
     profile(p)
-    p.add_argument("--env", action="store_true",
-                   help="take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead")
+    p.add_argument(
+        "--env", action="store_true", help="take the keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY instead"
+    )
     # Keys typed after the profile are refused without being echoed back (argparse would repeat them).
     p.add_argument("given", nargs="*", help=argparse.SUPPRESS)
 
@@ -33,8 +36,10 @@ def opt_remove(p: argparse.ArgumentParser) -> None:
 
 
 def opt_rotate(p: argparse.ArgumentParser) -> None:
-    p.description = ("Replace PROFILE's access key: CreateAccessKey, check the new key, store it in the keyring, "
-                     "DeleteAccessKey of the old one (with an MFA session when the profile has mfa_serial).")
+    p.description = (
+        "Replace PROFILE's access key: CreateAccessKey, check the new key, store it in the keyring, "
+        "DeleteAccessKey of the old one (with an MFA session when the profile has mfa_serial)."
+    )
     profile(p)
     mfa_code(p)
 
@@ -62,10 +67,14 @@ def _read_keys(args: argparse.Namespace) -> tuple[str, str]:
         key_id = sys.stdin.readline(LINE_LIMIT)
         return key_id, getpass.getpass("Secret access key: ")
     if sys.stdin is None:
-        raise ConfigError("no keys given", hint="type them at a terminal, or pipe two lines: the key id, then the secret")
+        raise ConfigError(
+            "no keys given", hint="type them at a terminal, or pipe two lines: the key id, then the secret"
+        )
     key_id, secret = sys.stdin.readline(LINE_LIMIT), sys.stdin.readline(LINE_LIMIT)
     if not key_id.strip() and not secret.strip():
-        raise ConfigError("no keys given", hint="type them at a terminal, or pipe two lines: the key id, then the secret")
+        raise ConfigError(
+            "no keys given", hint="type them at a terminal, or pipe two lines: the key id, then the secret"
+        )
     return key_id, secret
 
 
@@ -74,8 +83,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     from rolecall.core.errors import ConfigError
 
     if args.given:
-        raise ConfigError("keys are never taken from the command line (it is kept in shell history and visible "
-                          "to other processes)", hint="run `rolecall add PROFILE` and type them, or pipe them to stdin")
+        raise ConfigError(
+            "keys are never taken from the command line (it is kept in shell history and visible to other processes)",
+            hint="run `rolecall add PROFILE` and type them, or pipe them to stdin",
+        )
     name = _checked_name(args.profile)
     keys = key_vault.check_keys(*_read_keys(args))
     replaced = name in key_vault.stored_profiles()
@@ -140,8 +151,9 @@ def cmd_rotate(args: argparse.Namespace) -> int:
     serial, code = None, None
     if found is not None and found.mfa and found.mfa_serial:
         serial, code = found.mfa_serial, partial(mfa.default_source(args.mfa_code), found)
-    done = rotate(name, engine.sts, region=found.region if found else None, mfa_serial=serial, mfa_code=code,
-                  notify=say)
+    done = rotate(
+        name, engine.sts, region=found.region if found else None, mfa_serial=serial, mfa_code=code, notify=say
+    )
     engine.forget(name)  # its cached session was made with the old key
     say(f"rotated {name}: {done.old_key_id} deleted, {done.new_key_id} in use")
     _plain_copies(name, "holds the deleted key in plain text; delete it there")

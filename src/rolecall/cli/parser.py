@@ -36,8 +36,12 @@ def region(p: argparse.ArgumentParser) -> None:
 
 
 def duration(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--duration", metavar="D", help=f"session length, e.g. 1h, 90m ({format_duration(ROLE_MIN)}.."
-                   f"{format_duration(MFA_MAX)}; roles up to their maximum, chained roles 1h)")
+    p.add_argument(
+        "--duration",
+        metavar="D",
+        help=f"session length, e.g. 1h, 90m ({format_duration(ROLE_MIN)}.."
+        f"{format_duration(MFA_MAX)}; roles up to their maximum, chained roles 1h)",
+    )
 
 
 def force(p: argparse.ArgumentParser) -> None:
@@ -54,8 +58,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="AWS role switching: a TUI with live session countdowns, and a fast CLI.",
     )
     parser.add_argument("--version", action="version", version=f"rolecall {__version__}")
-    parser.add_argument("--profiles", metavar="PATH", help="profiles.yaml to use (default: $ROLECALL_PROFILES or the config dir)")
-    parser.add_argument("--theme", metavar="NAME", help="TUI theme: a bundled name, or a file stem in <config>/rolecall/themes")
+    parser.add_argument(
+        "--profiles", metavar="PATH", help="profiles.yaml to use (default: $ROLECALL_PROFILES or the config dir)"
+    )
+    parser.add_argument(
+        "--theme", metavar="NAME", help="TUI theme: a bundled name, or a file stem in <config>/rolecall/themes"
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help, usage=command.usage)
@@ -97,7 +105,7 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
     """
     if "--" in argv:
         at = argv.index("--")
-        return argv[:at], argv[at + 1:]
+        return argv[:at], argv[at + 1 :]
     words: list[str] = []
     skip = False
     for at, word in enumerate(argv):

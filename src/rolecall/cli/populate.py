@@ -15,17 +15,24 @@ def opt_sso(p: argparse.ArgumentParser) -> None:
 
     sub = p.add_subparsers(dest="sso_command", metavar="SUBCOMMAND", required=True)
     fill = sub.add_parser(
-        "populate", help="write a profile per discovered account and role to ~/.aws/config",
+        "populate",
+        help="write a profile per discovered account and role to ~/.aws/config",
         description="Write a [profile ...] to ~/.aws/config for every account and role the SSO session's last "
-                    "discovery found, for the AWS CLI and other tools. Your other sections, comments and keys stay; "
-                    "the sections it writes are marked, and only those are ever changed.")
+        "discovery found, for the AWS CLI and other tools. Your other sections, comments and keys stay; "
+        "the sections it writes are marked, and only those are ever changed.",
+    )
     fill.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
     fill.add_argument("--diff", action="store_true", help="print the change as a unified diff and write nothing")
-    fill.add_argument("--prune", action="store_true",
-                      help="remove the profiles it made for accounts and roles no longer discovered")
+    fill.add_argument(
+        "--prune", action="store_true", help="remove the profiles it made for accounts and roles no longer discovered"
+    )
     names = ", ".join("{" + name + "}" for name in PLACEHOLDERS)
-    fill.add_argument("--template", metavar="T", default=DEFAULT_TEMPLATE,
-                      help=f"profile names (default {DEFAULT_TEMPLATE}); placeholders: {names}")
+    fill.add_argument(
+        "--template",
+        metavar="T",
+        default=DEFAULT_TEMPLATE,
+        help=f"profile names (default {DEFAULT_TEMPLATE}); placeholders: {names}",
+    )
     fill.add_argument("--region", metavar="REGION", help="region of new profiles (default: the session's sso_region)")
 
 
@@ -40,8 +47,10 @@ def cmd_populate(args: argparse.Namespace) -> int:
     session = engine.sso_session(args.session)
     found = engine.sso_discovery(session)
     if found is None:
-        raise ConfigError(f"no accounts discovered for {session.name} yet",
-                          hint=f"run `rolecall login {session.name}` (or `rolecall sync {session.name}`) first")
+        raise ConfigError(
+            f"no accounts discovered for {session.name} yet",
+            hint=f"run `rolecall login {session.name}` (or `rolecall sync {session.name}`) first",
+        )
     region = check_region(args.region) if args.region else session.region
     wants = populate.wanted(found, session, args.template, region)
     path = paths.aws_config_file().resolve()
@@ -55,14 +64,20 @@ def cmd_populate(args: argparse.Namespace) -> int:
         say(f"{path} is up to date for {session.name}")
         return 0
     backup = populate.write(result) if result.changed else None
-    parts = [f"{len(result.added)} added", f"{len(result.renamed)} renamed", f"{len(result.corrected)} corrected",
-             f"{len(result.pruned)} removed"]
+    parts = [
+        f"{len(result.added)} added",
+        f"{len(result.renamed)} renamed",
+        f"{len(result.corrected)} corrected",
+        f"{len(result.pruned)} removed",
+    ]
     state = ", ".join(parts) if result.changed else "up to date"
     say(f"{session.name}: {len(wants) - len(result.skipped)} profiles in {path} ({state})")
     if gone:
         names = ", ".join(result.gone[:SHOWN]) + (f" and {gone - SHOWN} more" if gone > SHOWN else "")
-        say(f"kept {gone} profile{'s whose roles are' if gone != 1 else ' whose role is'} no longer discovered "
-            f"({names}); --prune removes {'them' if gone != 1 else 'it'}")
+        say(
+            f"kept {gone} profile{'s whose roles are' if gone != 1 else ' whose role is'} no longer discovered "
+            f"({names}); --prune removes {'them' if gone != 1 else 'it'}"
+        )
     if backup is not None:
         say(f"the previous file is in {backup}")
     return 0

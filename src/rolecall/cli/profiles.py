@@ -29,36 +29,51 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 2
     problems = engine.problems()
     if problems:
-        say(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
-            "run `rolecall check`")
+        say(
+            f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in your profiles (those are skipped): "
+            "run `rolecall check`"
+        )
     now = engine.now()
-    cached = {session.profile: session for session in engine.cached_sessions()}  # one directory read, not one per profile
+    cached = {
+        session.profile: session for session in engine.cached_sessions()
+    }  # one directory read, not one per profile
     rows = [(p, cached.get(p.name)) for p in engine.catalog.profiles.values()]
     if args.json:
-        return print_json([
-            {
-                "name": p.name,
-                "account": p.account_name,
-                "account_id": p.account_id,
-                "role": p.role_name,
-                "role_arn": p.role_arn,
-                "region": p.region,
-                "mfa": p.needs_mfa,
-                "source": p.source,
-                "kind": p.kind,
-                "tags": p.tags,
-                "session_expires": iso(s.expiration) if s and s.expiration else None,
-            }
-            for p, s in rows
-        ])
+        return print_json(
+            [
+                {
+                    "name": p.name,
+                    "account": p.account_name,
+                    "account_id": p.account_id,
+                    "role": p.role_name,
+                    "role_arn": p.role_arn,
+                    "region": p.region,
+                    "mfa": p.needs_mfa,
+                    "source": p.source,
+                    "kind": p.kind,
+                    "tags": p.tags,
+                    "session_expires": iso(s.expiration) if s and s.expiration else None,
+                }
+                for p, s in rows
+            ]
+        )
     if not rows:
         say("no profiles: create profiles.yaml (see profiles.example.yaml) or add profiles to ~/.aws/config")
         return 0
-    return print_table([("PROFILE", "ACCOUNT", "ROLE", "REGION", "MFA", "SESSION")] + [
-        (p.name, _account_label(p), p.role_name or p.kind, p.region or "-",
-         "yes" if p.needs_mfa else "-", left(s.expiration if s else None, now))
-        for p, s in rows
-    ])
+    return print_table(
+        [("PROFILE", "ACCOUNT", "ROLE", "REGION", "MFA", "SESSION")]
+        + [
+            (
+                p.name,
+                _account_label(p),
+                p.role_name or p.kind,
+                p.region or "-",
+                "yes" if p.needs_mfa else "-",
+                left(s.expiration if s else None, now),
+            )
+            for p, s in rows
+        ]
+    )
 
 
 def _account_label(profile: Profile) -> str:
@@ -123,9 +138,11 @@ def cmd_export(args: argparse.Namespace) -> int:
 def opt_copy(p: argparse.ArgumentParser) -> None:
     opt_export(p)
     p.add_argument(
-        "--clear-after", type=float, metavar="SECONDS",
+        "--clear-after",
+        type=float,
+        metavar="SECONDS",
         help="empty the clipboard after this long if it still holds the credentials "
-             "(0: never; default $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings, else 60)",
+        "(0: never; default $ROLECALL_CLIPBOARD_CLEAR, else clipboard_clear_seconds in settings, else 60)",
     )
 
 
@@ -163,21 +180,24 @@ def cmd_sessions(args: argparse.Namespace) -> int:
     ]
     rows += [("mfa", m.serial, None, m.expiration) for m in engine.mfa_sessions()]
     if args.json:
-        return print_json([
-            {
-                "kind": kind,
-                "name": name,
-                "role_arn": arn,
-                "expires": iso(expires) if expires else None,
-                "seconds_left": max(0, int((expires - now).total_seconds())) if expires else None,
-            }
-            for kind, name, arn, expires in rows
-        ])
+        return print_json(
+            [
+                {
+                    "kind": kind,
+                    "name": name,
+                    "role_arn": arn,
+                    "expires": iso(expires) if expires else None,
+                    "seconds_left": max(0, int((expires - now).total_seconds())) if expires else None,
+                }
+                for kind, name, arn, expires in rows
+            ]
+        )
     if not rows:
         say("no cached sessions")
         return 0
-    return print_table([("KIND", "NAME", "EXPIRES", "LEFT")]
-                       + [(k, n, iso(e) if e else "-", left(e, now)) for k, n, _, e in rows])
+    return print_table(
+        [("KIND", "NAME", "EXPIRES", "LEFT")] + [(k, n, iso(e) if e else "-", left(e, now)) for k, n, _, e in rows]
+    )
 
 
 def opt_whoami(p: argparse.ArgumentParser) -> None:
@@ -205,8 +225,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     for path in (paths.aws_credentials_file(), paths.aws_config_file()):
         for name, line in plain_keys(path):
-            say(f"{path}:{line}: profile {name}: long-lived keys in plain text; "
-                f"`rolecall add {name}` keeps them in the OS keyring")
+            say(
+                f"{path}:{line}: profile {name}: long-lived keys in plain text; "
+                f"`rolecall add {name}` keeps them in the OS keyring"
+            )
     count = len(catalog.profiles)
     source = paths.profiles_file(args.profiles)
     if catalog.problems:

@@ -14,16 +14,26 @@ def opt_request(p: argparse.ArgumentParser) -> None:
     opts.profile(p)
     p.add_argument("url", metavar="URL")
     p.add_argument("--method", "-X", metavar="M", help="HTTP method (default GET, or POST with --data)")
-    p.add_argument("--header", "-H", action="append", default=[], metavar="'K: V'", help="a request header (repeatable)")
+    p.add_argument(
+        "--header", "-H", action="append", default=[], metavar="'K: V'", help="a request header (repeatable)"
+    )
     p.add_argument("--data", "-d", metavar="D|@FILE", help="request body: text, @FILE, or @- for standard input")
     p.add_argument("--service", metavar="S", help="service to sign for (default: from an AWS host, e.g. lambda)")
     p.add_argument("--region", metavar="R", help="region to sign for (default: from the host, else the profile's)")
     p.add_argument("--include", "-i", action="store_true", help="print the status line and response headers first")
-    p.add_argument("--timeout", type=float, default=30.0, metavar="SECONDS",
-                   help="give up when the whole request, body included, has taken this long (default 30)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=30.0,
+        metavar="SECONDS",
+        help="give up when the whole request, body included, has taken this long (default 30)",
+    )
     p.add_argument("--output", "-o", metavar="FILE", help="write the body to FILE instead of standard output")
-    p.add_argument("--allow-http", action="store_true",
-                   help="send over plain http to another machine (the session token travels in clear)")
+    p.add_argument(
+        "--allow-http",
+        action="store_true",
+        help="send over plain http to another machine (the session token travels in clear)",
+    )
     opts.mfa_code(p)
 
 
@@ -38,8 +48,16 @@ def cmd_request(args: argparse.Namespace) -> int:
     method = args.method or ("POST" if args.data is not None else "GET")
     session = session_for(args)
     response = send(
-        session.credentials, args.url, method, headers, data, args.service, args.region, args.timeout,
-        default_region=session.region, allow_http=args.allow_http,
+        session.credentials,
+        args.url,
+        method,
+        headers,
+        data,
+        args.service,
+        args.region,
+        args.timeout,
+        default_region=session.region,
+        allow_http=args.allow_http,
     )
     status = printable(f"HTTP {response.status} {response.reason}".rstrip())
     if args.include:

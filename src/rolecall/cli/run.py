@@ -25,8 +25,11 @@ def opt_shell(p: argparse.ArgumentParser) -> None:
     opts.force(p)
     opts.region(p)
     opts.duration(p)
-    p.add_argument("--server", action="store_true",
-                   help="serve refreshing credentials on a loopback endpoint instead of setting keys")
+    p.add_argument(
+        "--server",
+        action="store_true",
+        help="serve refreshing credentials on a loopback endpoint instead of setting keys",
+    )
     p.add_argument("--port", metavar="PORT", type=_port, default=0, help="the endpoint's port (default: any free one)")
 
 
@@ -71,12 +74,18 @@ def _served(args: argparse.Namespace, argv: list[str], environ: Mapping[str, str
     def fetch(refresh: bool) -> Credentials:
         if first:
             return first.pop().credentials
-        return engine.assume(args.profile, mfa.default_source(None), refresh=refresh,
-                             duration=_duration(args)).credentials
+        return engine.assume(
+            args.profile, mfa.default_source(None), refresh=refresh, duration=_duration(args)
+        ).credentials
 
     region = args.region or engine.profile(args.profile).region
-    server = CredentialServer(fetch, clock=engine.clock, lead=settings.get("refresh_before"), port=args.port,
-                              warn=lambda line: say(f"{args.profile}: {line}"))
+    server = CredentialServer(
+        fetch,
+        clock=engine.clock,
+        lead=settings.get("refresh_before"),
+        port=args.port,
+        warn=lambda line: say(f"{args.profile}: {line}"),
+    )
     with server:
         return spawn.run(argv, server.environ(environ, args.profile, region), kill_after=5.0)
 

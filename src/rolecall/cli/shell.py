@@ -57,8 +57,10 @@ def cmd_use(args: argparse.Namespace) -> int:
     from rolecall.core.errors import ConfigError
 
     if not args.emit:
-        raise ConfigError("`rolecall use` changes the current shell, which a program cannot do by itself",
-                          hint='set up the shell integration first: eval "$(rolecall init bash)" (see rolecall init --help)')
+        raise ConfigError(
+            "`rolecall use` changes the current shell, which a program cannot do by itself",
+            hint='set up the shell integration first: eval "$(rolecall init bash)" (see rolecall init --help)',
+        )
     if args.unset:
         raise ConfigError("`rolecall use --unset` takes no profile")
     if not args.profile:
@@ -107,7 +109,9 @@ def _session(args: argparse.Namespace, shown: int | None) -> Session:
     except MfaCodeRequired:
         if not args.quietly:
             raise
-        raise RolecallError(f"{args.profile} expires soon and needs an MFA code: run `rolecall use {args.profile}`") from None
+        raise RolecallError(
+            f"{args.profile} expires soon and needs an MFA code: run `rolecall use {args.profile}`"
+        ) from None
 
 
 def _nobody(profile: Profile) -> str:
@@ -195,8 +199,11 @@ def completion_spec() -> dict[str, Any]:
     for name, command in sub.choices.items():
         options, valued = describe(command)
         positional = [a for a in command._actions if not a.option_strings]
-        entry: dict[str, Any] = {"options": options, "valued": valued,
-                                 "profile": any(a.dest == "profile" for a in positional)}
+        entry: dict[str, Any] = {
+            "options": options,
+            "valued": valued,
+            "profile": any(a.dest == "profile" for a in positional),
+        }
         if name == "init":
             entry["choices"] = list(SHELLS)
         spec["commands"][name] = entry

@@ -25,11 +25,18 @@ def _session_arg(p: argparse.ArgumentParser, what: str = "the SSO session (defau
 
 
 def opt_login(p: argparse.ArgumentParser) -> None:
-    p.description = ("Sign in to an SSO session (authorization code with PKCE in your browser, or the device code "
-                     "flow with --no-browser), then discover its accounts and roles.")
+    p.description = (
+        "Sign in to an SSO session (authorization code with PKCE in your browser, or the device code "
+        "flow with --no-browser), then discover its accounts and roles."
+    )
     _session_arg(p)
-    p.add_argument("--no-browser", "--device-code", dest="no_browser", action="store_true",
-                   help="print a URL and a code to confirm on any device instead of opening a browser")
+    p.add_argument(
+        "--no-browser",
+        "--device-code",
+        dest="no_browser",
+        action="store_true",
+        help="print a URL and a code to confirm on any device instead of opening a browser",
+    )
 
 
 def opt_logout(p: argparse.ArgumentParser) -> None:
@@ -38,8 +45,10 @@ def opt_logout(p: argparse.ArgumentParser) -> None:
 
 
 def opt_sync(p: argparse.ArgumentParser) -> None:
-    p.description = ("Discover every account and role an SSO session reaches, or the roles a SAML source's assertion "
-                     "offers; a failed sync keeps the previous result.")
+    p.description = (
+        "Discover every account and role an SSO session reaches, or the roles a SAML source's assertion "
+        "offers; a failed sync keeps the previous result."
+    )
     _session_arg(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
 
 
@@ -53,7 +62,12 @@ class _Progress:
 
     def __call__(self, done: int, known: int, roles: int) -> None:
         if self.tty:
-            print(f"\rrolecall: {printable(self.name)}: {done}/{known} accounts, {roles} roles", end="", file=sys.stderr, flush=True)
+            print(
+                f"\rrolecall: {printable(self.name)}: {done}/{known} accounts, {roles} roles",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
             self.shown = True
 
     def end(self) -> None:
@@ -68,8 +82,10 @@ def _sync(engine: Engine, session: SsoSession) -> int:
         found = engine.sso_sync(session, progress)
     finally:
         progress.end()
-    say(f"{session.name}: {found.accounts} accounts, {found.roles} roles "
-        f"(discovered in {time.monotonic() - started:.1f} s)")
+    say(
+        f"{session.name}: {found.accounts} accounts, {found.roles} roles "
+        f"(discovered in {time.monotonic() - started:.1f} s)"
+    )
     return 0
 
 

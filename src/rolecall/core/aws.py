@@ -57,8 +57,16 @@ def endpoint(client: Any, service: str) -> str:
 Refused = Callable[[str, str, dict[str, Any]], AwsError]
 
 
-def call(client: Any, operation: str, params: dict[str, Any], *, service: str, what: str, refused: Refused,
-         network_hint: str = "") -> dict[str, Any]:
+def call(
+    client: Any,
+    operation: str,
+    params: dict[str, Any],
+    *,
+    service: str,
+    what: str,
+    refused: Refused,
+    network_hint: str = "",
+) -> dict[str, Any]:
     """`client.<operation>(**params)` (operation as AWS names it, CreateToken, or as botocore does,
     create_token). A refusal becomes `refused(code, message, response)`; timeouts, an unreachable
     endpoint, a request botocore will not send and an answer it cannot parse become one-line errors
@@ -74,17 +82,22 @@ def call(client: Any, operation: str, params: dict[str, Any], *, service: str, w
         message = printable(" ".join(str(error.get("Message") or "").split()))[:MAX_MESSAGE]
         raise refused(code, message, exc.response) from None
     except (bx.ConnectTimeoutError, bx.ReadTimeoutError) as exc:
-        raise AwsError(f"{service} did not answer in time ({endpoint(client, service)}): "
-                       f"{printable(first_line(exc))}", code="Timeout") from None
+        raise AwsError(
+            f"{service} did not answer in time ({endpoint(client, service)}): {printable(first_line(exc))}",
+            code="Timeout",
+        ) from None
     except bx.EndpointConnectionError:
-        raise AwsError(f"cannot reach {service} at {endpoint(client, service)}: check the network{network_hint}",
-                       code="NetworkError") from None
+        raise AwsError(
+            f"cannot reach {service} at {endpoint(client, service)}: check the network{network_hint}",
+            code="NetworkError",
+        ) from None
     except bx.ParamValidationError as exc:
         detail = "; ".join(line.strip() for line in str(exc).splitlines()[1:]) or first_line(exc)
         raise ConfigError(f"AWS would not accept {what}: {printable(detail)}") from None
     except bx.BotoCoreError as exc:
         raise AwsError(f"{what} failed: {printable(first_line(exc))}", code=type(exc).__name__) from None
     except (ValueError, TypeError, KeyError) as exc:  # botocore's parser on an answer that breaks its model
-        raise AwsError(f"{what}: {service}'s answer could not be read ({printable(first_line(exc))[:100]})",
-                       code="BadResponse") from None
+        raise AwsError(
+            f"{what}: {service}'s answer could not be read ({printable(first_line(exc))[:100]})", code="BadResponse"
+        ) from None
     return response

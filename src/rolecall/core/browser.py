@@ -27,8 +27,15 @@ from rolecall.core.errors import ConfigError, RolecallError
 from rolecall.core.runner import detached, split
 
 FIREFOX = ("firefox", "firefox-esr")
-CHROMIUM = ("google-chrome", "google-chrome-stable", "chromium", "chromium-browser", "brave-browser",
-            "microsoft-edge", "vivaldi")
+CHROMIUM = (
+    "google-chrome",
+    "google-chrome-stable",
+    "chromium",
+    "chromium-browser",
+    "brave-browser",
+    "microsoft-edge",
+    "vivaldi",
+)
 MAC_APPS = {
     "firefox": "/Applications/Firefox.app/Contents/MacOS/firefox",
     "chromium": "/Applications/Google Chrome.app/Contents/MacOS/Google Chrome",
@@ -50,8 +57,10 @@ class BrowserMissing(ConfigError):
 def _parse(command: str, what: str) -> list[str]:
     argv = split(what, command)
     if shutil.which(argv[0]) is None:
-        raise BrowserMissing(f"the browser command {argv[0]!r} ({what}) is not installed or not on PATH",
-                           hint="give another with --browser, or use --print")
+        raise BrowserMissing(
+            f"the browser command {argv[0]!r} ({what}) is not installed or not on PATH",
+            hint="give another with --browser, or use --print",
+        )
     return argv
 
 
@@ -85,19 +94,25 @@ def command(flag: str | None, *, container: bool = False, chromium_profile: str 
         for entry in listed:
             with contextlib.suppress(RolecallError):
                 return _parse(entry, "$BROWSER")
-        raise BrowserMissing(f"no command in $BROWSER is installed: {os.environ['BROWSER'][:100]!r}",
-                           hint="fix $BROWSER, give --browser, or use --print")
+        raise BrowserMissing(
+            f"no command in $BROWSER is installed: {os.environ['BROWSER'][:100]!r}",
+            hint="fix $BROWSER, give --browser, or use --print",
+        )
     if container:
         found = _installed(FIREFOX, "firefox")
         if found is None:
-            raise BrowserMissing("--container needs Firefox (with a container extension), and it is not installed",
-                               hint="give its command with --browser")
+            raise BrowserMissing(
+                "--container needs Firefox (with a container extension), and it is not installed",
+                hint="give its command with --browser",
+            )
         return found
     if chromium_profile:
         found = _installed(CHROMIUM, "chromium")
         if found is None:
-            raise BrowserMissing("the profile sets chromium_profile, and no Chromium browser is installed",
-                               hint="give its command with --browser")
+            raise BrowserMissing(
+                "the profile sets chromium_profile, and no Chromium browser is installed",
+                hint="give its command with --browser",
+            )
         return found
     return None
 
@@ -131,12 +146,12 @@ def page_html(url: str, *, title: str = "opening the AWS console", link: str = "
     attribute = html.escape(url, quote=True)
     script = json.dumps(url).replace("<", "\\u003c").replace(">", "\\u003e")
     return (
-        "<!doctype html>\n<html><head><meta charset=\"utf-8\">\n"
-        "<meta name=\"referrer\" content=\"no-referrer\">\n"
-        f"<meta http-equiv=\"refresh\" content=\"0;url={attribute}\">\n"
+        '<!doctype html>\n<html><head><meta charset="utf-8">\n'
+        '<meta name="referrer" content="no-referrer">\n'
+        f'<meta http-equiv="refresh" content="0;url={attribute}">\n'
         f"<title>rolecall: {html.escape(title)}</title></head>\n"
         f"<body><script>location.replace({script});</script>\n"
-        f"<p><a href=\"{attribute}\">{html.escape(link)}</a></p></body></html>\n"
+        f'<p><a href="{attribute}">{html.escape(link)}</a></p></body></html>\n'
     )
 
 
@@ -188,8 +203,14 @@ def launch(argv: list[str], url: str) -> None:
     if not any("%s" in word for word in argv):
         args.append(url)
     try:
-        child = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                 stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True)
+        child = subprocess.Popen(
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            close_fds=True,
+        )
     except OSError as exc:
         raise BrowserError(f"cannot run the browser {argv[0]!r}: {exc.strerror or exc}") from None
     try:
@@ -197,8 +218,9 @@ def launch(argv: list[str], url: str) -> None:
     except subprocess.TimeoutExpired:
         return
     if code != 0:
-        raise BrowserError(f"the browser command {argv[0]!r} failed (exit {code})",
-                           hint="give another with --browser, or use --print")
+        raise BrowserError(
+            f"the browser command {argv[0]!r} failed (exit {code})", hint="give another with --browser, or use --print"
+        )
 
 
 def open_url(url: str, *, secret: bool, argv: list[str] | None, extra: list[str] | None = None) -> bool:

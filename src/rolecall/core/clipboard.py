@@ -22,10 +22,18 @@ class ClipboardError(RolecallError):
 # pyperclip back-ends that never put the text in a command line: they write it to the stdin of
 # pbcopy, xclip, xsel, wl-copy or clip.exe, or hand it to an in-process API. Others (klipper runs
 # `qdbus ... setClipboardContents <text>`, visible in `ps`) are refused.
-SAFE_BACKENDS = frozenset({
-    "copy_osx_pbcopy", "copy_osx_pyobjc", "copy_xclip", "copy_xsel", "copy_wl", "copy_windows", "copy_wsl",
-    "copy_qt",
-})
+SAFE_BACKENDS = frozenset(
+    {
+        "copy_osx_pbcopy",
+        "copy_osx_pyobjc",
+        "copy_xclip",
+        "copy_xsel",
+        "copy_wl",
+        "copy_windows",
+        "copy_wsl",
+        "copy_qt",
+    }
+)
 
 
 def _backend() -> tuple[Callable[[str], None], Callable[[], str]] | None:

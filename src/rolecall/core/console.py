@@ -29,10 +29,16 @@ FEDERATION_URL = "https://signin.aws.amazon.com/federation"
 
 # Each partition's console and sign-in hosts. A console URL given with --destination must be on
 # one of the console hosts (or a subdomain: a region's or a service's).
-CONSOLE_HOSTS = {"aws": "console.aws.amazon.com", "aws-cn": "console.amazonaws.cn",
-                 "aws-us-gov": "console.amazonaws-us-gov.com"}
-SIGNIN_HOSTS = {"aws": "signin.aws.amazon.com", "aws-cn": "signin.amazonaws.cn",
-                "aws-us-gov": "signin.amazonaws-us-gov.com"}
+CONSOLE_HOSTS = {
+    "aws": "console.aws.amazon.com",
+    "aws-cn": "console.amazonaws.cn",
+    "aws-us-gov": "console.amazonaws-us-gov.com",
+}
+SIGNIN_HOSTS = {
+    "aws": "signin.aws.amazon.com",
+    "aws-cn": "signin.amazonaws.cn",
+    "aws-us-gov": "signin.amazonaws-us-gov.com",
+}
 
 SERVICE = re.compile(r"^[a-z0-9][a-z0-9-]{0,49}$")
 # A multi-session console host names one signed-in identity: `<account>-<8 characters>.<region>.console...`.
@@ -120,8 +126,14 @@ def _console_url(text: str) -> str:
         port = parts.port
     except ValueError:
         parts, host, port = None, "", None
-    if parts is None or parts.scheme != "https" or not is_console_host(host) or port or parts.username \
-            or parts.password:
+    if (
+        parts is None
+        or parts.scheme != "https"
+        or not is_console_host(host)
+        or port
+        or parts.username
+        or parts.password
+    ):
         raise ConfigError(
             f"the destination {text[:100]!r} is not an AWS console page",
             hint="give a path (/s3/buckets) or an https URL on console.aws.amazon.com (or the China or GovCloud console)",
@@ -177,14 +189,17 @@ def signin_token(session: Session, base: str, timeout: float = 10) -> str:
         {"sessionId": creds.access_key_id, "sessionKey": creds.secret_access_key, "sessionToken": creds.session_token}
     )
     body = urllib.parse.urlencode({"Action": "getSigninToken", "Session": payload}).encode("ascii")
-    request = urllib.request.Request(base, data=body, method="POST",
-                                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    request = urllib.request.Request(
+        base, data=body, method="POST", headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             token = json.loads(response.read(TOKEN_ANSWER_LIMIT))["SigninToken"]
     except urllib.error.HTTPError as exc:
-        raise AwsError(f"the AWS sign-in endpoint refused the session: HTTP {exc.code}",
-                       hint="the console takes role sessions and GetFederationToken sessions only") from None
+        raise AwsError(
+            f"the AWS sign-in endpoint refused the session: HTTP {exc.code}",
+            hint="the console takes role sessions and GetFederationToken sessions only",
+        ) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise AwsError(f"cannot reach the AWS sign-in endpoint: {reason}") from None
@@ -198,8 +213,9 @@ def signin_token(session: Session, base: str, timeout: float = 10) -> str:
 def login_url(base: str, token: str, destination: str) -> str:
     """The federation login: valid for 15 minutes, once. A browser signed in to the console with
     multi-session on adds this identity beside the others."""
-    query = urllib.parse.urlencode({"Action": "login", "Issuer": "rolecall", "Destination": destination,
-                                    "SigninToken": token})
+    query = urllib.parse.urlencode(
+        {"Action": "login", "Issuer": "rolecall", "Destination": destination, "SigninToken": token}
+    )
     return f"{base}?{query}"
 
 
@@ -241,8 +257,10 @@ def region_of(profile: Profile, request: Request) -> str:
         return home
     region = check_region(request.region)
     if partition_for(region) != partition_for(home):
-        raise ConfigError(f"{region} is in another partition ({partition_for(region)}) than {profile.name} "
-                          f"({partition_for(home)}): its credentials cannot sign in to that console")
+        raise ConfigError(
+            f"{region} is in another partition ({partition_for(region)}) than {profile.name} "
+            f"({partition_for(home)}): its credentials cannot sign in to that console"
+        )
     return region
 
 
@@ -279,15 +297,17 @@ def target(profile: Profile, request: Request, session: Session | None) -> Targe
     return Target(url, secret, profile.name, service, profile.chromium_profile)
 
 
-def open_console(profile: Profile, request: Request, session: Session | None,
-                 command: list[str] | None) -> tuple[Target, bool]:
+def open_console(
+    profile: Profile, request: Request, session: Session | None, command: list[str] | None
+) -> tuple[Target, bool]:
     """Open the console for `profile` with the browser `command` (core/browser.py `command`; None:
     the system's); a URL with a sign-in token goes through a private page. Whether a browser took it."""
     from rolecall.core import browser
 
     found = target(profile, request, session)
-    opened = browser.open_url(found.url, secret=found.secret, argv=command,
-                              extra=browser.chromium_flags(command, found.chromium_profile))
+    opened = browser.open_url(
+        found.url, secret=found.secret, argv=command, extra=browser.chromium_flags(command, found.chromium_profile)
+    )
     if opened and found.service:
         remember_service(found.service)
     return found, opened

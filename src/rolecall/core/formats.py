@@ -90,8 +90,11 @@ def render_credentials(fmt: str, credentials: Mapping[str, str | None], profile:
     elif fmt == "json":
         return json.dumps(process_json(credentials) | ({"Region": region} if region else {}), indent=2) + "\n"
     else:
-        lines = [f"[{profile}]", f"aws_access_key_id = {variables['AWS_ACCESS_KEY_ID']}",
-                 f"aws_secret_access_key = {variables['AWS_SECRET_ACCESS_KEY']}"]
+        lines = [
+            f"[{profile}]",
+            f"aws_access_key_id = {variables['AWS_ACCESS_KEY_ID']}",
+            f"aws_secret_access_key = {variables['AWS_SECRET_ACCESS_KEY']}",
+        ]
         if "AWS_SESSION_TOKEN" in variables:
             lines.append(f"aws_session_token = {variables['AWS_SESSION_TOKEN']}")
         if region:

@@ -43,7 +43,9 @@ def section_lines(text: str) -> dict[tuple[str, str], int]:
     lines: dict[tuple[str, str], int] = {}
     for header, section in layout(text).items():
         words = header.split(None, 1)
-        kind, name = (words[0], words[1].strip()) if len(words) == 2 and words[0] in NAMED else ("profile", header.strip())
+        kind, name = (
+            (words[0], words[1].strip()) if len(words) == 2 and words[0] in NAMED else ("profile", header.strip())
+        )
         lines.setdefault((kind, name), section.line)
     return lines
 

@@ -32,7 +32,9 @@ def check_keys(key_id: str, secret: str) -> Credentials:
     """Long-lived keys as typed or piped, checked for shape before they are stored."""
     key_id, secret = key_id.strip(), secret.strip()
     if key_id.startswith("ASIA"):
-        raise ConfigError("ASIA... keys are temporary: only an IAM user's long-lived keys (AKIA...) belong in the keyring")
+        raise ConfigError(
+            "ASIA... keys are temporary: only an IAM user's long-lived keys (AKIA...) belong in the keyring"
+        )
     if not KEY_ID.match(key_id):
         raise ConfigError("that is not an access key id (AKIA followed by capital letters and digits)")
     if not SECRET.match(secret):
@@ -64,8 +66,9 @@ class _Keyring:
             import keyring
             import keyring.errors
         except ImportError:
-            raise StorageError("keeping keys in the OS keyring needs the keyring package",
-                               hint="pip install 'rolecall[keyring]'") from None
+            raise StorageError(
+                "keeping keys in the OS keyring needs the keyring package", hint="pip install 'rolecall[keyring]'"
+            ) from None
         self.keyring: Any = keyring
         self.errors: Any = keyring.errors
 
@@ -140,8 +143,9 @@ def lookup(profile: str) -> Credentials | None:
             return Credentials(str(data["AccessKeyId"]), str(data["SecretAccessKey"]))
     except (ValueError, KeyError, TypeError):
         pass
-    raise ConfigError(f"the keyring has no usable keys for {profile} any more",
-                      hint=f"store them again with `rolecall add {profile}`")
+    raise ConfigError(
+        f"the keyring has no usable keys for {profile} any more", hint=f"store them again with `rolecall add {profile}`"
+    )
 
 
 def plain_keys(path: Path) -> list[tuple[str, int]]:

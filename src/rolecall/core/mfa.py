@@ -53,7 +53,9 @@ def from_terminal(profile: Profile) -> str:
     try:
         tty = open_terminal()
     except OSError:
-        raise MfaCodeRequired(serial, f"an MFA code is needed for {serial} and there is no terminal to ask on") from None
+        raise MfaCodeRequired(
+            serial, f"an MFA code is needed for {serial} and there is no terminal to ask on"
+        ) from None
     with tty:
         for _ in range(3):
             tty.write(f"MFA code for {serial}: ")

@@ -36,8 +36,9 @@ _MARK = re.compile(r"^#\s*managed by rolecall sso populate \(sso-session (.+)\)\
 _KEY = re.compile(r"^([^\s=#;\[][^=]*?)\s*=\s*(.*?)\s*$")
 UNSAFE = re.compile(r"[^A-Za-z0-9_.+=,@-]+")
 NAME = re.compile(r"^[A-Za-z0-9_.+=,@/-]{1,128}$")
-SECRET_LINE = re.compile(r"^([ +-]?\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*[=:]\s*).+$",
-                         re.IGNORECASE)
+SECRET_LINE = re.compile(
+    r"^([ +-]?\s*(?:aws_secret_access_key|aws_session_token|aws_security_token)\s*[=:]\s*).+$", re.IGNORECASE
+)
 BACKUP_SUFFIX = ".rolecall-backup"
 
 
@@ -66,16 +67,25 @@ def wanted(found: Discovery, session: SsoSession, template: str, region: str) ->
     made: dict[str, Wanted] = {}
     for account in found.accounts:
         for role in account.roles:
-            values = {"account": account.name, "account_id": account.account_id, "role": role,
-                      "session": session.name, "region": region}
+            values = {
+                "account": account.name,
+                "account_id": account.account_id,
+                "role": role,
+                "session": session.name,
+                "region": region,
+            }
             name = template.format(**{key: _safe(value) for key, value in values.items()})
             if not NAME.match(name):
-                raise ConfigError(f"template {template!r} makes {name!r}, which is not a profile name the AWS CLI "
-                                  "reads unquoted (letters, digits and _.+=,@/- only, at most 128)")
+                raise ConfigError(
+                    f"template {template!r} makes {name!r}, which is not a profile name the AWS CLI "
+                    "reads unquoted (letters, digits and _.+=,@/- only, at most 128)"
+                )
             if name in made:
                 other = made[name]
-                raise ConfigError(f"template {template!r} names two roles {name!r} ({other.account_id} "
-                                  f"{other.role} and {account.account_id} {role}); add {{account_id}} to it")
+                raise ConfigError(
+                    f"template {template!r} names two roles {name!r} ({other.account_id} "
+                    f"{other.role} and {account.account_id} {role}); add {{account_id}} to it"
+                )
             made[name] = Wanted(name, account.account_id, role, region)
     return sorted(made.values(), key=lambda w: w.name)
 
@@ -106,8 +116,9 @@ def _sections(lines: list[str]) -> list[_Section]:
         if header:
             if sections:
                 sections[-1].end = index
-            sections.append(_Section(index, len(lines), header.group(1).strip(),
-                                     ini_lines.profile_name(header.group(1).strip())[0]))
+            sections.append(
+                _Section(index, len(lines), header.group(1).strip(), ini_lines.profile_name(header.group(1).strip())[0])
+            )
             continue
         if not sections:
             continue
@@ -145,8 +156,12 @@ class Plan:
 
     def diff(self) -> str:
         """A unified diff of the change, with the value of any secret key in the context hidden."""
-        lines = difflib.unified_diff(self.old_text.splitlines(keepends=True), self.after.splitlines(keepends=True),
-                                     str(self.path), f"{self.path} (populated)")
+        lines = difflib.unified_diff(
+            self.old_text.splitlines(keepends=True),
+            self.after.splitlines(keepends=True),
+            str(self.path),
+            f"{self.path} (populated)",
+        )
         out = []
         for line in lines:
             out.append(SECRET_LINE.sub(r"\1<hidden>", line.rstrip("\n")) + "\n")
@@ -240,12 +255,21 @@ def plan(path: Path, session: SsoSession, wants: list[Wanted], *, prune: bool = 
         if id(section) in drop:
             for index in _owned_lines(section, lines):
                 edits[index] = None
-    if new and not session.legacy and not any(s.header.split(None, 1) == ["sso-session", session.name]
-                                              for s in sections):
+    if (
+        new
+        and not session.legacy
+        and not any(s.header.split(None, 1) == ["sso-session", session.name] for s in sections)
+    ):
         scopes = ",".join(session.scopes)
-        new = ["\n", f"[sso-session {session.name}]\n", MARK.format(session=session.name) + "\n",
-               f"sso_start_url = {session.start_url}\n", f"sso_region = {session.region}\n",
-               f"sso_registration_scopes = {scopes}\n", *new]
+        new = [
+            "\n",
+            f"[sso-session {session.name}]\n",
+            MARK.format(session=session.name) + "\n",
+            f"sso_start_url = {session.start_url}\n",
+            f"sso_region = {session.region}\n",
+            f"sso_registration_scopes = {scopes}\n",
+            *new,
+        ]
     out: list[str] = []
     for index, line in enumerate(lines):
         out += inserts.get(index, [])
@@ -286,8 +310,7 @@ def write(result: Plan) -> Path | None:
     refused when the file changed since it was read. Returns the backup (None: there was no file)."""
     now = read_config(result.path)
     if now != result.before:
-        raise ConfigError(f"{result.path} changed while populate was working; nothing written",
-                          hint="run it again")
+        raise ConfigError(f"{result.path} changed while populate was working; nothing written", hint="run it again")
     backup = None
     if result.before:
         backup = result.path.with_name(result.path.name + BACKUP_SUFFIX)

@@ -122,8 +122,9 @@ class Catalog:
         folded: dict[str, list[str]] = {}
         for known in self.profiles:
             folded.setdefault(known.casefold(), []).append(known)
-        close = [known for match in difflib.get_close_matches(name.casefold(), list(folded), n=3)
-                 for known in folded[match]][:3]
+        close = [
+            known for match in difflib.get_close_matches(name.casefold(), list(folded), n=3) for known in folded[match]
+        ][:3]
         if close:
             return "did you mean " + ", ".join(close) + "?"
         if self.problems:
@@ -166,8 +167,11 @@ def build_catalog(yaml_found: list[Found], other_found: list[Found], problems: l
         if profile.name in catalog.profiles:
             first = catalog.profiles[profile.name].origin.rsplit(":", 1)[-1]
             catalog.problems.append(
-                Problem(profile.origin.rsplit(":", 1)[0], found.line,
-                        f"duplicate profile name {profile.name!r} (first at line {first})")
+                Problem(
+                    profile.origin.rsplit(":", 1)[0],
+                    found.line,
+                    f"duplicate profile name {profile.name!r} (first at line {first})",
+                )
             )
             continue
         catalog.profiles[profile.name] = profile
@@ -193,7 +197,7 @@ def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
         while hop.via and hop.via in profiles:
             if hop.via in seen:
                 source, line = split_origin(profile.origin)
-                loop = " -> ".join(seen[seen.index(hop.via):] + [hop.via])
+                loop = " -> ".join(seen[seen.index(hop.via) :] + [hop.via])
                 catalog.problems.append(Problem(source, line, f"{profile.name}: via makes a cycle ({loop})"))
                 bad.add(profile.name)
                 break
@@ -206,7 +210,9 @@ def _drop_bad_via(catalog: Catalog, via_lines: dict[str, int]) -> None:
         for profile in profiles.values():
             if profile.name not in bad and profile.via in bad:
                 source, line = split_origin(profile.origin)
-                catalog.problems.append(Problem(source, line, f"{profile.name}: via {profile.via!r}, which has a problem"))
+                catalog.problems.append(
+                    Problem(source, line, f"{profile.name}: via {profile.via!r}, which has a problem")
+                )
                 bad.add(profile.name)
                 changed = True
     for name in bad:

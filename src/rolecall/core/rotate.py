@@ -38,7 +38,9 @@ class Iam:
         from botocore.config import Config
 
         self.client: Any = aws.client(
-            "iam", "IAM", region_name=region or "us-east-1",
+            "iam",
+            "IAM",
+            region_name=region or "us-east-1",
             aws_access_key_id=credentials.access_key_id,
             aws_secret_access_key=credentials.secret_access_key,
             aws_session_token=credentials.session_token,
@@ -49,8 +51,15 @@ class Iam:
         def refused(code: str, message: str, response: dict[str, Any]) -> AwsError:
             return AwsError(f"AWS refused {operation}: {code}: {message}".rstrip(": "), code=code)
 
-        return aws.call(self.client, operation, params, service="IAM", what=operation, refused=refused,
-                        network_hint=" (or AWS_ENDPOINT_URL_IAM)")
+        return aws.call(
+            self.client,
+            operation,
+            params,
+            service="IAM",
+            what=operation,
+            refused=refused,
+            network_hint=" (or AWS_ENDPOINT_URL_IAM)",
+        )
 
 
 def user_name(arn: str) -> str:
@@ -61,23 +70,32 @@ def user_name(arn: str) -> str:
     return resource.rsplit("/", 1)[-1]
 
 
-def rotate(profile: str, sts: Gateway, *, region: str | None = None, mfa_serial: str | None = None,
-           mfa_code: Callable[[], str] | None = None,
-           sleep: Callable[[float], None] = time.sleep, notify: Callable[[str], None] = lambda _: None) -> Rotated:
+def rotate(
+    profile: str,
+    sts: Gateway,
+    *,
+    region: str | None = None,
+    mfa_serial: str | None = None,
+    mfa_code: Callable[[], str] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    notify: Callable[[str], None] = lambda _: None,
+) -> Rotated:
     """Rotate the keys of `profile` kept in the keyring. `mfa_code` is asked once when the profile
     has an MFA device; `notify` hears each step done."""
     old = key_vault.lookup(profile)
     if old is None:
-        raise ConfigError(f"the keys of {profile} are not in the keyring",
-                          hint=f"move them there first with `rolecall add {profile}`")
+        raise ConfigError(
+            f"the keys of {profile} are not in the keyring", hint=f"move them there first with `rolecall add {profile}`"
+        )
     arn = str(sts.get_caller_identity(old, region)["Arn"])
     user = user_name(arn)
     signer = old
     if mfa_serial:
         if mfa_code is None:
             raise ConfigError(f"rotating the keys of {profile} needs an MFA code for {mfa_serial}")
-        signer = sts.get_session_token(old, duration=MFA_SESSION_SECONDS, region=region, serial=mfa_serial,
-                                       code=mfa_code())
+        signer = sts.get_session_token(
+            old, duration=MFA_SESSION_SECONDS, region=region, serial=mfa_serial, code=mfa_code()
+        )
     iam = Iam(signer, region)
     made = iam.call("CreateAccessKey", UserName=user)["AccessKey"]
     new = Credentials(made["AccessKeyId"], made["SecretAccessKey"])
@@ -100,15 +118,21 @@ def rotate(profile: str, sts: Gateway, *, region: str | None = None, mfa_serial:
     try:
         iam.call("DeleteAccessKey", UserName=user, AccessKeyId=old.access_key_id)
     except AwsError as exc:
-        raise AwsError(f"the new key {new.access_key_id} is in the keyring and works, but deleting the old key "
-                       f"{old.access_key_id} failed: {exc.message}",
-                       hint="if it is still there, delete it in the IAM console or with `aws iam delete-access-key`"
-                       ) from None
+        raise AwsError(
+            f"the new key {new.access_key_id} is in the keyring and works, but deleting the old key "
+            f"{old.access_key_id} failed: {exc.message}",
+            hint="if it is still there, delete it in the IAM console or with `aws iam delete-access-key`",
+        ) from None
     return Rotated(arn, old.access_key_id, new.access_key_id)
 
 
-def _check(new: Credentials, sts: Gateway, region: str | None, sleep: Callable[[float], None],
-           undo: Callable[[str], RolecallError]) -> None:
+def _check(
+    new: Credentials,
+    sts: Gateway,
+    region: str | None,
+    sleep: Callable[[float], None],
+    undo: Callable[[str], RolecallError],
+) -> None:
     """GetCallerIdentity with the new key succeeds, within a few bounded retries."""
     last = ""
     for delay in (0.0, *CHECK_DELAYS):

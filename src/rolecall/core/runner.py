@@ -47,8 +47,9 @@ def split(what: str, command: str) -> list[str]:
     return argv
 
 
-def run(what: str, argv: list[str], timeout: float, *, stdin: int | None = None,
-        env: dict[str, str] | None = None) -> Finished:
+def run(
+    what: str, argv: list[str], timeout: float, *, stdin: int | None = None, env: dict[str, str] | None = None
+) -> Finished:
     """Run argv; a ConfigError line if it cannot start or prints more than MAX_OUTPUT (it is killed).
 
     Output is read until the process exits, then only briefly: a child it left behind that keeps
@@ -72,8 +73,10 @@ def run(what: str, argv: list[str], timeout: float, *, stdin: int | None = None,
                 return
             into.append(block)
 
-    readers = [threading.Thread(target=drain, args=(stream, chunks[n]), daemon=True)
-               for n, stream in ((1, child.stdout), (2, child.stderr))]
+    readers = [
+        threading.Thread(target=drain, args=(stream, chunks[n]), daemon=True)
+        for n, stream in ((1, child.stdout), (2, child.stderr))
+    ]
     for reader in readers:
         reader.start()
     try:
@@ -96,7 +99,10 @@ def detached(module: str, *args: str, feed: bytes | None = None) -> None:
     child = subprocess.Popen(
         [sys.executable, "-m", module, *args],
         stdin=subprocess.DEVNULL if feed is None else subprocess.PIPE,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True, close_fds=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        close_fds=True,
     )
     if feed is not None and child.stdin is not None:
         with child.stdin:
@@ -136,7 +142,7 @@ def getting(profile: str) -> Iterator[None]:
     credential_process started on the way to it asks rolecall for it again."""
     chain = [*_inherited_chain(), *_getting.get()]
     if profile in chain:
-        loop = " -> ".join([*chain[chain.index(profile):], profile])
+        loop = " -> ".join([*chain[chain.index(profile) :], profile])
         raise ConfigError(f"credential_process loop: {loop} (a credential_process asks rolecall for {profile} again)")
     token = _getting.set((*_getting.get(), profile))
     try:

@@ -88,11 +88,14 @@ class SearchIndex:
         # one _Field per distinct text: the roles of an account share its name, id and tags, so a
         # word is scored once per text rather than once per role
         made: dict[str, _Field] = {}
-        self._fields = [[made[text] if text in made else made.setdefault(text, _Field(text)) for text in fields(p)]
-                        for p in profiles]
+        self._fields = [
+            [made[text] if text in made else made.setdefault(text, _Field(text)) for text in fields(p)]
+            for p in profiles
+        ]
         # one text per profile, with a separator no word contains, for a quick `word in` test
-        self._joined = ["\x00".join(f.lower for f in fs) + "\x00" + "\x00".join(f.initials for f in fs)
-                        for fs in self._fields]
+        self._joined = [
+            "\x00".join(f.lower for f in fs) + "\x00" + "\x00".join(f.initials for f in fs) for fs in self._fields
+        ]
         self._cache: dict[str, dict[int, list[int]]] = {}
 
     def _scores(self, word: str) -> dict[int, list[int]]:

@@ -94,8 +94,18 @@ class Setting:
 
     __slots__ = ("default", "doc", "env", "flag", "key", "name", "parse", "shown_default")
 
-    def __init__(self, name: str, parse: Callable[[object], Any], default: Any, doc: str, *, env: str | None = None,
-                 key: str | None = None, flag: str | None = None, shown_default: str | None = None):
+    def __init__(
+        self,
+        name: str,
+        parse: Callable[[object], Any],
+        default: Any,
+        doc: str,
+        *,
+        env: str | None = None,
+        key: str | None = None,
+        flag: str | None = None,
+        shown_default: str | None = None,
+    ):
         self.name = name
         self.parse = parse
         self.default = default
@@ -117,58 +127,179 @@ class Setting:
 
 
 _KINDS: dict[Callable[[object], Any], str] = {
-    _seconds: "seconds", _positive_seconds: "seconds", _count: "count", _text: "text", _path: "path",
-    _switch: "on/off", _backend: "`file` or `keyring`", _keymap: "mapping",
+    _seconds: "seconds",
+    _positive_seconds: "seconds",
+    _count: "count",
+    _text: "text",
+    _path: "path",
+    _switch: "on/off",
+    _backend: "`file` or `keyring`",
+    _keymap: "mapping",
 }
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("profiles", _path, None, "The profiles file.", env="ROLECALL_PROFILES", flag="--profiles",
-            shown_default="`<config dir>/rolecall/profiles.yaml`"),
-    Setting("theme", _text, None, "The app's colour theme: a bundled name, or a file stem in "
-            "`<config dir>/rolecall/themes/`. Picking one with `t` remembers it here.",
-            env="ROLECALL_THEME", key="theme", flag="--theme", shown_default="`rolecall-dark`"),
-    Setting("keymap", _keymap, {}, "The app's keys: binding id to key, e.g. `forget: ctrl+d`.", key="keymap",
-            shown_default="none"),
-    Setting("clipboard_clear_seconds", _seconds, 60.0, "Empty the clipboard this long after a copy if it still "
-            "holds the credentials (0: never).", env="ROLECALL_CLIPBOARD_CLEAR", key="clipboard_clear_seconds",
-            flag="--clear-after"),
-    Setting("cache_dir", _path, None, "Where sessions are cached.", env="ROLECALL_CACHE_DIR",
-            shown_default="`<cache dir>/rolecall`"),
-    Setting("cache_backend", _backend, "file", "Where the secret half of a cached session lives: the cache files "
-            "(0600) or the OS keyring (needs `rolecall[keyring]`).", env="ROLECALL_CACHE_BACKEND"),
-    Setting("sts_connect_timeout", _positive_seconds, 2.0, "Seconds to wait for a connection to STS.",
-            env="ROLECALL_STS_CONNECT_TIMEOUT", key="sts_connect_timeout"),
-    Setting("sts_read_timeout", _positive_seconds, 5.0, "Seconds to wait for STS to answer.",
-            env="ROLECALL_STS_READ_TIMEOUT", key="sts_read_timeout"),
-    Setting("sts_attempts", _count, 3, "Tries of one STS call (throttling, network errors).",
-            env="ROLECALL_STS_ATTEMPTS", key="sts_attempts"),
-    Setting("sso_connect_timeout", _positive_seconds, 5.0, "Seconds to wait for a connection to IAM Identity Center.",
-            env="ROLECALL_SSO_CONNECT_TIMEOUT", key="sso_connect_timeout"),
-    Setting("sso_read_timeout", _positive_seconds, 15.0, "Seconds to wait for IAM Identity Center to answer.",
-            env="ROLECALL_SSO_READ_TIMEOUT", key="sso_read_timeout"),
-    Setting("no_prompt", _switch, False, "Never ask for an MFA code on the terminal: fail instead (for scripts).",
-            env="ROLECALL_NO_PROMPT"),
-    Setting("debug", _switch, False, "Show the traceback of an unexpected error (it may hold credentials).",
-            env="ROLECALL_DEBUG"),
-    Setting("federation_url", _text, None, "The console sign-in (federation) endpoint: https, or http on this "
-            "machine only (a local stand-in).", env="ROLECALL_FEDERATION_URL",
-            shown_default="`https://<region>.signin.aws.amazon.com/federation`"),
-    Setting("refresh_before", _positive_seconds, 600.0, "Seconds before expiry that the shell integration "
-            "(`rolecall use`) and a credential server (`--server`) refresh credentials.",
-            env="ROLECALL_REFRESH_BEFORE", key="refresh_before"),
-    Setting("subshell_server", _switch, False, "The app's subshell (`s`) gets a refreshing loopback credential "
-            "endpoint instead of keys, as `rolecall shell --server` does.", env="ROLECALL_SUBSHELL_SERVER",
-            key="subshell_server"),
-    Setting("browser", _text, None, "The browser command for the console (`%s` stands for the address, else it "
-            "comes last).", env="ROLECALL_BROWSER", key="browser", flag="--browser",
-            shown_default="`$BROWSER`, else the system's"),
-    Setting("console_logout_first", _switch, False, "Sign out of the current console session before signing in "
-            "(for a browser without the console's multi-session mode).", env="ROLECALL_CONSOLE_LOGOUT_FIRST",
-            key="console_logout_first", flag="--logout-first"),
-    Setting("console_page_seconds", _positive_seconds, 60.0, "How long the private page that hands the console "
-            "sign-in to the browser is kept before it is removed.", env="ROLECALL_CONSOLE_PAGE_SECONDS",
-            key="console_page_seconds"),
+    Setting(
+        "profiles",
+        _path,
+        None,
+        "The profiles file.",
+        env="ROLECALL_PROFILES",
+        flag="--profiles",
+        shown_default="`<config dir>/rolecall/profiles.yaml`",
+    ),
+    Setting(
+        "theme",
+        _text,
+        None,
+        "The app's colour theme: a bundled name, or a file stem in "
+        "`<config dir>/rolecall/themes/`. Picking one with `t` remembers it here.",
+        env="ROLECALL_THEME",
+        key="theme",
+        flag="--theme",
+        shown_default="`rolecall-dark`",
+    ),
+    Setting(
+        "keymap",
+        _keymap,
+        {},
+        "The app's keys: binding id to key, e.g. `forget: ctrl+d`.",
+        key="keymap",
+        shown_default="none",
+    ),
+    Setting(
+        "clipboard_clear_seconds",
+        _seconds,
+        60.0,
+        "Empty the clipboard this long after a copy if it still holds the credentials (0: never).",
+        env="ROLECALL_CLIPBOARD_CLEAR",
+        key="clipboard_clear_seconds",
+        flag="--clear-after",
+    ),
+    Setting(
+        "cache_dir",
+        _path,
+        None,
+        "Where sessions are cached.",
+        env="ROLECALL_CACHE_DIR",
+        shown_default="`<cache dir>/rolecall`",
+    ),
+    Setting(
+        "cache_backend",
+        _backend,
+        "file",
+        "Where the secret half of a cached session lives: the cache files "
+        "(0600) or the OS keyring (needs `rolecall[keyring]`).",
+        env="ROLECALL_CACHE_BACKEND",
+    ),
+    Setting(
+        "sts_connect_timeout",
+        _positive_seconds,
+        2.0,
+        "Seconds to wait for a connection to STS.",
+        env="ROLECALL_STS_CONNECT_TIMEOUT",
+        key="sts_connect_timeout",
+    ),
+    Setting(
+        "sts_read_timeout",
+        _positive_seconds,
+        5.0,
+        "Seconds to wait for STS to answer.",
+        env="ROLECALL_STS_READ_TIMEOUT",
+        key="sts_read_timeout",
+    ),
+    Setting(
+        "sts_attempts",
+        _count,
+        3,
+        "Tries of one STS call (throttling, network errors).",
+        env="ROLECALL_STS_ATTEMPTS",
+        key="sts_attempts",
+    ),
+    Setting(
+        "sso_connect_timeout",
+        _positive_seconds,
+        5.0,
+        "Seconds to wait for a connection to IAM Identity Center.",
+        env="ROLECALL_SSO_CONNECT_TIMEOUT",
+        key="sso_connect_timeout",
+    ),
+    Setting(
+        "sso_read_timeout",
+        _positive_seconds,
+        15.0,
+        "Seconds to wait for IAM Identity Center to answer.",
+        env="ROLECALL_SSO_READ_TIMEOUT",
+        key="sso_read_timeout",
+    ),
+    Setting(
+        "no_prompt",
+        _switch,
+        False,
+        "Never ask for an MFA code on the terminal: fail instead (for scripts).",
+        env="ROLECALL_NO_PROMPT",
+    ),
+    Setting(
+        "debug",
+        _switch,
+        False,
+        "Show the traceback of an unexpected error (it may hold credentials).",
+        env="ROLECALL_DEBUG",
+    ),
+    Setting(
+        "federation_url",
+        _text,
+        None,
+        "The console sign-in (federation) endpoint: https, or http on this machine only (a local stand-in).",
+        env="ROLECALL_FEDERATION_URL",
+        shown_default="`https://<region>.signin.aws.amazon.com/federation`",
+    ),
+    Setting(
+        "refresh_before",
+        _positive_seconds,
+        600.0,
+        "Seconds before expiry that the shell integration "
+        "(`rolecall use`) and a credential server (`--server`) refresh credentials.",
+        env="ROLECALL_REFRESH_BEFORE",
+        key="refresh_before",
+    ),
+    Setting(
+        "subshell_server",
+        _switch,
+        False,
+        "The app's subshell (`s`) gets a refreshing loopback credential "
+        "endpoint instead of keys, as `rolecall shell --server` does.",
+        env="ROLECALL_SUBSHELL_SERVER",
+        key="subshell_server",
+    ),
+    Setting(
+        "browser",
+        _text,
+        None,
+        "The browser command for the console (`%s` stands for the address, else it comes last).",
+        env="ROLECALL_BROWSER",
+        key="browser",
+        flag="--browser",
+        shown_default="`$BROWSER`, else the system's",
+    ),
+    Setting(
+        "console_logout_first",
+        _switch,
+        False,
+        "Sign out of the current console session before signing in "
+        "(for a browser without the console's multi-session mode).",
+        env="ROLECALL_CONSOLE_LOGOUT_FIRST",
+        key="console_logout_first",
+        flag="--logout-first",
+    ),
+    Setting(
+        "console_page_seconds",
+        _positive_seconds,
+        60.0,
+        "How long the private page that hands the console sign-in to the browser is kept before it is removed.",
+        env="ROLECALL_CONSOLE_PAGE_SECONDS",
+        key="console_page_seconds",
+    ),
 )
 
 BY_NAME = {setting.name: setting for setting in SETTINGS}
@@ -235,8 +366,9 @@ def _read_file(path: Path) -> tuple[dict[str, Any], list[Problem]]:
     return data, [Problem(str(path), None, f"unknown setting {key!r}") for key in sorted(set(data) - KNOWN, key=str)]
 
 
-def _resolve(setting: Setting, data: dict[str, Any], path: Path, environ: Mapping[str, str] | None,
-             problems: list[Problem]) -> Any:
+def _resolve(
+    setting: Setting, data: dict[str, Any], path: Path, environ: Mapping[str, str] | None, problems: list[Problem]
+) -> Any:
     value = from_env(setting.name, environ) if setting.env else None
     if value is None and setting.key and data.get(setting.key) is not None:
         try:
@@ -294,13 +426,22 @@ def remember(key: str, value: object, path: Path | None = None) -> None:
 
 def markdown_table() -> str:
     """The README's table of settings, made from SETTINGS."""
-    rows = ["| setting | flag | environment | settings.yaml | value | default | what it does |",
-            "| --- | --- | --- | --- | --- | --- | --- |"]
+    rows = [
+        "| setting | flag | environment | settings.yaml | value | default | what it does |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
     for s in SETTINGS:
         default = s.shown_default or (f"`{s.default:g}`" if isinstance(s.default, float) else f"`{s.default}`")
         if isinstance(s.default, bool):
             default = "off"
-        cells = [f"`{s.name}`", f"`{s.flag}`" if s.flag else "-", f"`{s.env}`" if s.env else "-",
-                 f"`{s.key}`" if s.key else "-", s.kind, default, s.doc]
+        cells = [
+            f"`{s.name}`",
+            f"`{s.flag}`" if s.flag else "-",
+            f"`{s.env}`" if s.env else "-",
+            f"`{s.key}`" if s.key else "-",
+            s.kind,
+            default,
+            s.doc,
+        ]
         rows.append("| " + " | ".join(cells) + " |")
     return "\n".join(rows) + "\n"

@@ -132,7 +132,9 @@ def send(
     service = service or host_service
     region = region or host_region or default_region
     if not service:
-        raise ConfigError(f"cannot tell which AWS service {parts.hostname} is: pass --service (e.g. execute-api, lambda)")
+        raise ConfigError(
+            f"cannot tell which AWS service {parts.hostname} is: pass --service (e.g. execute-api, lambda)"
+        )
     if not region:
         raise ConfigError(f"cannot tell the region of {parts.hostname}: pass --region or set the profile's region")
 

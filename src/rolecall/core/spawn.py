@@ -97,29 +97,31 @@ def shell_command(shell: str, profile: str, workdir: Path) -> tuple[list[str], d
     if name == "bash":
         rc = workdir / "bashrc"
         if plain:  # nothing the prompt would expand: the name goes in as it is
-            prompt = f"PS1={formats.sh_quote(marker)}\"$PS1\"\n"
+            prompt = f'PS1={formats.sh_quote(marker)}"$PS1"\n'
         else:
             prompt = (
                 f"__rolecall_marker={formats.sh_quote(marker)}\n"
                 "if shopt -q promptvars; then PS1='${__rolecall_marker}'\"$PS1\"\n"
-                f"else PS1={formats.sh_quote(marker.replace(chr(92), chr(92) * 2))}\"$PS1\"; fi\n"
+                f'else PS1={formats.sh_quote(marker.replace(chr(92), chr(92) * 2))}"$PS1"; fi\n'
             )
         storage.write_atomic(rc, ('[ -f "$HOME/.bashrc" ] && . "$HOME/.bashrc"\n' + prompt).encode())
         return [shell, "--rcfile", str(rc), "-i"], {}
     if name == "zsh":
         rc = workdir / ".zshrc"
         if plain:
-            prompt = f"PROMPT={formats.sh_quote(marker)}\"$PROMPT\"\n"
+            prompt = f'PROMPT={formats.sh_quote(marker)}"$PROMPT"\n'
         else:
             prompt = (
                 f"__rolecall_marker={formats.sh_quote(marker.replace('%', '%%'))}\n"
                 "if [[ -o promptsubst ]]; then PROMPT='${__rolecall_marker}'\"$PROMPT\"\n"
-                "else PROMPT=\"$__rolecall_marker$PROMPT\"; fi\n"
+                'else PROMPT="$__rolecall_marker$PROMPT"; fi\n'
             )
-        storage.write_atomic(rc, (
-            'ZDOTDIR="${ROLECALL_ZDOTDIR:-$HOME}"\n'
-            '[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n' + prompt
-        ).encode())
+        storage.write_atomic(
+            rc,
+            (
+                'ZDOTDIR="${ROLECALL_ZDOTDIR:-$HOME}"\n[ -f "$ZDOTDIR/.zshrc" ] && . "$ZDOTDIR/.zshrc"\n' + prompt
+            ).encode(),
+        )
         return [shell, "-i"], {"ZDOTDIR": str(workdir), "ROLECALL_ZDOTDIR": os.environ.get("ZDOTDIR", "")}
     if name == "fish":
         init = (

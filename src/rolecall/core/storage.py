@@ -95,8 +95,12 @@ def trusted(path: Path) -> bool:
     except OSError:
         return False
     return (
-        stat.S_ISREG(info.st_mode) and _is_ours(info) and not info.st_mode & 0o022
-        and stat.S_ISDIR(folder.st_mode) and _is_ours(folder) and not folder.st_mode & 0o022
+        stat.S_ISREG(info.st_mode)
+        and _is_ours(info)
+        and not info.st_mode & 0o022
+        and stat.S_ISDIR(folder.st_mode)
+        and _is_ours(folder)
+        and not folder.st_mode & 0o022
     )
 
 
@@ -114,7 +118,7 @@ def write_atomic(path: Path, data: bytes) -> None:
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
             os.fsync(fd)
         finally:
             os.close(fd)

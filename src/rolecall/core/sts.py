@@ -56,20 +56,35 @@ class Gateway(Protocol):
     def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials: ...
 
     def get_session_token(
-        self, credentials: Credentials, *, duration: int, region: str | None,
-        serial: str | None = None, code: str | None = None,
+        self,
+        credentials: Credentials,
+        *,
+        duration: int,
+        region: str | None,
+        serial: str | None = None,
+        code: str | None = None,
     ) -> Credentials: ...
 
     def assume_role_with_web_identity(self, request: AssumeRequest, token: str) -> Credentials: ...
 
     def assume_role_with_saml(
-        self, role_arn: str, principal_arn: str, assertion: str, duration: int, region: str | None,
+        self,
+        role_arn: str,
+        principal_arn: str,
+        assertion: str,
+        duration: int,
+        region: str | None,
         policy_arns: tuple[str, ...] = (),
     ) -> Credentials: ...
 
     def get_federation_token(
-        self, credentials: Credentials, name: str, duration: int, policy: str | None = None,
-        policy_arns: tuple[str, ...] = (), region: str | None = None,
+        self,
+        credentials: Credentials,
+        name: str,
+        duration: int,
+        policy: str | None = None,
+        policy_arns: tuple[str, ...] = (),
+        region: str | None = None,
     ) -> Credentials: ...
 
     def get_caller_identity(self, credentials: Credentials, region: str | None) -> dict[str, Any]: ...
@@ -116,8 +131,14 @@ class StsGateway:
             user_agent_extra="rolecall",
             **options,
         )
-        return aws.client("sts", f"STS for region {region}", region_name=region, endpoint_url=endpoint_url(region),
-                          config=config, **keys)
+        return aws.client(
+            "sts",
+            f"STS for region {region}",
+            region_name=region,
+            endpoint_url=endpoint_url(region),
+            config=config,
+            **keys,
+        )
 
     def assume_role(self, credentials: Credentials, request: AssumeRequest) -> Credentials:
         params: dict[str, Any] = {
@@ -141,8 +162,13 @@ class StsGateway:
         return Credentials.from_dict(response["Credentials"])
 
     def get_session_token(
-        self, credentials: Credentials, *, duration: int, region: str | None,
-        serial: str | None = None, code: str | None = None,
+        self,
+        credentials: Credentials,
+        *,
+        duration: int,
+        region: str | None,
+        serial: str | None = None,
+        code: str | None = None,
     ) -> Credentials:
         """A session of the keys' own user; with `serial` and `code`, an MFA session."""
         client = self._client(credentials, region)
@@ -216,8 +242,15 @@ class StsGateway:
         def refused(code: str, message: str, response: dict[str, Any]) -> AwsError:
             return _client_error(code, message, operation, target)
 
-        return aws.call(client, operation, params, service="STS", what=f"{operation} for {target}",
-                        refused=refused, network_hint=" (or AWS_ENDPOINT_URL_STS)")
+        return aws.call(
+            client,
+            operation,
+            params,
+            service="STS",
+            what=f"{operation} for {target}",
+            refused=refused,
+            network_hint=" (or AWS_ENDPOINT_URL_STS)",
+        )
 
 
 def _client_error(code: str, message: str, operation: str, target: str) -> AwsError:
@@ -225,7 +258,9 @@ def _client_error(code: str, message: str, operation: str, target: str) -> AwsEr
         return InvalidMfaCode(f"AWS rejected the MFA code: {message or code}", code=code)
     if code in ("Throttling", "ThrottlingException", "RequestLimitExceeded"):
         return AwsError(f"AWS is throttling STS ({operation} for {target}), even after retries: {message}", code=code)
-    if code in ("RequestExpired", "SignatureDoesNotMatch") and ("expired" in message.lower() or "time" in message.lower()):
+    if code in ("RequestExpired", "SignatureDoesNotMatch") and (
+        "expired" in message.lower() or "time" in message.lower()
+    ):
         return AwsError(
             f"AWS says the request time is wrong ({code}): check this machine's clock. {message}".strip(), code=code
         )

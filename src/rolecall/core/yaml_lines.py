@@ -91,7 +91,9 @@ def _yaml_loader() -> tuple[Any, Any]:  # (the yaml module, a Loader class keepi
                 continue
             if position >= merged:
                 if key in written:
-                    loader.problems.append((line, f"duplicate key {short(key)} (line {data.key_lines[key]} has it too)"))
+                    loader.problems.append(
+                        (line, f"duplicate key {short(key)} (line {data.key_lines[key]} has it too)")
+                    )
                 written.add(key)
             data[key] = loader.construct_object(value_node, deep=True)
             data.key_lines[key] = line
@@ -133,8 +135,15 @@ def read_yaml(text: str, source: str) -> tuple[object, list[Problem]]:
 class EntryProblems:
     """Problems about one entry (a mapping) of a YAML list, each at the line of the key at fault."""
 
-    def __init__(self, node: object, source_path: str | os.PathLike[str], line: int | None, kind: str,
-                 known: set[str], expected: str):
+    def __init__(
+        self,
+        node: object,
+        source_path: str | os.PathLike[str],
+        line: int | None,
+        kind: str,
+        known: set[str],
+        expected: str,
+    ):
         self.node, self.source, self.line, self.kind = node, str(source_path), line, kind
         self.problems: list[Problem] = []
         if not isinstance(node, dict):

@@ -105,12 +105,27 @@ class _Bucket:
 
 
 class FakeSso:
-    def __init__(self, *, accounts: int = 3, rate_limit: float | None = None, latency: float = 0.0,
-                 auto_approve: bool = False, token_ttl: int = 8 * 3600, registration_ttl: int = 90 * 86400,
-                 device_interval: object = 1, device_ttl: int = 600, role_ttl: int = 3600,
-                 repeat_token: str | None = None, device_answer: dict[str, object] | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        accounts: int = 3,
+        rate_limit: float | None = None,
+        latency: float = 0.0,
+        auto_approve: bool = False,
+        token_ttl: int = 8 * 3600,
+        registration_ttl: int = 90 * 86400,
+        device_interval: object = 1,
+        device_ttl: int = 600,
+        role_ttl: int = 3600,
+        repeat_token: str | None = None,
+        device_answer: dict[str, object] | None = None,
+    ) -> None:
         self.accounts: list[Account] = [
-            {"accountId": f"{100000000000 + i:012d}", "accountName": f"account-{i:04d}", "emailAddress": f"aws+{i}@example.com"}
+            {
+                "accountId": f"{100000000000 + i:012d}",
+                "accountName": f"account-{i:04d}",
+                "emailAddress": f"aws+{i}@example.com",
+            }
             for i in range(accounts)
         ]
         self.roles = {a["accountId"]: role_names(i) for i, a in enumerate(self.accounts)}
@@ -190,8 +205,11 @@ class FakeSso:
 
     def waiting(self) -> list[str]:
         with self.lock:
-            return [code for code, key in self.user_codes.items()
-                    if key in self.pending and not self.pending[key].approved and not self.pending[key].denied]
+            return [
+                code
+                for code, key in self.user_codes.items()
+                if key in self.pending and not self.pending[key].approved and not self.pending[key].denied
+            ]
 
     def count(self, operation: str) -> int:
         """Requests for `operation`, 429s included."""
@@ -212,10 +230,20 @@ class FakeSso:
     def register_client(self, body: Json) -> Reply:
         client_id, secret = "fake-client-" + secrets.token_hex(8), "fake-secret-" + secrets.token_urlsafe(24)
         now = int(time.time())
-        self.clients[client_id] = {"secret": secret, "grants": body.get("grantTypes") or [DEVICE_GRANT, "refresh_token"],
-                                   "redirects": body.get("redirectUris") or [], "expires": now + self.registration_ttl}
-        return _ok({"clientId": client_id, "clientSecret": secret, "clientIdIssuedAt": now,
-                    "clientSecretExpiresAt": now + self.registration_ttl})
+        self.clients[client_id] = {
+            "secret": secret,
+            "grants": body.get("grantTypes") or [DEVICE_GRANT, "refresh_token"],
+            "redirects": body.get("redirectUris") or [],
+            "expires": now + self.registration_ttl,
+        }
+        return _ok(
+            {
+                "clientId": client_id,
+                "clientSecret": secret,
+                "clientIdIssuedAt": now,
+                "clientSecretExpiresAt": now + self.registration_ttl,
+            }
+        )
 
     def _client_ok(self, body: Json) -> bool:
         client = self.clients.get(body.get("clientId", ""))
@@ -226,13 +254,27 @@ class FakeSso:
             return _error(401, "InvalidClientException", "invalid client")
         device = "fake-dc-" + secrets.token_urlsafe(16)
         letters = "BCDFGHJKLMNPQRSTVWXZ"
-        user = "".join(secrets.choice(letters) for _ in range(4)) + "-" + "".join(secrets.choice(letters) for _ in range(4))
-        sign_in = _Pending("device", body["clientId"], approved=self.auto_approve, expires=time.time() + self.device_ttl)
+        user = (
+            "".join(secrets.choice(letters) for _ in range(4))
+            + "-"
+            + "".join(secrets.choice(letters) for _ in range(4))
+        )
+        sign_in = _Pending(
+            "device", body["clientId"], approved=self.auto_approve, expires=time.time() + self.device_ttl
+        )
         self.pending[device] = sign_in
         self.user_codes[user] = device
-        return _ok({"deviceCode": device, "userCode": user, "verificationUri": f"{self.url}/device",
-                    "verificationUriComplete": f"{self.url}/device?user_code={user}",
-                    "expiresIn": self.device_ttl, "interval": self.device_interval, **self.device_answer})
+        return _ok(
+            {
+                "deviceCode": device,
+                "userCode": user,
+                "verificationUri": f"{self.url}/device",
+                "verificationUriComplete": f"{self.url}/device?user_code={user}",
+                "expiresIn": self.device_ttl,
+                "interval": self.device_interval,
+                **self.device_answer,
+            }
+        )
 
     def create_token(self, body: Json) -> Reply:
         if not self._client_ok(body):
@@ -254,7 +296,10 @@ class FakeSso:
             if sign_in.denied:
                 return _error(400, "AccessDeniedException", "the user denied the sign-in")
             if not sign_in.approved:
-                too_soon = isinstance(self.device_interval, int | float) and now - sign_in.last_poll < self.device_interval * 0.5
+                too_soon = (
+                    isinstance(self.device_interval, int | float)
+                    and now - sign_in.last_poll < self.device_interval * 0.5
+                )
                 sign_in.last_poll = now
                 if too_soon:
                     return _error(400, "SlowDownException", "polling too fast")
@@ -278,10 +323,19 @@ class FakeSso:
         redirect = query.get("redirect_uri", "")
         target = urlparse(redirect)
         allowed = {(urlparse(r).hostname, urlparse(r).path) for r in client["redirects"]} if client else set()
-        if client is None or (target.hostname, target.path) not in allowed or query.get("code_challenge_method") != "S256":
+        if (
+            client is None
+            or (target.hostname, target.path) not in allowed
+            or query.get("code_challenge_method") != "S256"
+        ):
             return 400, {"error": "invalid_request"}, {}
-        sign_in = _Pending("authorize", query["client_id"], approved=self.auto_approve,
-                           challenge=query.get("code_challenge", ""), redirect_uri=redirect)
+        sign_in = _Pending(
+            "authorize",
+            query["client_id"],
+            approved=self.auto_approve,
+            challenge=query.get("code_challenge", ""),
+            redirect_uri=redirect,
+        )
         user = "WEB-" + secrets.token_hex(2).upper()
         with self.lock:
             self.pending[user] = sign_in
@@ -297,8 +351,9 @@ class FakeSso:
         else:
             code = "fake-code-" + secrets.token_urlsafe(16)
             with self.lock:
-                self.pending[code] = _Pending("code", sign_in.client_id, approved=True,
-                                              challenge=sign_in.challenge, redirect_uri=redirect)
+                self.pending[code] = _Pending(
+                    "code", sign_in.client_id, approved=True, challenge=sign_in.challenge, redirect_uri=redirect
+                )
             params = {"code": code, "state": state}
         return 302, None, {"Location": f"{redirect}?{urlencode(params)}"}
 
@@ -313,7 +368,7 @@ class FakeSso:
             token = query.get("next_token") or "0"
             start = 0 if token == "again" else int(token)
             size = min(int(query.get("max_result") or 20), 100)
-            page = self.accounts[start:start + size]
+            page = self.accounts[start : start + size]
             body: Json = {"accountList": page}
             if self.repeat_token == operation:
                 body["nextToken"] = "again"
@@ -330,22 +385,31 @@ class FakeSso:
             return _ok(body)
         if query.get("role_name") not in self.roles[account]:
             return _error(403, "ForbiddenException", "No access")
-        return _ok({"roleCredentials": {
-            "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
-            "secretAccessKey": secrets.token_urlsafe(30),
-            "sessionToken": "fake-st-" + secrets.token_urlsafe(60),
-            "expiration": int((time.time() + self.role_ttl) * 1000),
-        }})
+        return _ok(
+            {
+                "roleCredentials": {
+                    "accessKeyId": "ASIA" + secrets.token_hex(8).upper(),
+                    "secretAccessKey": secrets.token_urlsafe(30),
+                    "sessionToken": "fake-st-" + secrets.token_urlsafe(60),
+                    "expiration": int((time.time() + self.role_ttl) * 1000),
+                }
+            }
+        )
 
     # -- HTTP
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         fake = self
-        posts: dict[str, tuple[str, Callable[[Json], Reply]]] = {"/client/register": ("RegisterClient", fake.register_client),
-                 "/device_authorization": ("StartDeviceAuthorization", fake.start_device_authorization),
-                 "/token": ("CreateToken", fake.create_token)}
-        gets = {"/assignment/accounts": "ListAccounts", "/assignment/roles": "ListAccountRoles",
-                "/federation/credentials": "GetRoleCredentials"}
+        posts: dict[str, tuple[str, Callable[[Json], Reply]]] = {
+            "/client/register": ("RegisterClient", fake.register_client),
+            "/device_authorization": ("StartDeviceAuthorization", fake.start_device_authorization),
+            "/token": ("CreateToken", fake.create_token),
+        }
+        gets = {
+            "/assignment/accounts": "ListAccounts",
+            "/assignment/roles": "ListAccountRoles",
+            "/federation/credentials": "GetRoleCredentials",
+        }
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
@@ -393,7 +457,9 @@ class FakeSso:
                         fake.throttled += 1
                         fake.throttles[operation] = fake.throttles.get(operation, 0) + 1
                     status, body, headers = _error(429, "TooManyRequestsException", "HTTP 429 Unknown Code")
-                    headers.update({"Retry-After": str(math.ceil(wait)), "x-amz-retry-after": str(math.ceil(wait * 1000))})
+                    headers.update(
+                        {"Retry-After": str(math.ceil(wait)), "x-amz-retry-after": str(math.ceil(wait * 1000))}
+                    )
                     self._send(status, body, headers)
                     return
                 query = {k: v[0] for k, v in parse_qs(url.query).items()}

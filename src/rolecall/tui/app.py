@@ -204,9 +204,14 @@ class RolecallApp(App[None]):
         if self.engine is None:
             return Engine.open(self.profiles_path, clock=self.clock)
         engine = self.engine  # made anew (a discovery changed) with the same collaborators
-        return Engine.open(self.profiles_path, clock=engine.clock, cache=engine.cache,
-                           gateway_factory=engine.gateway_factory, audit_path=engine.audit_path,
-                           session_name=engine.session_name)
+        return Engine.open(
+            self.profiles_path,
+            clock=engine.clock,
+            cache=engine.cache,
+            gateway_factory=engine.gateway_factory,
+            audit_path=engine.audit_path,
+            session_name=engine.session_name,
+        )
 
     def _no_engine(self, error: BaseException) -> None:
         """The profiles could not be opened at all: an empty app that says why."""
@@ -217,8 +222,12 @@ class RolecallApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="profiles")
     def open_engine(self, reloaded: bool) -> None:
-        jobs.answer(self.post_message, "reload" if reloaded else "load", "profiles",
-                    lambda: jobs.EngineOpened(self._open_engine(), reloaded))
+        jobs.answer(
+            self.post_message,
+            "reload" if reloaded else "load",
+            "profiles",
+            lambda: jobs.EngineOpened(self._open_engine(), reloaded),
+        )
 
     @on(jobs.EngineOpened)
     def engine_opened(self, message: jobs.EngineOpened) -> None:
@@ -305,11 +314,15 @@ class RolecallApp(App[None]):
             return
         engine, now = self.engine, self.clock.now()
         rows: list[Session | SessionRow] = list(engine.cached_sessions())
-        rows += [SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
-                 for found in engine.mfa_sessions()]
+        rows += [
+            SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
+            for found in engine.mfa_sessions()
+        ]
         sign_ins = engine.sso_sessions(self._sso)
-        rows += [SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
-                 for session, expires in sign_ins]
+        rows += [
+            SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
+            for session, expires in sign_ins
+        ]
         keys_now = {row.profile if isinstance(row, Session) else row.key for row in rows}
         self.sessions_list.replace(rows, self._from_cache - keys_now, now)
         self._from_cache = keys_now
@@ -389,8 +402,13 @@ class RolecallApp(App[None]):
             focused = self.focused
             if isinstance(focused, Input):
                 active = self.screen.active_bindings.get(event.key)
-                if (active is not None and active.node is focused and active.enabled and not active.binding.priority
-                        and active.binding.action in INPUT_EDITING):
+                if (
+                    active is not None
+                    and active.node is focused
+                    and active.enabled
+                    and not active.binding.priority
+                    and active.binding.action in INPUT_EDITING
+                ):
                     focused.call_later(focused.run_action, active.binding.action)
                     return
         await super().on_event(event)
@@ -476,8 +494,12 @@ class RolecallApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="assume")
     def assume_in_background(self, engine: Engine, name: str, force: bool) -> None:
-        jobs.answer(self.post_message, "assume", name,
-                    lambda: jobs.Assumed(name, engine.assume(name, self._code, refresh=force)))
+        jobs.answer(
+            self.post_message,
+            "assume",
+            name,
+            lambda: jobs.Assumed(name, engine.assume(name, self._code, refresh=force)),
+        )
 
     @on(jobs.Assumed)
     def assume_done(self, message: jobs.Assumed) -> None:
@@ -548,8 +570,10 @@ class RolecallApp(App[None]):
                 self._update_subtitle()
                 self.notify(f"forgot the MFA session of {row.arn}", timeout=3)
             else:
-                self.notify(f"to sign out of {row.key.removeprefix('sso:')}: "
-                            f"rolecall logout {row.key.removeprefix('sso:')}", timeout=5)
+                self.notify(
+                    f"to sign out of {row.key.removeprefix('sso:')}: rolecall logout {row.key.removeprefix('sso:')}",
+                    timeout=5,
+                )
             return
         profile = self._selected()
         if profile is None or self.engine is None:
@@ -569,7 +593,12 @@ class RolecallApp(App[None]):
         try:
             return self.engine.sso_session(name, self._sso)
         except RolecallError as exc:
-            self.notify(exc.message + (f"\n{exc.hint}" if exc.hint else ""), title="IAM Identity Center", severity="warning", timeout=6)
+            self.notify(
+                exc.message + (f"\n{exc.hint}" if exc.hint else ""),
+                title="IAM Identity Center",
+                severity="warning",
+                timeout=6,
+            )
             return None
 
     def action_login(self) -> None:
@@ -630,7 +659,9 @@ class RolecallApp(App[None]):
     @work(thread=True, exit_on_error=False, group="sso")
     def sync_in_background(self, engine: Engine, session: SsoSession) -> None:
         meter = jobs.Meter(self.post_message, session.name)
-        jobs.answer(self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session, meter)))
+        jobs.answer(
+            self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session, meter))
+        )
 
     @on(jobs.SyncProgress)
     def sync_progress(self, message: jobs.SyncProgress) -> None:
@@ -646,8 +677,11 @@ class RolecallApp(App[None]):
         self._syncing.discard(session.name)
         self.set_status("")
         accounts, roles = message.found
-        self.notify(f"{session.name}: {accounts} account{'s' if accounts != 1 else ''}, "
-                    f"{roles} role{'s' if roles != 1 else ''}", timeout=4)
+        self.notify(
+            f"{session.name}: {accounts} account{'s' if accounts != 1 else ''}, "
+            f"{roles} role{'s' if roles != 1 else ''}",
+            timeout=4,
+        )
         self.reload_engine()
 
     def _role_env(self, session: Session) -> dict[str, str] | None:
@@ -680,8 +714,9 @@ class RolecallApp(App[None]):
             if server is not None:
                 server.stop()
         if status is None:
-            self.notify(f"this terminal cannot hand over to a shell: use `rolecall shell {session.profile}`",
-                        severity="error")
+            self.notify(
+                f"this terminal cannot hand over to a shell: use `rolecall shell {session.profile}`", severity="error"
+            )
         else:
             self.notify(f"shell for {session.profile} exited ({status})", timeout=4)
 
@@ -792,8 +827,10 @@ class RolecallApp(App[None]):
 
         profile = self._selected()
         if profile:
-            self.push_screen(ConsoleScreen(profile.name, console.recent_services()),
-                             lambda choice: self.open_console(profile, choice))
+            self.push_screen(
+                ConsoleScreen(profile.name, console.recent_services()),
+                lambda choice: self.open_console(profile, choice),
+            )
 
     def open_console(self, profile: Profile, choice: str | None) -> None:
         """The console on the picker's choice: a role session first (assumed if need be), except for
@@ -819,8 +856,9 @@ class RolecallApp(App[None]):
             go(None)
 
     @work(thread=True, exit_on_error=False, group="console")
-    def console_in_background(self, profile: Profile, request: console.Request, session: Session | None,
-                              command: list[str] | None) -> None:
+    def console_in_background(
+        self, profile: Profile, request: console.Request, session: Session | None, command: list[str] | None
+    ) -> None:
         from rolecall.core import console
 
         def opened() -> jobs.ConsoleOpened:
@@ -840,8 +878,15 @@ class RolecallApp(App[None]):
         self.copy_to_clipboard(url)
         self.notify(f"no browser here: the console sign-in URL for {profile} is on the clipboard (15 minutes)")
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Textual's notify, with messages as plain text by default: they carry profile names and
         AWS's words, which must never be read as markup or reach the terminal as escapes."""
         # the engine's words are the CLI's: inside the app, a sign-in is a key away
@@ -886,7 +931,6 @@ class RolecallApp(App[None]):
     def action_problems(self) -> None:
         problems = self.engine.problems() if self.engine else []
         self.push_screen(ProblemsScreen([str(problem) for problem in problems]))
-
 
 
 def make_app(**options: Any) -> RolecallApp:

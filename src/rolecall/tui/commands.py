@@ -59,5 +59,10 @@ class RolecallCommands(Provider):
             label = Content(ASSUME + shown)
             for start, end in words.spans(shown):
                 label = label.stylize("bold underline", len(ASSUME) + start, len(ASSUME) + end)
-            yield Hit(1 - place / (2 * PROFILE_HITS), label, partial(app.assume_named, profile.name),
-                      help=profile.role_arn, text=ASSUME + profile.name)
+            yield Hit(
+                1 - place / (2 * PROFILE_HITS),
+                label,
+                partial(app.assume_named, profile.name),
+                help=profile.role_arn,
+                text=ASSUME + profile.name,
+            )

@@ -63,5 +63,6 @@ def frames(report: str) -> list[str]:
     found = (FRAME.match(line) for line in report.splitlines())
     return ["Traceback (most recent call last), local variables left out:"] + [
         f"  {where.group(1)} in {where.group(2)}" if where.group(1) else f"  in {where.group(3)}"
-        for where in found if where
+        for where in found
+        if where
     ]

@@ -81,9 +81,14 @@ class JobFailed(Message):
     """`job` ("load", "reload", "assume", "sign-in", "sync", "console") for `key` (a profile or
     an IAM Identity Center session name) raised `error`."""
 
-    TITLES = {"load": "profiles not loaded", "reload": "reload of the profiles failed",
-              "assume": "{key} failed", "sign-in": "sign-in to {key} failed", "sync": "sync of {key} failed",
-              "console": "console for {key} failed"}
+    TITLES = {
+        "load": "profiles not loaded",
+        "reload": "reload of the profiles failed",
+        "assume": "{key} failed",
+        "sign-in": "sign-in to {key} failed",
+        "sync": "sync of {key} failed",
+        "console": "console for {key} failed",
+    }
 
     def __init__(self, job: str, key: str, error: BaseException):
         super().__init__()

@@ -8,8 +8,13 @@ from collections.abc import Callable
 from types import FrameType
 
 
-def run_app(profiles: str | os.PathLike[str] | None = None, theme: str | None = None, banner: str | None = None,
-            mfa_hint: str | None = None, on_hangup: Callable[[], None] | None = None) -> int:
+def run_app(
+    profiles: str | os.PathLike[str] | None = None,
+    theme: str | None = None,
+    banner: str | None = None,
+    mfa_hint: str | None = None,
+    on_hangup: Callable[[], None] | None = None,
+) -> int:
     from rolecall.tui.app import make_app
 
     def hang_up(signum: int, frame: FrameType | None) -> None:

@@ -13,8 +13,19 @@ from rolecall.core import paths, storage
 from rolecall.core.errors import StorageError
 from rolecall.core.layout import stamp
 
-COLOURS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "boost",
-           "success", "warning", "error")
+COLOURS = (
+    "primary",
+    "secondary",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+    "success",
+    "warning",
+    "error",
+)
 FIELDS = set(COLOURS) | {"name", "dark", "variables"}
 DEFAULT = "rolecall-dark"
 CACHE = "themes.json"  # in the cache directory
@@ -79,8 +90,11 @@ def load_themes() -> tuple[list[Theme], list[ThemeProblem]]:
     What the files held is kept as JSON in the cache while they are unchanged (their stamps), so
     the app's start reads no YAML (importing PyYAML alone is ~5% of a one-widget Textual app's
     first paint)."""
-    files = [path for folder in (paths.bundled_themes_dir(), paths.user_themes_dir())
-             for path in (sorted(folder.glob("*.yaml")) if folder.is_dir() else ())]
+    files = [
+        path
+        for folder in (paths.bundled_themes_dir(), paths.user_themes_dir())
+        for path in (sorted(folder.glob("*.yaml")) if folder.is_dir() else ())
+    ]
     key = [stamp(path) for path in files]
     found = _cached(key)
     if found is None:

@@ -66,8 +66,9 @@ class Engine:
     signins: SignIns = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.assumer = Assumer(self.catalog, self.cache, self.clock, self.gateway_factory, self.audit_path,
-                               self.session_name, self._warn)
+        self.assumer = Assumer(
+            self.catalog, self.cache, self.clock, self.gateway_factory, self.audit_path, self.session_name, self._warn
+        )
         self.signins = SignIns(self.catalog, self.cache, self.clock, self.profiles_path)
 
     def _warn(self, message: str) -> None:
@@ -75,7 +76,9 @@ class Engine:
             self.warn(message)
 
     @classmethod
-    def open(cls, profiles_path: str | os.PathLike[str] | None = None, *, use_index: bool = True, **options: Any) -> Engine:
+    def open(
+        cls, profiles_path: str | os.PathLike[str] | None = None, *, use_index: bool = True, **options: Any
+    ) -> Engine:
         """The engine over the user's profiles (profiles.yaml named by --profiles or
         $ROLECALL_PROFILES, or the default one, merged with ~/.aws/config).
 
@@ -228,11 +231,19 @@ class Engine:
     def sso_discovered_at(self, session: SsoSession) -> datetime | None:
         return self.signins.discovered_at(session)
 
-    def sso_login(self, session: SsoSession, prompt: Callable[[str, str | None], None] | None = None, *,
-                  notify: Callable[[str], None] = lambda message: None,
-                  cancelled: threading.Event | None = None, browser: bool = True,
-                  open_url: Callable[[str], bool] | None = None) -> datetime:
-        return self.signins.login(session, prompt, notify=notify, cancelled=cancelled, browser=browser, open_url=open_url)
+    def sso_login(
+        self,
+        session: SsoSession,
+        prompt: Callable[[str, str | None], None] | None = None,
+        *,
+        notify: Callable[[str], None] = lambda message: None,
+        cancelled: threading.Event | None = None,
+        browser: bool = True,
+        open_url: Callable[[str], bool] | None = None,
+    ) -> datetime:
+        return self.signins.login(
+            session, prompt, notify=notify, cancelled=cancelled, browser=browser, open_url=open_url
+        )
 
     def sso_sync(self, session: SsoSession, progress: Progress | None = None) -> Synced:
         return self.signins.sync(session, progress)
@@ -265,8 +276,10 @@ def _check_named_file(profiles_path: str | os.PathLike[str] | None) -> None:
         path = paths.profiles_file(profiles_path)
         if not path.exists():
             how = "--profiles" if profiles_path else "$ROLECALL_PROFILES"
-            raise ConfigError(f"the profiles file {path} (from {how}) does not exist",
-                              hint="check the path, or see profiles.example.yaml for a start")
+            raise ConfigError(
+                f"the profiles file {path} (from {how}) does not exist",
+                hint="check the path, or see profiles.example.yaml for a start",
+            )
 
 
 @dataclass

@@ -120,8 +120,9 @@ class Assumer:
     # -- what sources use (SourceContext)
 
     @staticmethod
-    def with_renewal(call: Callable[[Credentials], Credentials], source: Credentials,
-                     renew: Callable[[], Credentials]) -> Credentials:
+    def with_renewal(
+        call: Callable[[Credentials], Credentials], source: Credentials, renew: Callable[[], Credentials]
+    ) -> Credentials:
         """`call(source)`; when AWS says those cached source credentials died early (revoked, a clock
         change), renew them once and call again."""
         try:

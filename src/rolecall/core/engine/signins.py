@@ -101,16 +101,23 @@ class SignIns:
         discovered = self.discovered_at(session)
         return discovered + RESYNC_AFTER if discovered else self.clock.now()
 
-    def login(self, session: SsoSession, prompt: Callable[[str, str | None], None] | None = None, *,
-              notify: Callable[[str], None] = lambda message: None,
-              cancelled: threading.Event | None = None, browser: bool = True,
-              open_url: Callable[[str], bool] | None = None) -> datetime:
+    def login(
+        self,
+        session: SsoSession,
+        prompt: Callable[[str, str | None], None] | None = None,
+        *,
+        notify: Callable[[str], None] = lambda message: None,
+        cancelled: threading.Event | None = None,
+        browser: bool = True,
+        open_url: Callable[[str], bool] | None = None,
+    ) -> datetime:
         """Sign in (browser with PKCE, or the device code flow); `prompt(url, user_code)` is told what
         the person must open (`open_url` opens a URL instead of the browser). Returns when the sign-in expires."""
         from rolecall.core.sso.login import login
 
-        token = login(session, self.clock, browser=browser, notify=notify, prompt=prompt, cancelled=cancelled,
-                      open_url=open_url)
+        token = login(
+            session, self.clock, browser=browser, notify=notify, prompt=prompt, cancelled=cancelled, open_url=open_url
+        )
         return token.expires_at
 
     def sync(self, session: SsoSession, progress: Progress | None = None) -> Synced:
@@ -123,8 +130,10 @@ class SignIns:
             found = discovery.sync(session, self.clock, progress=progress)
         except RolecallError as exc:
             if previous is not None:
-                exc.hint = (f"kept the previous discovery ({len(previous.accounts)} accounts, "
-                            f"from {previous.fetched_at:%Y-%m-%d %H:%M} UTC)")
+                exc.hint = (
+                    f"kept the previous discovery ({len(previous.accounts)} accounts, "
+                    f"from {previous.fetched_at:%Y-%m-%d %H:%M} UTC)"
+                )
             raise
         return Synced(len(found.accounts), found.role_count)
 

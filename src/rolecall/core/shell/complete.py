@@ -42,8 +42,9 @@ def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
         pass
     spec = build()
     try:
-        storage.write_atomic(paths.cache_dir() / os.path.basename(spec_file()),
-                             json.dumps({"key": key, "spec": spec}).encode("utf-8"))
+        storage.write_atomic(
+            paths.cache_dir() / os.path.basename(spec_file()), json.dumps({"key": key, "spec": spec}).encode("utf-8")
+        )
     except (OSError, RolecallError):  # a cache that cannot be written only costs time
         pass
     return spec
@@ -83,8 +84,10 @@ def profile_names(profiles: str | None, rebuild: Callable[[str | None], list[str
         except (OSError, ValueError):
             return found  # no index could be written: nothing to key a names file by
     try:
-        storage.write_atomic(paths.cache_dir() / os.path.basename(names_file(profiles)), json.dumps(
-            {"key": index.get("key"), "watched": index.get("watched", []), "names": found}).encode("utf-8"))
+        storage.write_atomic(
+            paths.cache_dir() / os.path.basename(names_file(profiles)),
+            json.dumps({"key": index.get("key"), "watched": index.get("watched", []), "names": found}).encode("utf-8"),
+        )
     except (OSError, RolecallError, AttributeError):
         pass
     return found

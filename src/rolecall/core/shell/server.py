@@ -29,9 +29,16 @@ if TYPE_CHECKING:
     from rolecall.core.clock import Clock
 
 # Variables that would make an SDK take other credentials before the endpoint's (or stale keys).
-NOT_FOR_THE_CHILD = (*REMOVED, "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN",
-                     "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-                     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE", "ROLECALL_EXPIRES")
+NOT_FOR_THE_CHILD = (
+    *REMOVED,
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+    "ROLECALL_EXPIRES",
+)
 CHECK_EVERY = 30.0  # seconds: the refresher looks at the clock at least this often (a laptop wakes up)
 RETRY_AFTER = 30.0  # seconds between tries of a refresh that failed
 
@@ -41,8 +48,15 @@ class CredentialServer:
     it is called once here, before anyone can ask, and then by the refresher when fewer than
     `lead` seconds are left by `clock`."""
 
-    def __init__(self, fetch: Callable[[bool], Credentials], *, clock: Clock, lead: float, port: int = 0,
-                 warn: Callable[[str], None] | None = None):
+    def __init__(
+        self,
+        fetch: Callable[[bool], Credentials],
+        *,
+        clock: Clock,
+        lead: float,
+        port: int = 0,
+        warn: Callable[[str], None] | None = None,
+    ):
         self._fetch = fetch
         self._clock = clock
         self._lead = timedelta(seconds=lead)
@@ -56,17 +70,22 @@ class CredentialServer:
         try:
             self._http = ThreadingHTTPServer(("127.0.0.1", port), _handler(self))
         except OSError as exc:
-            raise ConfigError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
-                              hint="choose another --port, or leave it out for any free one") from None
+            raise ConfigError(
+                f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}",
+                hint="choose another --port, or leave it out for any free one",
+            ) from None
         self._http.daemon_threads = True
         try:
             self._credentials = fetch(False)
         except BaseException:
             self._http.server_close()
             raise
-        self._threads = [threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05},
-                                         name="rolecall-server", daemon=True),
-                         threading.Thread(target=self._refresher, name="rolecall-refresh", daemon=True)]
+        self._threads = [
+            threading.Thread(
+                target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="rolecall-server", daemon=True
+            ),
+            threading.Thread(target=self._refresher, name="rolecall-refresh", daemon=True),
+        ]
 
     @property
     def port(self) -> int:
@@ -132,8 +151,10 @@ class CredentialServer:
                 fresh = self._fetch(True)
             except RolecallError as exc:
                 if self._warn:
-                    self._warn(f"could not refresh the credentials ({exc.message}); trying again in "
-                               f"{int(RETRY_AFTER)}s, serving the current ones meanwhile")
+                    self._warn(
+                        f"could not refresh the credentials ({exc.message}); trying again in "
+                        f"{int(RETRY_AFTER)}s, serving the current ones meanwhile"
+                    )
                 self._pause(RETRY_AFTER)
                 continue
             with self._lock:
@@ -153,9 +174,11 @@ class CredentialServer:
         credentials = self.current()
         if credentials.expiration is not None and credentials.expiration <= self._clock.now():
             return 503, {"message": "the credentials have expired and could not be refreshed"}
-        body: dict[str, object] = {"AccessKeyId": credentials.access_key_id,
-                                   "SecretAccessKey": credentials.secret_access_key,
-                                   "Token": credentials.session_token or ""}
+        body: dict[str, object] = {
+            "AccessKeyId": credentials.access_key_id,
+            "SecretAccessKey": credentials.secret_access_key,
+            "Token": credentials.session_token or "",
+        }
         if credentials.expiration is not None:
             body["Expiration"] = iso(credentials.expiration)
         return 200, body

@@ -16,12 +16,24 @@ if TYPE_CHECKING:
 
 # What `use` clears before it sets: credential selectors and a credential endpoint that would
 # otherwise compete with the keys it sets.
-CLEARED = (*REMOVED, "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION", "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-           "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN", "ROLECALL_EXPIRES")
+CLEARED = (
+    *REMOVED,
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+    "ROLECALL_EXPIRES",
+)
 # What a shell started by `rolecall use` had set by it: cleared from the program's own environment
 # before it asks for the next session, so the old keys are never taken for a source.
-SET_BY_USE = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_CREDENTIAL_EXPIRATION",
-              "ROLECALL_EXPIRES")
+SET_BY_USE = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CREDENTIAL_EXPIRATION",
+    "ROLECALL_EXPIRES",
+)
 
 
 def variables(session: Session, region: str | None) -> dict[str, str]:

@@ -48,8 +48,9 @@ def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Ca
         names.setdefault(profile.account_id, profile.account_name)
     aws_found = [f._replace(profile=_named(f.profile, names)) for f in aws_found]
     others = aws_found + [Found(p, 0) for p in discovered] + [Found(p, line) for p, line in saml_found]
-    catalog = build_catalog(yaml_found, others, problems + session_problems + aws_problems + sso_problems
-                            + saml_problems)
+    catalog = build_catalog(
+        yaml_found, others, problems + session_problems + aws_problems + sso_problems + saml_problems
+    )
     catalog.sso_sessions = sessions
     catalog.without_credentials = {name: note for name, note in bare.items() if name not in catalog.profiles}
     watched = [discovery.path(s) for s in sessions] + [paths.keyring_keys_file()]
@@ -64,8 +65,9 @@ def sso_sessions(config_path: Path, yaml: _Reader) -> tuple[list[Any], list[Prob
 
     sessions, problems = sessions_from_config(config_path)
     if yaml.sso_entries:
-        found, more = sessions_from_yaml(yaml.sso_entries, yaml.source,
-                                         [getattr(e, "line", None) for e in yaml.sso_entries])
+        found, more = sessions_from_yaml(
+            yaml.sso_entries, yaml.source, [getattr(e, "line", None) for e in yaml.sso_entries]
+        )
         names = {s.name for s in sessions}
         sessions += [s for s in found if s.name not in names]
         problems += more

@@ -145,17 +145,33 @@ class _Loader:
             self.problem(name, *settings)
             return None
         account = source.account_of(settings)
-        return Found(Profile(role_arn="", account_id=account, account_name=account or name, role_name=source.label,
-                             settings=settings, **common), self.line(name) or 0)
+        return Found(
+            Profile(
+                role_arn="",
+                account_id=account,
+                account_name=account or name,
+                role_name=source.label,
+                settings=settings,
+                **common,
+            ),
+            self.line(name) or 0,
+        )
 
     def static(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
         serial = section.get("mfa_serial")
-        duration = self.seconds(name, section, "duration_seconds", durations.MFA_MIN, durations.MFA_MAX,
-                                durations.HOUR)
+        duration = self.seconds(name, section, "duration_seconds", durations.MFA_MIN, durations.MFA_MAX, durations.HOUR)
         if duration is None:
             return None
-        profile = Profile(role_arn="", account_id="", account_name=name, role_name="static keys",
-                          mfa=bool(serial), mfa_serial=serial, duration=duration, **common)
+        profile = Profile(
+            role_arn="",
+            account_id="",
+            account_name=name,
+            role_name="static keys",
+            mfa=bool(serial),
+            mfa_serial=serial,
+            duration=duration,
+            **common,
+        )
         return Found(profile, self.line(name) or 0)
 
     def sso(self, name: str, section: dict[str, Any], common: dict[str, Any]) -> Found | None:
@@ -173,8 +189,9 @@ class _Loader:
         if not match:
             self.problem(name, f"role_arn {arn!r} is not a role ARN", "role_arn")
             return None
-        duration = self.seconds(name, section, "duration_seconds", durations.ROLE_MIN, durations.ROLE_MAX,
-                                durations.HOUR)
+        duration = self.seconds(
+            name, section, "duration_seconds", durations.ROLE_MIN, durations.ROLE_MAX, durations.HOUR
+        )
         if duration is None:
             return None
         settings: Settings = Settings()
@@ -190,12 +207,18 @@ class _Loader:
             elif source_profile in self.config or source_profile in self.credentials:
                 via, source_profile, via_line = source_profile, None, self.line(name, "source_profile")
             else:
-                self.problem(name, f"source_profile {source_profile!r} is not in {self.source} "
-                                   f"or {self.credentials_path}", "source_profile")
+                self.problem(
+                    name,
+                    f"source_profile {source_profile!r} is not in {self.source} or {self.credentials_path}",
+                    "source_profile",
+                )
                 return None
         elif section.get("credential_source") not in (None, "Environment"):
-            self.problem(name, f"credential_source {section['credential_source']} is not supported; "
-                               "use source_profile", "credential_source")
+            self.problem(
+                name,
+                f"credential_source {section['credential_source']} is not supported; use source_profile",
+                "credential_source",
+            )
             return None
         serial = section.get("mfa_serial")
         profile = Profile(
@@ -236,12 +259,12 @@ def _has_keys(section: dict[str, Any]) -> bool:
     return bool(section.get("aws_access_key_id") and section.get("aws_secret_access_key"))
 
 
-def load_aws_config(config_path: Path, credentials_path: Path,
-                    sso_sessions: Sequence[SsoSession] = ()) -> tuple[list[Found], list[Problem], dict[str, Problem]]:
+def load_aws_config(
+    config_path: Path, credentials_path: Path, sso_sessions: Sequence[SsoSession] = ()
+) -> tuple[list[Found], list[Problem], dict[str, Problem]]:
     """Every usable profile of the AWS config and credentials files, what is wrong with the rest,
     and a note by name for each profile that only holds settings (no credentials); `sso_sessions` are the
     IAM Identity Center sessions its SSO profiles may name."""
     loader = _Loader(config_path, credentials_path, sso_sessions)
     found = loader.load(config_path)
     return found, loader.problems, loader.bare
-

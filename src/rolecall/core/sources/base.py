@@ -75,8 +75,9 @@ class SourceContext(Protocol):
     def with_code(self, profile: Profile, code_source: CodeSource, call: Callable[[str], Credentials]) -> Credentials:
         """`call(code)` with a code from `code_source`, asking again when AWS rejects it."""
 
-    def with_renewal(self, call: Callable[[Credentials], Credentials], source: Credentials,
-                     renew: Callable[[], Credentials]) -> Credentials:
+    def with_renewal(
+        self, call: Callable[[Credentials], Credentials], source: Credentials, renew: Callable[[], Credentials]
+    ) -> Credentials:
         """`call(source)`, once more with `renew()` when AWS says `source` has expired."""
 
 

@@ -64,13 +64,18 @@ class Federation(CredentialSource):
                 hint="point source_profile at the IAM user's access key in ~/.aws/credentials",
             )
         return ctx.sts.get_federation_token(
-            base, settings.user, seconds, policy=settings.policy or None, policy_arns=settings.policy_arns,
+            base,
+            settings.user,
+            seconds,
+            policy=settings.policy or None,
+            policy_arns=settings.policy_arns,
             region=profile.region,
         )
 
     @staticmethod
-    def problems(node: object, source_path: str | Path, line: int | None,
-                 inherited: dict[str, Any] | None = None) -> list[Problem]:
+    def problems(
+        node: object, source_path: str | Path, line: int | None, inherited: dict[str, Any] | None = None
+    ) -> list[Problem]:
         return validate_federated_user(node, source_path, line, inherited)
 
 
@@ -105,8 +110,9 @@ def load_federated_users(
                     tags=dict(inherited.get("tags", {})),
                     chromium_profile=inherited.get("chromium_profile"),
                     kind="federation",
-                    settings=FederationSettings(name, policy_text(entry.get("policy")),
-                                                tuple(entry.get("policy_arns") or ())),
+                    settings=FederationSettings(
+                        name, policy_text(entry.get("policy")), tuple(entry.get("policy_arns") or ())
+                    ),
                 ),
                 line or 0,
             )
@@ -123,11 +129,13 @@ def policy_text(policy: object) -> str:
     return json.dumps(policy, separators=(",", ":"))
 
 
-def validate_federated_user(node: object, source_path: str | Path, line: int | None,
-                            inherited: dict[str, Any] | None = None) -> list[Problem]:
+def validate_federated_user(
+    node: object, source_path: str | Path, line: int | None, inherited: dict[str, Any] | None = None
+) -> list[Problem]:
     """Problems with one `federated_users:` entry, each as `path:line: message`."""
-    entry = EntryProblems(node, source_path, line, "federated user", ENTRY_KEYS,
-                          "name, policy or policy_arns, and source_profile")
+    entry = EntryProblems(
+        node, source_path, line, "federated user", ENTRY_KEYS, "name, policy or policy_arns, and source_profile"
+    )
     problems, problem = entry.problems, entry.add
     if not isinstance(node, dict):
         return problems
@@ -142,7 +150,9 @@ def validate_federated_user(node: object, source_path: str | Path, line: int | N
     if why:
         problem(f"{what}: policy is not a usable JSON policy: {why}", "policy")
     if arns is not None and (
-        not isinstance(arns, list) or not all(isinstance(a, str) and POLICY_ARN.match(a) for a in arns) or len(arns) > 10
+        not isinstance(arns, list)
+        or not all(isinstance(a, str) and POLICY_ARN.match(a) for a in arns)
+        or len(arns) > 10
     ):
         problem(f"{what}: policy_arns must be a list of up to 10 managed policy ARNs", "policy_arns")
     if node.get("duration") is not None:
@@ -153,7 +163,9 @@ def validate_federated_user(node: object, source_path: str | Path, line: int | N
             problem(f"{what}: {exc}", "duration")
     source_profile = node.get("source_profile", (inherited or {}).get("source_profile"))
     if not isinstance(source_profile, str) or not source_profile.strip():
-        problem(f"{what}: needs source_profile, the IAM user whose keys GetFederationToken is called with", "source_profile")
+        problem(
+            f"{what}: needs source_profile, the IAM user whose keys GetFederationToken is called with", "source_profile"
+        )
     if "region" in node and (not isinstance(node["region"], str) or not node["region"].strip()):
         problem(f"{what}: region must be text", "region")
     return problems

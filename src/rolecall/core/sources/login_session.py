@@ -76,8 +76,10 @@ class LoginSession(CredentialSource):
             found = fetcher.load_cached_credentials()
             if _seconds_left(found, ctx.now()) < layout.MARGIN_SECONDS:
                 if botocore_credentials.EC is None:
-                    raise ConfigError(f"{what} has expired and refreshing it needs the AWS CRT: "
-                                      "pip install 'rolecall[crt]', or run `aws login` again")
+                    raise ConfigError(
+                        f"{what} has expired and refreshing it needs the AWS CRT: "
+                        "pip install 'rolecall[crt]', or run `aws login` again"
+                    )
                 found = fetcher.refresh_credentials()
         except bx.LoginTokenLoadError:
             raise ConfigError(f"{what} is not in {cache_dir()} or cannot be read: {SIGN_IN_AGAIN}") from None
@@ -86,11 +88,14 @@ class LoginSession(CredentialSource):
         except (bx.LoginError, bx.ClientError) as exc:
             raise AwsError(f"{what}: the sign-in service refused the refresh: {aws.first_line(exc)}") from None
         except bx.BotoCoreError as exc:  # the network: endpoint unreachable, timeouts
-            raise AwsError(f"{what}: cannot reach the sign-in service: {aws.first_line(exc)}", code="NetworkError") from None
+            raise AwsError(
+                f"{what}: cannot reach the sign-in service: {aws.first_line(exc)}", code="NetworkError"
+            ) from None
         except (KeyError, TypeError, ValueError):
             raise ConfigError(f"{what} in {cache_dir()} is damaged: {SIGN_IN_AGAIN}") from None
-        return Credentials(found["access_key"], found["secret_key"], found["token"],
-                           layout.parse_time(found["expiry_time"]))
+        return Credentials(
+            found["access_key"], found["secret_key"], found["token"], layout.parse_time(found["expiry_time"])
+        )
 
 
 def cache_dir() -> Path:
@@ -124,8 +129,9 @@ class _TrustedCache:
     def _read(self, key: str) -> dict[str, Any] | None:
         path = self._path(key)
         if not storage.trusted(path):
-            raise ConfigError(f"{path} is not a private file of this user (or is a link): refused; "
-                              f"remove it and {SIGN_IN_AGAIN}")
+            raise ConfigError(
+                f"{path} is not a private file of this user (or is a link): refused; remove it and {SIGN_IN_AGAIN}"
+            )
         return storage.read_json(path)
 
 

@@ -26,9 +26,20 @@ from rolecall.core.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
 INHERITED = {
-    "region", "source_profile", "mfa", "mfa_serial", "duration", "mfa_session_duration",
-    "mfa_process", "external_id", "session_tags", "source_identity", "session_policy_arns",
-    "role_session_name", "tags", "chromium_profile",
+    "region",
+    "source_profile",
+    "mfa",
+    "mfa_serial",
+    "duration",
+    "mfa_session_duration",
+    "mfa_process",
+    "external_id",
+    "session_tags",
+    "source_identity",
+    "session_policy_arns",
+    "role_session_name",
+    "tags",
+    "chromium_profile",
 }
 TOP_KEYS = {"version", "defaults", "accounts", "sso", "sso_discovery", "saml"}
 ACCOUNT_KEYS = INHERITED | {"id", "name", "roles", "federated_users"}
@@ -139,7 +150,9 @@ class _Reader:
             return []
         self.check_keys(data, TOP_KEYS, "the file")
         if data.get("version", 1) != 1:
-            self.problem(data, f"unsupported version {data.get('version')!r} (this rolecall reads version 1)", "version")
+            self.problem(
+                data, f"unsupported version {data.get('version')!r} (this rolecall reads version 1)", "version"
+            )
         defaults = data.get("defaults") or LineDict()
         if not isinstance(defaults, LineDict):
             self.problem(data, "defaults must be a mapping", "defaults")
@@ -208,7 +221,9 @@ class _Reader:
                 found.append(profile)
         return found
 
-    def federated_users(self, node: LineDict, account_id: str, account_name: str, settings: dict[str, Any]) -> list[Found]:
+    def federated_users(
+        self, node: LineDict, account_id: str, account_name: str, settings: dict[str, Any]
+    ) -> list[Found]:
         from rolecall.core.sources.federation import load_federated_users
 
         entries = node.get("federated_users")
@@ -221,7 +236,9 @@ class _Reader:
         self.problems += problems
         return [Found(profile, line) for profile, line in found]
 
-    def role(self, node: object, account_id: str, account_name: str, base: dict[str, Any], parent: LineDict) -> Found | None:
+    def role(
+        self, node: object, account_id: str, account_name: str, base: dict[str, Any], parent: LineDict
+    ) -> Found | None:
         if not isinstance(node, LineDict):
             self.problem(parent.key_lines.get("roles"), f"each role of account {account_name} must be a mapping")
             return None

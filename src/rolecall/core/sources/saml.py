@@ -87,7 +87,9 @@ def parse_assertion(text: str, now: datetime, what: str) -> Assertion:
         elif name == DURATION_ATTRIBUTE and values and values[0].isdigit():
             session_duration = int(values[0])
     if not roles:
-        raise ConfigError(f"{what}: the SAML assertion gives no AWS role (no role ARN,provider ARN in {ROLE_ATTRIBUTE})")
+        raise ConfigError(
+            f"{what}: the SAML assertion gives no AWS role (no role ARN,provider ARN in {ROLE_ATTRIBUTE})"
+        )
     ends = _not_on_or_after(root, what)
     if ends is not None and ends <= now:
         raise ConfigError(
@@ -200,7 +202,9 @@ def remembered(source: str) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def discover(entry: dict[str, Any], accounts_by_id: dict[str, str], source_path: str | Path, now: datetime) -> list[tuple[Profile, int]]:
+def discover(
+    entry: dict[str, Any], accounts_by_id: dict[str, str], source_path: str | Path, now: datetime
+) -> list[tuple[Profile, int]]:
     """Fetch an assertion now (the user signs in), remember its roles, return the source's profiles."""
     assertion = fetch_assertion(entry["name"], entry["assertion_process"], now)
     remember(entry["name"], assertion.roles)
@@ -231,8 +235,9 @@ def load_saml_sources(
     return found, problems
 
 
-def _profiles(entry: dict[str, Any], roles: Sequence[tuple[str, str]], accounts_by_id: dict[str, str],
-              source_path: str | Path) -> list[tuple[Profile, int]]:
+def _profiles(
+    entry: dict[str, Any], roles: Sequence[tuple[str, str]], accounts_by_id: dict[str, str], source_path: str | Path
+) -> list[tuple[Profile, int]]:
     line = getattr(entry, "line", None) or 0
     duration = durations.parse_duration(entry["duration"]) if entry.get("duration") is not None else durations.HOUR
     found = []

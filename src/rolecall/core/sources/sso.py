@@ -80,8 +80,9 @@ class IdentityCenter(CredentialSource):
 
         settings = settings_of(profile, SsoSettings)
         start = urldefrag(settings.start_url).url.rstrip("/")
-        query = urlencode({"account_id": settings.account_id, "role_name": settings.role_name,
-                           "destination": destination})
+        query = urlencode(
+            {"account_id": settings.account_id, "role_name": settings.role_name, "destination": destination}
+        )
         return f"{start}/#/console?{query}"
 
 
@@ -107,8 +108,9 @@ def _matches(patterns: list[Any], *values: str) -> bool:
     return any(fnmatch.fnmatchcase(value, str(pattern)) for pattern in patterns for value in values)
 
 
-def load(sessions: list[SsoSession], settings: dict[str, Any] | None = None, *,
-         origin: str = "profiles.yaml") -> tuple[list[Profile], list[Problem]]:
+def load(
+    sessions: list[SsoSession], settings: dict[str, Any] | None = None, *, origin: str = "profiles.yaml"
+) -> tuple[list[Profile], list[Problem]]:
     """Profiles from each session's cached discovery (no network). A session never synced gives none."""
     from rolecall.core.sso import discovery
 
@@ -140,23 +142,27 @@ def load(sessions: list[SsoSession], settings: dict[str, Any] | None = None, *,
                 if name in taken:
                     name = f"{session.name}/{name}"
                 taken.add(name)
-                found.append(Profile(
-                    name=name,
-                    role_arn=f"arn:{partition}:iam::{account.account_id}:role/{role}",
-                    account_id=account.account_id,
-                    account_name=account_name,
-                    role_name=role,
-                    source=source_name(session),
-                    origin=session.origin,
-                    region=region,
-                    tags=dict(tags),
-                    kind="sso",
-                    settings=_settings(session, account.account_id, role),
-                ))
+                found.append(
+                    Profile(
+                        name=name,
+                        role_arn=f"arn:{partition}:iam::{account.account_id}:role/{role}",
+                        account_id=account.account_id,
+                        account_name=account_name,
+                        role_name=role,
+                        source=source_name(session),
+                        origin=session.origin,
+                        region=region,
+                        tags=dict(tags),
+                        kind="sso",
+                        settings=_settings(session, account.account_id, role),
+                    )
+                )
     return found, []
 
 
-def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSession], origin: str = "") -> Profile | Problem:
+def profile_from_config(
+    name: str, section: dict[str, Any], sessions: list[SsoSession], origin: str = ""
+) -> Profile | Problem:
     """A ~/.aws/config profile with sso_session (or legacy sso_start_url) + sso_account_id + sso_role_name."""
     where = split_origin(origin)
 
@@ -166,7 +172,9 @@ def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSe
     account_id = str(section.get("sso_account_id") or "")
     role = section.get("sso_role_name")
     if not ACCOUNT_ID.match(account_id):
-        return problem(f"sso_account_id {account_id!r} is not a 12-digit account id" if account_id else "sso_account_id is missing")
+        return problem(
+            f"sso_account_id {account_id!r} is not a 12-digit account id" if account_id else "sso_account_id is missing"
+        )
     if not role:
         return problem("sso_role_name is missing")
     if "sso_session" in section:
@@ -194,4 +202,3 @@ def profile_from_config(name: str, section: dict[str, Any], sessions: list[SsoSe
         kind="sso",
         settings=_settings(session, account_id, role),
     )
-

@@ -69,8 +69,13 @@ def read(session: SsoSession) -> Discovery | None:
     return found if found.start_url == session.start_url else None
 
 
-def sync(session: SsoSession, clock: Clock, *, progress: Callable[[int, int, int], None] | None = None,
-         portal: Portal | None = None) -> Discovery:
+def sync(
+    session: SsoSession,
+    clock: Clock,
+    *,
+    progress: Callable[[int, int, int], None] | None = None,
+    portal: Portal | None = None,
+) -> Discovery:
     """Discover every account and role with a valid token and save the result; on any error the
     previous result stays as it was."""
     if portal is None:

@@ -74,19 +74,35 @@ def lock_path(session: SsoSession, purpose: str) -> Path:
 def _registration_path(session: SsoSession, flow: str) -> Path:
     """Keyed as botocore keys its own (start URL, region, scopes, session name), plus the flow: a
     changed start URL, region or scope set is a new registration, never the old one reused."""
-    key = json.dumps({"tool": CLIENT_NAME, "flow": flow, "startUrl": session.start_url, "region": session.region,
-                      "scopes": sorted(session.scopes), "session_name": session.name}, sort_keys=True)
+    key = json.dumps(
+        {
+            "tool": CLIENT_NAME,
+            "flow": flow,
+            "startUrl": session.start_url,
+            "region": session.region,
+            "scopes": sorted(session.scopes),
+            "session_name": session.name,
+        },
+        sort_keys=True,
+    )
     return state_dir() / f"{hashlib.sha1(key.encode('utf-8')).hexdigest()}.{flow}.registration.json"
 
 
 def _stored_registration(session: SsoSession, path: Path, clock: Clock) -> dict[str, Any] | None:
     stored = storage.read_trusted_json(path)
-    if not stored or stored.get("startUrl") != session.start_url or stored.get("region") != session.region \
-            or stored.get("scopes") != list(session.scopes):
+    if (
+        not stored
+        or stored.get("startUrl") != session.start_url
+        or stored.get("region") != session.region
+        or stored.get("scopes") != list(session.scopes)
+    ):
         return None
     try:
-        if parse_time(stored["expiresAt"]) - clock.now() > REGISTRATION_MARGIN and stored["clientId"] \
-                and stored["clientSecret"]:
+        if (
+            parse_time(stored["expiresAt"]) - clock.now() > REGISTRATION_MARGIN
+            and stored["clientId"]
+            and stored["clientSecret"]
+        ):
             return stored
     except (KeyError, TypeError, ValueError, AttributeError):
         pass
@@ -102,8 +118,11 @@ def registration(session: SsoSession, flow: str, clock: Clock, oidc: Any, *, ren
         return stored
     params: dict[str, Any] = {"clientName": CLIENT_NAME, "clientType": "public", "scopes": list(session.scopes)}
     if flow == "pkce":
-        params.update(grantTypes=["authorization_code", "refresh_token"],
-                      redirectUris=[f"http://127.0.0.1{REDIRECT_PATH}"], issuerUrl=session.start_url)
+        params.update(
+            grantTypes=["authorization_code", "refresh_token"],
+            redirectUris=[f"http://127.0.0.1{REDIRECT_PATH}"],
+            issuerUrl=session.start_url,
+        )
     else:
         params.update(grantTypes=[DEVICE_GRANT, "refresh_token"])
     response = clients.call(oidc, "register_client", "RegisterClient", **params)
@@ -197,9 +216,16 @@ class _Listener(ThreadingHTTPServer):
     block_on_close = False
 
 
-def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
-          open_url: Callable[[str], bool] | None, cancelled: threading.Event,
-          prompt: Callable[[str, str | None], None] | None) -> Token:
+def _pkce(
+    session: SsoSession,
+    clock: Clock,
+    oidc: Any,
+    notify: Callable[[str], None],
+    timeout: float,
+    open_url: Callable[[str], bool] | None,
+    cancelled: threading.Event,
+    prompt: Callable[[str, str | None], None] | None,
+) -> Token:
     """The authorization code flow. A callback counts only with the right state (compared in constant
     time) and a code that the PKCE verifier redeems: the state alone (which a local user may learn)
     can neither finish nor abort the sign-in, so error callbacks are shown and the wait goes on,
@@ -218,8 +244,11 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query[:MAX_QUERY]).items()}
             given = query.get("state", "")
-            if finished.is_set() or url.path != REDIRECT_PATH or \
-                    not hmac.compare_digest(given.encode("utf-8", "replace"), state.encode("ascii")):
+            if (
+                finished.is_set()
+                or url.path != REDIRECT_PATH
+                or not hmac.compare_digest(given.encode("utf-8", "replace"), state.encode("ascii"))
+            ):
                 self._page(400, b"this is not the sign-in rolecall is waiting for")
                 return
             if "code" in query:
@@ -248,18 +277,25 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
     try:
         listener = _Listener(("127.0.0.1", 0), Callback)
     except OSError as exc:
-        raise AwsError(f"cannot listen on 127.0.0.1 for the sign-in redirect: {exc.strerror or exc}",
-                       code="LoopbackUnavailable") from None
+        raise AwsError(
+            f"cannot listen on 127.0.0.1 for the sign-in redirect: {exc.strerror or exc}", code="LoopbackUnavailable"
+        ) from None
     redirect_uri = f"http://127.0.0.1:{listener.server_address[1]}{REDIRECT_PATH}"
-    url = oidc.meta.endpoint_url.rstrip("/") + "/authorize?" + urlencode({
-        "response_type": "code",
-        "client_id": reg["clientId"],
-        "redirect_uri": redirect_uri,
-        "state": state,
-        "code_challenge_method": "S256",
-        "scopes": " ".join(session.scopes),
-        "code_challenge": challenge,
-    })
+    url = (
+        oidc.meta.endpoint_url.rstrip("/")
+        + "/authorize?"
+        + urlencode(
+            {
+                "response_type": "code",
+                "client_id": reg["clientId"],
+                "redirect_uri": redirect_uri,
+                "state": state,
+                "code_challenge_method": "S256",
+                "scopes": " ".join(session.scopes),
+                "code_challenge": challenge,
+            }
+        )
+    )
     page = state_dir() / f"{session.digest}.{secrets.token_hex(8)}.signin.html"
     serving = threading.Thread(target=listener.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     serving.start()
@@ -294,14 +330,25 @@ def _pkce(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], 
                 notify(f"the sign-in page answered without a code: {said}; still waiting (Ctrl+C to stop)")
                 continue
             try:
-                response = clients.call(oidc, "create_token", "CreateToken", clientId=reg["clientId"],
-                                        clientSecret=reg["clientSecret"], grantType="authorization_code",
-                                        code=text, redirectUri=redirect_uri, codeVerifier=verifier)
+                response = clients.call(
+                    oidc,
+                    "create_token",
+                    "CreateToken",
+                    clientId=reg["clientId"],
+                    clientSecret=reg["clientSecret"],
+                    grantType="authorization_code",
+                    code=text,
+                    redirectUri=redirect_uri,
+                    codeVerifier=verifier,
+                )
             except AwsError as exc:
                 if exc.code == "InvalidClientException":
                     _drop_registration(session, reg["clientId"])
-                    raise AwsError(f"the client registration of {session.name} was refused; it is dropped: "
-                                   f"run `rolecall login {session.name}` again", code=exc.code) from None
+                    raise AwsError(
+                        f"the client registration of {session.name} was refused; it is dropped: "
+                        f"run `rolecall login {session.name}` again",
+                        code=exc.code,
+                    ) from None
                 if exc.code != "InvalidGrantException":
                     raise
                 notify("a sign-in answer could not be redeemed (not the one this sign-in asked for); still waiting")
@@ -322,20 +369,39 @@ def _number(value: Any, default: float, low: float, high: float) -> float:
     return min(high, max(low, float(value)))
 
 
-def _device(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str], None], timeout: float,
-            sleep: Callable[[float], object], cancelled: threading.Event,
-            prompt: Callable[[str, str | None], None] | None) -> Token:
+def _device(
+    session: SsoSession,
+    clock: Clock,
+    oidc: Any,
+    notify: Callable[[str], None],
+    timeout: float,
+    sleep: Callable[[float], object],
+    cancelled: threading.Event,
+    prompt: Callable[[str, str | None], None] | None,
+) -> Token:
     reg = registration(session, "device", clock, oidc)
     params = {"startUrl": session.start_url}
     try:
-        start = clients.call(oidc, "start_device_authorization", "StartDeviceAuthorization",
-                             clientId=reg["clientId"], clientSecret=reg["clientSecret"], **params)
+        start = clients.call(
+            oidc,
+            "start_device_authorization",
+            "StartDeviceAuthorization",
+            clientId=reg["clientId"],
+            clientSecret=reg["clientSecret"],
+            **params,
+        )
     except AwsError as exc:
         if exc.code != "InvalidClientException":
             raise
         reg = registration(session, "device", clock, oidc, renew=True)  # the service dropped it: register again
-        start = clients.call(oidc, "start_device_authorization", "StartDeviceAuthorization",
-                             clientId=reg["clientId"], clientSecret=reg["clientSecret"], **params)
+        start = clients.call(
+            oidc,
+            "start_device_authorization",
+            "StartDeviceAuthorization",
+            clientId=reg["clientId"],
+            clientSecret=reg["clientSecret"],
+            **params,
+        )
     page = printable(str(start.get("verificationUriComplete") or start.get("verificationUri") or "")[:500])
     code = printable(str(start.get("userCode") or "")[:100])
     notify(f"to sign in to {session.name}, open {page}\nand confirm the code {code}")
@@ -348,17 +414,25 @@ def _device(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str]
         if cancelled.is_set():
             raise AwsError("sign-in cancelled", code="Cancelled")
         if waited >= budget:
-            raise AwsError(f"the code {code} was not confirmed in time: run `rolecall login {session.name}` again",
-                           code="ExpiredTokenException")
+            raise AwsError(
+                f"the code {code} was not confirmed in time: run `rolecall login {session.name}` again",
+                code="ExpiredTokenException",
+            )
         pause = min(interval, budget - waited)  # never past the code's expiry
         sleep(pause)
         waited += pause
         if cancelled.is_set():
             raise AwsError("sign-in cancelled", code="Cancelled")
         try:
-            response = clients.call(oidc, "create_token", "CreateToken", clientId=reg["clientId"],
-                                    clientSecret=reg["clientSecret"], grantType=DEVICE_GRANT,
-                                    deviceCode=start["deviceCode"])
+            response = clients.call(
+                oidc,
+                "create_token",
+                "CreateToken",
+                clientId=reg["clientId"],
+                clientSecret=reg["clientSecret"],
+                grantType=DEVICE_GRANT,
+                deviceCode=start["deviceCode"],
+            )
         except AwsError as exc:
             if exc.code == "AuthorizationPendingException":
                 continue
@@ -366,8 +440,10 @@ def _device(session: SsoSession, clock: Clock, oidc: Any, notify: Callable[[str]
                 interval = min(MAX_INTERVAL, interval + 5)
                 continue
             if exc.code == "ExpiredTokenException":
-                raise AwsError(f"the code {code} expired before it was confirmed: "
-                               f"run `rolecall login {session.name}` again", code=exc.code) from None
+                raise AwsError(
+                    f"the code {code} expired before it was confirmed: run `rolecall login {session.name}` again",
+                    code=exc.code,
+                ) from None
             if exc.code == "AccessDeniedException":
                 raise AwsError(f"sign-in to {session.name} was denied", code=exc.code) from None
             raise
@@ -381,9 +457,15 @@ def refresh(session: SsoSession, token: Token, clock: Clock) -> Token | None:
     """CreateToken with the refresh token (as botocore does); None when the portal refuses it."""
     oidc = clients.client("sso-oidc", session.region)
     try:
-        response = clients.call(oidc, "create_token", "CreateToken", grantType="refresh_token",
-                                clientId=token.client_id, clientSecret=token.client_secret,
-                                refreshToken=token.refresh_token)
+        response = clients.call(
+            oidc,
+            "create_token",
+            "CreateToken",
+            grantType="refresh_token",
+            clientId=token.client_id,
+            clientSecret=token.client_secret,
+            refreshToken=token.refresh_token,
+        )
     except AwsError as exc:
         if exc.code in ("NetworkError", "Timeout"):
             raise

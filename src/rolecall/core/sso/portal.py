@@ -155,8 +155,15 @@ class Pace:
 
 
 class Portal:
-    def __init__(self, session: SsoSession, token: Token, *, workers: int = WORKERS, max_retries: int = 12,
-                 pace: Pace | None = None):
+    def __init__(
+        self,
+        session: SsoSession,
+        token: Token,
+        *,
+        workers: int = WORKERS,
+        max_retries: int = 12,
+        pace: Pace | None = None,
+    ):
         self.session = session
         self.token = token
         self.workers = workers
@@ -194,10 +201,12 @@ class Portal:
                 continue
             except AwsError as exc:
                 if exc.code == "UnauthorizedException":
-                    raise NotSignedIn(self.session, "the portal no longer accepts the sign-in (revoked or expired)") from None
+                    raise NotSignedIn(
+                        self.session, "the portal no longer accepts the sign-in (revoked or expired)"
+                    ) from None
                 if exc.code not in RETRYABLE or attempt == self.max_retries:
                     raise
-                self._stop.wait(min(8.0, 0.25 * 2 ** attempt) * random.uniform(0.5, 1.0))
+                self._stop.wait(min(8.0, 0.25 * 2**attempt) * random.uniform(0.5, 1.0))
                 continue
             self.pace.answered(sent)
             return response
@@ -219,8 +228,11 @@ class Portal:
             if not token:
                 return
             if token in seen:
-                raise PortalError(f"{what}: the portal repeated a page token ({printable(token[:40])!r}); "
-                                  f"stopped after {len(seen) + 1} pages", code="RepeatedToken")
+                raise PortalError(
+                    f"{what}: the portal repeated a page token ({printable(token[:40])!r}); "
+                    f"stopped after {len(seen) + 1} pages",
+                    code="RepeatedToken",
+                )
             seen.add(token)
         raise PortalError(f"{what}: the portal sent more than {MAX_PAGES:,} pages; stopped", code="TooMany")
 
@@ -229,8 +241,9 @@ class Portal:
 
     def roles(self, account_id: str) -> tuple[str, ...]:
         names: list[str] = []
-        for page in self._pages("list_account_roles", f"ListAccountRoles for {printable(account_id)}", "roleList",
-                                accountId=account_id):
+        for page in self._pages(
+            "list_account_roles", f"ListAccountRoles for {printable(account_id)}", "roleList", accountId=account_id
+        ):
             names.extend(role["roleName"] for role in page)
         return tuple(sorted(names))
 
@@ -267,7 +280,9 @@ class Portal:
                 for future in done & running.keys():
                     account = running.pop(future)
                     names = future.result()  # raises the call's error: the whole sync fails, nothing half-saved
-                    found.append(Account(account["accountId"], account.get("accountName") or account["accountId"], names))
+                    found.append(
+                        Account(account["accountId"], account.get("accountName") or account["accountId"], names)
+                    )
                     added += len(names)
                 roles += added
                 if progress:
@@ -281,8 +296,12 @@ class Portal:
         return found
 
     def role_credentials(self, account_id: str, role_name: str) -> Credentials:
-        response = self._call("get_role_credentials", f"GetRoleCredentials for {printable(role_name)} in {printable(account_id)}",
-                              accountId=account_id, roleName=role_name)
+        response = self._call(
+            "get_role_credentials",
+            f"GetRoleCredentials for {printable(role_name)} in {printable(account_id)}",
+            accountId=account_id,
+            roleName=role_name,
+        )
         data = response["roleCredentials"]
         return Credentials(
             access_key_id=data["accessKeyId"],

@@ -72,7 +72,11 @@ def load_config(path: Path) -> tuple[dict[str, Any], dict[tuple[str, str], int],
     try:
         config = configloader.load_config(str(path))
     except Exception as exc:  # configparser raises a zoo of its own errors
-        return {}, {}, [Problem(str(path), None, f"cannot parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")]
+        return (
+            {},
+            {},
+            [Problem(str(path), None, f"cannot parse: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")],
+        )
     return config, ini_lines.section_lines(text), []
 
 
@@ -87,8 +91,13 @@ def sessions_from_config(path: Path) -> tuple[list[SsoSession], list[Problem]]:
             problems.append(Problem(str(path), line, message))
             continue
         sessions.append(
-            SsoSession(name, section["sso_start_url"], section["sso_region"],
-                       _scopes(section.get("sso_registration_scopes")), f"{path}:{line}")
+            SsoSession(
+                name,
+                section["sso_start_url"],
+                section["sso_region"],
+                _scopes(section.get("sso_registration_scopes")),
+                f"{path}:{line}",
+            )
         )
     seen_urls = set()
     for name, section in (config.get("profiles") or {}).items():
@@ -102,12 +111,17 @@ def sessions_from_config(path: Path) -> tuple[list[SsoSession], list[Problem]]:
         if section["sso_start_url"] in seen_urls:
             continue
         seen_urls.add(section["sso_start_url"])
-        sessions.append(SsoSession(name, section["sso_start_url"], section["sso_region"], DEFAULT_SCOPES,
-                                   f"{path}:{line}", legacy=True))
+        sessions.append(
+            SsoSession(
+                name, section["sso_start_url"], section["sso_region"], DEFAULT_SCOPES, f"{path}:{line}", legacy=True
+            )
+        )
     return sessions, problems
 
 
-def sessions_from_yaml(entries: list[Any], path: str, lines: list[int | None] | None = None) -> tuple[list[SsoSession], list[Problem]]:
+def sessions_from_yaml(
+    entries: list[Any], path: str, lines: list[int | None] | None = None
+) -> tuple[list[SsoSession], list[Problem]]:
     """profiles.yaml `sso:` entries (name, start_url, region, scopes); `lines` gives each entry's line."""
     sessions, problems = [], []
     for index, entry in enumerate(entries or []):
@@ -122,10 +136,19 @@ def sessions_from_yaml(entries: list[Any], path: str, lines: list[int | None] | 
             continue
         message = _check(name, entry.get("start_url"), entry.get("region"), "sso")
         if message:
-            problems.append(Problem(path, line, message.replace("sso_start_url", "start_url").replace("sso_region", "region")))
+            problems.append(
+                Problem(path, line, message.replace("sso_start_url", "start_url").replace("sso_region", "region"))
+            )
             continue
-        sessions.append(SsoSession(name, entry["start_url"], entry["region"], _scopes(entry.get("scopes")),
-                                   f"{path}:{line}" if line else path))
+        sessions.append(
+            SsoSession(
+                name,
+                entry["start_url"],
+                entry["region"],
+                _scopes(entry.get("scopes")),
+                f"{path}:{line}" if line else path,
+            )
+        )
     return sessions, problems
 
 
@@ -137,8 +160,10 @@ def pick(sessions: list[SsoSession], name: str | None) -> SsoSession:
         if len(sessions) == 1:
             return sessions[0]
         if not sessions:
-            raise ConfigError("no IAM Identity Center session is configured",
-                              hint="add an [sso-session NAME] section to ~/.aws/config or an sso: entry to profiles.yaml")
+            raise ConfigError(
+                "no IAM Identity Center session is configured",
+                hint="add an [sso-session NAME] section to ~/.aws/config or an sso: entry to profiles.yaml",
+            )
         raise ConfigError("more than one SSO session: name one of " + ", ".join(s.name for s in sessions))
     for session in sessions:
         if session.name == name:

@@ -80,8 +80,11 @@ class Token:
     def can_refresh(self, now: datetime) -> bool:
         """A refresh token and a client registration that is still live, as botocore requires."""
         return bool(
-            self.refresh_token and self.client_id and self.client_secret
-            and self.registration_expires_at and self.registration_expires_at > now
+            self.refresh_token
+            and self.client_id
+            and self.client_secret
+            and self.registration_expires_at
+            and self.registration_expires_at > now
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -122,8 +125,9 @@ class Token:
         )
 
     def with_access(self, access_token: str, expires_at: datetime, refresh_token: str | None) -> Token:
-        return replace(self, access_token=access_token, expires_at=expires_at,
-                       refresh_token=refresh_token or self.refresh_token)
+        return replace(
+            self, access_token=access_token, expires_at=expires_at, refresh_token=refresh_token or self.refresh_token
+        )
 
 
 def read_token(session: SsoSession) -> Token | None:
@@ -131,8 +135,9 @@ def read_token(session: SsoSession) -> Token | None:
     (left in place: it may belong to another tool, and the next sign-in replaces it)."""
     path = token_path(session)
     if not storage.trusted(path):
-        raise NotSignedIn(session, f"the token file {path} is not a regular file of yours that only you can write; "
-                                   "it is not used")
+        raise NotSignedIn(
+            session, f"the token file {path} is not a regular file of yours that only you can write; it is not used"
+        )
     try:
         fd = os.open(path, os.O_RDONLY | storage.NOFOLLOW)
     except FileNotFoundError:
@@ -151,7 +156,9 @@ def read_token(session: SsoSession) -> Token | None:
     except (ValueError, TypeError) as exc:
         raise NotSignedIn(session, f"the token file {path} is damaged ({printable(str(exc)[:200])})") from None
     if token.start_url and token.start_url.rstrip("/") != session.start_url.rstrip("/"):
-        raise NotSignedIn(session, f"the token file {path} is for another start URL ({printable(token.start_url[:200])})")
+        raise NotSignedIn(
+            session, f"the token file {path} is for another start URL ({printable(token.start_url[:200])})"
+        )
     return token
 
 

@@ -55,8 +55,9 @@ class HelpScreen(ModalScreen[None]):
             yield Label("Markers", classes="dialog-title help-section")
             yield Static(legend, id="help-legend", markup=False)
             yield Label("Countdowns", classes="dialog-title help-section")
-            yield Static("\n".join(f"[{style}]{sample:>8}[/]  {text}" for style, sample, text in COLOURS),
-                         id="help-colours")
+            yield Static(
+                "\n".join(f"[{style}]{sample:>8}[/]  {text}" for style, sample, text in COLOURS), id="help-colours"
+            )
             if self.extra:
                 yield Static(self.extra, id="help-extra", markup=False)
             yield Label("Esc closes", classes="dim")

@@ -48,8 +48,9 @@ class LoginScreen(ModalScreen[None]):
             status = "the sign-in page is open in your browser; if it did not open, visit:"
         self.query_one("#login-status", Static).update(printable(status))
         self.query_one("#login-url", Static).update(printable(url))
-        self.query_one("#login-keys", Label).update("c copies the URL" + (" and code" if user_code else "")
-                                                     + " · Esc cancels")
+        self.query_one("#login-keys", Label).update(
+            "c copies the URL" + (" and code" if user_code else "") + " · Esc cancels"
+        )
 
     def action_copy(self) -> None:
         if self.url is None:

@@ -35,8 +35,12 @@ class MfaScreen(ModalScreen[Session | None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="mfa-dialog", classes="dialog"):
             yield Label(printable(f"MFA code for {self.serial}"), id="mfa-title", classes="dialog-title", markup=False)
-            yield Label(printable(f"to assume {self.profile}") + (f"  ·  {self.hint}" if self.hint else ""),
-                        id="mfa-hint", classes="dim", markup=False)
+            yield Label(
+                printable(f"to assume {self.profile}") + (f"  ·  {self.hint}" if self.hint else ""),
+                id="mfa-hint",
+                classes="dim",
+                markup=False,
+            )
             yield Input(
                 placeholder="six digits",
                 max_length=6,

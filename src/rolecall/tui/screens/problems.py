@@ -27,8 +27,10 @@ class ProblemsScreen(ModalScreen[None]):
         count = len(self.problems)
         with VerticalScroll(id="problems-dialog", classes="dialog"):
             if count:
-                yield Label(f"{count} problem{'s' if count != 1 else ''} in your profiles (those are skipped)",
-                            classes="dialog-title")
+                yield Label(
+                    f"{count} problem{'s' if count != 1 else ''} in your profiles (those are skipped)",
+                    classes="dialog-title",
+                )
                 for problem in self.problems:
                     yield Static(Text(printable(problem)), classes="problem")
             else:

@@ -202,7 +202,8 @@ class AccountsTree(ScrollView, can_focus=True):
             roles = self._accounts.setdefault(profile.account_name, [])
             if not roles:
                 self._widths[profile.account_name] = len(UNFOLDED) + cell_len(
-                    "".join(text for text, _ in account_parts(profile)))
+                    "".join(text for text, _ in account_parts(profile))
+                )
             roles.append(profile)
             label = NOT_LIVE + "".join(text for text, _ in role_parts(profile, profile.name in self._mfa))
             self._widths[profile.name] = len(BRANCH) + cell_len(label)
@@ -335,7 +336,7 @@ class AccountsTree(ScrollView, can_focus=True):
         line = self._lines[number]
         account_line = line.top
         hovered = self.hover_line >= 0 and self.hover_line in (number, account_line)
-        line_style = (self.get_component_rich_style("accounts--highlight-line") if hovered else base)
+        line_style = self.get_component_rich_style("accounts--highlight-line") if hovered else base
         line_style += Style(meta={"line": number})
         text = Text(style=line_style)
         if line.profile is not None:
@@ -468,7 +469,9 @@ class AccountsTree(ScrollView, can_focus=True):
         self._lay_out()
         if cursor is not None:
             at = self._line_of(cursor.profile.name) if cursor.profile else -1
-            self._put_cursor(at if at >= 0 else next(n for n, shown in enumerate(self._lines) if shown.account == cursor.account))
+            self._put_cursor(
+                at if at >= 0 else next(n for n, shown in enumerate(self._lines) if shown.account == cursor.account)
+            )
 
     # -- the mouse
 

@@ -67,7 +67,7 @@ def short_origin(profile: Profile) -> str:
     if not (colon and line.isdigit()):
         path, line = profile.origin, ""
     home = str(Path.home())
-    shown = "~" + path[len(home):] if path.startswith(home + "/") else Path(path).name
+    shown = "~" + path[len(home) :] if path.startswith(home + "/") else Path(path).name
     return f"{shown}:{line}" if line else shown
 
 
@@ -172,9 +172,14 @@ class DetailsPane(VerticalScroll):
                 described, live = role_rows(profile, chain), session_rows(session, now)
                 self._width = max(len(label) for label, *_ in [*described, *live])
                 steady = [row for row in live if row[0] != TIME_LEFT]
-                self.body.update(Group(Text(printable(profile.name), style="bold"),
-                                       self._table(self._width, [(label, value, "") for label, value in described]
-                                                   + [("", "", "")] + steady)))
+                self.body.update(
+                    Group(
+                        Text(printable(profile.name), style="bold"),
+                        self._table(
+                            self._width, [(label, value, "") for label, value in described] + [("", "", "")] + steady
+                        ),
+                    )
+                )
         self.tick(now, redraw=changed)
 
     def tick(self, now: datetime, redraw: bool = False) -> None:

@@ -28,8 +28,11 @@ class KeysFooter(Footer):
         if not (screen.app.app_focus and self.is_attached and screen is self.screen):
             super().bindings_changed(screen)  # which rebuilds nothing here: what is shown stays as remembered
             return
-        shown = [(binding, enabled, tooltip) for _, binding, enabled, tooltip in screen.active_bindings.values()
-                 if binding.show]
+        shown = [
+            (binding, enabled, tooltip)
+            for _, binding, enabled, tooltip in screen.active_bindings.values()
+            if binding.show
+        ]
         palette = screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
         key = (shown, palette[1:] if palette else None)
         if key != self._shown:

@@ -117,8 +117,14 @@ class SessionsList(ScrollView, can_focus=True):
         Binding("enter", "select", "Assume", show=False),
     ]
     COMPONENT_CLASSES = {
-        "sessions--ok", "sessions--warning", "sessions--error", "sessions--expired",
-        "sessions--name", "sessions--name-expired", "sessions--cursor", "sessions--detail",
+        "sessions--ok",
+        "sessions--warning",
+        "sessions--error",
+        "sessions--expired",
+        "sessions--name",
+        "sessions--name-expired",
+        "sessions--cursor",
+        "sessions--detail",
     }
 
     cursor = reactive(0)
@@ -250,8 +256,11 @@ class SessionsList(ScrollView, can_focus=True):
     def line_text(self, name: str) -> str:
         """What the row keyed `name` shows, as plain text (its lines joined)."""
         index = self._order.index(name)
-        return "".join(segment.text for part in range(self._lines_of(name))
-                       for segment in self._line(index, part, self._laid_width))
+        return "".join(
+            segment.text
+            for part in range(self._lines_of(name))
+            for segment in self._line(index, part, self._laid_width)
+        )
 
     # -- layout
 
