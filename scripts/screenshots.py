@@ -78,6 +78,7 @@ async def main() -> None:
         await shoot("mfa", engine, [select("security/IncidentResponder"), press("enter")])
         await shoot("copy", engine, [select("dev/Developer"), press("c")])
         await shoot("help", engine, [press("question_mark")])
+        await shoot("console", engine, [select("prod/Admin"), press("o")])
         await shoot("light", engine, theme="rolecall-light")
         await shoot("contrast", engine, theme="rolecall-contrast")
         await shoot("small", engine, [select("prod/Deploy")], size=SMALL)
