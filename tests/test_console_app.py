@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import contextlib
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from textual.widgets import Input, OptionList
-from textual.worker import WorkerFailed
 
 from rolecall.core import console
 from rolecall.core.clock import FakeClock
@@ -27,7 +25,7 @@ from tests.console_fixtures import (  # noqa: F401
     login_parts,
 )
 from tests.sso_fixtures import START_URL, rolecall_sso, sso_fixture  # noqa: F401
-from tests.tui_screen import notices, record_notices
+from tests.tui_screen import notices, record_notices, settle
 
 SIZE = (120, 36)
 
@@ -35,12 +33,6 @@ SIZE = (120, 36)
 def build(clock: FakeClock | None = None):
     engine = Engine(load_catalog(use_index=False), clock=clock or FakeClock(FIXED_NOW), session_name="rolecall-alice")
     return make_app(engine=engine, theme="rolecall-dark")
-
-
-async def settle(pilot) -> None:
-    with contextlib.suppress(WorkerFailed):
-        await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
 
 
 async def open_picker(pilot, name: str) -> ConsoleScreen:
@@ -69,8 +61,7 @@ async def test_typed_service_opens_there_through_a_private_page(sandbox, base, f
     async with app.run_test(size=SIZE) as pilot:
         await open_picker(pilot, "prod/ReadOnly")
         await pilot.press(*"s3", "enter")
-        await settle(pilot)
-        await settle(pilot)
+        await settle(pilot, rounds=2)
         assert "opened the AWS console as prod/ReadOnly" in notices(app)
     [run] = browser.runs()
     assert TOKEN not in "".join(run["argv"]) and run["mode"] == 0o600
@@ -87,8 +78,7 @@ async def test_enter_at_once_opens_the_console_home(sandbox, base, fake_browser,
     async with app.run_test(size=SIZE) as pilot:
         await open_picker(pilot, "prod/ReadOnly")
         await pilot.press("enter")
-        await settle(pilot)
-        await settle(pilot)
+        await settle(pilot, rounds=2)
     assert login_parts(Page(browser.runs()[0]["page"]).refresh, base) == expected_login(HOME)
 
 
@@ -112,8 +102,7 @@ async def test_down_and_enter_pick_from_the_list(sandbox, base, fake_browser, mo
     async with app.run_test(size=SIZE) as pilot:
         await open_picker(pilot, "prod/ReadOnly")
         await pilot.press("down", "enter")  # into the list, one below "console home": s3
-        await settle(pilot)
-        await settle(pilot)
+        await settle(pilot, rounds=2)
     assert (
         login_parts(Page(browser.runs()[0]["page"]).refresh, base)["Destination"]
         == "https://eu-west-1.console.aws.amazon.com/s3/home?region=eu-west-1"
@@ -155,8 +144,7 @@ async def test_a_failing_browser_is_one_notice(sandbox, base, fake_browser, monk
     async with app.run_test(size=SIZE) as pilot:
         await open_picker(pilot, "prod/ReadOnly")
         await pilot.press("enter")
-        await settle(pilot)
-        await settle(pilot)
+        await settle(pilot, rounds=2)
         assert f"the browser command {str(browser.path)!r} failed (exit 4)" in notices(app)
 
 
@@ -171,8 +159,7 @@ async def test_an_sso_role_opens_the_portal_without_getting_credentials(
     async with app.run_test(size=SIZE) as pilot:
         await open_picker(pilot, "account-0001/ReadOnly")
         await pilot.press(*"iam", "enter")
-        await settle(pilot)
-        await settle(pilot)
+        await settle(pilot, rounds=2)
     [url] = browser.runs()[0]["argv"]
     parts = urlsplit(url)
     assert f"{parts.scheme}://{parts.netloc}{parts.path}" == START_URL + "/"
