@@ -75,6 +75,23 @@ def tool(name: str) -> str:
     return found
 
 
+def aws_identity(session) -> dict:
+    """What the real AWS CLI's `sts get-caller-identity` says with `session`'s credentials in its
+    environment (as `rolecall exec` hands them over)."""
+    from rolecall.core.environ import role_environ
+
+    done = subprocess.run(
+        ["aws", "sts", "get-caller-identity", "--output", "json"],
+        env=role_environ(os.environ, session),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
 def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> None:
     """Poll a condition another process or thread will make true (not a clock: real work finishing)."""
     deadline = time.monotonic() + timeout

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 from datetime import timedelta
 
 import pytest
 
 from rolecall.core.engine import Engine
-from rolecall.core.environ import role_environ
 from rolecall.core.errors import AwsError, ConfigError
 from rolecall.core.profiles import Catalog
 from rolecall.core.sources.federation import (
     load_federated_users,
     validate_federated_user,
 )
-from tests.conftest import StsWindow
+from tests.conftest import StsWindow, aws_identity
 
 READ_BUCKETS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}]}
 INHERITED = {"region": "eu-west-1", "source_profile": "corp", "tags": {"env": "prod"}}
@@ -43,16 +40,7 @@ def test_federated_user_gets_a_36_hour_session_the_aws_cli_accepts(sandbox, fake
 
     assert session.credentials.session_token
     assert window.lasts(session, timedelta(hours=36))
-    done = subprocess.run(
-        ["aws", "sts", "get-caller-identity", "--output", "json"],
-        env=role_environ(os.environ, session),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert "Account" in json.loads(done.stdout)
+    assert "Account" in aws_identity(session)
 
 
 def test_policy_and_policy_arns_are_sent_as_configured(sts_proxy, fake_clock):

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import stat
-import subprocess
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,7 +13,6 @@ from hypothesis import strategies as st
 
 from rolecall.core.credentials import iso
 from rolecall.core.engine import Engine
-from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog
 from rolecall.core.sources.saml import (
@@ -25,7 +22,7 @@ from rolecall.core.sources.saml import (
     parse_assertion,
     validate_saml_entry,
 )
-from tests.conftest import StsWindow
+from tests.conftest import StsWindow, aws_identity
 
 PROVIDER = "arn:aws:iam::222222222222:saml-provider/okta"
 PROD_ADMIN = "arn:aws:iam::222222222222:role/Admin"
@@ -119,16 +116,7 @@ def test_assume_with_saml_gets_credentials_the_aws_cli_accepts(idp, fake_clock, 
     assert session.credentials.session_token
     assert window.lasts(session, timedelta(hours=2))
     assert engine.whoami(session)["Account"] == "222222222222"  # moto names the caller user/moto, AWS the role
-    done = subprocess.run(
-        ["aws", "sts", "get-caller-identity", "--query", "Account", "--output", "text"],
-        env=role_environ(os.environ, session),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "222222222222"
+    assert aws_identity(session)["Account"] == "222222222222"
 
 
 def test_session_length_follows_session_duration_in_the_assertion(sts_proxy, idp, fake_clock):

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
-import subprocess
 import sys
 from datetime import timedelta
 
@@ -14,7 +12,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rolecall.core.engine import Engine
-from rolecall.core.environ import role_environ
 from rolecall.core.errors import ConfigError
 from rolecall.core.profiles import Catalog, Profile
 from rolecall.core.runner import command_output
@@ -24,7 +21,7 @@ from rolecall.core.sources.web_identity import (
     validate_web_identity,
     web_identity_settings,
 )
-from tests.conftest import StsWindow
+from tests.conftest import StsWindow, aws_identity
 
 ROLE = "arn:aws:iam::555555555555:role/ci-deploy"
 
@@ -77,16 +74,7 @@ def test_token_file_gets_role_credentials_the_aws_cli_accepts(engine_for, sandbo
     assert session.credentials.session_token
     assert window.lasts(session, timedelta(hours=1))
     assert engine.whoami(session)["Arn"].startswith("arn:aws:sts::555555555555:assumed-role/ci-deploy/github-actions")
-    done = subprocess.run(
-        ["aws", "sts", "get-caller-identity", "--output", "json"],
-        env=role_environ(os.environ, session),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout)["Account"] == "555555555555"
+    assert aws_identity(session)["Account"] == "555555555555"
 
 
 def test_second_call_is_served_from_the_cache_without_reading_the_token(engine_for, sandbox):
