@@ -27,6 +27,10 @@ def profile(p: argparse.ArgumentParser) -> None:
     p.add_argument("profile", metavar="PROFILE")
 
 
+def sso_session(p: argparse.ArgumentParser, what: str = "the SSO session (default: the only one)") -> None:
+    p.add_argument("session", nargs="?", metavar="SESSION", help=what)
+
+
 def mfa_code(p: argparse.ArgumentParser) -> None:
     p.add_argument("--mfa-code", metavar="CODE", help="six-digit MFA code, if one is needed")
 

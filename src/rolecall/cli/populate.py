@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 
 from rolecall.cli.output import say, write_out
+from rolecall.cli.parser import sso_session
 
 SHOWN = 10  # names listed in a message; the rest are counted
 
@@ -21,7 +22,7 @@ def opt_sso(p: argparse.ArgumentParser) -> None:
         "discovery found, for the AWS CLI and other tools. Your other sections, comments and keys stay; "
         "the sections it writes are marked, and only those are ever changed.",
     )
-    fill.add_argument("session", nargs="?", metavar="SESSION", help="the SSO session (default: the only one)")
+    sso_session(fill)
     fill.add_argument("--diff", action="store_true", help="print the change as a unified diff and write nothing")
     fill.add_argument(
         "--prune", action="store_true", help="remove the profiles it made for accounts and roles no longer discovered"

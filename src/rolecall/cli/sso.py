@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from rolecall.cli.common import engine_for
 from rolecall.cli.output import say
+from rolecall.cli.parser import sso_session
 from rolecall.core.display import printable
 
 if TYPE_CHECKING:
@@ -20,16 +21,12 @@ if TYPE_CHECKING:
     from rolecall.core.sso.session import SsoSession
 
 
-def _session_arg(p: argparse.ArgumentParser, what: str = "the SSO session (default: the only one)") -> None:
-    p.add_argument("session", nargs="?", metavar="SESSION", help=what)
-
-
 def opt_login(p: argparse.ArgumentParser) -> None:
     p.description = (
         "Sign in to an SSO session (authorization code with PKCE in your browser, or the device code "
         "flow with --no-browser), then discover its accounts and roles."
     )
-    _session_arg(p)
+    sso_session(p)
     p.add_argument(
         "--no-browser",
         "--device-code",
@@ -41,7 +38,7 @@ def opt_login(p: argparse.ArgumentParser) -> None:
 
 def opt_logout(p: argparse.ArgumentParser) -> None:
     p.description = "Sign out of an SSO session: portal logout, token removed, its cached role sessions forgotten."
-    _session_arg(p)
+    sso_session(p)
 
 
 def opt_sync(p: argparse.ArgumentParser) -> None:
@@ -49,7 +46,7 @@ def opt_sync(p: argparse.ArgumentParser) -> None:
         "Discover every account and role an SSO session reaches, or the roles a SAML source's assertion "
         "offers; a failed sync keeps the previous result."
     )
-    _session_arg(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
+    sso_session(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
 
 
 class _Progress:
