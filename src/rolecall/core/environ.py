@@ -30,6 +30,15 @@ def role_variables(credentials: Mapping[str, str | None], region: str | None) ->
     return variables
 
 
+def prompt_variables(session: Session) -> dict[str, str]:
+    """What every prompt reads (`rolecall_prompt`, starship): the profile, and when its session
+    expires in seconds since the epoch (absent when it never does)."""
+    found = {"ROLECALL_PROFILE": session.profile}
+    if session.credentials.expiration is not None:
+        found["ROLECALL_EXPIRES"] = str(int(session.credentials.expiration.timestamp()))
+    return found
+
+
 def check_not_nested(environ: Mapping[str, str], force: bool = False) -> None:
     current = environ.get("ROLECALL_PROFILE")
     if current and not force:
@@ -43,8 +52,6 @@ def role_environ(environ: Mapping[str, str], session: Session) -> dict[str, str]
     """`environ` with the session's credentials in, other credential selectors out."""
     env = {k: v for k, v in environ.items() if k not in REMOVED and k != "AWS_SESSION_TOKEN"}
     env.update(role_variables(session.credentials.to_dict(), session.region))
-    env["ROLECALL_PROFILE"] = session.profile
     env.pop("ROLECALL_EXPIRES", None)
-    if session.credentials.expiration is not None:  # for rolecall_prompt: seconds since the epoch
-        env["ROLECALL_EXPIRES"] = str(int(session.credentials.expiration.timestamp()))
+    env.update(prompt_variables(session))
     return env

@@ -7,7 +7,7 @@ import shlex
 from collections.abc import Mapping
 
 from rolecall.core import formats
-from rolecall.core.environ import REMOVED, role_variables
+from rolecall.core.environ import REMOVED, prompt_variables, role_variables
 from rolecall.core.errors import ConfigError
 
 TYPE_CHECKING = False
@@ -44,9 +44,7 @@ def variables(session: Session, region: str | None) -> dict[str, str]:
     expiration = session.credentials.expiration
     if expiration is not None:
         found["AWS_CREDENTIAL_EXPIRATION"] = expiration.isoformat()
-    found["ROLECALL_PROFILE"] = session.profile
-    if expiration is not None:
-        found["ROLECALL_EXPIRES"] = str(int(expiration.timestamp()))
+    found.update(prompt_variables(session))
     for name, value in found.items():
         if "\0" in value:
             raise ConfigError(f"{name} contains a NUL character, which no shell variable can hold")
