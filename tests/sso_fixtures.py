@@ -10,7 +10,9 @@ import threading
 
 import pytest
 
+from rolecall.core.sso.portal import Pace, Portal
 from rolecall.core.sso.session import SsoSession
+from rolecall.core.sso.token import read_token
 from rolecall.fakes.sso_server import FakeSso
 from rolecall.fakes.sso_server import signin_target as signin_url  # noqa: F401 - for the tests
 
@@ -48,6 +50,13 @@ def sign_in(fake: FakeSso, clock) -> None:
 
     fake.auto_approve = True
     login.login(CORP, clock, browser=False, sleep=lambda s: None)
+
+
+def unpaced_portal(session: SsoSession) -> Portal:
+    """A portal client that starts at its pace's ceiling: for tests of what discovery finds and
+    holds, not of its pace (test_a_429_storm_loses_no_account and benchmarks/ cover that), which
+    would otherwise spend seconds ramping up from the portal's documented 20 calls a second."""
+    return Portal(session, read_token(session), pace=Pace(rate=Pace.CEILING))
 
 
 @pytest.fixture(name="sso")

@@ -34,6 +34,7 @@ from tests.sso_fixtures import (  # noqa: F401
     signin_url,
     sso_fixture,
     start_fake,
+    unpaced_portal,
 )
 
 HOSTILE = "\x1b]52;c;cm0gLXJmIH4=\x07\x1b[2J\r\x9bmoved"  # OSC 52 (clipboard), CSI clear, CR, C1 CSI
@@ -70,7 +71,7 @@ def test_accounts_waiting_for_their_roles_stay_under_two_pages_at_any_size(sandb
     fake = start_fake(monkeypatch, sandbox, accounts=1500)
     try:
         sign_in(fake, fake_clock)
-        portal = Portal(CORP, read_token(CORP))
+        portal = unpaced_portal(CORP)
         found = discovery.sync(CORP, fake_clock, portal=portal)
     finally:
         fake.close()

@@ -45,7 +45,8 @@ def textual_private_names() -> frozenset[str]:
     return frozenset(names)
 
 
-def names_on_self(cls: type) -> set[str]:
+@cache
+def names_on_self(cls: type) -> frozenset[str]:
     """The underscore names a class's own source defines (methods, class attributes) or
     reaches through `self`/`cls`."""
     tree = ast.parse(textwrap.dedent(inspect.getsource(cls)))
@@ -61,7 +62,7 @@ def names_on_self(cls: type) -> set[str]:
     for node in ast.walk(tree):
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
             names.add(node.attr)
-    return {name for name in names if private(name)}
+    return frozenset(name for name in names if private(name))
 
 
 def textual_names_of(cls: type) -> set[str]:
