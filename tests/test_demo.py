@@ -17,6 +17,7 @@ from rolecall.demo import DemoEnvironment
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import wait_for
+from tests.tui_screen import shows
 
 
 def closed(url: str) -> bool:
@@ -46,7 +47,7 @@ def demo_dir(stderr: str) -> Path:
 
 def test_environment_starts_and_stops_cleanly():
     before = dict(os.environ)
-    with DemoEnvironment() as demo:
+    with DemoEnvironment(discover=False) as demo:
         root, url = demo.root, demo.sts_url
         assert root.is_dir() and oct(root.stat().st_mode & 0o777) == "0o700"
         assert os.environ["AWS_ENDPOINT_URL_STS"] == url and not closed(url)
@@ -59,7 +60,7 @@ def test_environment_starts_and_stops_cleanly():
 
 def test_environment_is_cleaned_up_after_a_crash():
     before = dict(os.environ)
-    with pytest.raises(RuntimeError), DemoEnvironment() as demo:
+    with pytest.raises(RuntimeError), DemoEnvironment(discover=False) as demo:
         root, url = demo.root, demo.sts_url
         raise RuntimeError("boom")
     assert not root.exists() and closed(url) and dict(os.environ) == before
@@ -129,15 +130,17 @@ def test_without_moto_the_demo_says_how_to_install_it(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-async def test_assume_in_the_demo_app_shows_a_countdown():
-    with DemoEnvironment() as demo:
+async def test_the_demo_app_opens_before_discovery_and_assumes_while_it_discovers():
+    """As `rolecall demo` opens it: signed in, not yet discovered; the app discovers in the
+    background (its progress in the status line) while roles can already be assumed."""
+    with DemoEnvironment(discover=False) as demo:
         app = make_app(profiles=demo.profiles, theme="rolecall-dark", banner="DEMO")
         async with app.run_test(size=(120, 36)) as pilot:
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await shows(
+                pilot, lambda lines: any(re.search(r"discovering demo: \d+/\d+ accounts", line) for line in lines)
+            )
             app.assume_named("prod/ReadOnly")
-            await app.workers.wait_for_complete()
-            await pilot.pause()
+            await shows(pilot, lambda lines: any(re.search(r"prod/ReadOnly +\d:\d\d:\d\d", line) for line in lines))
             line = app.query_one(SessionsList).line_text("prod/ReadOnly")
             assert re.fullmatch(r"prod/ReadOnly +\d:\d\d:\d\d", line.strip())
             assert str(app.query_one("#banner").render()) == "DEMO"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import threading
 import time
 import webbrowser
 from datetime import timedelta
@@ -26,9 +27,17 @@ from rolecall.tui.app import make_app
 from rolecall.tui.screens.login import LoginScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
-from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions
-from tests.sso_fixtures import BROWSER_SCRIPT, CORP, rolecall_sso, sso_fixture  # noqa: F401
-from tests.tui_screen import notices, record_notices, shown_lines
+from tests.conftest import FIXED_NOW, MFA_SERIAL, seed_sessions, wait_for
+from tests.sso_fixtures import (  # noqa: F401
+    BROWSER_SCRIPT,
+    CONFIG,
+    CORP,
+    rolecall_sso,
+    sign_in,
+    sso_fixture,
+    start_fake,
+)
+from tests.tui_screen import notices, record_notices, shown_lines, shows
 from tests.tui_screen import settle as settle_work
 
 SIZE = (120, 40)
@@ -372,3 +381,24 @@ async def test_the_real_one_second_timer_ticks_the_countdowns(sandbox):
                 break
             await pilot.pause(0.1)
         assert countdowns() == ["0:59:55"]
+
+
+async def test_quitting_while_a_discovery_runs_stops_it_and_saves_nothing(sandbox, monkeypatch, fake_clock):
+    """A discovery of minutes (300 accounts, a portal serving 2 calls a second) is running when the
+    person quits: it stops with the app instead of keeping the process alive until it ends."""
+    sandbox.aws_config.write_text(CONFIG, encoding="utf-8")
+    fake = start_fake(monkeypatch, sandbox, accounts=300, rate_limit=2)
+    try:
+        sign_in(fake, fake_clock)
+        app = build(fake_clock)
+        async with app.run_test(size=SIZE) as pilot:
+            await settle_work(pilot)
+            await next_tick(pilot, fake_clock)  # signed in, never discovered: the first tick starts it
+            await shows(pilot, lambda lines: any("discovering corp" in line for line in lines))
+        wait_for(
+            lambda: not any(thread.name.startswith("sso-discovery") for thread in threading.enumerate()),
+            what="the discovery to stop once the app quit",
+        )
+        assert discovery.read(CORP) is None
+    finally:
+        fake.close()

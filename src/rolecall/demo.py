@@ -3,7 +3,9 @@
 Everything the demo touches lives in one temporary directory (HOME, XDG dirs, AWS files, cache),
 removed on exit, on Ctrl+C, on SIGTERM/SIGHUP and on a crash. The user's real files and real
 credentials are never read: the environment points only at the local fake STS and a local fake of
-IAM Identity Center (rolecall.fakes.sso_server), signed in to and discovered before anything opens.
+IAM Identity Center (rolecall.fakes.sso_server), signed in to before anything opens. Its accounts
+are discovered before a command runs (`--cli`, a command); the app opens at once and discovers
+them itself, its progress in the status line, as it does for any sign-in with no discovery yet.
 
 Besides the example profiles there is one profile of every other kind: static keys (`corp`),
 `credential_process` (`build-bot`) and web identity (`ci-deploy`) in ~/.aws/config, an SSO session
@@ -206,9 +208,12 @@ class FederationEndpoint(BaseHTTPRequestHandler):
 
 
 class DemoEnvironment:
-    """A context manager: temp HOME + AWS files, moto's STS and a sign-in endpoint on 127.0.0.1."""
+    """A context manager: temp HOME + AWS files, moto's STS and a sign-in endpoint on 127.0.0.1.
+    `discover=False` leaves the SSO session signed in but undiscovered (for the app, which
+    discovers it in the background)."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, discover: bool = True) -> None:
+        self.discover = discover
         self._root: Path | None = None
         self.sts_url = ""
         self._server: ThreadedMotoServer | None = None
@@ -275,7 +280,7 @@ class DemoEnvironment:
 
     def _discover(self) -> None:
         """Sign in to the SSO session (the fake approves at once; the "browser" follows its redirect)
-        and discover its accounts, and fetch the SAML source's roles, so both are in the tree."""
+        and discover its accounts unless the app will, and fetch the SAML source's roles."""
         from rolecall.core.engine import Engine
 
         def browser(url: str) -> bool:
@@ -285,7 +290,8 @@ class DemoEnvironment:
         engine = Engine.open(self.profiles, use_index=False)
         session = engine.sso_session(SSO_SESSION)
         engine.sso_login(session, open_url=browser)
-        engine.sso_sync(session)
+        if self.discover:
+            engine.sso_sync(session)
         engine.saml_sync("okta")
 
     def _set_env(self, home: Path, sso: FakeSso, federation_port: int) -> None:
@@ -374,7 +380,7 @@ Exit the shell to end the demo; its files are removed."""
 def run_demo(cli: bool = False, theme: str | None = None, command: list[str] | None = None) -> int:
     from rolecall.core import spawn
 
-    with DemoEnvironment() as demo:
+    with DemoEnvironment(discover=bool(cli or command)) as demo:
         _say(f"files in {demo.root} (removed on exit); STS at {demo.sts_url}")
         if command:
             return spawn.run(command, dict(os.environ))

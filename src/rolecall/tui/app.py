@@ -13,6 +13,7 @@ import re
 import shlex
 import shutil
 import subprocess
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -107,6 +108,9 @@ class RolecallApp(App[None]):
         self._reloading = False
         self._syncing: set[str] = set()
         self._resync: dict[str, tuple[SsoSession, datetime]] = {}  # signed-in sessions: when to discover again
+        self.closing = (
+            threading.Event()
+        )  # set as the app ends: a running discovery stops, so quitting never waits for it
         # The main screen's widgets, kept at hand: the timer and workers reach them even while a
         # modal screen is on top (a query would search the modal).
         self.filter_input = FilterInput(id="filter")
@@ -260,6 +264,9 @@ class RolecallApp(App[None]):
                 return
         self.set_status("")
         self.notify(describe(error), title=message.title, severity="error", timeout=10)
+
+    def on_unmount(self) -> None:
+        self.closing.set()
 
     def show_engine(self, engine: Engine, reloaded: bool = False) -> None:
         self.engine = engine
@@ -635,7 +642,9 @@ class RolecallApp(App[None]):
         def signed_in_then_synced() -> jobs.Synced:
             expires = engine.sso_login(session, prompt, cancelled=screen.cancelled, browser=_has_browser())
             self.post_message(jobs.SignedIn(session, expires))
-            return jobs.Synced(session, engine.sso_sync(session, jobs.Meter(self.post_message, session.name)))
+            return jobs.Synced(
+                session, engine.sso_sync(session, jobs.Meter(self.post_message, session.name), self.closing)
+            )
 
         jobs.answer(self.post_message, "sign-in", session.name, signed_in_then_synced)
 
@@ -660,7 +669,10 @@ class RolecallApp(App[None]):
     def sync_in_background(self, engine: Engine, session: SsoSession) -> None:
         meter = jobs.Meter(self.post_message, session.name)
         jobs.answer(
-            self.post_message, "sync", session.name, lambda: jobs.Synced(session, engine.sso_sync(session, meter))
+            self.post_message,
+            "sync",
+            session.name,
+            lambda: jobs.Synced(session, engine.sso_sync(session, meter, self.closing)),
         )
 
     @on(jobs.SyncProgress)

@@ -245,8 +245,10 @@ class Engine:
             session, prompt, notify=notify, cancelled=cancelled, browser=browser, open_url=open_url
         )
 
-    def sso_sync(self, session: SsoSession, progress: Progress | None = None) -> Synced:
-        return self.signins.sync(session, progress)
+    def sso_sync(
+        self, session: SsoSession, progress: Progress | None = None, cancelled: threading.Event | None = None
+    ) -> Synced:
+        return self.signins.sync(session, progress, cancelled)
 
     def sso_logout(self, session: SsoSession) -> Logout:
         return self.signins.logout(session)

@@ -120,14 +120,16 @@ class SignIns:
         )
         return token.expires_at
 
-    def sync(self, session: SsoSession, progress: Progress | None = None) -> Synced:
-        """Discover the session's accounts and roles again. A failed sync keeps the last result and
-        its error's hint says so. The catalog is made anew by `Engine.open`."""
+    def sync(
+        self, session: SsoSession, progress: Progress | None = None, cancelled: threading.Event | None = None
+    ) -> Synced:
+        """Discover the session's accounts and roles again (`cancelled` stops it). A failed sync keeps
+        the last result and its error's hint says so. The catalog is made anew by `Engine.open`."""
         from rolecall.core.sso import discovery
 
         previous = discovery.read(session)
         try:
-            found = discovery.sync(session, self.clock, progress=progress)
+            found = discovery.sync(session, self.clock, progress=progress, cancelled=cancelled)
         except RolecallError as exc:
             if previous is not None:
                 exc.hint = (

@@ -6,6 +6,7 @@ only when the whole discovery succeeded, so a failed sync keeps the previous res
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -75,13 +76,14 @@ def sync(
     *,
     progress: Callable[[int, int, int], None] | None = None,
     portal: Portal | None = None,
+    cancelled: threading.Event | None = None,
 ) -> Discovery:
-    """Discover every account and role with a valid token and save the result; on any error the
-    previous result stays as it was."""
+    """Discover every account and role with a valid token and save the result; on any error (or
+    `cancelled` set) the previous result stays as it was."""
     if portal is None:
         from rolecall.core.sso.login import valid_token
 
-        portal = Portal(session, valid_token(session, clock))
+        portal = Portal(session, valid_token(session, clock), cancelled=cancelled)
     accounts = portal.discover(progress)
     found = Discovery(session.name, session.start_url, clock.now().replace(microsecond=0), tuple(accounts))
     storage.write_json(path(session), found.to_json())

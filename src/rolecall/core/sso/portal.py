@@ -37,6 +37,7 @@ from rolecall.core.sso.token import NotSignedIn, Token
 PAGE = 100  # ListAccounts' and ListAccountRoles' largest page
 WORKERS = 32  # most calls in flight (botocore's connection pool is as large)
 START_RATE = 20.0  # requests/s: the portal's documented limit
+CANCEL_TICK = 0.1  # seconds: how often a cancellable discovery looks at its `cancelled` event
 MAX_PAGES = 2_000  # pages of one listing
 MAX_ITEMS = 100_000  # accounts of a session, or roles of one account
 RETRYABLE = {"Timeout", "NetworkError", "InternalServerException", "ServiceUnavailable"}
@@ -163,12 +164,14 @@ class Portal:
         workers: int = WORKERS,
         max_retries: int = 12,
         pace: Pace | None = None,
+        cancelled: threading.Event | None = None,
     ):
         self.session = session
         self.token = token
         self.workers = workers
         self.max_retries = max_retries
         self.pace = pace or Pace()
+        self.cancelled = cancelled  # set by the caller (an app quitting): discovery stops within a tick
         self._stop = threading.Event()  # set when discovery fails or is interrupted: the workers give up
         self._client = None
         self._lock = threading.Lock()
@@ -266,7 +269,13 @@ class Portal:
                     running[pool.submit(self.roles, account["accountId"])] = account
                 if not running and next_page is None:
                     break
-                done, _ = wait([*running, *([next_page] if next_page else [])], return_when=FIRST_COMPLETED)
+                done, _ = wait(
+                    [*running, *([next_page] if next_page else [])],
+                    timeout=CANCEL_TICK if self.cancelled else None,
+                    return_when=FIRST_COMPLETED,
+                )
+                if self.cancelled is not None and self.cancelled.is_set():
+                    raise PortalError("discovery cancelled", code="Cancelled")
                 if next_page in done:
                     page = next_page.result()
                     next_page = None

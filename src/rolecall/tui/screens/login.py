@@ -58,6 +58,9 @@ class LoginScreen(ModalScreen[None]):
         self.app.copy_to_clipboard(self.url + (f"\n{self.user_code}" if self.user_code else ""))
         self.app.notify("copied the sign-in URL" + (" and code" if self.user_code else ""), timeout=3)
 
+    def on_unmount(self) -> None:
+        self.cancelled.set()  # the app is quitting (or the sign-in ended): the wait stops with it
+
     def action_cancel(self) -> None:
         self.cancelled.set()
         self.dismiss(None)
