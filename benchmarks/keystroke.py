@@ -30,8 +30,8 @@ TYPED = "prod-0040 admin" + "\x7f" * 5 + "dev"
 
 def statuses(profiles: str) -> list[str]:
     """What the status line says after each key of TYPED (as the app words it)."""
-    from rolecall.core.index import load_catalog
-    from rolecall.core.search import SearchIndex
+    from rolecall.core.domain.search import SearchIndex
+    from rolecall.core.sources.index import load_catalog
 
     catalog = load_catalog(profiles)
     index = SearchIndex(list(catalog.profiles.values()))

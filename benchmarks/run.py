@@ -107,9 +107,9 @@ def awsume(env: dict) -> Path | None:
 
 def seed(env: dict, rolecall: list[str], demo, big: Path) -> None:
     """A cached session for the CLI figures, and 50 live sessions among the 5,000 profiles."""
-    from rolecall.core import mfa
     from rolecall.core.engine import Engine
-    from rolecall.core.index import load_catalog
+    from rolecall.core.gateways import mfa
+    from rolecall.core.sources.index import load_catalog
 
     subprocess.run(rolecall + ["assume", "prod/ReadOnly"], env=env, check=True, stdout=subprocess.DEVNULL)
     engine = Engine(load_catalog(big))
@@ -120,10 +120,10 @@ def seed(env: dict, rolecall: list[str], demo, big: Path) -> None:
 def sso_catalog(demo, env: dict) -> tuple[Path, Path]:
     """1,700 roles (850 accounts x 2) twice: written in a profiles.yaml, and as the cached discovery of
     an IAM Identity Center session (with a profiles.yaml of its own that has no accounts)."""
-    from rolecall.core import storage
     from rolecall.core.sso import discovery
     from rolecall.core.sso.portal import Account
     from rolecall.core.sso.session import SsoSession
+    from rolecall.core.store import storage
 
     same_yaml = demo.root / "same-1700.yaml"
     subprocess.run(

@@ -26,7 +26,7 @@ def run(accounts: int, latency: float, rate: float) -> tuple[float, int]:
     """One discovery: (seconds / rate floor, 429s)."""
     home = Path(tempfile.mkdtemp(prefix="rolecall-sso-bench-"))
     os.environ.update(HOME=str(home), ROLECALL_CACHE_DIR=str(home / "cache"))
-    from rolecall.core.clock import SystemClock
+    from rolecall.core.domain.clock import SystemClock
     from rolecall.core.sso import discovery, login
     from rolecall.core.sso.session import SsoSession
     from rolecall.fakes.sso_server import FakeSso
@@ -57,7 +57,7 @@ def memory(accounts: int) -> None:
     """Peak memory traced during one discovery, and how much of it is the result."""
     home = Path(tempfile.mkdtemp(prefix="rolecall-sso-bench-"))
     os.environ.update(HOME=str(home), ROLECALL_CACHE_DIR=str(home / "cache"))
-    from rolecall.core.clock import SystemClock
+    from rolecall.core.domain.clock import SystemClock
     from rolecall.core.sso import login
     from rolecall.core.sso.portal import Pace, Portal
     from rolecall.core.sso.session import SsoSession

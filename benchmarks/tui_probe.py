@@ -89,10 +89,10 @@ async def filter_latency(profiles: str) -> dict:
 
 
 async def search_ranking(profiles: str) -> dict:
-    """core/search.py alone: ranking every profile on each keystroke of a few typed queries,
+    """core/domain/search.py alone: ranking every profile on each keystroke of a few typed queries,
     each query typed from an empty filter as a person would (the index is built once)."""
-    from rolecall.core.index import load_catalog
-    from rolecall.core.search import SearchIndex
+    from rolecall.core.domain.search import SearchIndex
+    from rolecall.core.sources.index import load_catalog
 
     catalog = load_catalog(profiles)
     start = time.perf_counter()
@@ -115,7 +115,7 @@ async def search_ranking(profiles: str) -> dict:
 
 async def idle(profiles: str) -> dict:
     from rolecall.core.engine import Engine
-    from rolecall.core.index import load_catalog
+    from rolecall.core.sources.index import load_catalog
     from rolecall.tui.app import make_app
 
     engine = Engine(load_catalog(profiles))

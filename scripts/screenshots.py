@@ -9,10 +9,10 @@ import asyncio
 from datetime import timedelta
 from pathlib import Path
 
-from rolecall.core import mfa
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.gateways import mfa
+from rolecall.core.sources.index import load_catalog
 from rolecall.demo import BANNER, MFA_HINT, DemoEnvironment
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.accounts import AccountsTree

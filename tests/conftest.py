@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.demo import home_environment
 
 # The tools the test extra installs beside the interpreter (aws, rolecall), whether or not the
@@ -78,7 +78,7 @@ def tool(name: str) -> str:
 def aws_identity(session) -> dict:
     """What the real AWS CLI's `sts get-caller-identity` says with `session`'s credentials in its
     environment (as `rolecall exec` hands them over)."""
-    from rolecall.core.environ import role_environ
+    from rolecall.core.text.environ import role_environ
 
     done = subprocess.run(
         ["aws", "sts", "get-caller-identity", "--output", "json"],
@@ -305,11 +305,11 @@ def seed_sessions(offsets: dict[str, int]) -> None:
     """Put sessions in the real cache, each expiring `offsets[name]` seconds after FIXED_NOW."""
     from datetime import timedelta
 
-    from rolecall.core.cache import SessionCache
-    from rolecall.core.credentials import Credentials, Session
-    from rolecall.core.index import load_catalog
-    from rolecall.core.layout import fingerprint
-    from rolecall.core.paths import cache_dir
+    from rolecall.core.domain.credentials import Credentials, Session
+    from rolecall.core.sources.index import load_catalog
+    from rolecall.core.store.cache import SessionCache
+    from rolecall.core.store.layout import fingerprint
+    from rolecall.core.store.paths import cache_dir
 
     catalog = load_catalog(use_index=False)
     cache = SessionCache(cache_dir())

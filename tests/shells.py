@@ -16,11 +16,11 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from rolecall.core.cache import SessionCache
-from rolecall.core.credentials import Credentials, Session
-from rolecall.core.index import load_catalog
-from rolecall.core.layout import fingerprint
-from rolecall.core.paths import cache_dir
+from rolecall.core.domain.credentials import Credentials, Session
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store.cache import SessionCache
+from rolecall.core.store.layout import fingerprint
+from rolecall.core.store.paths import cache_dir
 from tests.conftest import tool
 from tests.terminal import Terminal
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from rolecall.core import mfa
+from rolecall.core.domain.errors import AwsError, InvalidMfaCode
 from rolecall.core.engine import Engine
-from rolecall.core.errors import AwsError, InvalidMfaCode
-from rolecall.core.index import load_catalog
+from rolecall.core.gateways import mfa
+from rolecall.core.sources.index import load_catalog
 from tests.conftest import seed_sessions
 from tests.sts_proxy import (
     ACCESS_DENIED,

@@ -9,7 +9,7 @@ import stat
 
 import pytest
 
-from rolecall.core import layout
+from rolecall.core.store import layout
 from tests.conftest import tool
 from tests.exports import sourced
 

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from rolecall.core import formats
+from rolecall.core.text import formats
 from tests.exports import read_back
 
 

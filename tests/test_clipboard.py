@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from rolecall.core import clipboard
+from rolecall.core.gateways import clipboard
 from tests.conftest import tool, wait_for
 
 
@@ -89,7 +89,7 @@ def test_clear_later_runs_detached_and_clears(tmp_path):
     board = FileClipboard(tmp_path / "bin")
     board.text = "creds"
     done = subprocess.run(
-        [sys.executable, "-m", "rolecall.core.clipboard", "0.1"],
+        [sys.executable, "-m", "rolecall.core.gateways.clipboard", "0.1"],
         env=board.environ(),
         input=clipboard.fingerprint("creds") + "\n",
         text=True,
@@ -102,7 +102,9 @@ def test_clear_later_runs_detached_and_clears(tmp_path):
 
 def test_clipboard_text_goes_through_stdin_never_argv(tmp_path):
     board = FileClipboard(tmp_path / "bin")
-    done = _python("from rolecall.core import clipboard\nprint(clipboard.copy('SECRET-TEXT-1'))", board.environ())
+    done = _python(
+        "from rolecall.core.gateways import clipboard\nprint(clipboard.copy('SECRET-TEXT-1'))", board.environ()
+    )
     assert done.stdout.strip() == "system clipboard", done.stderr
     assert board.text == "SECRET-TEXT-1"
     assert board.argv and "SECRET-TEXT-1" not in board.argv
@@ -114,7 +116,7 @@ def test_a_clipboard_back_end_that_takes_argv_is_refused(tmp_path):
     system.mkdir()
     (system / "cat").symlink_to(tool("cat"))
     done = _python(
-        "from rolecall.core import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
+        "from rolecall.core.gateways import clipboard\nprint(clipboard.system_copy('SECRET-TEXT-2'))",
         board.environ(path=f"{system}{os.pathsep}"),
     )
     assert done.stdout.strip() == "False", done.stderr
@@ -131,7 +133,7 @@ def _clearers_of(bin_dir: Path) -> dict[int, str]:
                 environ = (entry / "environ").read_bytes()
             except OSError:
                 continue
-            if "rolecall.core.clipboard" in command and str(bin_dir).encode() in environ:
+            if "rolecall.core.gateways.clipboard" in command and str(bin_dir).encode() in environ:
                 found[int(entry.name)] = command
     return found
 
@@ -139,7 +141,7 @@ def _clearers_of(bin_dir: Path) -> dict[int, str]:
 def test_clipboard_is_cleared_by_a_process_that_outlives_its_parent_and_shows_nothing_in_argv(tmp_path):
     def copy_and_clear_after(seconds: float, board: FileClipboard) -> None:
         parent = (
-            "from rolecall.core import clipboard\n"
+            "from rolecall.core.gateways import clipboard\n"
             "clipboard.copy('SECRET-TEXT-3')\n"
             f"clipboard.clear_later('SECRET-TEXT-3', {seconds})\n"
         )

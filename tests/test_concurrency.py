@@ -8,9 +8,9 @@ import subprocess
 import sys
 import threading
 
-from rolecall.core import mfa
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.gateways import mfa
+from rolecall.core.sources.index import load_catalog
 from tests.conftest import seed_sessions
 
 

@@ -73,7 +73,7 @@ def test_region_moves_the_console_not_the_profile(cli, base):
     ],
 )
 def test_each_partition_has_its_own_console_and_sign_in_endpoint(monkeypatch, region, home, federation):
-    from rolecall.core import console
+    from rolecall.core.gateways import console
 
     monkeypatch.delenv("ROLECALL_FEDERATION_URL", raising=False)
     assert console.destination_url(region) == home
@@ -458,7 +458,7 @@ def test_a_page_left_behind_is_swept_by_the_next_open(cli, base, fake_browser, s
     ],
 )
 def test_federation_url_accepts_https_and_loopback_http(monkeypatch, url):
-    from rolecall.core import console
+    from rolecall.core.gateways import console
 
     monkeypatch.setenv("ROLECALL_FEDERATION_URL", url)
     assert console.federation_url() == url

@@ -7,10 +7,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from textual.widgets import Input, OptionList
 
-from rolecall.core import console
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.gateways import console
+from rolecall.core.sources.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.screens.console import ConsoleScreen
 from rolecall.tui.widgets.accounts import AccountsTree

@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from botocore.credentials import ContainerProvider
 
-from rolecall.core import mfa
 from rolecall.core.engine import Engine
+from rolecall.core.gateways import mfa
 from rolecall.core.shell.server import CredentialServer
 from tests.conftest import wait_for
 from tests.shells import seed_session

@@ -9,11 +9,11 @@ from datetime import timedelta
 
 import pytest
 
-from rolecall.core.cache import SessionCache
+from rolecall.core.domain.errors import MfaCodeRequired
 from rolecall.core.engine import Engine
-from rolecall.core.errors import MfaCodeRequired
-from rolecall.core.index import load_catalog
-from rolecall.core.paths import audit_file, cache_dir
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store.cache import SessionCache
+from rolecall.core.store.paths import audit_file, cache_dir
 from tests.conftest import MFA_SERIAL, StsWindow
 
 
@@ -159,7 +159,7 @@ def test_role_from_aws_config_with_credential_process_source(engine, sandbox, tm
 
 
 def test_session_name_is_sanitised_to_the_sts_alphabet():
-    from rolecall.core.sts import session_name
+    from rolecall.core.gateways.sts import session_name
 
     assert session_name("ålice smith!") == "rolecall-ålice-smith-"
     assert session_name("a" * 100) == "rolecall-" + "a" * 55
@@ -167,8 +167,8 @@ def test_session_name_is_sanitised_to_the_sts_alphabet():
 
 
 def test_sts_goes_to_the_profiles_regional_endpoint_without_an_override(monkeypatch):
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.sts import StsGateway
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.gateways.sts import StsGateway
 
     monkeypatch.delenv("AWS_ENDPOINT_URL_STS", raising=False)
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)

@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from rolecall.core.domain.errors import ConfigError
 from rolecall.core.engine import Engine
-from rolecall.core.errors import ConfigError
-from rolecall.core.index import load_catalog
+from rolecall.core.sources.index import load_catalog
 from rolecall.core.sso import login as sso_login
 from tests.sso_fixtures import CONFIG, CORP, sso_fixture  # noqa: F401
 

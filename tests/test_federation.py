@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
+from rolecall.core.domain.errors import AwsError, ConfigError
+from rolecall.core.domain.profiles import Catalog
 from rolecall.core.engine import Engine
-from rolecall.core.errors import AwsError, ConfigError
-from rolecall.core.profiles import Catalog
 from rolecall.core.sources.federation import (
     load_federated_users,
     validate_federated_user,

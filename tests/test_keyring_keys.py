@@ -155,8 +155,8 @@ def test_remove_forgets_the_keys(cli, ring):
 
 def test_remove_asks_at_a_terminal(sandbox, ring):
     _, _, (key, secret) = ring
-    from rolecall.core import key_vault
-    from rolecall.core.credentials import Credentials
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.store import key_vault
 
     key_vault.store("corp", Credentials(key, secret))
     env = dict(__import__("os").environ)
@@ -261,10 +261,10 @@ INVALID_KEY = (403, "InvalidClientTokenId", "The security token included in the 
 
 def _rotate_with_refusals(ring, sts_proxy, refusals, waits):
     """rotate in this process, STS refusing the new key the first `refusals` times it is checked."""
-    from rolecall.core import key_vault
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.rotate import rotate
-    from rolecall.core.sts import StsGateway
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.gateways.rotate import rotate
+    from rolecall.core.gateways.sts import StsGateway
+    from rolecall.core.store import key_vault
 
     _, _, (key, secret) = ring
     key_vault.store("corp", Credentials(key, secret))
@@ -285,7 +285,7 @@ def test_rotate_waits_for_a_new_key_that_iam_has_not_spread_yet(ring, sts_proxy)
 
 
 def test_rotate_gives_up_a_new_key_that_never_works_and_keeps_the_old(ring, sts_proxy):
-    from rolecall.core.errors import AwsError
+    from rolecall.core.domain.errors import AwsError
 
     path, iam, (key, secret) = ring
     waits: list[float] = []
@@ -307,8 +307,8 @@ def test_rotate_gives_up_a_new_key_that_never_works_and_keeps_the_old(ring, sts_
 def test_rotate_asks_for_the_mfa_code_at_the_terminal(sandbox, ring):
     import os
 
-    from rolecall.core import key_vault
-    from rolecall.core.credentials import Credentials
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.store import key_vault
 
     path, iam, (key, secret) = ring
     sandbox.aws_config.write_text(f"[profile corp]\nmfa_serial = {MFA}\n", encoding="utf-8")
@@ -323,11 +323,11 @@ def test_rotate_asks_for_the_mfa_code_at_the_terminal(sandbox, ring):
 
 
 def test_rotate_whose_old_key_cannot_be_deleted_keeps_the_new_one_and_names_the_old(ring, sts_proxy):
-    from rolecall.core import key_vault
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.errors import AwsError
-    from rolecall.core.rotate import rotate
-    from rolecall.core.sts import StsGateway
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.domain.errors import AwsError
+    from rolecall.core.gateways.rotate import rotate
+    from rolecall.core.gateways.sts import StsGateway
+    from rolecall.core.store import key_vault
 
     path, iam, (key, secret) = ring
     key_vault.store("corp", Credentials(key, secret))
@@ -356,8 +356,8 @@ def test_rotate_whose_old_key_cannot_be_deleted_keeps_the_new_one_and_names_the_
     ],
 )
 def test_only_an_iam_users_keys_are_rotated(arn, user):
-    from rolecall.core.errors import ConfigError
-    from rolecall.core.rotate import user_name
+    from rolecall.core.domain.errors import ConfigError
+    from rolecall.core.gateways.rotate import user_name
 
     if user:
         assert user_name(arn) == user

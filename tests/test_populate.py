@@ -11,9 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolecall.core import populate
-from rolecall.core.errors import ConfigError
-from rolecall.core.sso import discovery
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.sso import discovery, populate
 from rolecall.core.sso import login as sso_login
 from tests.sso_fixtures import CONFIG, CORP, sso_fixture  # noqa: F401
 

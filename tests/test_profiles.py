@@ -6,8 +6,8 @@ import textwrap
 
 import pytest
 
-from rolecall.core.index import load_catalog
-from rolecall.core.profiles import SOURCE_AWS, SOURCE_YAML
+from rolecall.core.domain.profiles import SOURCE_AWS, SOURCE_YAML
+from rolecall.core.sources.index import load_catalog
 from tests.conftest import GOOD_AND_BAD
 
 
@@ -45,7 +45,7 @@ def test_inheritance_flows_from_defaults_to_accounts_to_roles(sandbox):
 
 
 def test_unknown_profile_suggests_the_closest_name(sandbox):
-    from rolecall.core.errors import UnknownProfile
+    from rolecall.core.domain.errors import UnknownProfile
 
     catalog = load_catalog(use_index=False)
     with pytest.raises(UnknownProfile) as caught:
@@ -153,7 +153,7 @@ def test_check_prints_each_problem_as_path_line_message(cli, sandbox, text, line
 
 def test_check_passes_a_good_file_and_the_example(cli, sandbox):
     assert cli("check").out.strip() == "ok: 6 profiles"  # 5 roles, and corp's own keys
-    from rolecall.core.paths import example_profiles
+    from rolecall.core.store.paths import example_profiles
 
     result = cli("--profiles", str(example_profiles()), "check")
     assert (result.code, result.out.strip()) == (0, "ok: 17 profiles")

@@ -9,12 +9,12 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolecall.core import formats
-from rolecall.core.durations import format_duration, parse_duration
-from rolecall.core.errors import Problem
-from rolecall.core.profiles import Profile, build_catalog
+from rolecall.core.domain.durations import format_duration, parse_duration
+from rolecall.core.domain.errors import Problem
+from rolecall.core.domain.profiles import Profile, build_catalog
 from rolecall.core.sources.profiles_yaml import _Reader
-from rolecall.core.yaml_lines import read_yaml
+from rolecall.core.text import formats
+from rolecall.core.text.yaml_lines import read_yaml
 from tests.exports import SHELLS, read_back, sourced
 
 FEW = settings(max_examples=200, deadline=None)
@@ -102,7 +102,7 @@ def round_trips(batch: list[tuple[dict, str, str | None]]) -> list[tuple[str, di
     """(format, what was rendered, what a consumer read back) for every item of `batch` (credentials,
     profile, region) in every format but powershell (no PowerShell here: its quoting has its own test).
     Items a format refuses (ConfigError) are left out of that format."""
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     found = []
     with tempfile.TemporaryDirectory() as folder:
@@ -188,7 +188,7 @@ def test_every_export_format_round_trips(batch):
 def test_cache_file_names_are_urllib_quoting_or_hashed_when_long(key):
     from urllib.parse import quote
 
-    from rolecall.core.layout import MAX_NAME, entry_file_name
+    from rolecall.core.store.layout import MAX_NAME, entry_file_name
 
     quoted = quote(key, safe="")
     name = entry_file_name(key)

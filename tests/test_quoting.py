@@ -9,9 +9,11 @@ import subprocess
 
 import pytest
 
-from rolecall.core import formats, spawn, storage
-from rolecall.core.display import printable
-from rolecall.core.errors import ConfigError, StorageError
+from rolecall.core.domain.errors import ConfigError, StorageError
+from rolecall.core.gateways import spawn
+from rolecall.core.store import storage
+from rolecall.core.text import formats
+from rolecall.core.text.display import printable
 from tests.conftest import tool
 from tests.terminal import Terminal
 

@@ -11,7 +11,7 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from rolecall.core.signed_request import scope_from_host
+from rolecall.core.gateways.signed_request import scope_from_host
 from tests.servers import LocalServer
 
 AUTH = re.compile(

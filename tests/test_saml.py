@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rolecall.core.credentials import iso
+from rolecall.core.domain.credentials import iso
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.domain.profiles import Catalog
 from rolecall.core.engine import Engine
-from rolecall.core.errors import ConfigError
-from rolecall.core.profiles import Catalog
 from rolecall.core.sources.saml import (
     discover,
     discovery_file,
@@ -221,7 +221,7 @@ def test_validation_names_each_bad_setting():
 
 
 def test_problems_in_profiles_yaml_entries_point_at_their_lines(sandbox, fake_clock):
-    from rolecall.core.yaml_lines import read_yaml
+    from rolecall.core.text.yaml_lines import read_yaml
 
     data, _ = read_yaml(
         "saml:\n"

@@ -14,11 +14,12 @@ from pathlib import Path
 import pytest
 from keyring.backend import KeyringBackend
 
-from rolecall.core import mfa, storage
-from rolecall.core.cache import SessionCache
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
-from rolecall.core.paths import cache_dir
+from rolecall.core.gateways import mfa
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store import storage
+from rolecall.core.store.cache import SessionCache
+from rolecall.core.store.paths import cache_dir
 from tests.sts_proxy import ACCESS_DENIED
 
 
@@ -126,7 +127,7 @@ def test_spawn_run_forwards_sigterm_and_returns_the_childs_status(sandbox, tmp_p
     script = tmp_path / "runner.py"
     script.write_text(
         "import os, signal, sys\n"
-        "from rolecall.core import spawn\n"
+        "from rolecall.core.gateways import spawn\n"
         "signal.signal(signal.SIGTERM, lambda *a: print('parent got it too', flush=True))\n"
         f"status = spawn.run([sys.executable, '-c', {TRAP!r}], dict(os.environ))\n"
         "print(f'status={status}', flush=True)\n"

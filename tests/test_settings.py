@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rolecall.core import settings
+from rolecall.core.store import settings
 from tests.sts_proxy import Hanging
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from rolecall.core.credentials import Credentials
+from rolecall.core.domain.credentials import Credentials
 from rolecall.core.engine import Engine
 from tests.conftest import tool
 from tests.shells import RC, VENV_BIN, Shell, seed_session

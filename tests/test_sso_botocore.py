@@ -11,7 +11,7 @@ import subprocess
 import sys
 from datetime import timedelta
 
-from rolecall.core.clock import SystemClock
+from rolecall.core.domain.clock import SystemClock
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.token import read_token
 from tests.sso_fixtures import CONFIG, CORP, START_URL, rolecall_sso, sso_fixture  # noqa: F401

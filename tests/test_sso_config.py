@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from rolecall.core.errors import Problem
-from rolecall.core.profiles import Profile
+from rolecall.core.domain.errors import Problem
+from rolecall.core.domain.profiles import Profile
 from rolecall.core.sources.sso import profile_from_config
 from rolecall.core.sso.login import valid_token
 from rolecall.core.sso.session import sessions_from_config, sessions_from_yaml

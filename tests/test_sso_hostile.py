@@ -17,7 +17,7 @@ from datetime import timedelta
 
 import pytest
 
-from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.domain.errors import AwsError, ConfigError
 from rolecall.core.sources.sso import load
 from rolecall.core.sso import clients, discovery
 from rolecall.core.sso import login as sso_login

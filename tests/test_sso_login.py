@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import pytest
 
-from rolecall.core.errors import AwsError
+from rolecall.core.domain.errors import AwsError
 from rolecall.core.sso import login as sso_login
 from rolecall.core.sso.token import NotSignedIn, read_token, token_path, write_token
 from tests.sso_fixtures import (  # noqa: F401
@@ -239,7 +239,7 @@ def test_without_a_token_non_interactive_use_fails_at_once(sso, fake_clock):
 
 REFRESH_PROBE = """
 import hashlib, sys
-from rolecall.core.clock import SystemClock
+from rolecall.core.domain.clock import SystemClock
 from rolecall.core.sso.login import valid_token
 from rolecall.core.sso.session import SsoSession
 CORP = SsoSession("corp", "https://corp.awsapps.com/start", "eu-west-1")
@@ -253,7 +253,7 @@ def test_concurrent_processes_share_one_refresh(sso, fake_clock):
     _signed_in(sso, fake_clock)
     token = read_token(CORP)
     # make it due for refresh in real time, as the processes below use the system clock
-    from rolecall.core.clock import SystemClock
+    from rolecall.core.domain.clock import SystemClock
 
     write_token(CORP, token.with_access(token.access_token, SystemClock().now() + timedelta(minutes=5), None))
     before = sso.count("CreateToken")
@@ -306,10 +306,10 @@ def test_concurrent_logins_share_one_sign_in(sso):
 
 
 def test_logout_signs_out_at_the_portal_removes_the_token_and_forgets_role_sessions(sso, fake_clock):
-    from rolecall.core import paths
-    from rolecall.core.cache import SessionCache
-    from rolecall.core.credentials import Session
+    from rolecall.core.domain.credentials import Session
     from rolecall.core.sources.sso import IdentityCenter, load
+    from rolecall.core.store import paths
+    from rolecall.core.store.cache import SessionCache
 
     _signed_in(sso, fake_clock)
     from rolecall.core.sso import discovery

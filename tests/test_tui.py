@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from rich.style import Style
 
-from rolecall.core import formats
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.text import formats
 from rolecall.tui.app import make_app
 from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.mfa import MfaScreen

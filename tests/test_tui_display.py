@@ -13,12 +13,12 @@ import pytest
 from textual.color import Color
 from textual.command import CommandList
 
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
+from rolecall.core.domain.profiles import Profile
+from rolecall.core.domain.search import SearchIndex
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
-from rolecall.core.paths import bundled_themes_dir
-from rolecall.core.profiles import Profile
-from rolecall.core.search import SearchIndex
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store.paths import bundled_themes_dir
 from rolecall.tui.app import make_app
 from rolecall.tui.screens.help import HelpScreen
 from rolecall.tui.screens.mfa import MfaScreen

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from rolecall.core import paths
-from rolecall.core.index import load_catalog
-from rolecall.core.search import SearchIndex
+from rolecall.core.domain.search import SearchIndex
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store import paths
 from rolecall.tui import themes
 from tests.many import ACCOUNTS, ROLES, many_profiles
 from tests.terminal import Terminal
@@ -98,7 +98,7 @@ def test_modules_before_the_first_frame(indexed, tmp_path):
     roots = {module.split(".")[0] for module in app}
     assert "rolecall.tui.app" in app
     assert not roots & {"botocore", "boto3", "yaml", "argparse", "urllib3"}
-    assert "http.client" not in app and "rolecall.core.console" not in app
+    assert "http.client" not in app and "rolecall.core.gateways.console" not in app
     assert len(app) <= len(floor) + SLACK, (len(app), len(floor), sorted(set(app) - set(floor)))
 
 

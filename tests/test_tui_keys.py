@@ -6,9 +6,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.sources.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.keys import KEYS, key_name, readme_table
 from tests.conftest import FIXED_NOW

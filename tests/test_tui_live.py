@@ -17,10 +17,10 @@ from datetime import timedelta
 
 import pytest
 
-from rolecall.core.clock import FakeClock
-from rolecall.core.credentials import format_remaining
+from rolecall.core.domain.clock import FakeClock
+from rolecall.core.domain.credentials import format_remaining
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.sources.index import load_catalog
 from rolecall.core.sso import discovery
 from rolecall.core.sso.token import token_path
 from rolecall.tui.app import make_app

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from rolecall.core.clock import FakeClock
+from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
-from rolecall.core.index import load_catalog
+from rolecall.core.sources.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.accounts import AccountsTree
 from tests.conftest import FIXED_NOW, seed_sessions

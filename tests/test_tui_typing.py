@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from rolecall.core.index import load_catalog
-from rolecall.core.search import SearchIndex
+from rolecall.core.domain.search import SearchIndex
+from rolecall.core.sources.index import load_catalog
 from tests.many import many_profiles
 from tests.terminal import Terminal
 

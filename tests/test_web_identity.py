@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.domain.profiles import Catalog, Profile
 from rolecall.core.engine import Engine
-from rolecall.core.errors import ConfigError
-from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.runner import command_output
+from rolecall.core.gateways.runner import command_output
 from rolecall.core.sources.web_identity import (
     WebIdentitySettings,
     expiry,

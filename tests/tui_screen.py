@@ -9,7 +9,7 @@ from textual.app import App
 from textual.pilot import Pilot
 from textual.worker import WorkerFailed
 
-from rolecall.core.errors import RolecallError
+from rolecall.core.domain.errors import RolecallError
 
 CELL_WIDTH = 12.2  # Rich's SVG export: 0.61 x its 20px font per terminal cell
 _TEXT = re.compile(

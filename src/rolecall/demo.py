@@ -31,8 +31,8 @@ from types import FrameType
 from typing import TYPE_CHECKING, Any, NoReturn, Self
 from urllib.parse import parse_qs, urlparse
 
-from rolecall.core import paths
-from rolecall.core.errors import ConfigError
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.store import paths
 from rolecall.fakes.sso_server import FakeSso, browse
 
 if TYPE_CHECKING:
@@ -378,7 +378,7 @@ Exit the shell to end the demo; its files are removed."""
 
 
 def run_demo(cli: bool = False, theme: str | None = None, command: list[str] | None = None) -> int:
-    from rolecall.core import spawn
+    from rolecall.core.gateways import spawn
 
     with DemoEnvironment(discover=bool(cli or command)) as demo:
         _say(f"files in {demo.root} (removed on exit); STS at {demo.sts_url}")

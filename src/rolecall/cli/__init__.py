@@ -45,7 +45,7 @@ def _run(argv: list[str] | None) -> int:
             say(unknown)
             return 2
         args = parse(argv)
-    from rolecall.core.errors import RolecallError
+    from rolecall.core.domain.errors import RolecallError
 
     try:
         return int(args.handler(args))
@@ -61,7 +61,7 @@ def _run(argv: list[str] | None) -> int:
         stdout_gone()
         return 1
     except Exception as exc:  # the last line of defence: one line, never a traceback
-        from rolecall.core import settings
+        from rolecall.core.store import settings
 
         if settings.from_env("debug"):
             raise

@@ -10,7 +10,7 @@ from rolecall.cli.output import say
 if TYPE_CHECKING:
     import argparse
 
-    from rolecall.core.credentials import Session
+    from rolecall.core.domain.credentials import Session
     from rolecall.core.engine import Engine
 
 
@@ -25,13 +25,13 @@ def engine_for(args: argparse.Namespace) -> Engine:
 def session_for(args: argparse.Namespace, engine: Engine | None = None) -> Session:
     """The profile's session (cached, or assumed now: MFA code from --mfa-code or the terminal),
     with --duration and --region applied."""
-    from rolecall.core import mfa
+    from rolecall.core.gateways import mfa
 
     engine = engine or engine_for(args)
     duration = None
     if getattr(args, "duration", None):
-        from rolecall.core.durations import parse_duration
-        from rolecall.core.errors import ConfigError
+        from rolecall.core.domain.durations import parse_duration
+        from rolecall.core.domain.errors import ConfigError
 
         try:
             duration = parse_duration(args.duration)
@@ -43,7 +43,7 @@ def session_for(args: argparse.Namespace, engine: Engine | None = None) -> Sessi
     if region:
         from dataclasses import replace
 
-        from rolecall.core.regions import check_region
+        from rolecall.core.domain.regions import check_region
 
         session = replace(session, region=check_region(region))
     return session
@@ -51,7 +51,7 @@ def session_for(args: argparse.Namespace, engine: Engine | None = None) -> Sessi
 
 def left(expires: datetime | None, now: datetime) -> str:
     """Time left as the CLI's tables show it: H:MM:SS, `expired`, or `-` for no session."""
-    from rolecall.core.credentials import format_remaining
+    from rolecall.core.domain.credentials import format_remaining
 
     if expires is None:
         return "-"

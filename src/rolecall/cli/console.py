@@ -46,7 +46,8 @@ def opt_console(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_console(args: argparse.Namespace) -> int:
-    from rolecall.core import browser, console, settings
+    from rolecall.core.gateways import browser, console
+    from rolecall.core.store import settings
 
     engine = engine_for(args)
     profile = engine.profile(args.profile)

@@ -1,7 +1,7 @@
 """The fast path: `process` and `export` answered from a cached session with the lightest modules.
 
 `rolecall process P` runs once per SDK call that needs credentials, so its start-up is the cost
-users feel. `serve` recognises the forms the command table marks `fast`, asks core/quick.py for
+users feel. `serve` recognises the forms the command table marks `fast`, asks core/store/quick.py for
 the cached session, and writes the answer; anything else (an option this path does not know, no
 current index, no session with 5 minutes left) returns None and the full CLI takes over. No
 argparse, dataclasses, PyYAML, botocore or textual.
@@ -13,9 +13,9 @@ import json
 
 from rolecall.cli.output import write_out
 from rolecall.cli.table import BY_NAME
-from rolecall.core import formats
-from rolecall.core.errors import RolecallError
-from rolecall.core.quick import cached_entry
+from rolecall.core.domain.errors import RolecallError
+from rolecall.core.store.quick import cached_entry
+from rolecall.core.text import formats
 
 
 def _parse(argv: list[str]) -> tuple[str | None, str, str, str] | None:

@@ -1,4 +1,4 @@
-"""`add`, `remove`, `rotate`: long-lived access keys kept in the OS keyring (core/key_vault.py).
+"""`add`, `remove`, `rotate`: long-lived access keys kept in the OS keyring (core/store/key_vault.py).
 
 Keys are read from the terminal (the secret without echo) or from stdin, never from argv.
 """
@@ -45,7 +45,7 @@ def opt_rotate(p: argparse.ArgumentParser) -> None:
 
 
 def _checked_name(name: str) -> str:
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     if not NAME.match(name):
         raise ConfigError(f"{name!r} is not a profile name the AWS CLI can use (no spaces, brackets, # or ;)")
@@ -55,7 +55,7 @@ def _checked_name(name: str) -> str:
 def _read_keys(args: argparse.Namespace) -> tuple[str, str]:
     import os
 
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     if args.env:
         return os.environ.get("AWS_ACCESS_KEY_ID", ""), os.environ.get("AWS_SECRET_ACCESS_KEY", "")
@@ -79,8 +79,8 @@ def _read_keys(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def cmd_add(args: argparse.Namespace) -> int:
-    from rolecall.core import key_vault
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
+    from rolecall.core.store import key_vault
 
     if args.given:
         raise ConfigError(
@@ -98,8 +98,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def _plain_copies(name: str, what: str) -> None:
     """Say where `name`'s keys still lie in plain text, beside the keyring's."""
-    from rolecall.core import paths
-    from rolecall.core.key_vault import plain_keys
+    from rolecall.core.store import paths
+    from rolecall.core.store.key_vault import plain_keys
 
     for path in (paths.aws_credentials_file(), paths.aws_config_file()):
         for section, line in plain_keys(path):
@@ -108,7 +108,7 @@ def _plain_copies(name: str, what: str) -> None:
 
 
 def _confirm(question: str) -> bool:
-    from rolecall.core.mfa import open_terminal
+    from rolecall.core.gateways.mfa import open_terminal
 
     try:
         tty = open_terminal()
@@ -121,8 +121,8 @@ def _confirm(question: str) -> bool:
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    from rolecall.core import key_vault
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
+    from rolecall.core.store import key_vault
 
     name = args.profile
     if name not in key_vault.stored_profiles():
@@ -141,9 +141,9 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_rotate(args: argparse.Namespace) -> int:
     from functools import partial
 
-    from rolecall.core import mfa
     from rolecall.core.engine import Engine
-    from rolecall.core.rotate import rotate
+    from rolecall.core.gateways import mfa
+    from rolecall.core.gateways.rotate import rotate
 
     name = args.profile
     engine = Engine.open(args.profiles, warn=say)

@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 
 def prepare_streams() -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 from rolecall import __version__
 from rolecall.cli.table import COMMANDS, RUNS_A_COMMAND, Command
-from rolecall.core.durations import MFA_MAX, ROLE_MIN, format_duration
+from rolecall.core.domain.durations import MFA_MAX, ROLE_MIN, format_duration
 
 GLOBAL_VALUED = ("--profiles", "--theme")
 

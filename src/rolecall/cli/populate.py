@@ -1,5 +1,5 @@
 """`rolecall sso populate`: profiles for every discovered account and role written to ~/.aws/config
-(core/populate.py), so other tools can use them."""
+(core/sso/populate.py), so other tools can use them."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ SHOWN = 10  # names listed in a message; the rest are counted
 
 
 def opt_sso(p: argparse.ArgumentParser) -> None:
-    from rolecall.core.populate import DEFAULT_TEMPLATE, PLACEHOLDERS
+    from rolecall.core.sso.populate import DEFAULT_TEMPLATE, PLACEHOLDERS
 
     sub = p.add_subparsers(dest="sso_command", metavar="SUBCOMMAND", required=True)
     fill = sub.add_parser(
@@ -39,10 +39,11 @@ def opt_sso(p: argparse.ArgumentParser) -> None:
 
 def cmd_populate(args: argparse.Namespace) -> int:
     from rolecall.cli.common import engine_for
-    from rolecall.core import paths, populate
-    from rolecall.core.display import printable
-    from rolecall.core.errors import ConfigError
-    from rolecall.core.regions import check_region
+    from rolecall.core.domain.errors import ConfigError
+    from rolecall.core.domain.regions import check_region
+    from rolecall.core.sso import populate
+    from rolecall.core.store import paths
+    from rolecall.core.text.display import printable
 
     engine = engine_for(args)
     session = engine.sso_session(args.session)

@@ -12,7 +12,7 @@ from rolecall.cli.common import engine_for, left, session_for
 from rolecall.cli.output import print_json, print_table, say, write_out
 
 if TYPE_CHECKING:
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.profiles import Profile
 
 
 def opt_list(p: argparse.ArgumentParser) -> None:
@@ -20,7 +20,7 @@ def opt_list(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from rolecall.core.credentials import iso
+    from rolecall.core.domain.credentials import iso
 
     engine = engine_for(args)
     for problem in engine.unreadable():
@@ -92,8 +92,8 @@ def opt_assume(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_assume(args: argparse.Namespace) -> int:
-    from rolecall.core.credentials import format_remaining, iso
-    from rolecall.core.display import printable
+    from rolecall.core.domain.credentials import format_remaining, iso
+    from rolecall.core.text.display import printable
 
     engine = engine_for(args)
     session = session_for(args, engine)
@@ -113,13 +113,13 @@ def opt_process(p: argparse.ArgumentParser) -> None:
 def cmd_process(args: argparse.Namespace) -> int:
     import json
 
-    from rolecall.core.formats import process_json
+    from rolecall.core.text.formats import process_json
 
     return write_out(json.dumps(process_json(session_for(args).credentials.to_dict())) + "\n")
 
 
 def _format(p: argparse.ArgumentParser) -> None:
-    from rolecall.core.formats import FORMATS
+    from rolecall.core.text.formats import FORMATS
 
     p.add_argument("--format", "-f", choices=FORMATS, default="env", help="output format (default env)")
 
@@ -130,7 +130,7 @@ def opt_export(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from rolecall.core.formats import render
+    from rolecall.core.text.formats import render
 
     return write_out(render(args.format, session_for(args)))
 
@@ -147,8 +147,9 @@ def opt_copy(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
-    from rolecall.core import clipboard, settings
-    from rolecall.core.formats import render
+    from rolecall.core.gateways import clipboard
+    from rolecall.core.store import settings
+    from rolecall.core.text.formats import render
 
     delay: float = settings.get("clipboard_clear_seconds", args.clear_after)  # checked before anything is assumed
     text = render(args.format, session_for(args))
@@ -167,7 +168,7 @@ def opt_sessions(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_sessions(args: argparse.Namespace) -> int:
-    from rolecall.core.credentials import iso
+    from rolecall.core.domain.credentials import iso
 
     engine = engine_for(args)
     if args.clear:
@@ -211,17 +212,17 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    from rolecall.core import paths
     from rolecall.core.engine import Engine
+    from rolecall.core.store import paths
 
     catalog = Engine.open(args.profiles, use_index=False).catalog
-    from rolecall.core.display import printable
+    from rolecall.core.text.display import printable
 
     if catalog.problems:
         write_out("".join(printable(str(problem)) + "\n" for problem in catalog.problems))
     for note in catalog.without_credentials.values():
         say(f"note: {note}")
-    from rolecall.core.key_vault import plain_keys
+    from rolecall.core.store.key_vault import plain_keys
 
     for path in (paths.aws_credentials_file(), paths.aws_config_file()):
         for name, line in plain_keys(path):

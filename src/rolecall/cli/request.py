@@ -40,8 +40,8 @@ def opt_request(p: argparse.ArgumentParser) -> None:
 def cmd_request(args: argparse.Namespace) -> int:
     """Body on stdout or --output as it arrives (after the status line and headers with -i); exit 0
     for 2xx, else 1 with the status on stderr."""
-    from rolecall.core.display import printable
-    from rolecall.core.signed_request import parse_header, read_data, send
+    from rolecall.core.gateways.signed_request import parse_header, read_data, send
+    from rolecall.core.text.display import printable
 
     headers = [parse_header(text) for text in args.header]
     data = read_data(args.data)
@@ -77,7 +77,7 @@ def cmd_request(args: argparse.Namespace) -> int:
 
 
 def _save(chunks: Iterator[bytes], path: str) -> None:
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     try:
         with open(path, "wb") as file:

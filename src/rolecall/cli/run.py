@@ -12,7 +12,7 @@ from rolecall.cli.common import engine_for, session_for
 from rolecall.cli.output import say
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
+    from rolecall.core.domain.credentials import Credentials
 
 
 def opt_exec(p: argparse.ArgumentParser) -> None:
@@ -42,15 +42,15 @@ def _port(text: str) -> int:
 
 
 def _role_env(args: argparse.Namespace) -> dict[str, str]:
-    from rolecall.core.environ import check_not_nested, role_environ
+    from rolecall.core.text.environ import check_not_nested, role_environ
 
     check_not_nested(os.environ, args.force)
     return role_environ(os.environ, session_for(args))
 
 
 def cmd_exec(args: argparse.Namespace) -> int:
-    from rolecall.core import spawn
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
+    from rolecall.core.gateways import spawn
 
     if not args.cmd:
         raise ConfigError("no command given: rolecall exec PROFILE -- COMMAND [ARGS...]")
@@ -63,9 +63,10 @@ def cmd_exec(args: argparse.Namespace) -> int:
 def _served(args: argparse.Namespace, argv: list[str], environ: Mapping[str, str]) -> int:
     """Run argv as our child with a credential server for it; its exit status is ours. A signal
     sent to us reaches the child; one still running 5 s later is killed."""
-    from rolecall.core import mfa, settings, spawn
-    from rolecall.core.environ import check_not_nested
+    from rolecall.core.gateways import mfa, spawn
     from rolecall.core.shell.server import CredentialServer
+    from rolecall.core.store import settings
+    from rolecall.core.text.environ import check_not_nested
 
     check_not_nested(os.environ, args.force)
     engine = engine_for(args)
@@ -91,7 +92,7 @@ def _served(args: argparse.Namespace, argv: list[str], environ: Mapping[str, str
 
 
 def _duration(args: argparse.Namespace) -> int | None:
-    from rolecall.core.durations import parse_duration
+    from rolecall.core.domain.durations import parse_duration
 
     return parse_duration(args.duration) if args.duration else None
 
@@ -99,7 +100,8 @@ def _duration(args: argparse.Namespace) -> int | None:
 def cmd_shell(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from rolecall.core import paths, spawn
+    from rolecall.core.gateways import spawn
+    from rolecall.core.store import paths
 
     workdir = paths.cache_dir() / "shell" / quote(args.profile, safe="")
     if args.server:

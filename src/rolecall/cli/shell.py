@@ -11,8 +11,8 @@ from rolecall.cli.output import say, write_out
 if TYPE_CHECKING:
     import argparse
 
-    from rolecall.core.credentials import Session
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.credentials import Session
+    from rolecall.core.domain.profiles import Profile
 
 INIT_EPILOG = """\
 Put one line at the end of your shell's start-up file:
@@ -33,8 +33,8 @@ def opt_init(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
-    from rolecall.core import settings
     from rolecall.core.shell.scripts import init_script
+    from rolecall.core.store import settings
 
     return write_out(init_script(args.shell, int(settings.get("refresh_before"))))
 
@@ -54,7 +54,7 @@ def opt_use(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_use(args: argparse.Namespace) -> int:
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     if not args.emit:
         raise ConfigError(
@@ -76,7 +76,7 @@ def cmd_use(args: argparse.Namespace) -> int:
     if code == 0 and not args.quietly and session.expiration is not None:
         from datetime import UTC, datetime
 
-        from rolecall.core.credentials import format_remaining, iso
+        from rolecall.core.domain.credentials import format_remaining, iso
 
         left = format_remaining(session.expiration - datetime.now(UTC))
         say(f"{session.profile}: this shell has its session until {iso(session.expiration)} ({left} left)")
@@ -91,8 +91,9 @@ def _session(args: argparse.Namespace, shown: int | None) -> Session:
     from datetime import timedelta
 
     from rolecall.cli.common import engine_for
-    from rolecall.core import mfa, settings
-    from rolecall.core.errors import MfaCodeRequired, RolecallError
+    from rolecall.core.domain.errors import MfaCodeRequired, RolecallError
+    from rolecall.core.gateways import mfa
+    from rolecall.core.store import settings
 
     engine = engine_for(args)
     found = engine.usable(args.profile)
@@ -115,7 +116,7 @@ def _session(args: argparse.Namespace, shown: int | None) -> Session:
 
 
 def _nobody(profile: Profile) -> str:
-    from rolecall.core.errors import MfaCodeRequired
+    from rolecall.core.domain.errors import MfaCodeRequired
 
     raise MfaCodeRequired(profile.mfa_serial or "", "no one to ask for an MFA code")
 
@@ -125,7 +126,7 @@ def _with_region(session: Session, args: argparse.Namespace) -> Session:
         return session
     from dataclasses import replace
 
-    from rolecall.core.regions import check_region
+    from rolecall.core.domain.regions import check_region
 
     return replace(session, region=check_region(args.region))
 
@@ -166,7 +167,7 @@ def _names(profiles: str | None) -> list[str]:
 
 
 def _rebuilt(profiles: str | None) -> list[str]:
-    from rolecall.core.index import load_catalog
+    from rolecall.core.sources.index import load_catalog
 
     return list(load_catalog(profiles).profiles)
 

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from rolecall.cli.common import engine_for
 from rolecall.cli.output import say
 from rolecall.cli.parser import sso_session
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 if TYPE_CHECKING:
     from rolecall.core.engine import Engine

@@ -31,17 +31,19 @@ from textual.theme import Theme
 from textual.timer import Timer
 from textual.widgets import Header, Input, Label, Static
 
-from rolecall.core import clipboard, environ, formats, mfa, paths, spawn
-from rolecall.core import settings as user_settings
-from rolecall.core.clock import Clock, SystemClock
-from rolecall.core.credentials import Credentials, Session
-from rolecall.core.display import printable
+from rolecall.core.domain.clock import Clock, SystemClock
+from rolecall.core.domain.credentials import Credentials, Session
+from rolecall.core.domain.errors import MfaCodeRequired, RolecallError
+from rolecall.core.domain.profiles import Catalog, Profile
+from rolecall.core.domain.search import SearchIndex
 from rolecall.core.engine import Engine, IndexedStart
-from rolecall.core.errors import MfaCodeRequired, RolecallError
-from rolecall.core.profiles import Catalog, Profile
-from rolecall.core.search import SearchIndex
+from rolecall.core.gateways import clipboard, mfa, spawn
 from rolecall.core.sso.session import SsoSession
-from rolecall.core.watch import Watch
+from rolecall.core.store import paths
+from rolecall.core.store import settings as user_settings
+from rolecall.core.store.watch import Watch
+from rolecall.core.text import environ, formats
+from rolecall.core.text.display import printable
 from rolecall.tui import jobs, keys, themes
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.errors import ErrorConsole
@@ -59,7 +61,7 @@ from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
 
 if TYPE_CHECKING:
-    from rolecall.core import console
+    from rolecall.core.gateways import console
     from rolecall.core.shell.server import CredentialServer
 
 CodeSource = Callable[[Profile], str]
@@ -834,7 +836,7 @@ class RolecallApp(App[None]):
         self.notify(f"copied {session.profile} credentials ({fmt}) to the clipboard{note}", timeout=4)
 
     def action_console(self) -> None:
-        from rolecall.core import console  # urllib.request and http.client: not before the first frame
+        from rolecall.core.gateways import console  # urllib.request and http.client: not before the first frame
         from rolecall.tui.screens.console import ConsoleScreen
 
         profile = self._selected()
@@ -847,7 +849,7 @@ class RolecallApp(App[None]):
     def open_console(self, profile: Profile, choice: str | None) -> None:
         """The console on the picker's choice: a role session first (assumed if need be), except for
         a profile that signs in to the console by itself (IAM Identity Center's portal)."""
-        from rolecall.core import browser, console
+        from rolecall.core.gateways import browser, console
 
         if choice is None:
             return
@@ -871,7 +873,7 @@ class RolecallApp(App[None]):
     def console_in_background(
         self, profile: Profile, request: console.Request, session: Session | None, command: list[str] | None
     ) -> None:
-        from rolecall.core import console
+        from rolecall.core.gateways import console
 
         def opened() -> jobs.ConsoleOpened:
             target, took = console.open_console(profile, request, session, command)

@@ -1,5 +1,5 @@
 """The command palette: every action with an entry in the key table (tui/keys.py), and
-`assume <profile>` for the profiles that match, ranked by the filter's own index (core/search.py),
+`assume <profile>` for the profiles that match, ranked by the filter's own index (core/domain/search.py),
 so the palette and the filter agree on what `prod/admin` means."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Protocol, runtime_checkable
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.content import Content
 
-from rolecall.core.display import printable
-from rolecall.core.search import Query, SearchIndex
+from rolecall.core.domain.search import Query, SearchIndex
+from rolecall.core.text.display import printable
 from rolecall.tui.keys import commands
 
 PROFILE_HITS = 50  # the palette lists the best matches, never all 5,000 profiles

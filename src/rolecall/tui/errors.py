@@ -16,7 +16,7 @@ from typing import Any
 
 from rich.console import Console
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 # a frame's heading in Rich's traceback box: `│ /path/to/module.py:123 in function`, or
 # `│ in function:123` when the file cannot be read

@@ -10,9 +10,9 @@ from datetime import datetime
 
 from textual.message import Message
 
-from rolecall.core.credentials import Session
+from rolecall.core.domain.credentials import Session
+from rolecall.core.domain.errors import RolecallError
 from rolecall.core.engine import Engine
-from rolecall.core.errors import RolecallError
 from rolecall.core.sso.session import SsoSession
 
 

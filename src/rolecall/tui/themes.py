@@ -9,9 +9,9 @@ from typing import Any
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from rolecall.core import paths, storage
-from rolecall.core.errors import StorageError
-from rolecall.core.layout import stamp
+from rolecall.core.domain.errors import StorageError
+from rolecall.core.store import paths, storage
+from rolecall.core.store.layout import stamp
 
 COLOURS = (
     "primary",

@@ -13,22 +13,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations, paths
-from rolecall.core.cache import SessionCache
-from rolecall.core.clock import Clock, SystemClock
-from rolecall.core.credentials import Credentials, Session
+from rolecall.core.domain import durations
+from rolecall.core.domain.clock import Clock, SystemClock
+from rolecall.core.domain.credentials import Credentials, Session
+from rolecall.core.domain.errors import ConfigError, Problem, RolecallError
+from rolecall.core.domain.profiles import Catalog, Profile
 from rolecall.core.engine.assumer import Assumer
 from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
-from rolecall.core.errors import ConfigError, Problem, RolecallError
-from rolecall.core.mfa import CodeSource
-from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.gateways.mfa import CodeSource
+from rolecall.core.store import paths
+from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
     import threading
 
+    from rolecall.core.gateways.sts import Gateway
     from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
-    from rolecall.core.sts import Gateway
 
 
 @dataclass(frozen=True)
@@ -44,7 +45,7 @@ class MfaSession:
 
 
 def _default_gateway() -> Gateway:
-    from rolecall.core.sts import StsGateway
+    from rolecall.core.gateways.sts import StsGateway
 
     return StsGateway()
 
@@ -84,7 +85,7 @@ class Engine:
 
         A profiles file named explicitly must exist: a typo in a path is an error, not an empty list.
         """
-        from rolecall.core.index import load_catalog
+        from rolecall.core.sources.index import load_catalog
 
         _check_named_file(profiles_path)
         return cls(load_catalog(profiles_path, use_index=use_index), profiles_path=profiles_path, **options)
@@ -94,7 +95,7 @@ class Engine:
         """The engine's start from a current profiles index (one JSON read): its first profiles
         at once, the engine `open` would make after. None when the sources must be parsed (or a
         named file is missing: `open` says so)."""
-        from rolecall.core.index import current_index
+        from rolecall.core.sources.index import current_index
 
         try:
             _check_named_file(profiles_path)
@@ -272,7 +273,7 @@ class Engine:
 
 def _check_named_file(profiles_path: str | os.PathLike[str] | None) -> None:
     """A profiles file named explicitly (--profiles, $ROLECALL_PROFILES) must exist."""
-    from rolecall.core import settings
+    from rolecall.core.store import settings
 
     if profiles_path or settings.from_env("profiles"):
         path = paths.profiles_file(profiles_path)
@@ -298,13 +299,13 @@ class IndexedStart:
 
     def first(self, count: int) -> list[Profile] | None:
         """The first `count` profiles in catalog order (None: the index is damaged)."""
-        from rolecall.core.index import first_profiles
+        from rolecall.core.sources.index import first_profiles
 
         return first_profiles(self.data, count)
 
     def engine(self) -> Engine | None:
         """The engine over the whole index (None: the index is damaged, `Engine.open` reads the sources)."""
-        from rolecall.core.index import catalog_of
+        from rolecall.core.sources.index import catalog_of
 
         catalog = catalog_of(self.data)
         return None if catalog is None else Engine(catalog, profiles_path=self.profiles_path, **self.options)

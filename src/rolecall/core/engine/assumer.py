@@ -13,16 +13,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import audit, durations, layout, runner
-from rolecall.core.cache import SessionCache
-from rolecall.core.clock import Clock
-from rolecall.core.credentials import Credentials, Session
-from rolecall.core.errors import AwsError, InvalidMfaCode, MfaCodeRequired, StorageError
-from rolecall.core.mfa import CodeSource
-from rolecall.core.profiles import Catalog, Profile
+from rolecall.core.domain import durations
+from rolecall.core.domain.clock import Clock
+from rolecall.core.domain.credentials import Credentials, Session
+from rolecall.core.domain.errors import AwsError, InvalidMfaCode, MfaCodeRequired, StorageError
+from rolecall.core.domain.profiles import Catalog, Profile
+from rolecall.core.gateways import runner
+from rolecall.core.gateways.mfa import CodeSource
+from rolecall.core.store import audit, layout
+from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
-    from rolecall.core.sts import Gateway
+    from rolecall.core.gateways.sts import Gateway
 
 TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 
@@ -175,7 +177,7 @@ class Assumer:
         raise rejected
 
     def call_assume(self, profile: Profile, base: Credentials, seconds: int, code: str | None = None) -> Credentials:
-        from rolecall.core.sts import AssumeRequest
+        from rolecall.core.gateways.sts import AssumeRequest
 
         request = AssumeRequest(
             role_arn=profile.role_arn,
@@ -193,6 +195,6 @@ class Assumer:
 
     def session_name_for(self, profile: Profile) -> str:
         """The RoleSessionName an assume of `profile` carries."""
-        from rolecall.core.sts import session_name
+        from rolecall.core.gateways.sts import session_name
 
         return profile.role_session_name or self.session_name or session_name()

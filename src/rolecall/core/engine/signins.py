@@ -15,11 +15,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from rolecall.core import paths
-from rolecall.core.cache import SessionCache
-from rolecall.core.clock import Clock
-from rolecall.core.errors import ConfigError, RolecallError
-from rolecall.core.profiles import Catalog
+from rolecall.core.domain.clock import Clock
+from rolecall.core.domain.errors import ConfigError, RolecallError
+from rolecall.core.domain.profiles import Catalog
+from rolecall.core.store import paths
+from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
     from rolecall.core.sso.discovery import Discovery

@@ -9,8 +9,8 @@ import json
 import os
 
 from rolecall import __version__
-from rolecall.core import layout, paths, quick, storage
-from rolecall.core.errors import RolecallError
+from rolecall.core.domain.errors import RolecallError
+from rolecall.core.store import layout, paths, quick, storage
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:

@@ -12,7 +12,7 @@ Text from the environment reaches the terminal with control characters replaced 
 
 from __future__ import annotations
 
-from rolecall.core.errors import ConfigError
+from rolecall.core.domain.errors import ConfigError
 from rolecall.core.shell import SHELLS
 
 BASH = r"""# rolecall shell integration for bash: put `eval "$(rolecall init bash)"` in ~/.bashrc

@@ -20,13 +20,13 @@ from collections.abc import Callable, Mapping
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from rolecall.core.credentials import Credentials, iso
-from rolecall.core.environ import REMOVED
-from rolecall.core.errors import ConfigError, RolecallError
+from rolecall.core.domain.credentials import Credentials, iso
+from rolecall.core.domain.errors import ConfigError, RolecallError
+from rolecall.core.text.environ import REMOVED
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from rolecall.core.clock import Clock
+    from rolecall.core.domain.clock import Clock
 
 # Variables that would make an SDK take other credentials before the endpoint's (or stale keys).
 NOT_FOR_THE_CHILD = (

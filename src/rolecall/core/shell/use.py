@@ -6,13 +6,13 @@ from __future__ import annotations
 import shlex
 from collections.abc import Mapping
 
-from rolecall.core import formats
-from rolecall.core.environ import REMOVED, prompt_variables, role_variables
-from rolecall.core.errors import ConfigError
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.text import formats
+from rolecall.core.text.environ import REMOVED, prompt_variables, role_variables
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Session
+    from rolecall.core.domain.credentials import Session
 
 # What `use` clears before it sets: credential selectors and a credential endpoint that would
 # otherwise compete with the keys it sets.

@@ -21,22 +21,22 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core.errors import Problem
+from rolecall.core.domain.errors import Problem
 
 if TYPE_CHECKING:
-    from rolecall.core.profiles import Catalog, Profile
+    from rolecall.core.domain.profiles import Catalog, Profile
     from rolecall.core.sources.profiles_yaml import _Reader
 
 
 def load(yaml_path: Path, config_path: Path, credentials_path: Path) -> tuple[Catalog, list[Path]]:
     """The catalog of every source, and the files besides these three that it was made from
     (discovery caches): the index must be made anew when any of them changes."""
-    from rolecall.core import paths
-    from rolecall.core.profiles import Found, build_catalog
+    from rolecall.core.domain.profiles import Found, build_catalog
     from rolecall.core.sources import saml, sso
     from rolecall.core.sources.aws_config import load_aws_config
     from rolecall.core.sources.profiles_yaml import load_profiles_yaml
     from rolecall.core.sso import discovery
+    from rolecall.core.store import paths
 
     yaml_found, problems, yaml = load_profiles_yaml(yaml_path)
     sessions, session_problems = sso_sessions(config_path, yaml)

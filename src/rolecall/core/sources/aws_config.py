@@ -15,14 +15,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations, ini_lines
-from rolecall.core.errors import Problem
-from rolecall.core.key_vault import stored_profiles
-from rolecall.core.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
-from rolecall.core.regions import is_region
+from rolecall.core.domain import durations
+from rolecall.core.domain.errors import Problem
+from rolecall.core.domain.profiles import ROLE_ARN, SOURCE_AWS, Found, Profile
+from rolecall.core.domain.regions import is_region
 from rolecall.core.sources.base import CredentialSource, Settings
 from rolecall.core.sources.registry import KINDS, source_for
 from rolecall.core.sources.web_identity import web_identity_settings
+from rolecall.core.store.key_vault import stored_profiles
+from rolecall.core.text import ini_lines
 
 if TYPE_CHECKING:
     from rolecall.core.sso.session import SsoSession

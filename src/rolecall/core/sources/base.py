@@ -18,14 +18,14 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, Self, TypeVar
 
-from rolecall.core import durations
+from rolecall.core.domain import durations
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.gateways.mfa import CodeSource
+    from rolecall.core.gateways.sts import Gateway
     from rolecall.core.sso.session import SsoSession
-    from rolecall.core.sts import Gateway
 
 
 @dataclasses.dataclass(frozen=True)

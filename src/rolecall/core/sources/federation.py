@@ -14,18 +14,18 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations
-from rolecall.core.errors import ConfigError, Problem
-from rolecall.core.profiles import Profile, partition_for
+from rolecall.core.domain import durations
+from rolecall.core.domain.errors import ConfigError, Problem
+from rolecall.core.domain.profiles import Profile, partition_for
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sources.keys import base_credentials
-from rolecall.core.yaml_lines import EntryProblems
+from rolecall.core.text.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 FEDERATED_NAME = re.compile(r"^[\w+=,.@-]{2,32}$")

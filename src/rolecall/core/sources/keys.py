@@ -1,6 +1,6 @@
 """Base credentials: the long-lived (or outside) credentials a profile's first hop is assumed with.
 
-From `source_profile`: keys in the OS keyring (core/key_vault.py), static keys in the credentials file or the config file, or that
+From `source_profile`: keys in the OS keyring (core/store/key_vault.py), static keys in the credentials file or the config file, or that
 profile's `credential_process`; with no source_profile, from the environment.
 """
 
@@ -10,10 +10,11 @@ import json
 import os
 from typing import Any
 
-from rolecall.core import paths, runner
-from rolecall.core.credentials import Credentials
-from rolecall.core.errors import ConfigError
-from rolecall.core.profiles import Profile
+from rolecall.core.domain.credentials import Credentials
+from rolecall.core.domain.errors import ConfigError
+from rolecall.core.domain.profiles import Profile
+from rolecall.core.gateways import runner
+from rolecall.core.store import paths
 
 KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 
@@ -55,7 +56,7 @@ def _static(section: dict[str, Any]) -> Credentials | None:
 
 
 def from_source_profile(name: str) -> Credentials:
-    from rolecall.core.key_vault import lookup
+    from rolecall.core.store.key_vault import lookup
 
     kept = lookup(name)  # keys `rolecall add` put in the OS keyring come first
     if kept is not None:

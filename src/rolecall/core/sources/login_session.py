@@ -17,14 +17,15 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import aws, layout, storage
-from rolecall.core.credentials import Credentials
-from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.domain.credentials import Credentials
+from rolecall.core.domain.errors import AwsError, ConfigError
+from rolecall.core.gateways import aws
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
+from rolecall.core.store import layout, storage
 
 if TYPE_CHECKING:
-    from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 SIGN_IN_AGAIN = "run `aws login` to sign in again"

@@ -10,9 +10,9 @@ from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sources.keys import run_credential_process
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 

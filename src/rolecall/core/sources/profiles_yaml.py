@@ -6,9 +6,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from rolecall.core import durations
-from rolecall.core.errors import Problem
-from rolecall.core.profiles import (
+from rolecall.core.domain import durations
+from rolecall.core.domain.errors import Problem
+from rolecall.core.domain.profiles import (
     ACCOUNT_ID,
     EXTERNAL_ID,
     MFA_SERIAL,
@@ -19,10 +19,10 @@ from rolecall.core.profiles import (
     Profile,
     partition_for,
 )
-from rolecall.core.regions import is_region
+from rolecall.core.domain.regions import is_region
 from rolecall.core.sources.base import Settings
 from rolecall.core.sources.web_identity import WebIdentity, web_identity_settings
-from rolecall.core.yaml_lines import LineDict, read_yaml
+from rolecall.core.text.yaml_lines import LineDict, read_yaml
 
 # Keys that flow from `defaults` to accounts to roles; the nearest level wins.
 INHERITED = {

@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from rolecall.core.errors import ConfigError
+from rolecall.core.domain.errors import ConfigError
 
 if TYPE_CHECKING:
     from rolecall.core.sources.base import CredentialSource, Settings

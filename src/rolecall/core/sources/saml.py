@@ -28,17 +28,18 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations, paths, storage
-from rolecall.core.credentials import iso, parse_time
-from rolecall.core.errors import ConfigError, Problem, StorageError
-from rolecall.core.profiles import ROLE_ARN, Profile
-from rolecall.core.runner import command_output
+from rolecall.core.domain import durations
+from rolecall.core.domain.credentials import iso, parse_time
+from rolecall.core.domain.errors import ConfigError, Problem, StorageError
+from rolecall.core.domain.profiles import ROLE_ARN, Profile
+from rolecall.core.gateways.runner import command_output
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
-from rolecall.core.yaml_lines import EntryProblems
+from rolecall.core.store import paths, storage
+from rolecall.core.text.yaml_lines import EntryProblems
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 ASSERTION_NS = "urn:oasis:names:tc:SAML:2.0:assertion"

@@ -20,14 +20,14 @@ import fnmatch
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core.errors import Problem, split_origin
-from rolecall.core.profiles import ACCOUNT_ID, Profile, partition_for
+from rolecall.core.domain.errors import Problem, split_origin
+from rolecall.core.domain.profiles import ACCOUNT_ID, Profile, partition_for
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 from rolecall.core.sso.session import DEFAULT_SCOPES, SsoSession
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 SETTINGS = {"region", "tags", "account_names", "include", "exclude"}

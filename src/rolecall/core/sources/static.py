@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from rolecall.core import durations
+from rolecall.core.domain import durations
 from rolecall.core.sources.base import CredentialSource
 from rolecall.core.sources.keys import from_source_profile
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 

@@ -17,16 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core import durations
-from rolecall.core.credentials import iso
-from rolecall.core.errors import ConfigError, Problem
-from rolecall.core.runner import command_output
+from rolecall.core.domain import durations
+from rolecall.core.domain.credentials import iso
+from rolecall.core.domain.errors import ConfigError, Problem
+from rolecall.core.gateways.runner import command_output
 from rolecall.core.sources.base import CredentialSource, Settings, settings_of
 
 if TYPE_CHECKING:
-    from rolecall.core.credentials import Credentials
-    from rolecall.core.mfa import CodeSource
-    from rolecall.core.profiles import Profile
+    from rolecall.core.domain.credentials import Credentials
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.sources.base import SourceContext
 
 TOKEN_FILE = "web_identity_token_file"
@@ -62,7 +62,7 @@ class WebIdentity(CredentialSource):
         return [(TOKEN_PROCESS, settings.token_process or "")]
 
     def credentials(self, profile: Profile, ctx: SourceContext, code_source: CodeSource, seconds: int) -> Credentials:
-        from rolecall.core.sts import AssumeRequest
+        from rolecall.core.gateways.sts import AssumeRequest
 
         token = read_token(profile)
         check_not_expired(token, ctx.now(), settings_of(profile, WebIdentitySettings).origin(profile.name))

@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from rolecall.core import aws, settings, urls
-from rolecall.core.display import printable
-from rolecall.core.errors import AwsError, ConfigError
+from rolecall.core.domain.errors import AwsError, ConfigError
+from rolecall.core.gateways import aws, urls
+from rolecall.core.store import settings
+from rolecall.core.text.display import printable
 
 ENDPOINT_VARIABLES = {"sso-oidc": "AWS_ENDPOINT_URL_SSO_OIDC", "sso": "AWS_ENDPOINT_URL_SSO"}
 MAX_RETRY_AFTER = 30.0  # seconds: a server asking for longer is answered with our own backoff

@@ -13,11 +13,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from rolecall.core import paths, storage
-from rolecall.core.clock import Clock
-from rolecall.core.credentials import iso, parse_time
+from rolecall.core.domain.clock import Clock
+from rolecall.core.domain.credentials import iso, parse_time
 from rolecall.core.sso.portal import Account, Portal
 from rolecall.core.sso.session import SsoSession
+from rolecall.core.store import paths, storage
 
 FORMAT = 1
 

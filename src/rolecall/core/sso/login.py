@@ -27,11 +27,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from rolecall.core import paths, storage
-from rolecall.core.browser import page_html
-from rolecall.core.clock import Clock
-from rolecall.core.display import printable
-from rolecall.core.errors import AwsError
+from rolecall.core.domain.clock import Clock
+from rolecall.core.domain.errors import AwsError
+from rolecall.core.gateways.browser import page_html
 from rolecall.core.sso import clients
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import (
@@ -42,6 +40,8 @@ from rolecall.core.sso.token import (
     read_token,
     write_token,
 )
+from rolecall.core.store import paths, storage
+from rolecall.core.text.display import printable
 
 CLIENT_NAME = "rolecall"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

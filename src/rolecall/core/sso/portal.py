@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from rolecall.core.credentials import Credentials
-from rolecall.core.display import printable
-from rolecall.core.errors import AwsError
+from rolecall.core.domain.credentials import Credentials
+from rolecall.core.domain.errors import AwsError
 from rolecall.core.sso import clients
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import NotSignedIn, Token
+from rolecall.core.text.display import printable
 
 PAGE = 100  # ListAccounts' and ListAccountRoles' largest page
 WORKERS = 32  # most calls in flight (botocore's connection pool is as large)

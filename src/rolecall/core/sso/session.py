@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from rolecall.core import ini_lines
-from rolecall.core.errors import Problem
-from rolecall.core.regions import is_region
+from rolecall.core.domain.errors import Problem
+from rolecall.core.domain.regions import is_region
+from rolecall.core.text import ini_lines
 
 DEFAULT_SCOPES: tuple[str, ...] = ("sso:account:access",)
 
@@ -154,7 +154,7 @@ def sessions_from_yaml(
 
 def pick(sessions: list[SsoSession], name: str | None) -> SsoSession:
     """The session called `name`, or the only one when `name` is None; a ConfigError otherwise."""
-    from rolecall.core.errors import ConfigError
+    from rolecall.core.domain.errors import ConfigError
 
     if name is None:
         if len(sessions) == 1:

@@ -15,11 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from rolecall.core import storage
-from rolecall.core.credentials import mask
-from rolecall.core.display import printable
-from rolecall.core.errors import AwsError
+from rolecall.core.domain.credentials import mask
+from rolecall.core.domain.errors import AwsError
 from rolecall.core.sso.session import SsoSession
+from rolecall.core.store import storage
+from rolecall.core.text.display import printable
 
 REFRESH_WINDOW = timedelta(minutes=15)  # botocore's SSOTokenProvider._REFRESH_WINDOW
 MAX_TOKEN_FILE = 1 << 20  # bytes: a token file is a few kilobytes

@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 
 class ChooseScreen(ModalScreen[str | None]):

@@ -13,7 +13,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 HOME = "console home"
 COMMON = ("s3", "ec2", "iam", "cloudwatch", "lambda", "cloudformation", "rds", "dynamodbv2")

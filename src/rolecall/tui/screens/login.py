@@ -16,7 +16,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 
 class LoginScreen(ModalScreen[None]):

@@ -15,9 +15,9 @@ from textual.screen import ModalScreen
 from textual.validation import Regex
 from textual.widgets import Input, Label
 
-from rolecall.core.credentials import Session
-from rolecall.core.display import printable
-from rolecall.core.errors import RolecallError
+from rolecall.core.domain.credentials import Session
+from rolecall.core.domain.errors import RolecallError
+from rolecall.core.text.display import printable
 
 
 class MfaScreen(ModalScreen[Session | None]):

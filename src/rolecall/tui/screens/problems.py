@@ -13,7 +13,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 
 class ProblemsScreen(ModalScreen[None]):

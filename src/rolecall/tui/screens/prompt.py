@@ -9,7 +9,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label
 
-from rolecall.core.display import printable
+from rolecall.core.text.display import printable
 
 
 class PromptScreen(ModalScreen[str | None]):

@@ -22,9 +22,9 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rolecall.core.display import printable
-from rolecall.core.profiles import Profile
-from rolecall.core.search import Query, SearchIndex
+from rolecall.core.domain.profiles import Profile
+from rolecall.core.domain.search import Query, SearchIndex
+from rolecall.core.text.display import printable
 from rolecall.tui import keys
 
 MATCH_STYLE = Style(bold=True, underline=True)

@@ -23,10 +23,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from rolecall.core.credentials import Session, iso, mask
-from rolecall.core.display import printable
-from rolecall.core.durations import format_duration
-from rolecall.core.profiles import Profile
+from rolecall.core.domain.credentials import Session, iso, mask
+from rolecall.core.domain.durations import format_duration
+from rolecall.core.domain.profiles import Profile
+from rolecall.core.text.display import printable
 from rolecall.tui.widgets.sessions import countdown, time_bar, time_left_fraction
 
 

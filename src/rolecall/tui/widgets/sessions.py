@@ -26,8 +26,8 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rolecall.core.credentials import Session, format_remaining
-from rolecall.core.display import printable
+from rolecall.core.domain.credentials import Session, format_remaining
+from rolecall.core.text.display import printable
 
 WARNING_SECONDS = 15 * 60
 ERROR_SECONDS = 5 * 60
