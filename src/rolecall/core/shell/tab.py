@@ -158,7 +158,9 @@ def names_key(profiles: str) -> list[Any]:
 def _current_spec(cache: str) -> Spec:
     with open(os.path.join(cache, f"completion-{__version__}.json"), "rb") as handle:
         data = json.load(handle)
-    if data["key"] != [__version__, stamp(os.path.join(_PACKAGE, "cli", "table.py"))]:
+    version, table = data["key"]
+    # The same file, however it was reached (a link to the package): size, mtime and inode.
+    if version != __version__ or table[1:] != stamp(os.path.join(_PACKAGE, "cli", "table.py"))[1:]:
         raise Miss
     spec: Spec = data["spec"]
     return spec
