@@ -48,8 +48,9 @@ def test_a_new_profile_is_completed_at_once_and_a_broken_index_is_rebuilt(cli, s
     assert lines(cli("__complete", "zsh", "rolecall", "use", "team")) == []
     sandbox.aws_config.write_text(AWS_CONFIG)
     assert lines(cli("__complete", "zsh", "rolecall", "use", "team")) == ["team:data"]
-    for stale in sandbox.cache.glob("*.json"):
-        stale.write_text("{not json")
+    for stale in sandbox.cache.iterdir():
+        if stale.is_file():
+            stale.write_text("{not json")
     assert lines(cli("__complete", "zsh", "rolecall", "use", "team")) == ["team:data"]
 
 
@@ -187,7 +188,7 @@ def test_the_fast_path_answers_what_the_program_answers_and_misses_when_stale(cl
     assert fast_tab("tcsh", "rolecall").returncode == tab.MISS  # the program says what is wrong
 
 
-def test_the_fast_path_imports_only_json_os_and_its_package(cli):
+def test_the_fast_path_imports_only_os_binascii_and_its_package(cli):
     assert lines(cli("__complete", "zsh", "rolecall", "use", "prod/")) == ["prod/Admin", "prod/ReadOnly"]
     fast = tab.command()
     assert fast is not None
@@ -201,7 +202,7 @@ def test_the_fast_path_imports_only_json_os_and_its_package(cli):
     )
     assert (done.returncode, done.stdout) == (0, "prod/Admin\nprod/ReadOnly\n")
     baseline = subprocess.run(
-        [fast[0], "-I", "-S", "-c", f"import json, os;{report}"], capture_output=True, text=True, timeout=60
+        [fast[0], "-I", "-S", "-c", f"import os;{report}"], capture_output=True, text=True, timeout=60
     )
     added = set(ast.literal_eval(done.stderr)) - set(ast.literal_eval(baseline.stderr))
     assert added == {

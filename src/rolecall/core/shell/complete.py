@@ -1,6 +1,6 @@
 """The program's side of completion, when tab.py found the cache stale: subcommands and options
 from a spec built once from the real parser (kept beside the cache, keyed by rolecall's version
-and the command table), profile names from the profiles index, each saved for tab.py to read at the
+and the command table), profile names from the profiles index, each saved (in tab.py's format) for tab.py to read at the
 next Tab. Nothing here may import argparse, yaml or botocore."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import os
 from rolecall import __version__
 from rolecall.core import layout, paths, quick, storage
 from rolecall.core.errors import RolecallError
+from rolecall.core.shell import tab
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 
 def spec_file() -> os.PathLike[str]:
-    return paths.cache_dir() / f"completion-{__version__}.json"
+    return paths.cache_dir() / tab.spec_file_name()
 
 
 def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
@@ -29,18 +30,15 @@ def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
     file's stamp), else `build()` (the argparse parser walked once) saved for the next Tab."""
     key = json.loads(json.dumps([__version__, layout.stamp(table_file)]))
     try:
-        with open(spec_file(), "rb") as handle:
-            data = json.load(handle)
+        data = tab.load(os.fspath(spec_file()))
         if data.get("key") == key and isinstance(data.get("spec"), dict):
             spec: Spec = data["spec"]
             return spec
-    except (OSError, ValueError):
+    except (OSError, ValueError, EOFError, TypeError, AttributeError, tab.Miss):
         pass
     spec = build()
     try:
-        storage.write_atomic(
-            paths.cache_dir() / os.path.basename(spec_file()), json.dumps({"key": key, "spec": spec}).encode("utf-8")
-        )
+        storage.write_atomic(paths.cache_dir() / os.path.basename(spec_file()), tab.dump({"key": key, "spec": spec}))
     except (OSError, RolecallError):  # a cache that cannot be written only costs time
         pass
     return spec
@@ -49,7 +47,7 @@ def load_spec(table_file: str, build: Callable[[], Spec]) -> Spec:
 def names_file(profiles: str | None) -> os.PathLike[str]:
     """Just the names of the profiles index, beside it: a Tab reads 5,000 names, not every profile."""
     index = quick.index_file(profiles)
-    return index.with_name("names-" + index.name.removeprefix("index-"))
+    return index.with_name(f"names-{index.name.removeprefix('index-').removesuffix('.json')}.marshal")
 
 
 def profile_names(profiles: str | None, rebuild: Callable[[str | None], list[str]]) -> list[str]:
@@ -58,11 +56,10 @@ def profile_names(profiles: str | None, rebuild: Callable[[str | None], list[str
     the catalog and writes a new index) and saved to the names file for the next Tab."""
     key = json.loads(json.dumps(quick.index_key(profiles)))
     try:
-        with open(names_file(profiles), "rb") as handle:
-            names = json.load(handle)
+        names = tab.load(os.fspath(names_file(profiles)))
         if names["key"] == key and quick.watched_unchanged(names):
             return [name for name in names["names"] if isinstance(name, str)]
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (OSError, ValueError, EOFError, KeyError, TypeError, AttributeError, tab.Miss):
         pass
     found: list[str] | None = None
     try:
@@ -82,7 +79,7 @@ def profile_names(profiles: str | None, rebuild: Callable[[str | None], list[str
     try:
         storage.write_atomic(
             paths.cache_dir() / os.path.basename(names_file(profiles)),
-            json.dumps({"key": index.get("key"), "watched": index.get("watched", []), "names": found}).encode("utf-8"),
+            tab.dump({"key": index.get("key"), "watched": index.get("watched", []), "names": found}),
         )
     except (OSError, RolecallError, AttributeError):
         pass

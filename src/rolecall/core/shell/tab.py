@@ -1,6 +1,7 @@
 """What a Tab runs: the completion answered from the cache by an interpreter started with `-I -S`
-(no site, no .pth finders), importing os, sys, json and nothing else of rolecall but its package
-`__init__`s. The init scripts start it as
+(no site, no .pth finders), importing os, binascii (the index's crc32) and nothing of rolecall
+but its package `__init__`s; the files it reads are in marshal, not json (see `load`). The init
+scripts start it as
 
     PYTHON -I -S -c 'import sys;sys.path.append(sys.argv.pop(1));...' ROOT SHELL WORDS...
 
@@ -22,7 +23,7 @@ serve the program too, so both answer alike.
 from __future__ import annotations
 
 import binascii
-import json
+import marshal
 import os
 import sys
 
@@ -42,6 +43,7 @@ BOOT = (
     "import sys;sys.path.append(sys.argv.pop(1));from rolecall.core.shell.tab import main;sys.exit(main(sys.argv[1:]))"
 )
 MISS = 3  # exit status: the cache cannot answer, let the program do it
+MAX_BYTES = 64 << 20  # the names of 5,000 profiles take ~110 KB
 
 # Characters bash gives a meaning to inside a word: a completed word carries them escaped.
 _BASH_SPECIAL = frozenset(" \t\n'\"\\$`!&;|<>()*?[]{}#~^")
@@ -133,11 +135,31 @@ def profiles_file(explicit: str | None) -> str:
 
 def names_file_name(profiles: str) -> str:
     """layout.index_file_name with `names-` for `index-`."""
-    return f"names-{binascii.crc32(profiles.encode('utf-8', 'surrogateescape')):08x}.json"
+    return f"names-{binascii.crc32(profiles.encode('utf-8', 'surrogateescape')):08x}.marshal"
+
+
+def spec_file_name() -> str:
+    return f"completion-{__version__}.marshal"
+
+
+def load(path: str) -> Any:
+    """A file the program wrote for a Tab, in marshal: the format of Python's own .pyc files,
+    built into the interpreter, where `import json` would load re, enum and collections and cost
+    a third of a Tab. The cache directory is the user's own (0700), like the .pyc files Python
+    trusts; what comes out is checked as any file is."""
+    with open(path, "rb") as handle:
+        data = handle.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise Miss
+    return marshal.loads(data)
+
+
+def dump(value: Any) -> bytes:
+    return marshal.dumps(value)
 
 
 def stamp(path: str) -> list[Any]:
-    """layout.stamp as it reads back from JSON."""
+    """layout.stamp."""
     try:
         info = os.stat(path)
     except OSError:
@@ -146,7 +168,7 @@ def stamp(path: str) -> list[Any]:
 
 
 def names_key(profiles: str) -> list[Any]:
-    """quick.index_key as it reads back from JSON."""
+    """quick.index_key."""
     sources = (
         profiles,
         expanded(os.environ.get("AWS_CONFIG_FILE") or "~/.aws/config"),
@@ -156,8 +178,7 @@ def names_key(profiles: str) -> list[Any]:
 
 
 def _current_spec(cache: str) -> Spec:
-    with open(os.path.join(cache, f"completion-{__version__}.json"), "rb") as handle:
-        data = json.load(handle)
+    data = load(os.path.join(cache, spec_file_name()))
     version, table = data["key"]
     # The same file, however it was reached (a link to the package): size, mtime and inode.
     if version != __version__ or table[1:] != stamp(os.path.join(_PACKAGE, "cli", "table.py"))[1:]:
@@ -168,8 +189,7 @@ def _current_spec(cache: str) -> Spec:
 
 def _current_names(cache: str, explicit: str | None) -> list[str]:
     profiles = profiles_file(explicit)
-    with open(os.path.join(cache, names_file_name(profiles)), "rb") as handle:
-        data = json.load(handle)
+    data = load(os.path.join(cache, names_file_name(profiles)))
     if data["key"] != names_key(profiles) or any(stamp(entry[0]) != entry for entry in data["watched"]):
         raise Miss
     return [name for name in data["names"] if isinstance(name, str)]
