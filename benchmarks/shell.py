@@ -82,6 +82,7 @@ TABS = {
     "fish": "{rc} init fish | source; set s (date +%s.%N); for i in (seq {n}); "
     "set found (complete -C 'rolecall use {word}'); end; echo $s (date +%s.%N) (count $found)",
 }
+PROCESSES = {"bash": "no process", "zsh": "no process", "fish": "one `date`"}  # what the hook may start
 TAB_WORD = "prod-01"  # 200 of the 5,000 names start with it
 
 
@@ -101,21 +102,26 @@ def tab_ms(shell: str, env: dict, n: int) -> float:
 
 def completion(env: dict, profiles: Path, runs: int) -> dict[str, float]:
     """Median ms of a Tab completing a profile name among the profiles of `profiles` (5,000) in
-    each shell installed, end to end as the shell runs it (medians of `runs` loops of 5 Tabs),
-    and in the same run: `rolecall __complete` (what a Tab runs when the cache is stale, here
-    without the rebuild), `python -c pass` and `python -I -S -c pass`."""
+    each shell installed, end to end as the shell runs it, and of `rolecall __complete` (what a
+    Tab runs when the cache is stale, here without the rebuild), `python -c pass` and
+    `python -I -S -c pass`: each sample 5 runs, the samples of all taken in turn, so a
+    change in the machine's load shifts them alike."""
     env = {**env, "ROLECALL_PROFILES": str(profiles)}
     program = [ROLECALL, "__complete", "zsh", "rolecall", "use", TAB_WORD]
     subprocess.run(program, env=env, stdout=subprocess.DEVNULL, check=True)  # builds the index and names once
-    found = {
-        shell: statistics.median(tab_ms(shell, env, 5) for _ in range(runs))
-        for shell in ("bash", "zsh", "fish")
-        if shutil.which(shell)
+    shells = [shell for shell in ("bash", "zsh", "fish") if shutil.which(shell)]
+    commands = {
+        "program": program,
+        "python -c pass": [PY, "-c", "pass"],
+        "python -I -S -c pass": [PY, "-I", "-S", "-c", "pass"],
     }
-    found["program"] = timed(program, env, runs)
-    found["python -c pass"] = timed([PY, "-c", "pass"], env, runs)
-    found["python -I -S -c pass"] = timed([PY, "-I", "-S", "-c", "pass"], env, runs)
-    return found
+    samples: dict[str, list[float]] = {name: [] for name in [*shells, *commands]}
+    for _ in range(runs):
+        for shell in shells:
+            samples[shell].append(tab_ms(shell, env, 5))
+        for name, argv in commands.items():
+            samples[name].append(timed(argv, env, 5))
+    return {name: statistics.median(values) for name, values in samples.items()}
 
 
 def tab_rows(tabs: dict[str, float]) -> list[tuple[str, float, str, str]]:
@@ -175,8 +181,12 @@ def main() -> int:
             empty = statistics.median(per_prompt(shell, env, 200, False) for _ in range(3))
             print(
                 f"| {shell}: hook + `rolecall_prompt` per prompt, far from expiry | {hook:.0f} µs | "
-                f"the same loop running `true` | {empty:.0f} µs | {hook / max(empty, 1):.0f}x | no process |"
+                f"the same loop running `true` | {empty:.0f} µs | {hook / max(empty, 1):.0f}x | {PROCESSES[shell]} |"
             )
+        print(
+            f"\nBare interpreters in the same run: `python -c pass` {tabs['python -c pass']:.0f} ms, "
+            f"`python -I -S -c pass` {tabs['python -I -S -c pass']:.0f} ms"
+        )
     return 0
 
 

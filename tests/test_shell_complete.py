@@ -16,6 +16,7 @@ import rolecall
 from rolecall.core import paths, quick
 from rolecall.core.formats import fish_quote, sh_quote
 from rolecall.core.shell import complete, tab
+from rolecall.core.shell.scripts import init_script
 from tests.shells import Shell
 
 # An ~/.aws/config profile whose name holds a colon, where bash splits words.
@@ -159,6 +160,16 @@ def test_tab_falls_back_to_the_program_when_the_interpreter_or_module_is_gone(na
         assert completions_run(sh) > built
     finally:
         sh.close()
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish", "powershell"])
+def test_an_interpreter_path_the_terminal_would_show_raw_leaves_tab_to_the_program(shell, monkeypatch):
+    assert "-I -S -c" in init_script(shell, 600, tab.command())
+    monkeypatch.setattr(sys, "executable", "/opt/py\x1b]0;owned\x07/bin/python3")
+    assert tab.command() is None
+    script = init_script(shell, 600, tab.command())
+    assert "-I -S" not in script and "\x1b" not in script
+    assert "__complete" in script
 
 
 def fast_tab(*args: str) -> subprocess.CompletedProcess[str]:

@@ -56,12 +56,16 @@ class Miss(Exception):
 
 def command() -> tuple[str, str] | None:
     """(interpreter, package root) to start this module with, or None when it cannot be started
-    that way (another platform, no interpreter path, a package not on disk as files)."""
+    that way (another platform, no interpreter path, a package not on disk as files, a path with
+    a control character or an undecodable byte, which the init script would show raw)."""
     root = os.path.dirname(_PACKAGE)
     here = os.path.join(root, "rolecall", "core", "shell", "tab.py")
-    if not (SERVES and sys.executable and os.path.isabs(sys.executable) and os.path.isfile(here)):
+    python = sys.executable
+    if not (SERVES and python and os.path.isabs(python) and os.path.isfile(here)):
         return None
-    return sys.executable, root
+    if not (python.isprintable() and root.isprintable()):
+        return None
+    return python, root
 
 
 def main(argv: list[str]) -> int:
