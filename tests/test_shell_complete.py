@@ -256,3 +256,16 @@ def test_paths_are_spelled_as_pathlib_spells_them(text):
             tab.expanded(text)
         return
     assert tab.expanded(text) == expected
+
+
+def test_a_tab_file_others_could_have_written_is_not_read(cli, sandbox):
+    assert lines(cli("__complete", "zsh", "rolecall", "use", "prod/")) == ["prod/Admin", "prod/ReadOnly"]
+    assert fast_tab("zsh", "rolecall", "use", "prod/").stdout == "prod/Admin\nprod/ReadOnly\n"
+    names = next(sandbox.cache.glob("names-*.marshal"))
+    names.chmod(0o622)
+    assert fast_tab("zsh", "rolecall", "use", "prod/").returncode == tab.MISS
+    assert lines(cli("__complete", "zsh", "rolecall", "use", "prod/")) == ["prod/Admin", "prod/ReadOnly"]
+    assert names.stat().st_mode & 0o777 == 0o600  # rewritten by the program, as its own
+    names.unlink()
+    names.symlink_to(sandbox.cache / tab.spec_file_name())
+    assert fast_tab("zsh", "rolecall", "use", "prod/").returncode == tab.MISS

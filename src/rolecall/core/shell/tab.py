@@ -25,6 +25,7 @@ from __future__ import annotations
 import binascii
 import marshal
 import os
+import stat
 import sys
 
 from rolecall import __version__
@@ -149,13 +150,22 @@ def spec_file_name() -> str:
 def load(path: str) -> Any:
     """A file the program wrote for a Tab, in marshal: the format of Python's own .pyc files,
     built into the interpreter, where `import json` would load re, enum and collections and cost
-    a third of a Tab. The cache directory is the user's own (0700), like the .pyc files Python
-    trusts; what comes out is checked as any file is."""
-    with open(path, "rb") as handle:
+    a third of a Tab. Read only from a regular file (no link followed) that this user owns and no
+    one else can write, in a directory that is the same (as storage.trusted asks of a session):
+    what only the user's own rolecall can have written, like the .pyc files Python trusts."""
+    folder = os.lstat(os.path.dirname(path))
+    with open(os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0)), "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not (stat.S_ISREG(info.st_mode) and _ours(info) and stat.S_ISDIR(folder.st_mode) and _ours(folder)):
+            raise Miss
         data = handle.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise Miss
     return marshal.loads(data)
+
+
+def _ours(info: os.stat_result) -> bool:
+    return sys.platform == "win32" or (info.st_uid == os.getuid() and not info.st_mode & 0o022)
 
 
 def dump(value: Any) -> bytes:
