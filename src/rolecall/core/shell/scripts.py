@@ -8,6 +8,8 @@ expiry the hook starts no process: it compares ROLECALL_EXPIRES with the shell's
 EPOCHSECONDS or printf %(%s)T, zsh/datetime, PowerShell's DateTimeOffset). fish has no clock
 builtin: there the hook runs `date +%s` (one small process per prompt, only while a profile is in use).
 Text from the environment reaches the terminal with control characters replaced by `?`.
+A Tab runs `__rolecall_tab`: tab.py in the interpreter that printed the script (its path and the
+package root quoted in), and the program when that fails.
 """
 
 from __future__ import annotations
