@@ -194,8 +194,13 @@ def test_the_fast_path_answers_what_the_program_answers_and_misses_when_stale(cl
         slow = lines(cli("__complete", *words))
         fast = fast_tab(*words)
         assert (fast.returncode, fast.stdout.splitlines(), fast.stderr) == (0, slow, ""), words
-    sandbox.aws_config.write_text(AWS_CONFIG)
-    assert fast_tab("zsh", "rolecall", "use", "").returncode == tab.MISS
+    for source in (sandbox.aws_config, sandbox.profiles, sandbox.aws_credentials):
+        source.parent.mkdir(parents=True, exist_ok=True)
+        with source.open("a") as handle:
+            handle.write("\n# edited\n")
+        assert fast_tab("zsh", "rolecall", "use", "").returncode == tab.MISS, source
+        assert "prod/Admin" in lines(cli("__complete", "zsh", "rolecall", "use", ""))
+        assert fast_tab("zsh", "rolecall", "use", "").returncode == 0, source
     assert fast_tab("tcsh", "rolecall").returncode == tab.MISS  # the program says what is wrong
 
 
