@@ -33,10 +33,11 @@ def opt_init(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_init(args: argparse.Namespace) -> int:
+    from rolecall.core.shell import tab
     from rolecall.core.shell.scripts import init_script
     from rolecall.core.store import settings
 
-    return write_out(init_script(args.shell, int(settings.get("refresh_before"))))
+    return write_out(init_script(args.shell, int(settings.get("refresh_before")), tab.command()))
 
 
 def opt_use(p: argparse.ArgumentParser) -> None:
@@ -136,8 +137,9 @@ def _with_region(session: Session, args: argparse.Namespace) -> Session:
 
 def complete(argv: list[str]) -> int:
     """Print the completions of the word being typed, one a line. bash passes the line up to the
-    cursor; the other shells pass the words, the last being the one typed."""
-    from rolecall.core.shell import complete as found
+    cursor; the other shells pass the words, the last being the one typed. The init scripts run
+    this when core/shell/tab.py found the cache stale; it rebuilds what tab.py reads."""
+    from rolecall.core.shell import tab as found
 
     try:
         if argv[:1] == ["bash"] and len(argv) == 2:

@@ -8,12 +8,16 @@ expiry the hook starts no process: it compares ROLECALL_EXPIRES with the shell's
 EPOCHSECONDS or printf %(%s)T, zsh/datetime, PowerShell's DateTimeOffset). fish has no clock
 builtin: there the hook runs `date +%s` (one small process per prompt, only while a profile is in use).
 Text from the environment reaches the terminal with control characters replaced by `?`.
+A Tab runs `__rolecall_tab`: tab.py in the interpreter that printed the script (its path and the
+package root quoted in), and the program when that fails.
 """
 
 from __future__ import annotations
 
 from rolecall.core.domain.errors import ConfigError
 from rolecall.core.shell import SHELLS
+from rolecall.core.shell.tab import BOOT
+from rolecall.core.text.formats import fish_quote, ps_quote, sh_quote
 
 BASH = r"""# rolecall shell integration for bash: put `eval "$(rolecall init bash)"` in ~/.bashrc
 rolecall() {
@@ -80,9 +84,10 @@ rolecall_prompt() {
   return 0
 }
 __rolecall_complete() {
-  mapfile -t COMPREPLY < <(command rolecall __complete bash "${COMP_LINE:0:COMP_POINT}" 2>/dev/null)
+  mapfile -t COMPREPLY < <(__rolecall_tab bash "${COMP_LINE:0:COMP_POINT}")
 }
 complete -o default -F __rolecall_complete rolecall
+@TAB@
 case ";${PROMPT_COMMAND[0]-};" in
   *";__rolecall_hook;"*) ;;
   *) PROMPT_COMMAND[0]="__rolecall_hook${PROMPT_COMMAND[0]:+;${PROMPT_COMMAND[0]}}" ;;
@@ -142,11 +147,12 @@ rolecall_prompt() {
 }
 _rolecall() {
   local -a __rolecall_found
-  __rolecall_found=("${(@f)$(command rolecall __complete zsh "${(@)words[1,CURRENT]}" 2>/dev/null)}")
+  __rolecall_found=("${(@f)$(__rolecall_tab zsh "${(@)words[1,CURRENT]}")}")
   __rolecall_found=(${__rolecall_found:#})
   (( ${#__rolecall_found} )) && compadd -Q -- "${(@q)__rolecall_found}" || _files
 }
 (( $+functions[compdef] )) && compdef _rolecall rolecall
+@TAB@
 autoload -Uz add-zsh-hook
 add-zsh-hook precmd __rolecall_hook
 """
@@ -218,9 +224,10 @@ function rolecall_prompt
 end
 function __rolecall_complete_words
     set -l current (commandline -ct)
-    command rolecall __complete fish (commandline -opc) "$current" 2>/dev/null
+    __rolecall_tab fish (commandline -opc) "$current"
 end
 complete -c rolecall -f -a '(__rolecall_complete_words)'
+@TAB@
 set -q __rolecall_retry[1]; or set -g __rolecall_retry 0
 """
 
@@ -266,10 +273,11 @@ if (-not $global:__rolecall_prompt_wrapped) {
     $global:__rolecall_user_prompt = $function:prompt
     function global:prompt { __rolecall_hook; & $global:__rolecall_user_prompt }
 }
+@TAB@
 Register-ArgumentCompleter -Native -CommandName rolecall -ScriptBlock {
     param($wordToComplete, $commandAst, $cursorPosition)
     $words = @($commandAst.CommandElements | Where-Object { $_.Extent.EndOffset -lt $cursorPosition } | ForEach-Object { $_.Extent.Text })
-    & (__rolecall_program) __complete powershell @words $wordToComplete 2>$null | ForEach-Object {
+    __rolecall_tab powershell @words $wordToComplete | ForEach-Object {
         [System.Management.Automation.CompletionResult]::new($_, $_, 'ParameterValue', $_)
     }
 }
@@ -277,9 +285,37 @@ Register-ArgumentCompleter -Native -CommandName rolecall -ScriptBlock {
 
 _SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH, "powershell": POWERSHELL}
 
+# `__rolecall_tab SHELL WORDS...` prints the completions: tab.py's answer from the cache, else
+# (stale cache, interpreter or module gone) the program's. @FAST@ is the quoted tab.py command.
+_TAB = {
+    "sh": (
+        '__rolecall_tab() { @FAST@ "$@" 2>/dev/null || command rolecall __complete "$@" 2>/dev/null; }',
+        '__rolecall_tab() { command rolecall __complete "$@" 2>/dev/null; }',
+    ),
+    "fish": (
+        "function __rolecall_tab\n    @FAST@ $argv 2>/dev/null; or command rolecall __complete $argv 2>/dev/null\nend",
+        "function __rolecall_tab\n    command rolecall __complete $argv 2>/dev/null\nend",
+    ),
+    "powershell": (
+        "function global:__rolecall_tab {\n"
+        "    try { $out = & @FAST@ @args 2>$null; if ($LASTEXITCODE -eq 0) { return $out } } catch { }\n"
+        "    & (__rolecall_program) __complete @args 2>$null\n}",
+        "function global:__rolecall_tab { & (__rolecall_program) __complete @args 2>$null }",
+    ),
+}
 
-def init_script(shell: str, lead_seconds: int) -> str:
-    """The integration for `shell`; the hook refreshes when fewer than `lead_seconds` are left."""
+
+def init_script(shell: str, lead_seconds: int, fast: tuple[str, str] | None = None) -> str:
+    """The integration for `shell`; the hook refreshes when fewer than `lead_seconds` are left;
+    Tab asks tab.py, started by interpreter `fast[0]` from package root `fast[1]` (tab.command()),
+    before the program, or only the program when `fast` is None."""
     if shell not in SHELLS:
         raise ConfigError(f"unknown shell {shell!r}; choose {', '.join(SHELLS[:-1])} or {SHELLS[-1]}")
-    return _SCRIPTS[shell].replace("@LEAD@", str(int(lead_seconds)))
+    quote = {"fish": fish_quote, "powershell": ps_quote}.get(shell, sh_quote)
+    with_fast, without = _TAB.get(shell, _TAB["sh"])
+    if fast is None:
+        tab = without
+    else:
+        interpreter, root = fast
+        tab = with_fast.replace("@FAST@", f"{quote(interpreter)} -I -S -c {quote(BOOT)} {quote(root)}")
+    return _SCRIPTS[shell].replace("@LEAD@", str(int(lead_seconds))).replace("@TAB@", tab)
