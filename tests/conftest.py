@@ -20,6 +20,7 @@ import pytest
 
 from rolecall.core.domain.clock import FakeClock
 from rolecall.demo import home_environment
+from tests.forkserver import rolecall
 
 # The tools the test extra installs beside the interpreter (aws, rolecall), whether or not the
 # venv is activated: first on the PATH of every test and so of every subprocess it starts.
@@ -272,8 +273,10 @@ class Result:
 
 @pytest.fixture
 def cli(sandbox):
-    """Run `python -m rolecall ...` in a fresh interpreter inside the sandbox, with no stdin (and with
-    `wrap` before it: see SmallDisk)."""
+    """Run `python -m rolecall ...` inside the sandbox in a process of its own with no controlling
+    terminal and no stdin unless `input` is given: forked from a zygote that has the imports done
+    (tests/forkserver.py), or a fresh interpreter when the call needs one or runs under `wrap`
+    (see SmallDisk)."""
 
     def run(
         *args: str,
@@ -283,8 +286,10 @@ def cli(sandbox):
         wrap: list[str] | None = None,
     ) -> Result:
         full_env = {**os.environ, **(env or {})}
+        if wrap is None:
+            return Result(*rolecall(list(args), full_env, input=input, timeout=timeout))
         done = subprocess.run(
-            [*(wrap or []), sys.executable, "-m", "rolecall", *args],
+            [*wrap, sys.executable, "-m", "rolecall", *args],
             env=full_env,
             capture_output=True,
             text=True,

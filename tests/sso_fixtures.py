@@ -15,6 +15,7 @@ from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import read_token
 from rolecall.fakes.sso_server import FakeSso
 from rolecall.fakes.sso_server import signin_target as signin_url  # noqa: F401 - for the tests
+from tests.forkserver import rolecall
 
 START_URL = "https://corp.awsapps.com/start"
 CORP = SsoSession("corp", START_URL, "eu-west-1")
@@ -69,16 +70,8 @@ def sso_fixture(sandbox, monkeypatch):
 
 
 def rolecall_sso(*args: str, timeout: float = 60) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "rolecall", *args],
-        env=dict(os.environ),
-        capture_output=True,
-        check=False,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    code, out, err = rolecall(list(args), dict(os.environ), timeout=timeout)
+    return subprocess.CompletedProcess(["rolecall", *args], code, out, err)
 
 
 def spawn(*args: str) -> subprocess.Popen:
