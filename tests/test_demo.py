@@ -135,7 +135,7 @@ async def test_assume_in_the_demo_app_shows_a_countdown():
         async with app.run_test(size=(120, 36)) as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
-            app.assume_named("prod/ReadOnly")
+            app.main.assume_named("prod/ReadOnly")
             await app.workers.wait_for_complete()
             await pilot.pause()
             line = app.query_one(SessionsList).line_text("prod/ReadOnly")

@@ -162,6 +162,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._pieces: dict[str, list[str]] = {}  # per row, its name's pieces as laid out: one per line
         self._now: datetime | None = None
         self._laid_width = 0  # the width the rows were laid out for
+        self._cached: set[str] = set()  # the rows the cache gave (gone from it: dropped)
 
     # -- content
 
@@ -196,6 +197,13 @@ class SessionsList(ScrollView, can_focus=True):
         self.cursor = min(self.cursor, max(0, len(self._order) - 1))
         self._layout_rows()
         self.refresh()
+
+    def show_cached(self, rows: list[Row], now: datetime) -> None:
+        """The rows the cache holds now: rows it gave before and no longer has are dropped; rows
+        the app added that the cache never held (credentials that do not expire) stay."""
+        keys = {_key(row) for row in rows}
+        self.replace(rows, self._cached - keys, now)
+        self._cached = keys
 
     def _drop(self, key: str) -> bool:
         if key not in self.rows:
