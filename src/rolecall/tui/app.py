@@ -99,7 +99,7 @@ class RolecallApp(App[None]):
         first = start.first(max(self.size.height, 24)) if start else None  # a line each at least: a screenful
         if start is None or first is None:
             return False
-        self.main.show_first(first)
+        self.main.accounts.set_profiles(first)
         self.call_after_refresh(self.show_indexed, start)
         return True
 
@@ -137,7 +137,7 @@ class RolecallApp(App[None]):
 
     def load_profiles(self) -> None:
         """The sources must be parsed: in the background, while the list says it is loading."""
-        self.main.show_loading()
+        self.main.accounts.loading = True
         self.open_engine(reloaded=False)
 
     def reopened_engine(self) -> Engine:
@@ -258,6 +258,12 @@ class RolecallApp(App[None]):
         from rolecall.tui.screens.help import HelpScreen, bound_keys
 
         self.push_screen(HelpScreen(bound_keys(self.keymap), extra=self.mfa_hint or ""))
+
+    def action_problems(self) -> None:
+        from rolecall.tui.screens.problems import ProblemsScreen
+
+        problems = self.engine.problems() if self.engine else []
+        self.push_screen(ProblemsScreen([str(problem) for problem in problems]))
 
     def set_keymap(self, keymap: Keymap) -> None:
         """Textual's, remembering the keymap for the help screen (which lists the keys as bound)."""

@@ -98,7 +98,7 @@ KEYS: tuple[Key, ...] = (
     Key("t", "app.change_theme", "Theme", "theme", "pick a theme (remembered)"),
     Key(
         "p",
-        "problems",
+        "app.problems",
         "Problems",
         "problems",
         "list the problems in your profiles (path:line: message)",
@@ -150,7 +150,7 @@ ACTION_HELP = {key.action: key.help for key in KEYS}
 
 def bindings(owner: str) -> list[BindingType]:
     """The BINDINGS of `owner` ("main", "accounts" or "filter"), in table order. An action named
-    `app.NAME` is the app's (theme, help, quit), every other one the owner's."""
+    `app.NAME` is the app's (theme, problems, help, quit), every other one the owner's."""
     return [
         Binding(k.key, k.action, k.label, show=k.show, id=k.id, priority=k.priority) for k in KEYS if k.owner == owner
     ]

@@ -54,13 +54,15 @@ class SignIns:
         for name, (session, due) in list(self.resync.items()):
             if now >= due:
                 del self.resync[name]
-                self.sync(engine, session)
+                self.sync_session(engine, session)
 
-    def sign_in(self, engine: Engine, session: SsoSession) -> None:
-        """Sign in in the background with a modal saying what to do; then discover its accounts.
-        With a browser: the authorization code flow (PKCE); without one (over SSH, say): the device
-        code flow, whose URL and code the modal shows for another device."""
-        if session.name in self.busy:
+    def sign_in(self, engine: Engine, name: str | None) -> None:
+        """Sign in to the session `name` (the only one when None) in the background, with a modal
+        saying what to do; then discover its accounts. With a browser: the authorization code flow
+        (PKCE); without one (over SSH, say): the device code flow, whose URL and code the modal
+        shows for another device."""
+        session = self.find(engine, name)
+        if session is None or session.name in self.busy:
             return
         screen = LoginScreen(session.name)
         self.busy.add(session.name)
@@ -90,7 +92,12 @@ class SignIns:
         self.screen.app.notify(f"signed in to {session.name} until {message.expires:%H:%M} UTC", timeout=4)
         self.status(f"discovering the accounts and roles of {session.name}…")
 
-    def sync(self, engine: Engine, session: SsoSession) -> None:
+    def sync(self, engine: Engine, name: str) -> None:
+        session = self.find(engine, name)
+        if session is not None:
+            self.sync_session(engine, session)
+
+    def sync_session(self, engine: Engine, session: SsoSession) -> None:
         """Discover the session's accounts and roles again, in the background."""
         if session.name in self.busy:
             return

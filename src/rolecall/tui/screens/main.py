@@ -110,14 +110,6 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ the engine's catalog
 
-    def show_loading(self) -> None:
-        """The sources are being parsed: the list says it is loading."""
-        self.accounts.loading = True
-
-    def show_first(self, profiles: list[Profile]) -> None:
-        """The list's first screenful, before the whole catalog is made."""
-        self.accounts.set_profiles(profiles)
-
     def show_engine(self, engine: Engine, reloaded: bool = False, welcome: str | None = None) -> None:
         """The whole catalog in the list, the sessions panel as the cache is; `welcome` is shown
         instead of the list when there are no profiles."""
@@ -294,8 +286,8 @@ class MainScreen(Screen[None]):
 
     @on(SessionsList.RowSelected, "#sessions")
     def row_chosen(self, event: SessionsList.RowSelected) -> None:
-        if event.row.kind == "sso":
-            self.sign_in(event.row.key.removeprefix("sso:"))
+        if event.row.kind == "sso" and self.engine:
+            self.sign_ins.sign_in(self.engine, event.row.key.removeprefix("sso:"))
 
     @on(SessionsList.Selected, "#sessions")
     def session_chosen(self, event: SessionsList.Selected) -> None:
@@ -337,7 +329,8 @@ class MainScreen(Screen[None]):
     def action_refresh(self) -> None:
         row = self.current_row()
         if row and row.kind == "sso":
-            self.sync(row.key.removeprefix("sso:"))
+            if self.engine:
+                self.sign_ins.sync(self.engine, row.key.removeprefix("sso:"))
             return
         if row:
             self.app.notify("an MFA session opens again with the next role that needs it; x forgets it", timeout=4)
@@ -371,16 +364,6 @@ class MainScreen(Screen[None]):
 
     # ------------------------------------------------------------------ IAM Identity Center
 
-    def sign_in(self, name: str | None) -> None:
-        session = self.sign_ins.find(self.engine, name) if self.engine else None
-        if session and self.engine:
-            self.sign_ins.sign_in(self.engine, session)
-
-    def sync(self, name: str) -> None:
-        session = self.sign_ins.find(self.engine, name) if self.engine else None
-        if session and self.engine:
-            self.sign_ins.sync(self.engine, session)
-
     def action_login(self) -> None:
         """Sign in to the session of the selected sign-in row or SSO role, or to the only one."""
         row = self.current_row()
@@ -392,7 +375,8 @@ class MainScreen(Screen[None]):
             signs_in = self.engine.sign_in_session(profile.name) if self.engine and profile else None
             if signs_in is not None:
                 name = signs_in.name
-        self.sign_in(name)
+        if self.engine:
+            self.sign_ins.sign_in(self.engine, name)
 
     @on(jobs.SignedIn)
     def signed_in(self, message: jobs.SignedIn) -> None:
@@ -433,12 +417,6 @@ class MainScreen(Screen[None]):
     @on(jobs.ConsoleOpened)
     def console_opened(self, message: jobs.ConsoleOpened) -> None:
         self.console.opened(message)
-
-    def action_problems(self) -> None:
-        from rolecall.tui.screens.problems import ProblemsScreen
-
-        problems = self.engine.problems() if self.engine else []
-        self.app.push_screen(ProblemsScreen([str(problem) for problem in problems]))
 
     # ------------------------------------------------------------------ failures
 
