@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
@@ -16,7 +16,9 @@ from rolecall.core.engine import Engine
 from rolecall.core.errors import RolecallError
 from rolecall.core.sso.session import SsoSession
 from rolecall.tui import jobs
-from rolecall.tui.screens.login import LoginScreen
+
+if TYPE_CHECKING:
+    from rolecall.tui.screens.login import LoginScreen
 
 
 class SignIns:
@@ -61,6 +63,8 @@ class SignIns:
         saying what to do; then discover its accounts. With a browser: the authorization code flow
         (PKCE); without one (over SSH, say): the device code flow, whose URL and code the modal
         shows for another device."""
+        from rolecall.tui.screens.login import LoginScreen
+
         session = self.find(engine, name)
         if session is None or session.name in self.busy:
             return
@@ -86,9 +90,8 @@ class SignIns:
         jobs.answer(post, "sign-in", session.name, signed_in_then_synced)
 
     def signed_in(self, message: jobs.SignedIn) -> None:
-        session, screen = message.session, self.screen.app.screen
-        if isinstance(screen, LoginScreen) and screen.session == session.name:
-            screen.dismiss(None)
+        session = message.session
+        self.close_modal(session.name)
         self.screen.app.notify(f"signed in to {session.name} until {message.expires:%H:%M} UTC", timeout=4)
         self.status(f"discovering the accounts and roles of {session.name}…")
 
@@ -133,14 +136,20 @@ class SignIns:
         """A sign-in or sync failed: its modal closed; True when the user cancelled it (said here),
         False when the failure is to be told."""
         self.busy.discard(message.key)
-        screen = self.screen.app.screen
-        if isinstance(screen, LoginScreen) and screen.session == message.key:
-            screen.dismiss(None)
+        self.close_modal(message.key)
         if getattr(message.error, "code", None) == "Cancelled":
             self.status("")
             self.screen.app.notify(f"sign-in to {message.key} cancelled", timeout=3)
             return True
         return False
+
+    def close_modal(self, name: str) -> None:
+        """The sign-in modal of session `name`, if it is the screen shown, is closed."""
+        from rolecall.tui.screens.login import LoginScreen
+
+        screen = self.screen.app.screen
+        if isinstance(screen, LoginScreen) and screen.session == name:
+            screen.dismiss(None)
 
 
 def has_browser() -> bool:
