@@ -12,12 +12,12 @@ import shlex
 import shutil
 import subprocess
 from collections.abc import Callable
-from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from rich.console import Console
 from textual.app import App, SuspendNotSupported
+from textual.timer import Timer
 
 from rolecall.core import environ, mfa, paths, spawn
 from rolecall.core.credentials import Credentials, Session
@@ -38,12 +38,13 @@ class SuspendedRuns:
         app: App[object],
         *,
         settings: Settings,
-        paused: Callable[[], AbstractContextManager[object]],
+        timer: Timer,
+        tick: Callable[[], None],
         status: Callable[[str], None],
     ) -> None:
         self.app = app  # suspends, and says how it went
         self.settings = settings
-        self.paused = paused  # the countdowns stopped while the program has the terminal
+        self.timer, self.tick = timer, tick  # the countdowns: paused while a program has the terminal
         self.status = status
 
     def role_env(self, session: Session) -> dict[str, str] | None:
@@ -127,25 +128,28 @@ class SuspendedRuns:
         """
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             raise RolecallError(f"cannot run {argv[0]}: command not found")
+        self.timer.pause()
         status: int | None = None
         error: Exception | None = None
-        with self.paused():
-            try:
-                with self.app.suspend():
-                    try:
-                        # the terminal as the app left it is no place for the command's output (a
-                        # terminal without an alternate screen, or one that keeps its contents)
-                        Console().clear()
-                        status = spawn.run(argv, env)
-                        if pause:
-                            print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
-                            input()
-                    except (EOFError, KeyboardInterrupt):
-                        pass
-                    except Exception as exc:  # raised below, once the app has its terminal back
-                        error = exc
-            except SuspendNotSupported:
-                return None
+        try:
+            with self.app.suspend():
+                try:
+                    # the terminal as the app left it is no place for the command's output (a
+                    # terminal without an alternate screen, or one that keeps its contents)
+                    Console().clear()
+                    status = spawn.run(argv, env)
+                    if pause:
+                        print(f"\n[exit {status}] press Enter to return to rolecall", flush=True)
+                        input()
+                except (EOFError, KeyboardInterrupt):
+                    pass
+                except Exception as exc:  # raised below, once the app has its terminal back
+                    error = exc
+        except SuspendNotSupported:
+            return None
+        finally:
+            self.timer.resume()
+            self.tick()
         if error is not None:
             raise error
         return status

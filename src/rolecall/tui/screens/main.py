@@ -12,8 +12,6 @@ this screen ask for it anew (`CatalogChanged`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 
 from textual import on
@@ -70,6 +68,7 @@ class MainScreen(Screen[None]):
         self.engine: Engine | None = None  # the app's, once it has one
         self.reloading = False  # asked for a new catalog: the watches wait for it
         self.timer: Timer | None = None  # every countdown's one timer
+        self.runs: SuspendedRuns  # made with the timer, which they pause
         self.cache_watch: Watch | None = None  # sessions, MFA sessions, sign-ins: any process may change them
         self.catalog_watch: Watch | None = None  # discoveries: a change makes the catalog anew
         self.filter_input = FilterInput(id="filter")
@@ -106,6 +105,9 @@ class MainScreen(Screen[None]):
         # that the screen's first activation finds a focus and does not move it to the filter
         self.set_focus(self.accounts)
         self.timer = self.set_interval(1, self.tick)
+        self.runs = SuspendedRuns(
+            self.app, settings=self.settings, timer=self.timer, tick=self.tick, status=self.set_status
+        )
         self.watch(self.filter_input, "value", self.filter_changed, init=False)
 
     # ------------------------------------------------------------------ the engine's catalog
@@ -149,22 +151,12 @@ class MainScreen(Screen[None]):
     # ------------------------------------------------------------------ sessions and countdowns
 
     def show_sessions(self) -> None:
-        """The panel as the cache is now: every cached role session (expired ones marked, chained
-        parents too), MFA sessions and IAM Identity Center sign-ins."""
+        """The panel as the cache is now; the sign-ins in it are synced again when due."""
         if self.engine is None:
             return
         engine, now = self.engine, self.clock.now()
-        rows: list[Session | SessionRow] = list(engine.cached_sessions())
-        rows += [
-            SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
-            for found in engine.mfa_sessions()
-        ]
         signed_in = engine.sso_sessions(self.sign_ins.configured)
-        rows += [
-            SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
-            for session, expires in signed_in
-        ]
-        self.sessions_list.show_cached(rows, now)
+        self.sessions_list.show_cached(engine.cached_sessions(), engine.mfa_sessions(), signed_in, now)
         self.sign_ins.schedule(engine, signed_in, now)
         self.mark_live(now)
         self.update_subtitle()
@@ -181,26 +173,8 @@ class MainScreen(Screen[None]):
             self.mark_live(now)  # a session expired: its role loses its ●
         self.show_details(now)
 
-    @contextmanager
-    def countdowns_paused(self) -> Iterator[None]:
-        """The timer stopped (the app is suspended for a program), and the countdowns caught up after."""
-        if self.timer:
-            self.timer.pause()
-        try:
-            yield
-        finally:
-            if self.timer:
-                self.timer.resume()
-            self.tick()
-
     def mark_live(self, now: datetime | None = None) -> None:
-        now = now or self.clock.now()
-        live = set()
-        for name, session in self.sessions_list.sessions.items():
-            left = session.remaining(now)
-            if left is None or left.total_seconds() > 0:
-                live.add(name)
-        self.accounts.set_live(live)
+        self.accounts.set_live(self.sessions_list.live(now or self.clock.now()))
 
     def update_subtitle(self) -> None:
         if self.engine:
@@ -397,13 +371,10 @@ class MainScreen(Screen[None]):
     def action_shell(self) -> None:
         engine = self.engine
         if engine is not None:
-            self.with_session(lambda session: self.runs().shell(engine, session))
+            self.with_session(lambda session: self.runs.shell(engine, session))
 
     def action_exec(self) -> None:
-        self.with_session(self.runs().ask_command)
-
-    def runs(self) -> SuspendedRuns:
-        return SuspendedRuns(self.app, settings=self.settings, paused=self.countdowns_paused, status=self.set_status)
+        self.with_session(self.runs.ask_command)
 
     def action_copy(self) -> None:
         clear_after = self.settings.clipboard_clear_seconds

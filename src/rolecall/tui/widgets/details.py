@@ -27,7 +27,7 @@ from rolecall.core.credentials import Session, iso, mask
 from rolecall.core.display import printable
 from rolecall.core.durations import format_duration
 from rolecall.core.profiles import Profile
-from rolecall.tui.widgets.sessions import countdown, time_bar, time_left_fraction
+from rolecall.tui.widgets.countdown import countdown, time_bar, time_left_fraction
 
 
 class Breakable:
