@@ -122,7 +122,7 @@ async def idle(profiles: str) -> dict:
     app = make_app(engine=engine, theme="rolecall-dark")
     async with app.run_test(size=(120, 60)) as pilot:
         await pilot.pause()
-        live = len(app.sessions_list.sessions)
+        live = len(app.main.sessions_list.sessions)
         return {**await _idle_cpu(), "live_countdowns": live}
 
 

@@ -139,7 +139,7 @@ async def test_the_demo_app_opens_before_discovery_and_assumes_while_it_discover
             await shows(
                 pilot, lambda lines: any(re.search(r"discovering demo: \d+/\d+ accounts", line) for line in lines)
             )
-            app.assume_named("prod/ReadOnly")
+            app.main.assume_named("prod/ReadOnly")
             await shows(pilot, lambda lines: any(re.search(r"prod/ReadOnly +\d:\d\d:\d\d", line) for line in lines))
             line = app.query_one(SessionsList).line_text("prod/ReadOnly")
             assert re.fullmatch(r"prod/ReadOnly +\d:\d\d:\d\d", line.strip())

@@ -205,7 +205,7 @@ def test_the_app_never_shows_a_secret(sandbox, fake_clock):
         engine = Engine(load_catalog(use_index=False), clock=fake_clock)
         app = make_app(engine=engine, theme="rolecall-dark")
         async with app.run_test(size=(120, 36)) as pilot:
-            app.assume_named("prod/ReadOnly")
+            app.main.assume_named("prod/ReadOnly")
             await app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.press("c", "enter")

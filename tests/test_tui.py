@@ -55,7 +55,7 @@ async def select(pilot, name: str) -> None:
     await settle(pilot)  # the profiles' loading job, which would move the cursor, has finished
     pilot.app.query_one(AccountsTree).select_profile(name)
     await pilot.pause()
-    assert pilot.app.current_profile().name == name
+    assert pilot.app.main.current_profile().name == name
 
 
 async def assume(pilot, name: str) -> None:
@@ -72,7 +72,7 @@ async def test_every_profile_is_listed_at_start_with_accounts_expanded(sandbox, 
         assert roles(app) == ["prod/Admin", "prod/ReadOnly", "staging/Admin", "shared/Hub", "shared/Deploy", "corp"]
         tree = app.query_one(AccountsTree)
         assert not any(tree.is_folded(account) for account in tree.shown_accounts())
-        assert app.current_profile().name == "prod/Admin"
+        assert app.main.current_profile().name == "prod/Admin"
         assert app.sub_title == "6 profiles · 0 sessions"
 
 
@@ -125,15 +125,15 @@ async def test_enter_assumes_and_the_countdown_ticks_and_changes_colour(sandbox,
         assert re.fullmatch(r"3:59:\d\d|4:00:[0-5]\d", text) and state == "ok"  # a 4h role, give or take
         expires = sessions(app)["prod/ReadOnly"].expiration
         fake_clock.set(expires - timedelta(minutes=10))
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert shown(app, "prod/ReadOnly") == ("0:10:00", "warning")
         fake_clock.set(expires - timedelta(minutes=4, seconds=1))
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert shown(app, "prod/ReadOnly") == ("0:04:01", "error")
         fake_clock.set(expires + timedelta(seconds=1))
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert shown(app, "prod/ReadOnly") == ("expired (r refreshes)", "expired")
         assert "prod/ReadOnly" in sessions(app)  # marked, never dropped
@@ -167,7 +167,7 @@ async def test_mfa_modal_validates_cancels_and_then_one_code_serves_both_account
         await pilot.pause()
         assert app.screen is screen
         assert "six digits" in str(screen.query_one("#mfa-message").render())
-        app.tick()  # the countdown timer fires while the modal is open
+        app.main.tick()  # the countdown timer fires while the modal is open
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MfaScreen) and sessions(app) == {}
@@ -194,7 +194,7 @@ async def test_aws_error_is_a_notification_and_the_app_keeps_running(sandbox, fa
         assert any("cannot reach STS at http://127.0.0.1:9" in text for text in notices(app))
         assert app.is_running and sessions(app) == {}
         await pilot.press("down")
-        assert app.current_profile().name == "staging/Admin"  # still answering keys
+        assert app.main.current_profile().name == "staging/Admin"  # still answering keys
 
 
 async def test_sessions_cached_by_the_cli_appear_at_start(sandbox, cli):
@@ -381,9 +381,9 @@ async def test_app_stays_responsive_while_sts_hangs(sandbox, fake_clock, monkeyp
             await select(pilot, "prod/ReadOnly")
             await pilot.press("enter")
             await pilot.pause()
-            assert str(app.status_line.render()) == "assuming prod/ReadOnly…"
+            assert str(app.main.status_line.render()) == "assuming prod/ReadOnly…"
             await pilot.press("down")  # the worker is still waiting on STS; keys still work
-            assert app.current_profile().name == "staging/Admin"
+            assert app.main.current_profile().name == "staging/Admin"
             await settle(pilot)
             assert any("STS did not answer in time" in text for text in notices(app))
     finally:

@@ -131,7 +131,7 @@ async def test_long_session_names_are_shown_whole_at_80x24(sandbox):
     app = build()
     async with app.run_test(size=SMALL) as pilot:
         await pilot.pause()
-        text = shown_in(app, app.sessions_list).replace(" ", "")
+        text = shown_in(app, app.main.sessions_list).replace(" ", "")
         assert "production-payments-eu/ReadOnlyObservabilityAnalyst" in text
         assert "…" not in screen_text(app)
         lines = [line.split("▕")[-1].strip() for line in screen_lines(app)]
@@ -148,7 +148,7 @@ async def test_a_wide_terminal_shows_account_region_expiry_and_a_bar_per_session
         line = next(line for line in screen_lines(app) if "prod/ReadOnly " in line and "3:00:00" in line)
         assert re.search(r"prod/ReadOnly +222222222222 eu-west-1 +15:00 UTC ━{10} 3:00:00", line)
         app.clock.advance(90 * 60)  # half of its 3 h gone: half a bar
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         line = next(line for line in screen_lines(app) if "prod/ReadOnly " in line and "1:30:00" in line)
         assert re.search("━━━━━╌╌╌╌╌ +1:30:00", line)
@@ -162,22 +162,22 @@ async def test_every_countdown_on_screen_ticks(sandbox):
 
         def countdowns() -> list[str]:
             """The countdowns the panel shows on screen."""
-            region = app.sessions_list.region
+            region = app.main.sessions_list.region
             lines = [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
             return [re.findall(r"\d:\d\d:\d\d", line)[-1] for line in lines if re.search(r"\d:\d\d:\d\d", line)]
 
         assert set(countdowns()) >= {"1:00:00", "0:30:00", "0:10:00"}
         app.clock.advance(1)  # every row changes: drawn as one region
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert set(countdowns()) >= {"0:59:59", "0:29:59", "0:09:59"}
         assert not set(countdowns()) & {"1:00:00", "0:30:00", "0:10:00"}
         app.clock.advance(40 * 60)  # two have expired: from now on one row changes alone
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert countdowns() == ["0:19:59"]
         app.clock.advance(1)
-        app.tick()
+        app.main.tick()
         await pilot.pause()
         assert countdowns() == ["0:19:58"]
 
@@ -209,7 +209,7 @@ async def test_details_pane_shows_the_role_its_chain_and_its_session(sandbox):
         app.query_one(AccountsTree).select_profile("shared/Deploy")
         await pilot.pause()
         await pilot.pause()
-        text = shown_in(app, app.details)
+        text = shown_in(app, app.main.details)
         assert "ARNarn:aws:iam::444444444444:role/Deploy" in text.replace(" ", "")  # may wrap
         assert "account shared (444444444444)" in text
         assert "region eu-west-1" in text
@@ -226,9 +226,9 @@ async def test_details_pane_shows_the_role_its_chain_and_its_session(sandbox):
         assert "access key ****0001" in text
         assert "ASIASEEDED0000000001" not in screen_text(app)  # the key id is masked
         app.clock.advance(15 * 60)  # half of its 30 min gone: the time left ticks, half a bar
-        app.tick()
+        app.main.tick()
         await pilot.pause()
-        region = app.details.region
+        region = app.main.details.region
         lines = [line[region.x : region.right] for line in screen_lines(app)[region.y : region.bottom]]
         ticking = next(line for line in lines if "time left" in line)
         assert re.search("time left +0:15:00  ━{10}╌{10}", ticking)
@@ -237,7 +237,7 @@ async def test_details_pane_shows_the_role_its_chain_and_its_session(sandbox):
         app.query_one(AccountsTree).select_profile("prod/Admin")
         await pilot.pause()
         await pilot.pause()
-        text = shown_in(app, app.details)
+        text = shown_in(app, app.main.details)
         assert "MFA arn:aws:iam::111111111111:mfa/alice" in text
         assert "session none (enter assumes it)" in text
         assert "time left" not in text  # the line of the role shown before is gone
@@ -303,16 +303,16 @@ async def test_filter_selects_the_best_match_and_counts(many):
         await pilot.pause()
         await pilot.pause()
         assert roles(app)[0] == "dev/Developer"
-        assert app.current_profile().name == "dev/Developer"  # Enter would assume this one
-        assert str(app.status_line.render()) == "1 of 12"
-        assert shown_in(app, app.details).startswith("dev/Developer ARN")  # the details follow the cursor
+        assert app.main.current_profile().name == "dev/Developer"  # Enter would assume this one
+        assert str(app.main.status_line.render()) == "1 of 12"
+        assert shown_in(app, app.main.details).startswith("dev/Developer ARN")  # the details follow the cursor
         await pilot.press(*["backspace"] * 4)
         await pilot.pause()
-        assert str(app.status_line.render()) == "4 of 12"  # dev/*, and the Developer of staging
-        assert shown_in(app, app.details).startswith(app.current_profile().name + " ARN")
+        assert str(app.main.status_line.render()) == "4 of 12"  # dev/*, and the Developer of staging
+        assert shown_in(app, app.main.details).startswith(app.main.current_profile().name + " ARN")
         await pilot.press(*"xyzq")
         await pilot.pause()
-        assert str(app.status_line.render()) == "no matches for 'devxyzq'"
+        assert str(app.main.status_line.render()) == "no matches for 'devxyzq'"
         assert roles(app) == []
 
 
@@ -322,10 +322,10 @@ async def test_a_filter_keystroke_is_answered_in_the_frame_that_echoes_it(many):
     app = build()
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("slash")
-        app.filter_input.value = "dev dev"  # no await: nothing has been drawn since
+        app.main.filter_input.value = "dev dev"  # no await: nothing has been drawn since
         assert roles(app)[0] == "dev/Developer"
-        assert app.current_profile().name == "dev/Developer"
-        assert str(app.status_line.render()) == "1 of 12"
+        assert app.main.current_profile().name == "dev/Developer"
+        assert str(app.main.status_line.render()) == "1 of 12"
 
 
 # ---------------------------------------------------------------------------------------- problems
@@ -388,7 +388,7 @@ async def test_left_folds_and_right_unfolds_an_account(sandbox):
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         tree = app.query_one(AccountsTree)
-        assert app.current_profile().name == "prod/Admin"
+        assert app.main.current_profile().name == "prod/Admin"
         await pilot.press("left")  # from a role: up to its account
         assert tree.cursor.account == "prod" and tree.cursor.profile is None
         await pilot.press("left")
@@ -399,7 +399,7 @@ async def test_left_folds_and_right_unfolds_an_account(sandbox):
         await pilot.pause()
         assert not tree.is_folded("prod")
         await pilot.press("right")  # unfolded: down to its first role
-        assert app.current_profile().name == "prod/Admin"
+        assert app.main.current_profile().name == "prod/Admin"
 
 
 async def test_a_click_folds_an_account_and_a_click_on_a_role_assumes_it(sandbox):
@@ -417,7 +417,7 @@ async def test_a_click_folds_an_account_and_a_click_on_a_role_assumes_it(sandbox
         assert not tree.is_folded("prod")
         assert await pilot.click(AccountsTree, offset=(6, 2))  # prod/ReadOnly, which needs no MFA code
         await settle(pilot)
-        assert "prod/ReadOnly" in app.sessions_list.sessions
+        assert "prod/ReadOnly" in app.main.sessions_list.sessions
         assert "● ReadOnly" in tree.label_texts()
 
 
@@ -532,10 +532,10 @@ async def test_more_sessions_than_fit_scroll_in_a_wide_panel(sandbox):
     app = build(FakeClock(FIXED_NOW))
     async with app.run_test(size=(200, 30)) as pilot:
         await pilot.pause()
-        panel = app.sessions_list
+        panel = app.main.sessions_list
         assert len(panel.sessions) == 40 and panel.virtual_size.height > panel.size.height  # it scrolls
         app.clock.advance(1)
-        app.tick()
+        app.main.tick()
         panel.focus()
         panel.cursor = len(panel.rows) - 1
         await pilot.pause()

@@ -6,13 +6,15 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from textual.widgets import Input
+
 from rolecall.core.domain.clock import FakeClock
 from rolecall.core.engine import Engine
 from rolecall.core.sources.index import load_catalog
 from rolecall.tui.app import make_app
 from rolecall.tui.keys import KEYS, key_name, readme_table
 from tests.conftest import FIXED_NOW
-from tests.tui_screen import screen_lines, screen_text, shows
+from tests.tui_screen import palette_lists, screen_lines, screen_text, shows
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 
@@ -79,3 +81,20 @@ async def test_the_palette_offers_the_table_commands(sandbox):
 
 def test_the_readme_key_table_is_the_rendered_table():
     assert readme_table() in README.read_text(encoding="utf-8")
+
+
+async def test_a_palette_command_runs_on_the_screen_it_was_opened_from(sandbox):
+    """`Filter roles` is the main screen's action (Help and Problems are the app's): run from the
+    palette, it puts the cursor in the main screen's filter, where `/` would."""
+    app = build()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        await pilot.press(*"filter roles")
+        await palette_lists(pilot, "Filter roles")
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press(*"stg")
+        await pilot.pause()
+        assert app.focused is app.query_one("#filter")
+        assert app.query_one("#filter", Input).value == "stg"

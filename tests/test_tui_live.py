@@ -75,7 +75,7 @@ def _notices(monkeypatch):
 async def next_tick(pilot, clock) -> None:
     """One second passes: the app's timer would call tick now."""
     clock.advance(1)
-    pilot.app.tick()
+    pilot.app.main.tick()
     await pilot.pause()
 
 
@@ -182,7 +182,7 @@ async def test_the_status_line_does_not_keep_a_frozen_countdown(sandbox, fake_cl
         await pilot.press("enter")
         await settle(pilot)
         assert "prod/ReadOnly" in panel(app).sessions
-        assert str(app.status_line.render()) == ""
+        assert str(app.main.status_line.render()) == ""
 
 
 # ---------------------------------------------------------------------------- IAM Identity Center
@@ -262,13 +262,13 @@ async def test_a_re_sync_shows_its_progress_in_the_status_line(sso, fake_clock):
         shown: list[str] = []
         deadline = time.monotonic() + 30
         while "corp: 3 accounts, 6 roles" not in notices(app) and time.monotonic() < deadline:
-            line = " ".join(shown_lines(app, app.status_line)[0].split())
+            line = " ".join(shown_lines(app, app.main.status_line)[0].split())
             if line and line not in shown:
                 shown.append(line)
             await pilot.pause(0.02)
         progress = [line for line in shown if re.fullmatch(r"discovering corp: \d/3 accounts, \d roles?", line)]
         assert progress, shown
-        assert shown_lines(app, app.status_line)[0].strip() == ""  # done: the line is cleared
+        assert shown_lines(app, app.main.status_line)[0].strip() == ""  # done: the line is cleared
 
 
 async def test_a_discovery_older_than_a_day_is_made_again_in_the_background(sso, fake_clock):
@@ -301,7 +301,7 @@ async def test_a_sync_from_the_cli_shows_the_new_accounts_in_the_running_app(sso
         await next_tick(pilot, fake_clock)
         await settle(pilot)
         assert "account-0001/AdministratorAccess" in roles(app)
-        assert app.current_profile().name == "shared/Hub"  # the catalog made anew keeps the user's place
+        assert app.main.current_profile().name == "shared/Hub"  # the catalog made anew keeps the user's place
         assert row(app, "sso:corp") == f"sso corp {left(app, 'sso:corp', fake_clock)}"
 
 

@@ -47,7 +47,7 @@ def test_mfa_modal(sandbox, snap_compare):
         pilot.app.query_one(AccountsTree).select_profile("staging/Admin")
         await pilot.pause()
         # staging/Admin's session has 10 min left; assuming a different MFA role needs a code
-        pilot.app.assume(pilot.app.engine.catalog.profiles["prod/Admin"])
+        pilot.app.main.assume(pilot.app.engine.catalog.profiles["prod/Admin"])
         await pilot.pause()
 
     assert snap_compare(app_with_sessions(), run_before=open_modal, terminal_size=SIZE)

@@ -1,6 +1,7 @@
-"""The command palette: every action with an entry in the key table (tui/keys.py), and
-`assume <profile>` for the profiles that match, ranked by the filter's own index (core/domain/search.py),
-so the palette and the filter agree on what `prod/admin` means."""
+"""The command palette: every action with an entry in the key table (tui/keys.py), run on the
+screen the palette was opened from (the app's own: on the app), and `assume <profile>` for the
+profiles that match, ranked by the filter's own index (core/domain/search.py), so the palette and the
+filter agree on what `prod/admin` means."""
 
 from __future__ import annotations
 
@@ -20,8 +21,8 @@ ASSUME = "assume "
 
 
 @runtime_checkable
-class ProfilesApp(Protocol):
-    """What the palette needs of the app for `assume <profile>`."""
+class ProfilesScreen(Protocol):
+    """What the palette needs of the screen it was opened from for `assume <profile>`."""
 
     @property
     def search_index(self) -> SearchIndex: ...
@@ -31,9 +32,11 @@ class ProfilesApp(Protocol):
 
 class RolecallCommands(Provider):
     def _actions(self) -> Iterator[tuple[str, Callable[[], object], str]]:
-        app = self.app
         for title, action, help_text in commands():
-            yield title, getattr(app, f"action_{action}"), help_text
+            namespace, _, name = action.rpartition(".")
+            command = getattr(self.app if namespace == "app" else self.screen, f"action_{name}", None)
+            if command is not None:
+                yield title, command, help_text
 
     async def discover(self) -> Hits:
         for title, command, help_text in self._actions():
@@ -45,10 +48,10 @@ class RolecallCommands(Provider):
             score = matcher.match(title)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), command, help=help_text, text=title)
-        app = self.app
-        if not isinstance(app, ProfilesApp):
+        screen = self.screen
+        if not isinstance(screen, ProfilesScreen):
             return
-        index = app.search_index
+        index = screen.search_index
         words = Query(query.lower().removeprefix(ASSUME) if query.lower() != ASSUME.strip() else "")
         if not words:
             return
@@ -62,7 +65,7 @@ class RolecallCommands(Provider):
             yield Hit(
                 1 - place / (2 * PROFILE_HITS),
                 label,
-                partial(app.assume_named, profile.name),
+                partial(screen.assume_named, profile.name),
                 help=profile.role_arn,
                 text=ASSUME + profile.name,
             )

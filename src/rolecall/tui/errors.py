@@ -1,4 +1,5 @@
-"""What the terminal shows when the app ends on an error nobody expected (a bug).
+"""What the user is told of an error: one line for a failed job (`describe`), and what the
+terminal shows when the app ends on an error nobody expected (a bug).
 
 Textual ends the app on an exception its event loop catches and prints a traceback with every
 frame's local variables, which can hold credentials. The app's `error_console` (the console
@@ -16,6 +17,7 @@ from typing import Any
 
 from rich.console import Console
 
+from rolecall.core.domain.errors import RolecallError
 from rolecall.core.text.display import printable
 
 # a frame's heading in Rich's traceback box: `│ /path/to/module.py:123 in function`, or
@@ -25,6 +27,16 @@ FRAME = re.compile(r"^│ (?:(\S+:\d+) in (\S+)|in (\S+:\d+))\s*│$")
 ERROR = re.compile(r"([A-Za-z_][\w.]*)(?:: (.*))?")
 DEBUG_HINT = "run `rolecall` with ROLECALL_DEBUG=1 for details"
 REPORT_LIMIT = 1 << 20  # what is read of a report: a traceback is a few KiB
+
+
+def describe(error: BaseException) -> str:
+    """One line for a person: our own errors say what happened; anything else only its kind
+    (its text or a traceback could hold credentials)."""
+    if isinstance(error, RolecallError):
+        return error.message
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.strerror}" + (f": {error.filename}" if error.filename else "")
+    return f"unexpected error ({type(error).__name__}); {DEBUG_HINT}"
 
 
 class ErrorConsole(Console):

@@ -1,4 +1,4 @@
-"""Every key of the app in one table: the app's and the accounts tree's BINDINGS, the help
+"""Every key of the app in one table: the main screen's and the accounts tree's BINDINGS, the help
 screen's words, the command palette's entries and the README's key table are all made from it.
 
 A user's keymap (settings.yaml `keymap: {binding id: key}`) changes the live bindings, and the
@@ -24,8 +24,8 @@ class Key:
     help: str  # what it does, for help and the README
     command: str | None = None  # its command palette entry, if it has one
     show: bool = True  # in the footer
-    owner: str = "app"  # whose BINDINGS: "app", "accounts" (the tree), "filter", or "textual" (bound by Textual)
-    priority: bool = False  # handled before the key goes to the focused widget (see RolecallApp.action_focus_filter)
+    owner: str = "main"  # whose BINDINGS: "main" (the main screen), "accounts" (the tree), "filter", or "textual"
+    priority: bool = False  # handled before the key goes to the focused widget (see MainScreen.action_focus_filter)
 
 
 KEYS: tuple[Key, ...] = (
@@ -95,10 +95,10 @@ KEYS: tuple[Key, ...] = (
         "sign in to the row's IAM Identity Center session",
         "Sign in to IAM Identity Center",
     ),
-    Key("t", "change_theme", "Theme", "theme", "pick a theme (remembered)"),
+    Key("t", "app.change_theme", "Theme", "theme", "pick a theme (remembered)"),
     Key(
         "p",
-        "problems",
+        "app.problems",
         "Problems",
         "problems",
         "list the problems in your profiles (path:line: message)",
@@ -141,15 +141,16 @@ KEYS: tuple[Key, ...] = (
         show=False,
         owner="textual",
     ),
-    Key("question_mark", "help", "Help", "help", "help: every key, the markers, the countdown colours", "Help"),
-    Key("q", "quit", "Quit", "quit", "quit"),
+    Key("question_mark", "app.help", "Help", "help", "help: every key, the markers, the countdown colours", "Help"),
+    Key("q", "app.quit", "Quit", "quit", "quit"),
 )
 
 ACTION_HELP = {key.action: key.help for key in KEYS}
 
 
 def bindings(owner: str) -> list[BindingType]:
-    """The BINDINGS of `owner` ("app", "accounts" or "filter"), in table order."""
+    """The BINDINGS of `owner` ("main", "accounts" or "filter"), in table order. An action named
+    `app.NAME` is the app's (theme, problems, help, quit), every other one the owner's."""
     return [
         Binding(k.key, k.action, k.label, show=k.show, id=k.id, priority=k.priority) for k in KEYS if k.owner == owner
     ]

@@ -27,7 +27,7 @@ from rolecall.core.domain.credentials import Session, iso, mask
 from rolecall.core.domain.durations import format_duration
 from rolecall.core.domain.profiles import Profile
 from rolecall.core.text.display import printable
-from rolecall.tui.widgets.sessions import countdown, time_bar, time_left_fraction
+from rolecall.tui.widgets.countdown import countdown, time_bar, time_left_fraction
 
 
 class Breakable:

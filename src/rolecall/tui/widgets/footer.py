@@ -16,7 +16,7 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Footer
 
-FIRST = ("help", "quit")
+FIRST = ("app.help", "app.quit")
 
 
 class KeysFooter(Footer):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from rich.segment import Segment
 from textual import events
@@ -26,14 +27,16 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rolecall.core.domain.credentials import Session, format_remaining
+from rolecall.core.domain.credentials import Session
 from rolecall.core.text.display import printable
+from rolecall.tui.widgets.countdown import BAR_WIDTH, countdown, time_bar, time_left_fraction
 
-WARNING_SECONDS = 15 * 60
-ERROR_SECONDS = 5 * 60
+if TYPE_CHECKING:
+    from rolecall.core.engine import MfaSession
+    from rolecall.core.sso.session import SsoSession
+
 COUNTDOWN_WIDTH = 7  # H:MM:SS; wider when a longer text ("expired (r refreshes)") is shown
 WIDE = 76
-BAR_WIDTH = 10
 ACCOUNT_WIDTH = 12
 REGION_WIDTH = 14
 EXPIRES_WIDTH = 9  # 13:00 UTC
@@ -57,34 +60,6 @@ class SessionRow:
 
 
 Row = Session | SessionRow
-
-
-def countdown(session: Row, now: datetime) -> tuple[str, str]:
-    """The countdown text and its state: ok, warning (< 15 min), error (< 5 min) or expired."""
-    left = session.remaining(now)
-    if left is None:
-        return ("signed out", "expired") if isinstance(session, SessionRow) else ("no expiry", "ok")
-    seconds = left.total_seconds()
-    if seconds <= 0:
-        return "expired (r refreshes)", "expired"
-    state = "error" if seconds < ERROR_SECONDS else "warning" if seconds < WARNING_SECONDS else "ok"
-    return format_remaining(left), state
-
-
-def time_left_fraction(session: Row, now: datetime) -> float | None:
-    """How much of the session's lifetime is left, 0..1; None when that is not known."""
-    if session.expiration is None or session.assumed_at is None:
-        return None
-    lifetime = (session.expiration - session.assumed_at).total_seconds()
-    if lifetime <= 0:
-        return None
-    return max(0.0, min(1.0, (session.expiration - now).total_seconds() / lifetime))
-
-
-def time_bar(fraction: float, width: int = BAR_WIDTH) -> str:
-    """A bar of `width` cells, filled in proportion to `fraction`."""
-    filled = round(fraction * width)
-    return "━" * filled + "╌" * (width - filled)
 
 
 def account_of(session: Row) -> str:
@@ -162,6 +137,7 @@ class SessionsList(ScrollView, can_focus=True):
         self._pieces: dict[str, list[str]] = {}  # per row, its name's pieces as laid out: one per line
         self._now: datetime | None = None
         self._laid_width = 0  # the width the rows were laid out for
+        self._cached: set[str] = set()  # the rows the cache gave (gone from it: dropped)
 
     # -- content
 
@@ -197,6 +173,29 @@ class SessionsList(ScrollView, can_focus=True):
         self._layout_rows()
         self.refresh()
 
+    def show_cached(
+        self,
+        sessions: list[Session],
+        mfa_sessions: list[MfaSession],
+        sign_ins: list[tuple[SsoSession, datetime | None]],
+        now: datetime,
+    ) -> None:
+        """The cache as it is now: role sessions (expired ones marked, chained parents too), MFA
+        sessions and IAM Identity Center sign-ins. Rows it gave before and no longer has are
+        dropped; rows the app added that the cache never held (credentials that do not expire) stay."""
+        rows: list[Row] = list(sessions)
+        rows += [
+            SessionRow(f"mfa:{found.serial}", f"mfa {found.serial}", "mfa", found.expiration, arn=found.serial)
+            for found in mfa_sessions
+        ]
+        rows += [
+            SessionRow(f"sso:{session.name}", f"sso {session.name}", "sso", expires, region=session.region)
+            for session, expires in sign_ins
+        ]
+        keys = {_key(row) for row in rows}
+        self.replace(rows, self._cached - keys, now)
+        self._cached = keys
+
     def _drop(self, key: str) -> bool:
         if key not in self.rows:
             return False
@@ -213,6 +212,15 @@ class SessionsList(ScrollView, can_focus=True):
         self._layout_rows()
         self.refresh()
         return True
+
+    def live(self, now: datetime) -> set[str]:
+        """The profiles whose role session has not expired (or never does)."""
+        live = set()
+        for name, session in self.sessions.items():
+            left = session.remaining(now)
+            if left is None or left.total_seconds() > 0:
+                live.add(name)
+        return live
 
     def tick(self, now: datetime) -> bool:
         """Recompute every countdown; repaint only the rows whose text or state changed (and,
