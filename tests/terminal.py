@@ -15,11 +15,24 @@ from collections.abc import Mapping, Sequence
 
 import pyte
 
+SYNC_QUERY = b"\x1b[?2026$p"  # DECRQM: does the terminal draw a frame at once (synchronized output)?
+SYNC_ANSWER = b"\x1b[?2026;2$y"  # yes, as kitty, iTerm2, WezTerm and Windows Terminal answer
+SYNC_END = b"\x1b[?2026l"  # a frame ends
+
 
 class Terminal:
-    """`argv` running on a fresh pty (its controlling terminal); read what it shows, type into it."""
+    """`argv` running on a fresh pty (its controlling terminal); read what it shows, type into it.
+    With `synchronized`, the terminal says it supports synchronized output, as modern terminals
+    do, so an app that asks marks where each frame ends (see `frames`)."""
 
-    def __init__(self, argv: Sequence[str], env: Mapping[str, str], *, size: tuple[int, int] = (120, 40)):
+    def __init__(
+        self,
+        argv: Sequence[str],
+        env: Mapping[str, str],
+        *,
+        size: tuple[int, int] = (120, 40),
+        synchronized: bool = False,
+    ):
         columns, lines = size
         pid, fd = pty.fork()
         if pid == 0:  # the child: becomes the program, with the pty as stdin, stdout, stderr and /dev/tty
@@ -33,6 +46,8 @@ class Terminal:
         self.screen = pyte.Screen(columns, lines)
         self._stream = pyte.ByteStream(self.screen)
         self.status: int | None = None
+        self.synchronized = synchronized
+        self.size = size
 
     @property
     def text(self) -> str:
@@ -52,9 +67,21 @@ class Terminal:
             data = os.read(self.fd, 65536)
         except OSError:  # EIO: the program has closed the terminal
             return False
+        if self.synchronized and SYNC_QUERY in self.output[-len(SYNC_QUERY) :] + data:
+            os.write(self.fd, SYNC_ANSWER)
         self.output += data
         self._stream.feed(data)
         return bool(data)
+
+    def frames(self) -> list[str]:
+        """What the screen showed at the end of each frame written so far (synchronized only)."""
+        screen = pyte.Screen(*self.size)
+        stream = pyte.ByteStream(screen)
+        shown = []
+        for piece in self.output.split(SYNC_END)[:-1]:
+            stream.feed(piece + SYNC_END)
+            shown.append("\n".join(line.rstrip() for line in screen.display))
+        return shown
 
     def expect(self, pattern: str, timeout: float = 30) -> re.Match:
         """Wait until the screen shows `pattern` (a regex); fail with the screen if it does not."""
