@@ -102,6 +102,13 @@ def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> N
         time.sleep(0.02)
 
 
+def pytest_xdist_auto_num_workers(config) -> int:
+    """`-n auto`: half again as many workers as cores. A good part of a test's time is spent
+    waiting (on a subprocess, a pseudo-terminal, a local server), which another worker fills:
+    on 2 cores, 3 workers took the suite from 306 s to 266 s (4: 262 s)."""
+    return max(2, (os.cpu_count() or 1) * 3 // 2)
+
+
 @pytest.fixture(autouse=True)
 def plain_environment(monkeypatch):
     """Every test, and every subprocess it starts, gets TOOLS first on PATH and none of CALLERS_ONLY."""

@@ -4,18 +4,13 @@
 users feel. `serve` recognises the forms the command table marks `fast`, asks core/store/quick.py for
 the cached session, and writes the answer; anything else (an option this path does not know, no
 current index, no session with 5 minutes left) returns None and the full CLI takes over. No
-argparse, dataclasses, PyYAML, botocore or textual.
+argparse, dataclasses, PyYAML, botocore or textual; and until a form it serves is recognised,
+nothing but the command table, so the app and the other commands pay nothing for asking.
 """
 
 from __future__ import annotations
 
-import json
-
-from rolecall.cli.output import write_out
 from rolecall.cli.table import BY_NAME
-from rolecall.core.domain.errors import RolecallError
-from rolecall.core.store.quick import cached_entry
-from rolecall.core.text import formats
 
 
 def _parse(argv: list[str]) -> tuple[str | None, str, str, str] | None:
@@ -40,7 +35,9 @@ def _parse(argv: list[str]) -> tuple[str | None, str, str, str] | None:
             fmt = rest[0].split("=", 1)[1]
         else:
             return None
-        if fmt not in formats.FORMATS:
+        from rolecall.core.text.formats import FORMATS
+
+        if fmt not in FORMATS:
             return None
     elif rest:
         return None
@@ -52,6 +49,13 @@ def serve(argv: list[str]) -> int | None:
     parsed = _parse(argv)
     if parsed is None:
         return None
+    import json
+
+    from rolecall.cli.output import write_out
+    from rolecall.core.domain.errors import RolecallError
+    from rolecall.core.store.quick import cached_entry
+    from rolecall.core.text import formats
+
     profiles, command, name, fmt = parsed
     found = cached_entry(profiles, name)
     if found is None:
