@@ -18,6 +18,7 @@ from textual import events, on, work
 from textual.app import App
 from textual.binding import Binding, Keymap
 from textual.notifications import SeverityLevel
+from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Input
 
@@ -46,10 +47,6 @@ class RolecallApp(App[None]):
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
-    # The main screen as the one mode: mounted (composed) before the app is ready, as an app's own
-    # compose would be; a default screen is composed only after.
-    MODES = {"main": "main"}
-    DEFAULT_MODE = "main"
 
     def __init__(
         self,
@@ -72,13 +69,26 @@ class RolecallApp(App[None]):
         self.keymap: dict[str, str] = {}
         self.startup_notes = self.apply_themes(theme)
         self.main = MainScreen(
-            clock=self.clock, settings=self.settings, banner=banner, code_source=code_source, mfa_hint=mfa_hint
+            clock=self.clock,
+            settings=self.settings,
+            banner=banner,
+            code_source=code_source,
+            mfa_hint=mfa_hint,
+            mounted=self.start,
         )
-        self.install_screen(self.main, "main")
 
-    def on_mount(self) -> None:
-        """What the first frame needs: the keys and the list, from the profiles index when it is
-        current (one JSON read); everything else waits for that frame (`after_first_frame`)."""
+    def get_default_screen(self) -> Screen[None]:
+        """The main screen is the app's first screen."""
+        return self.main
+
+    async def on_mount(self) -> None:
+        """The app is ready (keys are taken) once its main screen is composed and mounted."""
+        await self.main.ready.wait()
+
+    def start(self) -> None:
+        """What the first frame needs, called as the main screen mounts (before it draws): the
+        keys and the list, from the profiles index when it is current (one JSON read); everything
+        else waits for that frame (`after_first_frame`)."""
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.theme_changed_signal.subscribe(self, self.remember_theme)  # only the user's choices from now on
@@ -111,7 +121,8 @@ class RolecallApp(App[None]):
             self.show_engine(engine)
 
     def after_first_frame(self) -> None:
-        """The start-up's notes: themes and settings that were skipped."""
+        """The footer's keys, and the start-up's notes: themes and settings that were skipped."""
+        self.main.footer.call_later(self.main.footer.start)  # in the footer's own context: it composes
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
         for problem in self.settings.problems:

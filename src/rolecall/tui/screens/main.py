@@ -12,6 +12,8 @@ this screen ask for it anew (`CatalogChanged`).
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from datetime import datetime
 
 from textual import on
@@ -60,8 +62,11 @@ class MainScreen(Screen[None]):
         banner: str | None = None,
         code_source: CodeSource | None = None,
         mfa_hint: str | None = None,
+        mounted: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__()
+        self.mounted = mounted  # the app's start: the list's first screenful, before the first frame
+        self.ready = asyncio.Event()  # set once composed and mounted: the app is ready from then on
         self.clock = clock
         self.settings = settings
         self.banner = banner
@@ -77,6 +82,7 @@ class MainScreen(Screen[None]):
         self.status_line = Label("", id="status", markup=False)
         self.details = DetailsPane(id="details")
         self.welcome = Static("", id="welcome", markup=False)  # shown instead of the list when there are no profiles
+        self.footer = KeysFooter()  # its keys from the second frame on (`start`)
         self.assuming = Assuming(
             self, code_source=code_source, mfa_hint=mfa_hint, assumed=self.assumed, status=self.set_status
         )
@@ -98,7 +104,7 @@ class MainScreen(Screen[None]):
                 yield Label("Details", id="details-title", classes="panel-title")
                 yield self.details
                 yield self.status_line
-        yield KeysFooter()
+        yield self.footer
 
     def on_unmount(self) -> None:
         self.sign_ins.close()
@@ -112,6 +118,8 @@ class MainScreen(Screen[None]):
             self.app, settings=self.settings, timer=self.timer, tick=self.tick, status=self.set_status
         )
         self.watch(self.filter_input, "value", self.filter_changed, init=False)
+        self.mounted()
+        self.ready.set()
 
     # ------------------------------------------------------------------ the engine's catalog
 
