@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,6 +16,7 @@ from rolecall.core.domain.durations import format_duration, parse_duration
 from rolecall.core.domain.errors import Problem
 from rolecall.core.domain.profiles import Profile, build_catalog
 from rolecall.core.sources.profiles_yaml import _Reader
+from rolecall.core.store import layout
 from rolecall.core.text import formats
 from rolecall.core.text.yaml_lines import read_yaml
 from tests.exports import SHELLS, read_back, sourced
@@ -243,3 +247,33 @@ def test_the_credentials_format_takes_every_value_it_can_hold(profile, secret):
     with tempfile.TemporaryDirectory() as folder:
         (back,) = read_back("credentials", text, Path(folder), profile)
     assert back["AWS_SECRET_ACCESS_KEY"] == secret
+
+
+@given(
+    when=st.datetimes(min_value=datetime(1970, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    form=st.sampled_from(
+        ["%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S.%fZ", "%Y-%m-%dT%H:%M:%S+00:00", "%Y-%m-%d %H:%M:%S.%f+00:00"]
+    ),
+)
+def test_the_fast_paths_expiry_reading_agrees_with_datetime(when, form):
+    """The fast path reads an expiry with arithmetic (no datetime import): the same instant as datetime reads."""
+    text = when.strftime(form)
+    expected = datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+    assert layout.expiration_epoch(text) == pytest.approx(expected, abs=1e-6)
+
+
+@given(st.text(max_size=40))
+def test_an_expiry_the_arithmetic_cannot_read_goes_to_datetime_or_is_refused(text):
+    try:
+        expected: float | None = layout.parse_time(text).timestamp()
+    except ValueError:
+        expected = None
+    found = layout.expiration_epoch(text)
+    assert (found is None) == (expected is None)
+    if found is not None:
+        assert found == pytest.approx(expected, abs=1e-6)
+
+
+@given(st.binary(max_size=200))
+def test_the_cache_layouts_sha256_is_hashlibs(data):
+    assert layout.sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()

@@ -1,26 +1,44 @@
 """What the cache looks like on disk, in one place: file names, the index name and key, the
 format number, the refresh margin, how `Expiration` is read, and the session fingerprint.
 
-Standard library only: the quick path (`rolecall process`) imports this and nothing heavier.
+Standard library only: the quick path (`rolecall process`) imports this and nothing heavier, so
+neither OpenSSL (hashlib's sha256, ~7 ms to load) nor datetime (~5 ms) is loaded on that path:
+CPython's own sha256 gives the same digests, and an expiry as the cache writes it is read with
+arithmetic (datetime reads any other form).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import zlib
-from datetime import UTC, datetime
 
 TYPE_CHECKING = False  # the fast path imports this module: no typing at run time
 if TYPE_CHECKING:
     from collections.abc import Iterable
+    from datetime import datetime
     from typing import Any
 
 FORMAT = 1
 MARGIN_SECONDS = 300  # refresh a cached session when less than 5 minutes are left
 MAX_NAME = 120  # longest readable part of a cache file name; longer keys are hashed
 _SAFE = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-~")
+
+
+def _sha256() -> Any:
+    """CPython's own sha256 (`_sha256` in 3.11, `_sha2` later): the same digests as hashlib's,
+    without loading OpenSSL; hashlib's where there is none."""
+    for module in ("_sha256", "_sha2"):
+        try:
+            return __import__(module).sha256
+        except (ImportError, AttributeError):
+            continue
+    import hashlib
+
+    return hashlib.sha256
+
+
+sha256 = _sha256()
 # What only labels a profile: changing these never changes the session AWS hands out.
 COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "source", "chromium_profile"})
 
@@ -36,7 +54,7 @@ def short_name(name: str, key: str | None = None) -> str:
     """`name` when it is at most MAX_NAME characters, else `<prefix>-<sha256(key or name)[:16]>`."""
     if len(name) <= MAX_NAME:
         return name
-    digest = hashlib.sha256((key if key is not None else name).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    digest: str = sha256((key if key is not None else name).encode("utf-8", "surrogatepass")).hexdigest()[:16]
     prefix = name[: MAX_NAME - 17]
     if "%" in prefix[-2:]:  # never cut a %XX escape in half
         prefix = prefix[: prefix.rindex("%")]
@@ -48,12 +66,15 @@ def fingerprint(profile: dict[str, Any]) -> str:
     a cached session is served only to a request with the same fingerprint."""
     shaping = {k: v for k, v in profile.items() if k not in COSMETIC}
     canonical = json.dumps(shaping, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    return hashlib.sha256(canonical.encode("ascii")).hexdigest()
+    digest: str = sha256(canonical.encode("ascii")).hexdigest()
+    return digest
 
 
 def parse_time(text: object) -> datetime:
     """ISO 8601 (a trailing Z included) to an aware UTC datetime; a naive time is taken as UTC.
     Raises ValueError for anything else."""
+    from datetime import UTC, datetime
+
     if not isinstance(text, str):
         raise ValueError(f"not an ISO 8601 time: {type(text).__name__}")
     when = datetime.fromisoformat(text)
@@ -65,10 +86,50 @@ def parse_time(text: object) -> datetime:
 def expiration_epoch(value: object) -> float | None:
     """An `Expiration` from a cache file as seconds since the epoch; None when it is not an
     ISO 8601 time (absent, null, a number, garbage): such a session is never served."""
+    if isinstance(value, str) and (epoch := _utc_epoch(value)) is not None:
+        return epoch
     try:
         return parse_time(value).timestamp()
     except ValueError:
         return None
+
+
+def _utc_epoch(text: str) -> float | None:
+    """`YYYY-MM-DDTHH:MM:SS[.ffffff]` in UTC (`Z` or `+00:00`), as the cache and AWS write an
+    expiry, as seconds since the epoch; None for any other form."""
+    body = text[:-1] if text.endswith("Z") else text[:-6] if text.endswith("+00:00") else ""
+    clock, dot, fraction = body[11:].partition(".")
+    fields = (body[0:4], body[5:7], body[8:10], clock[0:2], clock[3:5], clock[6:8])
+    if not (
+        len(body) >= 19
+        and body[4] + body[7] + body[13] + body[16] == "--::"
+        and body[10] in "T "
+        and len(clock) == 8
+        and all(field.isascii() and field.isdigit() for field in fields)
+        and (not dot or (1 <= len(fraction) <= 6 and fraction.isascii() and fraction.isdigit()))
+    ):
+        return None
+    year, month, day, hour, minute, second = (int(field) for field in fields)
+    if not (1 <= month <= 12 and 1 <= day <= _days_in(year, month) and hour < 24 and minute < 60 and second < 60):
+        return None
+    seconds = _days_since_epoch(year, month, day) * 86400 + hour * 3600 + minute * 60 + second
+    return seconds + int(fraction.ljust(6, "0") or 0) / 1e6
+
+
+def _days_in(year: int, month: int) -> int:
+    if month == 2:
+        return 29 if year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else 28
+    return 30 if month in (4, 6, 9, 11) else 31
+
+
+def _days_since_epoch(year: int, month: int, day: int) -> int:
+    """Days from 1970-01-01 to a proleptic Gregorian date (H. Hinnant's days_from_civil)."""
+    year -= month <= 2
+    era = year // 400
+    of_era = year - era * 400
+    of_year = (153 * (month + (-3 if month > 2 else 9)) + 2) // 5 + day - 1
+    of_cycle = of_era * 365 + of_era // 4 - of_era // 100 + of_year
+    return era * 146097 + of_cycle - 719468
 
 
 def stamp(path: str | os.PathLike[str]) -> list[Any]:
