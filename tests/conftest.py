@@ -293,19 +293,7 @@ def cli(sandbox):
         wrap: list[str] | None = None,
     ) -> Result:
         full_env = {**os.environ, **(env or {})}
-        if wrap is None:
-            return Result(*rolecall(list(args), full_env, input=input, timeout=timeout))
-        done = subprocess.run(
-            [*wrap, sys.executable, "-m", "rolecall", *args],
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL if input is None else None,
-            input=input,
-            start_new_session=True,  # no controlling terminal: /dev/tty cannot be opened
-        )
-        return Result(done.returncode, done.stdout, done.stderr)
+        return Result(*rolecall(list(args), full_env, input=input, timeout=timeout, wrap=wrap))
 
     return run
 

@@ -223,15 +223,20 @@ atexit.register(ZYGOTE.stop)
 
 
 def rolecall(
-    args: list[str], env: dict[str, str], *, input: str | None = None, timeout: float = 60
+    args: list[str],
+    env: dict[str, str],
+    *,
+    input: str | None = None,
+    timeout: float = 60,
+    wrap: list[str] | None = None,
 ) -> tuple[int, str, str]:
     """`python -m rolecall ARGS` with `env`, no controlling terminal and no stdin unless `input`
     is given: (exit status, stdout, stderr). Forked from the zygote unless the call changes what
-    an interpreter decides at its start."""
-    if ZYGOTE.serves(env):
+    an interpreter decides at its start or runs under `wrap` (a command that starts it)."""
+    if wrap is None and ZYGOTE.serves(env):
         return ZYGOTE.run(args, env, input, timeout)
     done = subprocess.run(
-        [sys.executable, "-m", "rolecall", *args],
+        [*(wrap or []), sys.executable, "-m", "rolecall", *args],
         env=env,
         capture_output=True,
         text=True,
