@@ -44,13 +44,16 @@ class Zygote:
         self._env: dict[str, str] = {}
 
     def serves(self, env: dict[str, str]) -> bool:
-        return self._process is None or at_start(env) == self._env
+        """Whether a call with `env` can be forked: it agrees with the zygote on what an
+        interpreter decides at its start (the test process's own, until the zygote is started
+        with them), whichever call comes first."""
+        return at_start(env) == (self._env if self._process is not None else at_start(dict(os.environ)))
 
     def run(self, args: list[str], env: dict[str, str], input: str | None, timeout: float) -> tuple[int, str, str]:
         self._start(env)
-        stdin_read, stdin_write = os.pipe()
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as conn:
             conn.connect(self._address)
+            stdin_read, stdin_write = os.pipe()
             out_read, out_write = os.pipe()
             err_read, err_write = os.pipe()
             request = json.dumps({"args": args, "env": env, "cwd": os.getcwd()}).encode()

@@ -96,18 +96,25 @@ def completions_run(sh: Shell) -> int:
     return sum(line.startswith("__complete ") for line in sh.starts())
 
 
+def tabs_answered_from_the_cache(sh: Shell) -> int:
+    """A Tab (which may run the program to fill the cache), then another that tab.py answers
+    from the cache without running it; how many times the program ran."""
+    sh.term.type("rolecall use prod/R\t")
+    sh.term.expect(r"rolecall use prod/ReadOnly")
+    sh.term.type("\x15")
+    built = completions_run(sh)
+    sh.term.type("rolecall assume prod/A\t")
+    sh.term.expect(r"rolecall assume prod/Admin")
+    sh.term.type("\x15")
+    assert completions_run(sh) == built
+    return built
+
+
 @pytest.mark.parametrize("name", ["bash", "zsh", "fish"])
 def test_a_tab_starts_no_program_until_a_source_changes_and_then_shows_the_new_profile(name, sandbox, tmp_path):
     sh = Shell(name, sandbox, tmp_path)
     try:
-        sh.term.type("rolecall use prod/R\t")
-        sh.term.expect(r"rolecall use prod/ReadOnly")
-        sh.term.type("\x15")
-        built = completions_run(sh)
-        sh.term.type("rolecall assume prod/A\t")
-        sh.term.expect(r"rolecall assume prod/Admin")
-        sh.term.type("\x15")
-        assert completions_run(sh) == built  # answered from the cache by tab.py
+        built = tabs_answered_from_the_cache(sh)
         sandbox.aws_config.write_text(AWS_CONFIG)
         sh.term.type("rolecall use team:\t")
         sh.term.expect(r"rolecall use team:data")
@@ -145,14 +152,7 @@ def test_tab_falls_back_to_the_program_when_the_interpreter_or_module_is_gone(na
         init = f'eval "$(PYTHONPATH={sh_quote(str(src))} {sh_quote(str(python))} -m rolecall init {name})"\n'
     sh = Shell(name, sandbox, tmp_path, rc_extra=init)
     try:
-        sh.term.type("rolecall use prod/R\t")
-        sh.term.expect(r"rolecall use prod/ReadOnly")
-        sh.term.type("\x15")
-        built = completions_run(sh)
-        sh.term.type("rolecall assume prod/A\t")
-        sh.term.expect(r"rolecall assume prod/Admin")
-        sh.term.type("\x15")
-        assert completions_run(sh) == built  # tab.py answered, through the quoted paths
+        built = tabs_answered_from_the_cache(sh)  # through the quoted paths
         (venv if gone == "interpreter" else src).unlink()
         sh.term.type("rolecall whoami prod/R\t")
         sh.term.expect(r"rolecall whoami prod/ReadOnly")
