@@ -45,35 +45,48 @@ def run(argv: Sequence[str], env: Mapping[str, str], *, kill_after: float | None
     """
     if not argv:
         raise ConfigError("no command given")
-    try:
-        child = subprocess.Popen(list(argv), env=dict(env))
-    except FileNotFoundError:
-        raise ConfigError(f"cannot run {argv[0]}: command not found") from None
-    except PermissionError:
-        raise ConfigError(f"cannot run {argv[0]}: permission denied") from None
-
     received: list[int] = []
+    started: list[subprocess.Popen[bytes]] = []  # the child, once it exists
 
     def stop_child() -> None:
-        if child.poll() is None:
-            child.kill()
+        if started[0].poll() is None:
+            started[0].kill()
 
     killer = threading.Timer(kill_after or 0.0, stop_child)
     killer.daemon = True
 
-    def forward(signum: int, _frame: object) -> None:
-        received.append(signum)
+    def pass_on(signum: int) -> None:
         with contextlib.suppress(ProcessLookupError):
-            child.send_signal(signum)
+            started[0].send_signal(signum)
         if kill_after is not None and not killer.is_alive():
             with contextlib.suppress(RuntimeError):  # started by an earlier signal
                 killer.start()
 
+    def forward(signum: int, _frame: object) -> None:
+        received.append(signum)
+        if started:
+            pass_on(signum)
+
+    # TERM and HUP are caught before the child starts (one arriving while it starts is passed on
+    # once it exists, so it is never left behind); Ctrl+C and Ctrl+\ are ignored only after, since
+    # an ignored signal stays ignored in the child.
     previous = {}
-    for sig in FORWARDED + FROM_TERMINAL:
+    for sig in FORWARDED:
         with contextlib.suppress(ValueError, OSError):  # only the main thread may set handlers
-            previous[sig] = signal.signal(sig, forward if sig in FORWARDED else signal.SIG_IGN)
+            previous[sig] = signal.signal(sig, forward)
     try:
+        try:
+            child = subprocess.Popen(list(argv), env=dict(env))
+        except FileNotFoundError:
+            raise ConfigError(f"cannot run {argv[0]}: command not found") from None
+        except PermissionError:
+            raise ConfigError(f"cannot run {argv[0]}: permission denied") from None
+        started.append(child)
+        for sig in FROM_TERMINAL:
+            with contextlib.suppress(ValueError, OSError):
+                previous[sig] = signal.signal(sig, signal.SIG_IGN)
+        for sig in dict.fromkeys(received):
+            pass_on(sig)  # arrived while the child was being started
         status = child.wait()
     finally:
         killer.cancel()
