@@ -41,6 +41,13 @@ ONE_WIDGET = HOOK + (
     "        yield tree\n"
     "OneWidget().run()\n"
 )
+# Logs each of the collector's passes as `gc`, and its being turned on as `enable`, beside the imports.
+COLLECTIONS = (
+    "import gc\n"
+    "gc.callbacks.append(lambda phase, info: log.write(f'{time.monotonic()} gc\\n') if phase == 'start' else None)\n"
+    "enable = gc.enable\n"
+    "gc.enable = lambda: (log.write(f'{time.monotonic()} enable\\n'), enable())[-1]\n"
+)
 SLACK = 90  # 72 today: rolecall's own modules, json for the index, Header, Footer and Label
 
 
@@ -106,6 +113,28 @@ def test_modules_before_the_first_frame(indexed, tmp_path):
     assert not roots & {"botocore", "boto3", "yaml", "argparse", "urllib3"}
     assert "http.client" not in app and "rolecall.core.gateways.console" not in app
     assert len(app) <= len(floor) + SLACK, (len(app), len(floor), sorted(set(app) - set(floor)))
+
+
+def test_the_collector_waits_for_the_catalog_then_collects(indexed, tmp_path):
+    """Start-up's objects live as long as the app: no collector pass from the moment rolecall
+    starts up (it pauses the collector: rolecall/collector.py) until the whole catalog is made;
+    it is turned on once, and collects as the filter is used."""
+    log = tmp_path / "log"
+    code = HOOK + COLLECTIONS + APP.removeprefix(HOOK)
+    term = Terminal([sys.executable, "-c", code], {**os.environ, "IMPORT_LOG": str(log)}, size=(120, 40))
+    try:
+        term.expect(rf"{TOTAL} profiles · 0 sessions", timeout=60)
+        term.type("/")
+        term.type("staging-0171 readonly")
+        term.expect(rf"{matches('staging-0171 readonly')} of {TOTAL}", timeout=30)
+    finally:
+        term.kill()
+    lines = log.read_text(encoding="utf-8").splitlines()
+    events = [what for _, _, what in (line.partition(" ") for line in lines)]
+    assert events.count("enable") == 1
+    paused, resumed = events.index("rolecall.cli.app"), events.index("enable")  # cli.app: imported once paused
+    assert paused < resumed and "gc" not in events[paused:resumed]
+    assert "gc" in events[resumed:]
 
 
 def test_themes_are_read_again_when_a_theme_file_changes(sandbox):

@@ -34,6 +34,9 @@ def _run(argv: list[str] | None) -> int:
     served = serve(argv)  # `process`/`export` from a cached session: no argparse, no engine
     if served is not None:
         return served
+    from rolecall import collector
+
+    collector.pause()  # on again once the catalog is made (rolecall/collector.py)
     from rolecall.cli.app import app_arguments
 
     args = app_arguments(argv)  # the app: no argparse before its first frame

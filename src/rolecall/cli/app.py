@@ -47,6 +47,9 @@ def opt_demo(p: argparse.ArgumentParser) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    from rolecall import collector
     from rolecall.demo import run_demo
+
+    collector.resume()  # the demo's servers answer for as long as it runs
 
     return run_demo(cli=args.cli, theme=getattr(args, "theme", None), command=list(args.cmd) or None)

@@ -17,9 +17,12 @@ if TYPE_CHECKING:
 def engine_for(args: argparse.Namespace) -> Engine:
     """The engine over the user's profiles. Problems in other profiles are not mentioned here:
     commands that succeed are quiet (`process` runs on every SDK call); `list` and `check` tell."""
+    from rolecall import collector
     from rolecall.core.engine import Engine
 
-    return Engine.open(args.profiles, warn=say)
+    engine = Engine.open(args.profiles, warn=say)
+    collector.resume()  # start-up is done: the catalog is made
+    return engine
 
 
 def session_for(args: argparse.Namespace, engine: Engine | None = None) -> Session:

@@ -9,7 +9,6 @@ screenful of its first profiles in the list; the whole catalog follows that fram
 
 from __future__ import annotations
 
-import gc
 import os
 import re
 from typing import Any
@@ -22,6 +21,7 @@ from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import Input
 
+from rolecall import collector
 from rolecall.core.domain.clock import Clock, SystemClock
 from rolecall.core.domain.errors import RolecallError
 from rolecall.core.domain.profiles import Catalog
@@ -199,12 +199,11 @@ class RolecallApp(App[None]):
         no_profiles = not engine.catalog.profiles and not reloaded
         welcome = welcome_text(paths.profiles_file(self.profiles_path)) if no_profiles else None
         self.main.show_engine(engine, reloaded=reloaded, welcome=welcome)
-        if not gc.get_freeze_count():
-            # The first catalog and its tree (tens of thousands of objects with 5,000 profiles)
-            # live as long as the app: kept out of the collector's full passes, which otherwise
-            # stall a keystroke by ~50 ms every so often. Once only: what a reload replaces must
-            # stay collectable.
-            gc.freeze()
+        # Start-up is done with the first catalog: it and its tree (tens of thousands of objects
+        # with 5,000 profiles) live as long as the app, kept out of the collector's passes, which
+        # otherwise stall a keystroke by ~50 ms every so often. Once only: what a reload
+        # replaces must stay collectable.
+        collector.resume()
         problems = engine.problems() if not reloaded else []
         if problems:
             self.notify(
