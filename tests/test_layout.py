@@ -68,6 +68,10 @@ def test_cached_export_and_list_import_no_sdk(cli):
         code, modules, out = _main_alone(args)
         assert (code, _of(modules, ("boto3", "botocore", "textual"))) == (0, []), args
         assert shows in out, (args, out)
+        # nor another command's module (the parser builds the options of the command run only),
+        # nor the portal's thread pool
+        other_commands = {"rolecall.cli.populate", "rolecall.cli.keys", "rolecall.cli.sso", "rolecall.cli.run"}
+        assert not modules & (other_commands | {"concurrent.futures"}), args
 
 
 def test_cached_process_takes_the_quick_path(cli):

@@ -56,7 +56,9 @@ def json_flag(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="machine-readable output")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command_name: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, with the options of each, or of `command_name` only (the
+    one being run: building the others' options imports their modules)."""
     parser = argparse.ArgumentParser(
         prog="rolecall",
         description="AWS role switching: a TUI with live session countdowns, and a fast CLI.",
@@ -72,13 +74,14 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         p = sub.add_parser(command.name, help=command.help, description=command.help, usage=command.usage)
         p.set_defaults(handler=command.handler)
-        if command.options:
+        if command.options and command_name in (None, command.name):
             resolve(command.options)(p)
     return parser
 
 
-def unknown_command(argv: list[str]) -> str | None:
-    """A one-line message with a suggestion when the command word is not a command."""
+def command_word(argv: list[str]) -> str | None:
+    """The word naming the command (the first that is not an option or a global option's
+    value, before any `--`), or None."""
     skip = False
     for word in argv:
         if skip:
@@ -88,13 +91,19 @@ def unknown_command(argv: list[str]) -> str | None:
         elif word == "--":
             return None
         elif not word.startswith("-"):
-            names = [command.name for command in COMMANDS]
-            if word in names:
-                return None
-            close = difflib.get_close_matches(word.lower(), names, n=1)
-            hint = f"; did you mean `rolecall {close[0]}`?" if close else "; run `rolecall --help` for the list"
-            return f"unknown command {word!r}{hint}"
+            return word
     return None
+
+
+def unknown_command(argv: list[str]) -> str | None:
+    """A one-line message with a suggestion when the command word is not a command."""
+    word = command_word(argv)
+    names = [command.name for command in COMMANDS]
+    if word is None or word in names:
+        return None
+    close = difflib.get_close_matches(word.lower(), names, n=1)
+    hint = f"; did you mean `rolecall {close[0]}`?" if close else "; run `rolecall --help` for the list"
+    return f"unknown command {word!r}{hint}"
 
 
 # Options that take a value: needed to find where `exec`'s command starts when `--` is left out.
@@ -126,8 +135,8 @@ def split_command(argv: list[str]) -> tuple[list[str], list[str]]:
 
 def parse(argv: list[str]) -> argparse.Namespace:
     """The namespace for argv: `command`, `handler` (a function), `cmd` (what follows `--`)."""
-    parser = build_parser()
     argv, command = split_command(argv)
+    parser = build_parser(command_word(argv) or "ui")  # no command word: the app
     args = parser.parse_args(argv)
     args.cmd = command
     if command and args.command not in RUNS_A_COMMAND:
@@ -138,4 +147,4 @@ def parse(argv: list[str]) -> argparse.Namespace:
     return args
 
 
-__all__ = ["Command", "build_parser", "parse", "split_command", "unknown_command"]
+__all__ = ["Command", "build_parser", "command_word", "parse", "split_command", "unknown_command"]

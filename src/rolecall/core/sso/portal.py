@@ -22,10 +22,9 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import AwsError
@@ -33,6 +32,9 @@ from rolecall.core.sso import clients
 from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import NotSignedIn, Token
 from rolecall.core.text.display import printable
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 PAGE = 100  # ListAccounts' and ListAccountRoles' largest page
 WORKERS = 32  # most calls in flight (botocore's connection pool is as large)
@@ -252,6 +254,8 @@ class Portal:
 
     def discover(self, progress: Callable[[int, int, int], None] | None = None) -> list[Account]:
         """Every account with its roles. `progress(accounts done, accounts known, roles found)`."""
+        from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait  # here: reading a discovery needs none
+
         found: list[Account] = []
         waiting: deque[dict[str, Any]] = deque()  # accounts listed whose roles are not asked for yet
         running: dict[Future[Any], dict[str, Any]] = {}

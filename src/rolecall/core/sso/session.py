@@ -3,7 +3,6 @@ and profiles.yaml `sso:` entries. Parsed at the edge into SsoSession; what is wr
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,6 +34,8 @@ class SsoSession:
     @property
     def digest(self) -> str:
         """The sha1 of `cache_key`: the AWS CLI's token file name, and rolecall's for this session's files."""
+        import hashlib  # OpenSSL (~5 ms): loaded only with an SSO session, never for a first frame without one
+
         return hashlib.sha1(self.cache_key.encode("utf-8")).hexdigest()
 
 
