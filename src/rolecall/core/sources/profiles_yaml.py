@@ -45,6 +45,8 @@ TOP_KEYS = {"version", "defaults", "accounts", "sso", "sso_discovery", "saml"}
 ACCOUNT_KEYS = INHERITED | {"id", "name", "roles", "federated_users"}
 ROLE_KEYS = INHERITED | {"role", "arn", "name", "via", "web_identity_token_file", "web_identity_token_process"}
 MERGED = {"tags", "session_tags"}  # dictionaries merged level by level rather than replaced
+ROLE_PATH = re.compile(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
+SPACE = re.compile(r"\s")
 
 
 class _Reader:
@@ -260,7 +262,7 @@ class _Reader:
             role_name = match.group(3)
         elif "role" in node:
             role_path = node["role"]
-            if not isinstance(role_path, str) or not re.match(r"^(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$", role_path):
+            if not isinstance(role_path, str) or not ROLE_PATH.match(role_path):
                 self.problem(node, f"{what}: role {role_path!r} is not a role name", "role")
                 return None
             role_name = role_path.rsplit("/", 1)[-1]
@@ -269,7 +271,7 @@ class _Reader:
             self.problem(node, f"{what}: needs `role: NAME` or `arn: ARN`")
             return None
         name = node.get("name", f"{account_name}/{role_name}")
-        if not isinstance(name, str) or not name.strip() or any(c.isspace() for c in name):
+        if not isinstance(name, str) or not name or SPACE.search(name):
             self.problem(node, f"{what}: name {name!r} must be text without spaces", "name")
             return None
         via = node.get("via")
