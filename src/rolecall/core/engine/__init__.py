@@ -18,8 +18,6 @@ from rolecall.core.domain.clock import Clock, SystemClock
 from rolecall.core.domain.credentials import Credentials, Session
 from rolecall.core.domain.errors import ConfigError, Problem, RolecallError
 from rolecall.core.domain.profiles import Catalog, Profile
-from rolecall.core.engine.assumer import Assumer
-from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
 from rolecall.core.gateways.mfa import CodeSource
 from rolecall.core.store import paths
 from rolecall.core.store.cache import SessionCache
@@ -27,6 +25,8 @@ from rolecall.core.store.cache import SessionCache
 if TYPE_CHECKING:
     import threading
 
+    from rolecall.core.engine.assumer import Assumer
+    from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
     from rolecall.core.gateways.sts import Gateway
     from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
@@ -67,6 +67,10 @@ class Engine:
     signins: SignIns = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        # loaded with the first engine: the app's first frame, drawn from the index, needs neither
+        from rolecall.core.engine.assumer import Assumer
+        from rolecall.core.engine.signins import SignIns
+
         self.assumer = Assumer(
             self.catalog, self.cache, self.clock, self.gateway_factory, self.audit_path, self.session_name, self._warn
         )

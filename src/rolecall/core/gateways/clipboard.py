@@ -6,13 +6,13 @@ The TUI uses Textual's own `copy_to_clipboard` (OSC 52) and calls `system_copy` 
 from __future__ import annotations
 
 import base64
-import hashlib
 import os
 import sys
 from collections.abc import Callable
 
 from rolecall.core.domain.errors import RolecallError
 from rolecall.core.gateways.runner import detached
+from rolecall.core.store.layout import sha256
 
 
 class ClipboardError(RolecallError):
@@ -101,7 +101,8 @@ def copy(text: str) -> str:
 
 
 def fingerprint(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digest: str = sha256(text.encode("utf-8")).hexdigest()
+    return digest
 
 
 def clear_later(text: str, seconds: float) -> None:

@@ -34,7 +34,7 @@ from rolecall.core.sso.session import SsoSession
 from rolecall.core.store.settings import Settings
 from rolecall.core.store.watch import Watch
 from rolecall.core.text.display import printable
-from rolecall.tui import copying, jobs, keys
+from rolecall.tui import jobs, keys
 from rolecall.tui.assuming import Assuming, CodeSource, Then
 from rolecall.tui.console import ConsoleOpening
 from rolecall.tui.errors import describe
@@ -389,6 +389,8 @@ class MainScreen(Screen[None]):
 
     def action_copy(self) -> None:
         clear_after = self.settings.clipboard_clear_seconds
+        from rolecall.tui import copying  # the clipboard's modules: loaded with the first copy
+
         self.with_session(lambda session: copying.choose_format(self.app, session, clear_after))
 
     def action_console(self) -> None:
