@@ -1,6 +1,6 @@
 """rolecall's benchmarks: every figure next to a baseline measured in the same run, as a ratio.
 
-Usage: .venv/bin/python benchmarks/run.py [--quick] [--write benchmarks/results.md] [--readme]
+Usage: .venv/bin/python benchmarks/run.py [--quick] [--repeat N] [--write benchmarks/results.md] [--readme]
 
 The figures of issue 24 are all here, each as a ratio to its floor: the app's first paint on a
 real pty beside a one-widget Textual app (first_paint.py), the cached fast path beside
@@ -173,18 +173,32 @@ def update_readme(text: str) -> None:
     README.write_text(readme[:start] + "\n" + text + "\n" + readme[end:], encoding="utf-8")
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--quick",
-        action="store_true",
-        help="fewer repeats, shorter idle sample, no IAM Identity Center discovery (minutes)",
-    )
-    parser.add_argument("--write", metavar="FILE", help="also write the results as markdown")
-    parser.add_argument("--readme", action="store_true", help="put the table into README.md's Performance section")
-    options = parser.parse_args()
-    runs = 7 if options.quick else 21
+def ratio_of(row: tuple) -> float | None:
+    found = re.match(r"([0-9.]+)x", row[4])
+    return float(found.group(1)) if found else None
 
+
+def median_rows(runs: list[list]) -> list:
+    """Each row as in the run whose ratio for it was the median, with every run's ratio beside
+    it; a row without a ratio (or missing from a run) as in the first run."""
+    if len(runs) == 1:
+        return runs[0]
+    rows = []
+    for at, first in enumerate(runs[0]):
+        same = [run[at] for run in runs if at < len(run) and run[at][0] == first[0]]
+        ratios = [ratio_of(row) for row in same]
+        if len(same) != len(runs) or None in ratios:
+            rows.append(first)
+            continue
+        middle = sorted(zip(ratios, range(len(same)), strict=True))[len(same) // 2][1]
+        chosen = same[middle]
+        every = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+        rows.append((*chosen[:4], f"{chosen[4]} ({every})", *chosen[5:]))
+    return rows
+
+
+def measure(options: argparse.Namespace, runs: int) -> tuple[list, list[str]]:
+    """One whole run: the table's rows, and notes on them."""
     import first_paint
     import shell
     from shell import timed
@@ -410,6 +424,31 @@ def main() -> int:
             )
         )
 
+    return rows, notes
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="fewer repeats, shorter idle sample, no IAM Identity Center discovery (minutes)",
+    )
+    parser.add_argument("--write", metavar="FILE", help="also write the results as markdown")
+    parser.add_argument("--readme", action="store_true", help="put the table into README.md's Performance section")
+    parser.add_argument(
+        "--repeat", type=int, default=1, metavar="N", help="run everything N times; each ratio is the median run's"
+    )
+    options = parser.parse_args()
+    runs = 7 if options.quick else 21
+    results = [measure(options, runs) for _ in range(options.repeat)]
+    rows, notes = median_rows([rows for rows, _ in results]), results[len(results) // 2][1]
+    if options.repeat > 1:
+        notes.append(
+            f"each row is the run whose ratio was that row's median of {options.repeat} whole runs; "
+            "the ratios of every run follow it in brackets"
+        )
+
     table = [
         "| measure | rolecall | baseline | baseline figure | ratio | target |",
         "| --- | --- | --- | --- | --- | --- |",
@@ -422,7 +461,8 @@ def main() -> int:
     print(text)
     print(f"\n({machine}; median of {runs} runs per CLI figure)")
     if options.readme:
-        update_readme(f"One run on {machine}; median of {runs} runs per CLI figure:\n\n{text}")
+        whole = "One run" if options.repeat == 1 else f"{options.repeat} whole runs"
+        update_readme(f"{whole} on {machine}; median of {runs} runs per CLI figure:\n\n{text}")
     if options.write:
         Path(options.write).write_text(
             f"# Benchmark results\n\n{machine}; median of {runs} runs per CLI figure.\n\n{text}\n", encoding="utf-8"
