@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shutil
@@ -115,6 +116,16 @@ def plain_environment(monkeypatch):
     monkeypatch.setenv("PATH", tool_path())
     for name in CALLERS_ONLY:
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def collector_restored():
+    """A test that runs rolecall's `main` or the app in this process leaves Python's collector as
+    it found it: running, nothing frozen (rolecall pauses it while starting, then freezes what
+    start-up made: rolecall/collector.py)."""
+    yield
+    gc.enable()
+    gc.unfreeze()
 
 
 BASE_KEY = "AKIAIOSFODNN7EXAMPLE"

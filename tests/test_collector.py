@@ -16,11 +16,8 @@ from rolecall.tui.app import make_app
 
 @pytest.fixture
 def paused():
-    """The collector paused as `rolecall` pauses it; the test process's own state afterwards."""
+    """The collector paused as `rolecall` pauses it (conftest's collector_restored restarts it)."""
     collector.pause()
-    yield
-    gc.enable()
-    gc.unfreeze()
 
 
 def test_a_command_collects_again_once_its_catalog_is_made(sandbox, paused):

@@ -41,12 +41,14 @@ ONE_WIDGET = HOOK + (
     "        yield tree\n"
     "OneWidget().run()\n"
 )
-# Logs each of the collector's passes as `gc`, and its being turned on as `enable`, beside the imports.
+# Logs each of the collector's passes as `gc`, and its being turned on and freezing what exists as
+# `enable` and `freeze`, beside the imports.
 COLLECTIONS = (
     "import gc\n"
     "gc.callbacks.append(lambda phase, info: log.write(f'{time.monotonic()} gc\\n') if phase == 'start' else None)\n"
-    "enable = gc.enable\n"
+    "enable, freeze = gc.enable, gc.freeze\n"
     "gc.enable = lambda: (log.write(f'{time.monotonic()} enable\\n'), enable())[-1]\n"
+    "gc.freeze = lambda: (log.write(f'{time.monotonic()} freeze\\n'), freeze())[-1]\n"
 )
 SLACK = 90  # 72 today: rolecall's own modules, json for the index, Header, Footer and Label
 
@@ -115,11 +117,13 @@ def test_modules_before_the_first_frame(indexed, tmp_path):
     assert len(app) <= len(floor) + SLACK, (len(app), len(floor), sorted(set(app) - set(floor)))
 
 
-def test_the_collector_waits_for_the_catalog_then_collects(indexed, tmp_path):
-    """Start-up's objects live as long as the app: no collector pass from the moment rolecall
-    starts up (it pauses the collector: rolecall/collector.py) until the whole catalog is made;
-    it is turned on once, and collects as the filter is used."""
-    log = tmp_path / "log"
+def collector_events(log: Path) -> list[str]:
+    """What the app did, in order: the modules it imported and the collector's events (COLLECTIONS)."""
+    return [line.partition(" ")[2] for line in log.read_text(encoding="utf-8").splitlines()]
+
+
+def run_until_filtered(log: Path) -> None:
+    """The app with COLLECTIONS on a pty until its whole catalog is shown and a filter was typed."""
     code = HOOK + COLLECTIONS + APP.removeprefix(HOOK)
     term = Terminal([sys.executable, "-c", code], {**os.environ, "IMPORT_LOG": str(log)}, size=(120, 40))
     try:
@@ -129,11 +133,29 @@ def test_the_collector_waits_for_the_catalog_then_collects(indexed, tmp_path):
         term.expect(rf"{matches('staging-0171 readonly')} of {TOTAL}", timeout=30)
     finally:
         term.kill()
-    lines = log.read_text(encoding="utf-8").splitlines()
-    events = [what for _, _, what in (line.partition(" ") for line in lines)]
+
+
+def test_the_collector_waits_for_the_catalog_then_collects(indexed, tmp_path):
+    """Start-up's objects live as long as the app: no collector pass from the moment rolecall
+    starts up (it pauses the collector: rolecall/collector.py) until the whole catalog is made;
+    it is turned on once, and collects as the filter is used."""
+    run_until_filtered(tmp_path / "log")
+    events = collector_events(tmp_path / "log")
     assert events.count("enable") == 1
     paused, resumed = events.index("rolecall.cli.app"), events.index("enable")  # cli.app: imported once paused
     assert paused < resumed and "gc" not in events[paused:resumed]
+    assert "gc" in events[resumed:]
+
+
+def test_a_catalog_read_after_the_first_frame_is_kept_out_of_the_passes_too(sandbox, tmp_path):
+    """Without a current index the profiles are parsed in a worker after the first frame, which
+    turns the collector on; the catalog, once shown, is still frozen (a full pass over it stalls
+    a keystroke)."""
+    sandbox.profiles.write_text(many_profiles(), encoding="utf-8")
+    run_until_filtered(tmp_path / "log")
+    events = collector_events(tmp_path / "log")
+    resumed = events.index("enable")  # after the first frame, before the worker's catalog
+    assert "freeze" in events[resumed:]  # the catalog, once shown
     assert "gc" in events[resumed:]
 
 

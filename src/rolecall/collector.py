@@ -4,9 +4,10 @@ Starting, rolecall makes hundreds of thousands of objects that live as long as t
 (modules, classes, the catalog, the app's widgets) and next to no cyclic garbage; the collector
 walks them again and again as they pile up: ~100 ms of a `list` of 5,000 profiles, about a sixth
 of the app's first frame. So a command starts with it paused, and it resumes once start-up is
-done, when the catalog is made (the CLI's `engine_for`, the app's first catalog), with what
-start-up made frozen out of its passes. A process that runs on (the app, a discovery, the
-credential server) collects as usual from then on; one that ends first never collects at all.
+done, when the catalog is made (the CLI's `engine_for`; the app's first catalog, or its first
+frame when the catalog is still being read), with what start-up made frozen out of its passes.
+A process that runs on (the app, a discovery, the credential server) collects as usual from
+then on; one that ends first never collects at all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,18 @@ import gc
 
 def pause() -> None:
     gc.disable()
+
+
+_kept = False
+
+
+def keep_for_good() -> None:
+    """What exists now lives as long as the process (the app's first catalog and its tree): out
+    of every later pass. Once per process: what a reload replaces must stay collectable."""
+    global _kept
+    if not _kept:
+        _kept = True
+        gc.freeze()
 
 
 def resume() -> None:

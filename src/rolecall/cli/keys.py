@@ -141,12 +141,12 @@ def cmd_remove(args: argparse.Namespace) -> int:
 def cmd_rotate(args: argparse.Namespace) -> int:
     from functools import partial
 
-    from rolecall.core.engine import Engine
+    from rolecall.cli.common import engine_for
     from rolecall.core.gateways import mfa
     from rolecall.core.gateways.rotate import rotate
 
     name = args.profile
-    engine = Engine.open(args.profiles, warn=say)
+    engine = engine_for(args)
     found = engine.catalog.profiles.get(name)
     serial, code = None, None
     if found is not None and found.mfa and found.mfa_serial:

@@ -121,7 +121,10 @@ class RolecallApp(App[None]):
             self.show_engine(engine)
 
     def after_first_frame(self) -> None:
-        """The footer's keys, and the start-up's notes: themes and settings that were skipped."""
+        """The footer's keys, and the start-up's notes: themes and settings that were skipped.
+        The collector runs from here on at the latest (a catalog still being read in a worker,
+        from a file that never ends, must not keep it paused)."""
+        collector.resume()
         self.main.footer.call_later(self.main.footer.start)  # in the footer's own context: it composes
         for note in self.startup_notes:
             self.notify(note, severity="warning", timeout=10)
@@ -201,9 +204,10 @@ class RolecallApp(App[None]):
         self.main.show_engine(engine, reloaded=reloaded, welcome=welcome)
         # Start-up is done with the first catalog: it and its tree (tens of thousands of objects
         # with 5,000 profiles) live as long as the app, kept out of the collector's passes, which
-        # otherwise stall a keystroke by ~50 ms every so often. Once only: what a reload
-        # replaces must stay collectable.
+        # otherwise stall a keystroke by ~50 ms every so often (the collector may be running
+        # already: the catalog was read in a worker after the first frame).
         collector.resume()
+        collector.keep_for_good()
         problems = engine.problems() if not reloaded else []
         if problems:
             self.notify(

@@ -388,9 +388,9 @@ class MainScreen(Screen[None]):
         self.with_session(self.runs.ask_command)
 
     def action_copy(self) -> None:
-        clear_after = self.settings.clipboard_clear_seconds
         from rolecall.tui import copying  # the clipboard's modules: loaded with the first copy
 
+        clear_after = self.settings.clipboard_clear_seconds
         self.with_session(lambda session: copying.choose_format(self.app, session, clear_after))
 
     def action_console(self) -> None:
