@@ -59,9 +59,12 @@ def json_flag(p: argparse.ArgumentParser) -> None:
 def build_parser(command_name: str | None = None) -> argparse.ArgumentParser:
     """The parser of every command, with the options of each, or of `command_name` only (the
     one being run: building the others' options imports their modules)."""
+    # No abbreviated options (argparse's default): every reader of argv (the app's shortcut, the
+    # command word, exec's split) sees the words as written.
     parser = argparse.ArgumentParser(
         prog="rolecall",
         description="AWS role switching: a TUI with live session countdowns, and a fast CLI.",
+        allow_abbrev=False,
     )
     parser.add_argument("--version", action="version", version=f"rolecall {__version__}")
     parser.add_argument(
@@ -72,7 +75,9 @@ def build_parser(command_name: str | None = None) -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for command in COMMANDS:
-        p = sub.add_parser(command.name, help=command.help, description=command.help, usage=command.usage)
+        p = sub.add_parser(
+            command.name, help=command.help, description=command.help, usage=command.usage, allow_abbrev=False
+        )
         p.set_defaults(handler=command.handler)
         if command.options and command_name in (None, command.name):
             resolve(command.options)(p)
