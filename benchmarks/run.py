@@ -179,13 +179,15 @@ def ratio_of(row: tuple) -> float | None:
 
 
 def median_rows(runs: list[list]) -> list:
-    """Each row as in the run whose ratio for it was the median, with every run's ratio beside
-    it; a row without a ratio (or missing from a run) as in the first run."""
+    """Each row (by its name) as in the run whose ratio for it was the median (the middle one of
+    an odd number of runs), with every run's ratio beside it; a row without a ratio, or missing
+    from a run, as in the first run."""
     if len(runs) == 1:
         return runs[0]
+    by_name = [{row[0]: row for row in run} for run in runs]
     rows = []
-    for at, first in enumerate(runs[0]):
-        same = [run[at] for run in runs if at < len(run) and run[at][0] == first[0]]
+    for first in runs[0]:
+        same = [run[first[0]] for run in by_name if first[0] in run]
         ratios = [ratio_of(row) for row in same]
         if len(same) != len(runs) or None in ratios:
             rows.append(first)
@@ -440,13 +442,15 @@ def main() -> int:
         "--repeat", type=int, default=1, metavar="N", help="run everything N times; each ratio is the median run's"
     )
     options = parser.parse_args()
+    if options.repeat < 1:
+        parser.error("--repeat must be at least 1")
     runs = 7 if options.quick else 21
     results = [measure(options, runs) for _ in range(options.repeat)]
     rows, notes = median_rows([rows for rows, _ in results]), results[len(results) // 2][1]
     if options.repeat > 1:
         notes.append(
-            f"each row is the run whose ratio was that row's median of {options.repeat} whole runs; "
-            "the ratios of every run follow it in brackets"
+            f"each row with a ratio is the run whose ratio was that row's median of {options.repeat} whole runs, "
+            "the ratios of every run in brackets; the rows without one are the first run's"
         )
 
     table = [
