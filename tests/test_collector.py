@@ -10,14 +10,16 @@ import gc
 import pytest
 
 from rolecall import collector
+from rolecall.cli import main
 from rolecall.cli.common import engine_for
 from rolecall.tui.app import make_app
 
 
 @pytest.fixture
 def paused():
-    """The collector paused as `rolecall` pauses it (conftest's collector_restored restarts it)."""
-    collector.pause()
+    """The collector paused as a command pauses it while it starts."""
+    with collector.starting():
+        yield
 
 
 def test_a_command_collects_again_once_its_catalog_is_made(sandbox, paused):
@@ -32,6 +34,14 @@ async def test_the_app_collects_again_once_its_first_catalog_is_shown(sandbox, f
         await pilot.pause()
         assert app.sub_title == "6 profiles · 0 sessions"
         assert gc.isenabled() and gc.get_freeze_count() > 0
+
+
+def test_a_command_that_ends_before_its_catalog_leaves_the_collector_running(sandbox):
+    """main's caller (here, this process) gets the collector back however the command ended."""
+    with pytest.raises(SystemExit):
+        main(["list", "--no-such-option"])
+    assert main(["no-such-command"]) == 2
+    assert gc.isenabled()
 
 
 def test_resume_leaves_a_running_collector_alone():

@@ -13,10 +13,19 @@ then on; one that ends first never collects at all.
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
-def pause() -> None:
+@contextmanager
+def starting() -> Iterator[None]:
+    """Paused for a command's start-up, and running again when the command has ended however it
+    ended, for a caller in the same process (a test, a program running the CLI's `main`)."""
     gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 _kept = False

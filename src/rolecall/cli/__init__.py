@@ -36,7 +36,12 @@ def _run(argv: list[str] | None) -> int:
         return served
     from rolecall import collector
 
-    collector.pause()  # on again once the catalog is made (rolecall/collector.py)
+    with collector.starting():  # on again once the catalog is made, and when the command ends
+        return _command(argv)
+
+
+def _command(argv: list[str]) -> int:
+    """Every command but those answered before start-up (a Tab, a cached `process`/`export`)."""
     from rolecall.cli.app import app_arguments
 
     args = app_arguments(argv)  # the app: no argparse before its first frame
