@@ -138,7 +138,16 @@ class RolecallApp(App[None]):
         name, problem = themes.resolve(choice or self.settings.theme, found)
         for theme in found:
             self.register_theme(theme)
-        self.theme = name or themes.DEFAULT
+        chosen = name or themes.DEFAULT
+        if self.get_theme(chosen).dark == self.current_theme.dark:  # type: ignore[union-attr]
+            # As light or dark as Textual's own default, whose terminal colours stand: the name is
+            # set without the theme's watcher, which would parse every stylesheet a second time
+            # before the first frame; the stylesheet gets the theme's variables, the app its class.
+            self.set_reactive(App.theme, chosen)
+            self.stylesheet.set_variables(self.get_css_variables())
+            self.set_class(True, f"-theme-{chosen}", update=False)
+        else:
+            self.theme = chosen
         return [f"theme skipped: {item}" for item in problems] + ([problem] if problem else [])
 
     def remember_theme(self, theme: Theme) -> None:
