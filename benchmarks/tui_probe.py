@@ -19,22 +19,12 @@ from keystroke import TYPED  # the same keys as the keystroke benchmark (this di
 T0 = float(os.environ.get("BENCH_T0", time.time()))
 
 
-async def loaded(tree, limit: float = 60) -> None:
-    """Wait until the tree has its accounts (the profiles are loaded), for at most `limit` seconds."""
+async def until(shown, what: str, limit: float = 60) -> None:
+    """Wait until `shown()` is true, for at most `limit` seconds."""
     deadline = time.monotonic() + limit
-    while not tree.shown_accounts():
+    while not shown():
         if time.monotonic() > deadline:
-            raise SystemExit("the profiles never showed up in the tree")
-        await asyncio.sleep(0.001)
-
-
-async def catalog_shown(app, limit: float = 60) -> None:
-    """Wait until the whole catalog is shown (the title counts it), for at most `limit` seconds:
-    the first screenful from the index comes before it."""
-    deadline = time.monotonic() + limit
-    while " profiles · " not in app.sub_title:
-        if time.monotonic() > deadline:
-            raise SystemExit("the catalog never showed up")
+            raise SystemExit(f"{what} never showed up")
         await asyncio.sleep(0.001)
 
 
@@ -45,7 +35,7 @@ async def first_paint(profiles: str) -> dict:
     app = make_app(profiles=profiles, theme="rolecall-dark")
     async with app.run_test(size=(120, 36)) as pilot:
         tree = app.query_one(AccountsTree)
-        await loaded(tree)
+        await until(tree.shown_accounts, "the profiles")  # the first screenful, from the index
         await pilot.pause()  # the frame with the rows is composed
         painted = time.time()
         boto_loaded = any(m.split(".")[0] in ("boto3", "botocore") for m in sys.modules)
@@ -80,7 +70,8 @@ async def filter_latency(profiles: str) -> dict:
     timings, cpu = [], []
     async with app.run_test(size=(120, 36)) as pilot:
         tree = app.query_one(AccountsTree)
-        await catalog_shown(app)  # typed earlier, `/` is not bound yet and `p` opens the problems
+        # the whole catalog (the title counts it): typed earlier, `/` is not bound yet and `p` opens the problems
+        await until(lambda: " profiles · " in app.sub_title, "the catalog")
         await pilot.press("slash")
         assert app.focused is app.main.filter_input, app.focused
         typed = ""
