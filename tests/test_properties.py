@@ -276,4 +276,4 @@ def test_an_expiry_the_arithmetic_cannot_read_goes_to_datetime_or_is_refused(tex
 
 @given(st.binary(max_size=200))
 def test_the_cache_layouts_sha256_is_hashlibs(data):
-    assert layout.sha256(data).hexdigest() == hashlib.sha256(data).hexdigest()
+    assert layout.sha256_hex(data) == hashlib.sha256(data).hexdigest()

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from rolecall.core.domain.errors import RolecallError
 from rolecall.core.gateways.runner import detached
-from rolecall.core.store.layout import sha256
+from rolecall.core.store.layout import sha256_hex
 
 
 class ClipboardError(RolecallError):
@@ -101,8 +101,7 @@ def copy(text: str) -> str:
 
 
 def fingerprint(text: str) -> str:
-    digest: str = sha256(text.encode("utf-8")).hexdigest()
-    return digest
+    return sha256_hex(text.encode("utf-8"))
 
 
 def clear_later(text: str, seconds: float) -> None:

@@ -38,7 +38,14 @@ def _sha256() -> Any:
     return hashlib.sha256
 
 
-sha256 = _sha256()
+_sha256_of = _sha256()
+
+
+def sha256_hex(data: bytes) -> str:
+    digest: str = _sha256_of(data).hexdigest()
+    return digest
+
+
 # What only labels a profile: changing these never changes the session AWS hands out.
 COSMETIC = frozenset({"name", "account_name", "role_name", "tags", "origin", "source", "chromium_profile"})
 
@@ -54,7 +61,7 @@ def short_name(name: str, key: str | None = None) -> str:
     """`name` when it is at most MAX_NAME characters, else `<prefix>-<sha256(key or name)[:16]>`."""
     if len(name) <= MAX_NAME:
         return name
-    digest: str = sha256((key if key is not None else name).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    digest = sha256_hex((key if key is not None else name).encode("utf-8", "surrogatepass"))[:16]
     prefix = name[: MAX_NAME - 17]
     if "%" in prefix[-2:]:  # never cut a %XX escape in half
         prefix = prefix[: prefix.rindex("%")]
@@ -66,8 +73,7 @@ def fingerprint(profile: dict[str, Any]) -> str:
     a cached session is served only to a request with the same fingerprint."""
     shaping = {k: v for k, v in profile.items() if k not in COSMETIC}
     canonical = json.dumps(shaping, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
-    digest: str = sha256(canonical.encode("ascii")).hexdigest()
-    return digest
+    return sha256_hex(canonical.encode("ascii"))
 
 
 def parse_time(text: object) -> datetime:
