@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rolecall.core.domain.durations import format_duration, parse_duration
@@ -217,6 +217,8 @@ def any_text(key, secret, token, region, profile):
 
 
 @BATCHES
+# zsh expands an unquoted `=` at a word's start or after a `:` in an assignment (EQUALS)
+@example([any_text(key=":=0", secret="=ls", token="a:=b", region=None, profile="p")])
 @given(
     st.lists(
         st.builds(

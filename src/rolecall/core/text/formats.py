@@ -23,10 +23,11 @@ LINE_BREAKS = ("\n", "\r")
 
 
 def sh_quote(value: str) -> str:
-    """A POSIX shell word (shlex.quote), also for zsh: there an unquoted word that starts with `=` is
-    replaced by a command's path (EQUALS), so such a word is quoted too."""
+    """A POSIX shell word (shlex.quote), also for zsh: there an unquoted `=` at the start of a word,
+    or after a `:` in an assignment's value, is replaced by a command's path (EQUALS), so a word
+    holding `=` is quoted too."""
     quoted = shlex.quote(value)
-    return f"'{quoted}'" if quoted.startswith("=") else quoted  # left bare by shlex: holds no quote
+    return f"'{quoted}'" if "=" in quoted and quoted == value else quoted  # left bare: holds no quote
 
 
 def fish_quote(value: str) -> str:
