@@ -3,7 +3,6 @@ previous `use`'s out. Every value is quoted as data for its shell (formats.py's 
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 
 from rolecall.core.domain.errors import ConfigError
@@ -60,9 +59,9 @@ def script(shell: str, session: Session, chosen_region: str | None) -> str:
     names = " ".join(values)
     if shell in ("bash", "zsh"):
         lines = ["__rolecall_forget", "unset " + " ".join(cleared)]
-        lines += [f"export {name}={shlex.quote(value)}" for name, value in values.items()]
-        lines.append(f"__rolecall_vars={shlex.quote(names)}")
-        lines.append(f"__rolecall_region={shlex.quote(chosen_region or '')}")
+        lines += [f"export {name}={formats.sh_quote(value)}" for name, value in values.items()]
+        lines.append(f"__rolecall_vars={formats.sh_quote(names)}")
+        lines.append(f"__rolecall_region={formats.sh_quote(chosen_region or '')}")
         lines.append("__rolecall_retry=0 __rolecall_warned=")
     elif shell == "fish":
         lines = ["__rolecall_forget"] + [f"set -e {name}" for name in cleared]
