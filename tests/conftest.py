@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from textual.widgets import Input
 
 from rolecall.core.domain.clock import FakeClock
 from rolecall.demo import home_environment
@@ -272,6 +273,31 @@ class StsWindow:
     def lasts(self, session, duration) -> bool:
         """Whether `session` was issued for `duration`, counted from a moment inside the window."""
         return self.start + duration <= session.credentials.expiration <= self.end + duration
+
+
+@pytest.fixture
+def snap_compare(snap_compare):
+    """pytest-textual-snapshot's `snap_compare`, with a focused input's cursor held still.
+
+    An input's cursor blinks every 0.5 s, so a screenshot taken after a slow step (a worker, a busy
+    machine) catches it on or off by chance. After the scenario this stops the blink and presses
+    End, which the input answers by showing its cursor: every snapshot shows it, every run.
+    """
+
+    def compare(app, *, run_before=None, press=(), **options):
+        async def scenario(pilot):
+            if run_before is not None:
+                await run_before(pilot)
+            await pilot.pause()
+            await pilot.press(*press)
+            focused = pilot.app.focused
+            if isinstance(focused, Input):
+                focused.cursor_blink = False
+                await pilot.press("end")
+
+        return snap_compare(app, run_before=scenario, **options)
+
+    return compare
 
 
 @pytest.fixture

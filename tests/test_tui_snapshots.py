@@ -90,7 +90,11 @@ def test_mfa_modal_with_a_long_aws_error(sandbox, sts_proxy, snap_compare, size)
         # the refusal comes from a worker that may not have started yet: wait for it on screen
         await shows(pilot, lambda lines: "MultiFactorAuthentication" in "".join(lines))
         await app.workers.wait_for_complete()
-        await pilot.pause()
+        # and the code's input takes the focus back, for the retry: the cursor is in the snapshot
+        for _ in range(200):
+            if app.focused is not None and app.focused.id == "mfa-code":
+                break
+            await pilot.pause(0.02)
 
     assert snap_compare(app_with_sessions(), run_before=wrong_code, terminal_size=SIZES[size])
 
