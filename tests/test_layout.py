@@ -8,6 +8,11 @@ import subprocess
 import sys
 
 import rolecall.core
+from rolecall.core.domain.profiles import Profile
+from rolecall.core.sources.index import load_catalog
+from rolecall.core.store import layout, quick
+
+ROLE = "arn:aws:iam::123456789012:role/B"
 
 
 def _modules_after(code: str, env=None) -> set[str]:
@@ -141,6 +146,28 @@ def test_the_profiles_index_is_reused_until_a_source_changes(cli, sandbox):
     sandbox.aws_credentials.write_text(sandbox.aws_credentials.read_text() + "\n")
     assert parsed_yaml()  # so did another source
     assert not parsed_yaml()
+
+
+def test_the_index_keeps_each_profile_without_its_defaults_and_gives_back_the_same_profile(sandbox):
+    """Half the bytes on every cached `process`: an entry leaves out its default fields. The full
+    path gets back each profile as parsed, and the fast path the same session fingerprint."""
+    minimal = Profile(name="a/B", role_arn=ROLE, account_id="123456789012", account_name="a", role_name="B")
+    as_json = json.loads(json.dumps(minimal.to_dict()))
+    assert layout.index_entry(as_json) == {
+        k: as_json[k] for k in ("name", "role_arn", "account_id", "account_name", "role_name")
+    }
+    assert layout.whole_entry(layout.index_entry(as_json)) == as_json  # the table is Profile's own defaults
+
+    assert load_catalog().profiles  # parsed, and the index written
+    parsed = load_catalog(use_index=False).profiles
+    entries = json.loads(quick.index_file(None).read_text(encoding="utf-8"))["profiles"]
+    assert len(entries) == len(parsed) > 5
+    assert sum(len(entry) for entry in entries) < sum(len(p.to_dict()) for p in parsed.values()) / 2
+    for entry in entries:
+        profile = parsed[entry["name"]]
+        assert Profile.from_dict(entry) == profile
+        assert layout.fingerprint(layout.whole_entry(entry)) == layout.fingerprint(profile.to_dict())
+    assert load_catalog().profiles == parsed  # read back from the index
 
 
 def test_the_app_paints_before_botocore_is_imported(sandbox):

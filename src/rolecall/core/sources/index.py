@@ -15,8 +15,7 @@ from typing import Any
 from rolecall.core import sources
 from rolecall.core.domain.errors import Problem, StorageError
 from rolecall.core.domain.profiles import Catalog, Profile
-from rolecall.core.store import paths, storage
-from rolecall.core.store.layout import stamp
+from rolecall.core.store import layout, paths, storage
 from rolecall.core.store.quick import index_file, index_key, watched_unchanged
 
 
@@ -99,8 +98,8 @@ def first_profiles(data: dict[str, Any], count: int) -> list[Profile] | None:
 def _write_index(path: Path, key: list[Any], catalog: Catalog, watched: list[Path]) -> None:
     data = {
         "key": key,
-        "watched": [stamp(p) for p in watched],
-        "profiles": [p.to_dict() for p in catalog.profiles.values()],
+        "watched": [layout.stamp(p) for p in watched],
+        "profiles": [layout.index_entry(p.to_dict()) for p in catalog.profiles.values()],
         "problems": [p._asdict() for p in catalog.problems],
         "sso_sessions": [dataclasses.asdict(s) for s in catalog.sso_sessions],
         "without_credentials": {name: p._asdict() for name, p in catalog.without_credentials.items()},

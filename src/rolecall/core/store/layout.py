@@ -147,6 +147,43 @@ def stamp(path: str | os.PathLike[str]) -> list[Any]:
     return [str(path), info.st_size, info.st_mtime_ns, info.st_ino]
 
 
+# An index entry leaves out every field that holds its default (most fields of most profiles):
+# half the bytes to write, and to read on every cached `process` at thousands of profiles.
+# Profile.from_dict puts them back by the dataclass's own defaults, and `whole_entry` from this
+# table, which a test holds equal to them (a `Profile.to_dict()`'s values, as JSON reads them).
+PROFILE_DEFAULTS: dict[str, Any] = {
+    "source": "profiles.yaml",
+    "origin": "",
+    "region": None,
+    "source_profile": None,
+    "via": None,
+    "mfa": False,
+    "mfa_serial": None,
+    "mfa_process": None,
+    "duration": 3600,
+    "mfa_session_duration": 8 * 3600,
+    "external_id": None,
+    "role_session_name": None,
+    "source_identity": None,
+    "session_tags": {},
+    "session_policy_arns": [],
+    "tags": {},
+    "kind": "role",
+    "settings": {},
+    "chromium_profile": None,
+}
+
+
+def index_entry(profile: dict[str, Any]) -> dict[str, Any]:
+    """A profile's `Profile.to_dict()` form as the index keeps it: without its default fields."""
+    return {k: v for k, v in profile.items() if k not in PROFILE_DEFAULTS or PROFILE_DEFAULTS[k] != v}
+
+
+def whole_entry(entry: dict[str, Any]) -> dict[str, Any]:
+    """An index entry with its default fields back: the `Profile.to_dict()` form it was made from."""
+    return {**PROFILE_DEFAULTS, **entry}
+
+
 def index_file_name(profiles_file: str | os.PathLike[str]) -> str:
     """One index per profiles file, so switching between files does not throw the other away."""
     return f"index-{zlib.crc32(str(profiles_file).encode('utf-8', 'surrogateescape')):08x}.json"

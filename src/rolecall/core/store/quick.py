@@ -52,9 +52,10 @@ def cached_entry(profiles: str | None, name: str) -> tuple[dict[str, Any], dict[
             index = json.load(handle)
         if index["key"] != json.loads(json.dumps(index_key(profiles))) or not watched_unchanged(index):
             return None
-        profile = next((p for p in index["profiles"] if p["name"] == name), None)
-        if profile is None:
+        entry = next((p for p in index["profiles"] if p["name"] == name), None)
+        if entry is None:
             return None
+        profile = layout.whole_entry(entry)
         folder = root / "sessions"
         storage.sweep(folder)
         path = folder / layout.entry_file_name(name)
