@@ -1,5 +1,6 @@
 """What the cache looks like on disk, in one place: file names, the index name and key, the
-format number, the refresh margin, how `Expiration` is read, and the session fingerprint.
+fields an index entry leaves out, the format number, the refresh margin, how `Expiration` is
+read, and the session fingerprint.
 
 Standard library only: the quick path (`rolecall process`) imports this and nothing heavier, so
 neither OpenSSL (hashlib's sha256, ~7 ms to load) nor datetime (~5 ms) is loaded on that path:
