@@ -1,11 +1,11 @@
 """The app's first paint as a person sees it: `rolecall --profiles P` starts on a real
 pseudo-terminal and the time is taken from starting the program to the end of the first frame
 whose screen (read with pyte) shows profile names; beside it, the floor: a one-widget Textual app
-(a Tree with a few lines) started and timed the same way on the same pty size. Runs alternate
-between the two so that both see the machine as it was; medians are reported, and their ratio.
+(a Tree with a few lines, benchmarks/floor_app.py) started and timed the same way on the same pty
+size. Runs alternate between the two so that both see the machine as it was; medians are
+reported, and their ratio.
 
 Usage: python benchmarks/first_paint.py [--runs N] [--example] [--big]   (both sets when neither)
-       python benchmarks/first_paint.py --serve-floor                   the floor app itself
 Prints one JSON object on the last line of stdout. Runs in a temp HOME; touches no real file.
 """
 
@@ -26,32 +26,13 @@ import time
 from pathlib import Path
 
 import pyte
+from floor_app import FLOOR_TREE  # this directory is on sys.path
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "profiles.example.yaml"
 SIZE = (120, 36)  # columns, lines
 FRAME_GAP = 0.008  # a frame's bytes come within a ms or two; frames are >= 16 ms apart
 LIMIT = 60.0  # seconds: an app that never paints fails the run instead of hanging it
-# The floor's tree and the names it shows (the same shape as the app's list: accounts and roles).
-FLOOR_TREE = {"prod": ("Admin", "ReadOnly", "Deploy"), "staging": ("Admin", "Developer")}
-
-
-def floor_app() -> None:
-    """The floor: a Textual app with one widget, a Tree of a few accounts and roles."""
-    from textual.app import App
-    from textual.widgets import Tree
-
-    class Floor(App):
-        def compose(self):
-            tree: Tree[None] = Tree("accounts")
-            for account, roles in FLOOR_TREE.items():
-                branch = tree.root.add(account, expand=True)
-                for role in roles:
-                    branch.add_leaf(role)
-            tree.root.expand()
-            yield tree
-
-    Floor().run()
 
 
 def cpu_seconds(pid: int) -> float:
@@ -129,7 +110,7 @@ def compare(profiles: Path, names: list[str], env: dict[str, str], runs: int) ->
     (after one warm-up of each, which also makes the profiles index)."""
     rolecall = str(Path(sys.executable).parent / "rolecall")
     app_argv = [rolecall, "--profiles", str(profiles)]
-    floor_argv = [sys.executable, __file__, "--serve-floor"]
+    floor_argv = [sys.executable, str(HERE / "floor_app.py")]
     floor_names = [next(iter(FLOOR_TREE)), FLOOR_TREE[next(iter(FLOOR_TREE))][0]]
     app: list[tuple[float, float]] = []
     floor: list[tuple[float, float]] = []
@@ -181,11 +162,7 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--example", action="store_true", help="profiles.example.yaml only")
     parser.add_argument("--big", action="store_true", help="5,000 profiles only")
-    parser.add_argument("--serve-floor", action="store_true", help=argparse.SUPPRESS)
     options = parser.parse_args()
-    if options.serve_floor:
-        floor_app()
-        return 0
     both = not (options.example or options.big)
     results = measure(options.runs, example=options.example or both, big=options.big or both)
     for name, result in results.items():
