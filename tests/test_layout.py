@@ -9,6 +9,7 @@ import sys
 
 import rolecall.core
 from rolecall.core.domain.profiles import Profile
+from rolecall.core.engine import Engine
 from rolecall.core.sources.index import load_catalog
 from rolecall.core.store import layout, quick
 
@@ -168,6 +169,31 @@ def test_the_index_keeps_each_profile_without_its_defaults_and_gives_back_the_sa
         assert Profile.from_dict(entry) == profile
         assert layout.fingerprint(layout.whole_entry(entry)) == layout.fingerprint(profile.to_dict())
     assert load_catalog().profiles == parsed  # read back from the index
+
+
+def test_the_first_frame_reads_the_front_of_the_index_and_the_engine_the_whole(sandbox):
+    """The app's first profiles come from the index's front, parsed alone: the same profiles,
+    in the same order, as the whole index gives; a changed source or a damaged index gives no
+    start (the sources are read instead)."""
+    parsed = list(load_catalog().profiles.values())  # parsed, and the index written
+    start = Engine.from_index()
+    assert start is not None and len(parsed) > 5
+    for count in (0, 1, 3, len(parsed), len(parsed) + 10):
+        assert start.first(count) == parsed[:count]
+    engine = start.engine()
+    assert engine is not None and list(engine.catalog.profiles.values()) == parsed
+
+    index = quick.index_file(None)
+    text = index.read_text(encoding="utf-8")
+    cut = text.index('"profiles":[') + len('"profiles":[') + 20
+    index.write_text(text[:cut], encoding="utf-8")  # a write cut short: the front reads, the rest does not
+    cut_short = Engine.from_index()
+    assert cut_short is not None and cut_short.first(1) is None and cut_short.engine() is None
+    index.write_text("[]", encoding="utf-8")
+    assert Engine.from_index() is None
+    index.write_text(text, encoding="utf-8")
+    sandbox.write_profiles(sandbox.profiles.read_text() + "\n")
+    assert Engine.from_index() is None  # the profiles changed: the index is not current
 
 
 def test_the_app_paints_before_botocore_is_imported(sandbox):

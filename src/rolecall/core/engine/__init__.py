@@ -105,8 +105,8 @@ class Engine:
             _check_named_file(profiles_path)
         except RolecallError:
             return None
-        data = current_index(profiles_path)
-        return None if data is None else IndexedStart(data, profiles_path, options)
+        text = current_index(profiles_path)
+        return None if text is None else IndexedStart(text, profiles_path, options)
 
     @property
     def sts(self) -> Gateway:
@@ -293,23 +293,24 @@ def _check_named_file(profiles_path: str | os.PathLike[str] | None) -> None:
 class IndexedStart:
     """A current profiles index, read: its first profiles for a first frame, then the engine."""
 
-    data: dict[str, Any]
+    text: str  # the index, parsed whole only by `engine`
     profiles_path: str | os.PathLike[str] | None
     options: dict[str, Any]
-
-    @property
-    def count(self) -> int:
-        return len(self.data.get("profiles") or ())
 
     def first(self, count: int) -> list[Profile] | None:
         """The first `count` profiles in catalog order (None: the index is damaged)."""
         from rolecall.core.sources.index import first_profiles
 
-        return first_profiles(self.data, count)
+        return first_profiles(self.text, count)
 
     def engine(self) -> Engine | None:
         """The engine over the whole index (None: the index is damaged, `Engine.open` reads the sources)."""
+        import json
+
         from rolecall.core.sources.index import catalog_of
 
-        catalog = catalog_of(self.data)
+        try:
+            catalog = catalog_of(json.loads(self.text))
+        except ValueError:
+            catalog = None
         return None if catalog is None else Engine(catalog, profiles_path=self.profiles_path, **self.options)
