@@ -17,6 +17,7 @@ from rolecall.demo import DemoEnvironment
 from rolecall.tui.app import make_app
 from rolecall.tui.widgets.sessions import SessionsList
 from tests.conftest import wait_for
+from tests.terminal import Terminal
 from tests.tui_screen import shows
 
 
@@ -82,9 +83,24 @@ def test_cli_commands_work_in_the_demo_and_home_stays_empty(tmp_path):
     assert not demo_dir(result.stderr).exists()
 
 
-def test_demo_command_exit_status_is_passed_through(tmp_path):
-    result = run_demo(["--cli", "--", "sh", "-c", "exit 5"], tmp_path)
-    assert result.returncode == 5
+def test_on_a_terminal_the_demo_counts_its_discovery_then_runs_the_command_and_passes_its_status(tmp_path):
+    """The command waits for 300 accounts to be discovered (seconds, at the portal's documented
+    rate): a terminal sees the count grow, then a clean line, then the command."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "ROLECALL_", "XDG_"))}
+    term = Terminal(
+        [sys.executable, "-m", "rolecall", "demo", "--cli", "--", "sh", "-c", "echo ran; exit 5"],
+        {**env, "HOME": str(tmp_path)},
+    )
+    try:
+        term.expect(r"rolecall: demo: \d+/(100|200|300) accounts, \d+ roles")
+        assert term.wait(timeout=60) == 5
+    finally:
+        term.kill()
+    counts = [int(done) for done in re.findall(r"demo: (\d+)/\d+ accounts", term.text)]
+    assert counts == sorted(counts) and counts[-1] == 300
+    assert re.search(r"demo: 300/300 accounts, 510 roles\r\x1b\[K", term.text)  # the line cleared when done
+    assert re.search(r"^rolecall demo: files in \S+ \(removed on exit\)", term.display, re.M)
+    assert term.display.rstrip().splitlines()[-1] == "ran" and "accounts" not in term.display
 
 
 def test_sigterm_ends_the_demo_and_removes_its_files(tmp_path):

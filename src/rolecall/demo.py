@@ -212,8 +212,9 @@ class DemoEnvironment:
     `discover=False` leaves the SSO session signed in but undiscovered (for the app, which
     discovers it in the background)."""
 
-    def __init__(self, *, discover: bool = True) -> None:
+    def __init__(self, *, discover: bool = True, progress: Callable[[int, int, int], None] | None = None) -> None:
         self.discover = discover
+        self.progress = progress  # how far the discovery has come (accounts done, known, roles found)
         self._root: Path | None = None
         self.sts_url = ""
         self._server: ThreadedMotoServer | None = None
@@ -291,7 +292,7 @@ class DemoEnvironment:
         session = engine.sso_session(SSO_SESSION)
         engine.sso_login(session, open_url=browser)
         if self.discover:
-            engine.sso_sync(session)
+            engine.sso_sync(session, self.progress)
         engine.saml_sync("okta")
 
     def _set_env(self, home: Path, sso: FakeSso, federation_port: int) -> None:
@@ -377,10 +378,16 @@ already signed in as session "demo" with its 300 accounts discovered):
 Exit the shell to end the demo; its files are removed."""
 
 
-def run_demo(cli: bool = False, theme: str | None = None, command: list[str] | None = None) -> int:
+def run_demo(
+    cli: bool = False,
+    theme: str | None = None,
+    command: list[str] | None = None,
+    progress: Callable[[int, int, int], None] | None = None,
+) -> int:
+    """The demo; `progress` follows its discovery, which a shell or a command waits for."""
     from rolecall.core.gateways import spawn
 
-    with DemoEnvironment(discover=bool(cli or command)) as demo:
+    with DemoEnvironment(discover=bool(cli or command), progress=progress) as demo:
         _say(f"files in {demo.root} (removed on exit); STS at {demo.sts_url}")
         if command:
             return spawn.run(command, dict(os.environ))

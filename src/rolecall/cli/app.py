@@ -48,8 +48,24 @@ def opt_demo(p: argparse.ArgumentParser) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from rolecall import collector
-    from rolecall.demo import run_demo
+    from rolecall.cli.sso import Progress
+    from rolecall.demo import SSO_SESSION, run_demo
 
     collector.resume()  # the demo's servers answer for as long as it runs
+    command = list(args.cmd) or None
+    progress = Progress(SSO_SESSION)  # a shell or a command waits for the discovery: its count on a terminal
 
-    return run_demo(cli=args.cli, theme=getattr(args, "theme", None), command=list(args.cmd) or None)
+    def discovering(done: int, known: int, roles: int) -> None:
+        progress(done, known, roles)
+        if done == known:
+            progress.end()
+
+    try:
+        return run_demo(
+            cli=args.cli,
+            theme=getattr(args, "theme", None),
+            command=command,
+            progress=discovering if args.cli or command else None,
+        )
+    finally:
+        progress.end()  # a discovery that failed: its error goes on a line of its own

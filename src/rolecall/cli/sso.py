@@ -49,7 +49,7 @@ def opt_sync(p: argparse.ArgumentParser) -> None:
     sso_session(p, "the SSO session or profiles.yaml saml: source (default: the only SSO session)")
 
 
-class _Progress:
+class Progress:
     """`corp: 420/1000 accounts, 714 roles` rewritten in place on a terminal; silent otherwise."""
 
     def __init__(self, name: str):
@@ -69,11 +69,12 @@ class _Progress:
 
     def end(self) -> None:
         if self.shown:
+            self.shown = False
             print("\r\033[K", end="", file=sys.stderr, flush=True)
 
 
 def _sync(engine: Engine, session: SsoSession) -> int:
-    progress = _Progress(session.name)
+    progress = Progress(session.name)
     started = time.monotonic()
     try:
         found = engine.sso_sync(session, progress)
