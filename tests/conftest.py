@@ -105,10 +105,11 @@ def wait_for(condition, timeout: float = 30.0, what: str = "the condition") -> N
 
 
 def pytest_xdist_auto_num_workers(config) -> int:
-    """`-n auto`: half again as many workers as cores. A good part of a test's time is spent
-    waiting (on a subprocess, a pseudo-terminal, a local server), which another worker fills:
-    on 2 cores, 3 workers took the suite from 306 s to 266 s (4: 262 s)."""
-    return max(2, (os.cpu_count() or 1) * 3 // 2)
+    """`-n auto`: two workers per core. A good part of a test's time is spent waiting (on a
+    subprocess, a pseudo-terminal, a local server; a demo discovers its portal for 7 s on one
+    core-second), which another worker fills: on 2 cores, back to back, 3 workers took 126-130 s
+    with the cores ~55% busy, 4 workers 108-113 s (5: 118 s)."""
+    return max(2, (os.cpu_count() or 1) * 2)
 
 
 @pytest.fixture(autouse=True)
