@@ -189,8 +189,14 @@ def test_the_first_frame_reads_the_front_of_the_index_and_the_engine_the_whole(s
     index.write_text(text[:cut], encoding="utf-8")  # a write cut short: the front reads, the rest does not
     cut_short = Engine.from_index()
     assert cut_short is not None and cut_short.first(1) is None and cut_short.engine() is None
-    index.write_text("[]", encoding="utf-8")
-    assert Engine.from_index() is None
+    key = json.dumps(json.loads(text)["key"], separators=(",", ":"))
+    for foreign in (
+        "[]",
+        f'{{"key":{key},"watched":7,"profiles":[]}}',
+        f'{{"key":{key},"watched":[[1]],"profiles":[]}}',
+    ):
+        index.write_text(foreign, encoding="utf-8")
+        assert Engine.from_index() is None, foreign
     index.write_text(text, encoding="utf-8")
     sandbox.write_profiles(sandbox.profiles.read_text() + "\n")
     assert Engine.from_index() is None  # the profiles changed: the index is not current

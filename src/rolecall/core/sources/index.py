@@ -43,11 +43,9 @@ def current_index(profiles_path: str | os.PathLike[str] | None = None) -> str | 
     try:
         text = index_file(profiles_path).read_text(encoding="utf-8")
         front = _front(text, 0)
-    except (OSError, ValueError):
+        return text if front is not None and _made_from(front[0], index_key(profiles_path)) else None
+    except (OSError, ValueError, KeyError, TypeError):
         return None
-    if front is None or front[0].get("key") != json.loads(json.dumps(index_key(profiles_path))):
-        return None
-    return text if watched_unchanged(front[0]) else None
 
 
 MAX_MESSAGE = 240
@@ -70,11 +68,14 @@ def _current(path: Path, key: list[Any]) -> dict[str, Any] | None:
     try:
         with open(path, "rb") as handle:
             data = json.load(handle)
-        if not isinstance(data, dict) or data.get("key") != json.loads(json.dumps(key)) or not watched_unchanged(data):
-            return None
-        return data
+        return data if isinstance(data, dict) and _made_from(data, key) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
+
+
+def _made_from(index: dict[str, Any], key: list[Any]) -> bool:
+    """Whether an index (its fields before the profiles will do) was made from the sources as they are now."""
+    return bool(index.get("key") == json.loads(json.dumps(key)) and watched_unchanged(index))
 
 
 def catalog_of(data: dict[str, Any]) -> Catalog | None:
