@@ -305,12 +305,7 @@ class IndexedStart:
 
     def engine(self) -> Engine | None:
         """The engine over the whole index (None: the index is damaged, `Engine.open` reads the sources)."""
-        import json
+        from rolecall.core.sources.index import catalog_of_text
 
-        from rolecall.core.sources.index import catalog_of
-
-        try:
-            catalog = catalog_of(json.loads(self.text))
-        except ValueError:
-            catalog = None
+        catalog = catalog_of_text(self.text)
         return None if catalog is None else Engine(catalog, profiles_path=self.profiles_path, **self.options)

@@ -39,7 +39,7 @@ def current_index(profiles_path: str | os.PathLike[str] | None = None) -> str | 
     """The catalog's index, unparsed, when it is current (no YAML, no botocore), else None: the
     app draws its first frame from its first profiles (`first_profiles`, which parses only the
     index's front: 5,000 profiles are 1.7 MB of JSON, ~13 ms), then makes the catalog
-    (`catalog_of(json.loads(text))`)."""
+    (`catalog_of_text`)."""
     try:
         text = index_file(profiles_path).read_text(encoding="utf-8")
         front = _front(text, 0)
@@ -94,6 +94,15 @@ def catalog_of(data: dict[str, Any]) -> Catalog | None:
         )
     except (ValueError, KeyError, TypeError, AttributeError):
         return None
+
+
+def catalog_of_text(text: str) -> Catalog | None:
+    """The catalog an index's text holds, parsed whole (None when it is damaged)."""
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return None
+    return catalog_of(data)
 
 
 def first_profiles(text: str, count: int) -> list[Profile] | None:
