@@ -1,6 +1,6 @@
 """The app's first frame, on a real pseudo-terminal with 5,000 profiles: the list's names come
-first, straight from the profiles index; the whole catalog (and with it the title's count, the
-sessions panel, the details) follows that frame. Before it, no botocore, no YAML, no argparse,
+first, straight from the profiles index, beside the panels' empty column; the sessions and details
+panels, and the whole catalog (with it the title's count), follow that frame. Before it, no botocore, no YAML, no argparse,
 and not many more modules than a one-widget Textual app needs for its own first frame.
 """
 
@@ -94,11 +94,14 @@ def test_first_frame_shows_the_list_before_the_catalog_is_made(indexed):
         # the title's count comes with the whole catalog, a frame later
         assert "profiles ·" not in first, first
         assert "staging-0001" in first and "dev-0002" in first  # a screenful of the list, not one account
+        assert "Sessions" not in first and "Details" not in first  # their column is there, empty
         term.expect(rf"{TOTAL} profiles · 0 sessions", timeout=60)
-        # the rows stay where they were drawn (the whole list's scrollbar joins them on the right)
-        assert [row[:60].rstrip() for row in term.display.splitlines()[4:7]] == [
-            row[:60].rstrip() for row in first.splitlines()[4:7]
-        ]
+        term.expect(r"▕ Sessions[\s\S]*▕ Details\n[^\n]*▕ prod-0000/Admin", timeout=30)
+        # the rows stay where they were drawn (the whole list's scrollbar joins them on the right),
+        # and so does the column's edge
+        shown = term.display.splitlines()
+        assert [row[:60].rstrip() for row in shown[4:7]] == [row[:60].rstrip() for row in first.splitlines()[4:7]]
+        assert {row.index("▕") for row in shown[4:30]} == {row.index("▕") for row in first.splitlines()[4:30]}
         term.type("/")
         term.type("staging-0171 readonly")  # an account far below the first screenful
         term.expect(rf"{matches('staging-0171 readonly')} of {TOTAL}", timeout=30)  # the whole catalog's

@@ -3,8 +3,9 @@ changed, in `@work` threads that answer with `jobs.EngineOpened` or `jobs.JobFai
 the themes, the keymap and the error console, and shows the main screen (tui/screens/main.py),
 which owns the lists, the panes and the flows their keys start.
 
-The first frame: `on_mount` reads the profiles index when it is current (one JSON read) and puts a
-screenful of its first profiles in the list; the whole catalog follows that frame.
+The first frame: `start` (as the main screen mounts) reads the profiles index when it is current
+(one JSON read) and puts a screenful of its first profiles in the list; the whole catalog, and the
+main screen's sessions and details panels, follow that frame.
 """
 
 from __future__ import annotations
@@ -40,13 +41,17 @@ from rolecall.tui.screens.main import MainScreen
 # move focus, as the console picker's Down does).
 INPUT_EDITING = frozenset(binding.action for binding in Input.BINDINGS if isinstance(binding, Binding))
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
+WIDE = 160  # columns
 
 
 class RolecallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (160, "-wide")]
+    # From WIDE columns the sessions panel is as wide as the list (app.tcss). One class, set on the
+    # main screen before it is first styled (`start`): a class the first resize added or took away
+    # restyled every widget just after the first frame.
+    HORIZONTAL_BREAKPOINTS = [(WIDE, "-wide")]
 
     def __init__(
         self,
@@ -88,7 +93,8 @@ class RolecallApp(App[None]):
     def start(self) -> None:
         """What the first frame needs, called as the main screen mounts (before it draws): the
         keys and the list, from the profiles index when it is current (one JSON read); everything
-        else waits for that frame (`after_first_frame`)."""
+        else waits for that frame (`after_first_frame`; the main screen's panels, `show_panels`)."""
+        self.main.set_class(self.size.width >= WIDE, "-wide", update=False)  # styled as it shows
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.theme_changed_signal.subscribe(self, self.remember_theme)  # only the user's choices from now on

@@ -116,6 +116,7 @@ def role_rows(profile: Profile, chain: list[Profile]) -> list[tuple[str, str]]:
 
 
 TIME_LEFT = "time left"
+NOTHING_SHOWN = Text("select a role to see its details", style="dim")
 
 
 def time_left(session: Session, now: datetime) -> tuple[str, str]:
@@ -145,10 +146,11 @@ class DetailsPane(VerticalScroll):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.body = Static("", id="details-body")
+        self.body = Static(NOTHING_SHOWN, id="details-body")
         # The one line that changes every second, apart: a tick repaints a line, not the whole pane.
         self.ticking = Static("", id="details-ticking")
-        self._shown: tuple[Profile | None, tuple[Profile, ...], Session | None] | None = None
+        # shown from the first frame: until a role is, `show` has nothing to draw
+        self._shown: tuple[Profile | None, tuple[Profile, ...], Session | None] = (None, (), None)
         self._session: Session | None = None
         self._width = 0
         self._ticking: tuple[str, str] | None = None
@@ -167,7 +169,7 @@ class DetailsPane(VerticalScroll):
             self._shown, self._session = key, session
             if profile is None:
                 self._width = 0
-                self.body.update(Text("select a role to see its details", style="dim"))
+                self.body.update(NOTHING_SHOWN)
             else:
                 described, live = role_rows(profile, chain), session_rows(session, now)
                 self._width = max(len(label) for label, *_ in [*described, *live])

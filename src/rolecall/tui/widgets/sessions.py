@@ -311,8 +311,9 @@ class SessionsList(ScrollView, can_focus=True):
         self.virtual_size = Size(0, line)
 
     def on_resize(self) -> None:
-        self._layout_rows()
-        self.refresh()
+        if self._rows and self._width != self._laid_width:  # else drawn at this width already
+            self._layout_rows()
+            self.refresh()
 
     def _refresh_row(self, name: str) -> None:
         """Repaint the lines of one row, as laid out (a tick must not measure every row again)."""
