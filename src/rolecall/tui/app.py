@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App
@@ -31,11 +31,13 @@ from rolecall.core.store import paths
 from rolecall.core.store import settings as user_settings
 from rolecall.core.text.display import printable
 from rolecall.tui import jobs, themes
-from rolecall.tui.assuming import CodeSource
 from rolecall.tui.commands import RolecallCommands
 from rolecall.tui.errors import ErrorConsole, describe
 from rolecall.tui.keys import key_name
 from rolecall.tui.screens.main import MainScreen
+
+if TYPE_CHECKING:
+    from rolecall.tui.assuming import CodeSource
 
 # The Input's own editing keys (not the up/down scrolling it inherits, which a screen may use to
 # move focus, as the console picker's Down does).

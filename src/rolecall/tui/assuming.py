@@ -7,16 +7,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.screen import Screen
 
 from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import MfaCodeRequired
 from rolecall.core.domain.profiles import Profile
-from rolecall.core.engine import Engine
 from rolecall.core.gateways import mfa
 from rolecall.tui import jobs
+
+if TYPE_CHECKING:
+    from rolecall.core.engine import Engine
 
 CodeSource = Callable[[Profile], str]
 Then = Callable[[Session], None]  # what to do with a session once there is one

@@ -12,11 +12,11 @@ from textual.screen import Screen
 
 from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import RolecallError
-from rolecall.core.domain.profiles import Profile
 from rolecall.core.store import settings as user_settings
 from rolecall.tui import jobs
 
 if TYPE_CHECKING:
+    from rolecall.core.domain.profiles import Profile
     from rolecall.core.gateways import console
 
 WithSession = Callable[[Callable[[Session], None]], None]

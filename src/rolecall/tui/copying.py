@@ -4,13 +4,17 @@ clipboard (the terminal's, OSC 52, and the system's where there is one, cleared 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual.app import App
 
-from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import RolecallError
 from rolecall.core.gateways import clipboard
 from rolecall.core.text import formats
 from rolecall.tui.errors import describe
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.credentials import Session
 
 
 def choose_format(app: App[object], session: Session, clear_after: float) -> None:

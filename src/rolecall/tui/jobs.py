@@ -7,13 +7,16 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import RolecallError
-from rolecall.core.engine import Engine
-from rolecall.core.sso.session import SsoSession
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.credentials import Session
+    from rolecall.core.engine import Engine
+    from rolecall.core.sso.session import SsoSession
 
 
 class EngineOpened(Message):

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from textual.screen import Screen
 
 from rolecall.core.domain.errors import RolecallError
-from rolecall.core.engine import Engine
-from rolecall.core.sso.session import SsoSession
 from rolecall.tui import jobs
 
 if TYPE_CHECKING:
+    from rolecall.core.engine import Engine
+    from rolecall.core.sso.session import SsoSession
     from rolecall.tui.screens.login import LoginScreen
 
 

@@ -19,17 +19,17 @@ from rich.console import Console
 from textual.app import App, SuspendNotSupported
 from textual.timer import Timer
 
-from rolecall.core.domain.credentials import Credentials, Session
 from rolecall.core.domain.errors import RolecallError
-from rolecall.core.engine import Engine
 from rolecall.core.gateways import mfa, spawn
 from rolecall.core.store import paths
-from rolecall.core.store.settings import Settings
 from rolecall.core.text import environ
 from rolecall.tui.errors import describe
 
 if TYPE_CHECKING:
+    from rolecall.core.domain.credentials import Credentials, Session
+    from rolecall.core.engine import Engine
     from rolecall.core.shell.server import CredentialServer
+    from rolecall.core.store.settings import Settings
 
 
 class SuspendedRuns:

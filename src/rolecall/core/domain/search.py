@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from typing import TYPE_CHECKING
 
-from rolecall.core.domain.profiles import Profile
+if TYPE_CHECKING:
+    from rolecall.core.domain.profiles import Profile
 
 WHOLE, START, WORD_START, INITIALS, INSIDE, SCATTERED = 100, 80, 60, 50, 30, 10
 _PARTS = re.compile(r"[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+")

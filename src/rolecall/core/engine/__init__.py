@@ -15,18 +15,18 @@ from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain import durations
 from rolecall.core.domain.clock import Clock, SystemClock
-from rolecall.core.domain.credentials import Credentials, Session
 from rolecall.core.domain.errors import ConfigError, Problem, RolecallError
-from rolecall.core.domain.profiles import Catalog, Profile
-from rolecall.core.gateways.mfa import CodeSource
 from rolecall.core.store import paths
 from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
     import threading
 
+    from rolecall.core.domain.credentials import Credentials, Session
+    from rolecall.core.domain.profiles import Catalog, Profile
     from rolecall.core.engine.assumer import Assumer
     from rolecall.core.engine.signins import Logout, Progress, SignIns, Synced
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.gateways.sts import Gateway
     from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession

@@ -14,17 +14,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain import durations
-from rolecall.core.domain.clock import Clock
 from rolecall.core.domain.credentials import Credentials, Session
 from rolecall.core.domain.errors import AwsError, InvalidMfaCode, MfaCodeRequired, StorageError
-from rolecall.core.domain.profiles import Catalog, Profile
 from rolecall.core.gateways import runner
-from rolecall.core.gateways.mfa import CodeSource
 from rolecall.core.store import audit, layout
-from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
+    from rolecall.core.domain.clock import Clock
+    from rolecall.core.domain.profiles import Catalog, Profile
+    from rolecall.core.gateways.mfa import CodeSource
     from rolecall.core.gateways.sts import Gateway
+    from rolecall.core.store.cache import SessionCache
 
 TOKEN_EXPIRED = {"ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId"}
 

@@ -15,15 +15,15 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from rolecall.core.domain.clock import Clock
 from rolecall.core.domain.errors import ConfigError, RolecallError
-from rolecall.core.domain.profiles import Catalog
 from rolecall.core.store import paths
-from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
+    from rolecall.core.domain.clock import Clock
+    from rolecall.core.domain.profiles import Catalog
     from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
+    from rolecall.core.store.cache import SessionCache
 
 RESYNC_AFTER = timedelta(hours=24)  # a sign-in's discovery older than this is made again
 

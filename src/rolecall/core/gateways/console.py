@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import AwsError, ConfigError, StorageError
 from rolecall.core.domain.profiles import Profile, partition_for
 from rolecall.core.domain.regions import check_region
@@ -23,6 +22,7 @@ from rolecall.core.gateways.urls import safe_for_secrets
 from rolecall.core.store import settings
 
 if TYPE_CHECKING:
+    from rolecall.core.domain.credentials import Session
     from rolecall.core.sources.base import CredentialSource
 
 FEDERATION_URL = "https://signin.aws.amazon.com/federation"

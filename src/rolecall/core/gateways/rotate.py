@@ -12,13 +12,15 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import AwsError, ConfigError, RolecallError
 from rolecall.core.gateways import aws
-from rolecall.core.gateways.sts import Gateway
 from rolecall.core.store import key_vault
+
+if TYPE_CHECKING:
+    from rolecall.core.gateways.sts import Gateway
 
 CHECK_DELAYS = (1.0, 2.0, 4.0, 8.0)  # a new IAM key takes a few seconds to be accepted everywhere
 MFA_SESSION_SECONDS = 900

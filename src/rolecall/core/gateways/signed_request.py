@@ -14,12 +14,15 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import AwsError, ConfigError
 from rolecall.core.domain.regions import is_region
 from rolecall.core.gateways.urls import safe_for_secrets
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.credentials import Credentials
 
 LAMBDA_URL = re.compile(r"^[a-z0-9]+\.lambda-url\.([a-z0-9-]+)\.on\.aws$")
 AWS_DOMAINS = (".amazonaws.com", ".amazonaws.com.cn")

@@ -21,9 +21,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rolecall.core.domain.errors import Problem
-
 if TYPE_CHECKING:
+    from rolecall.core.domain.errors import Problem
     from rolecall.core.domain.profiles import Catalog, Profile
     from rolecall.core.sources.profiles_yaml import _Reader
 

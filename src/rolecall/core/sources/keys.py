@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import ConfigError
-from rolecall.core.domain.profiles import Profile
 from rolecall.core.gateways import runner
 from rolecall.core.store import paths
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.profiles import Profile
 
 KEY_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
 

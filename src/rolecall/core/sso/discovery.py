@@ -11,13 +11,15 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rolecall.core.domain.clock import Clock
 from rolecall.core.domain.credentials import iso, parse_time
 from rolecall.core.sso.portal import Account, Portal
-from rolecall.core.sso.session import SsoSession
 from rolecall.core.store import paths, storage
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.clock import Clock
+    from rolecall.core.sso.session import SsoSession
 
 FORMAT = 1
 

@@ -24,14 +24,12 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from rolecall.core.domain.clock import Clock
 from rolecall.core.domain.errors import AwsError
 from rolecall.core.gateways.browser import page_html
 from rolecall.core.sso import clients
-from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import (
     REFRESH_WINDOW,
     NotSignedIn,
@@ -42,6 +40,10 @@ from rolecall.core.sso.token import (
 )
 from rolecall.core.store import paths, storage
 from rolecall.core.text.display import printable
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.clock import Clock
+    from rolecall.core.sso.session import SsoSession
 
 CLIENT_NAME = "rolecall"
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"

@@ -20,12 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rolecall.core.domain.errors import ConfigError
-from rolecall.core.sso.session import SsoSession
 from rolecall.core.store import storage
 from rolecall.core.text import ini_lines
 
 if TYPE_CHECKING:
     from rolecall.core.sso.discovery import Discovery  # the portal's client: only for `populate` itself
+    from rolecall.core.sso.session import SsoSession
 
 DEFAULT_TEMPLATE = "{account}/{role}"
 PLACEHOLDERS = {

@@ -29,12 +29,13 @@ from typing import TYPE_CHECKING, Any
 from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import AwsError
 from rolecall.core.sso import clients
-from rolecall.core.sso.session import SsoSession
 from rolecall.core.sso.token import NotSignedIn, Token
 from rolecall.core.text.display import printable
 
 if TYPE_CHECKING:
     from concurrent.futures import Future
+
+    from rolecall.core.sso.session import SsoSession
 
 PAGE = 100  # ListAccounts' and ListAccountRoles' largest page
 WORKERS = 32  # most calls in flight (botocore's connection pool is as large)

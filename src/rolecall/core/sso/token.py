@@ -13,13 +13,15 @@ import os
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain.credentials import mask
 from rolecall.core.domain.errors import AwsError
-from rolecall.core.sso.session import SsoSession
 from rolecall.core.store import storage
 from rolecall.core.text.display import printable
+
+if TYPE_CHECKING:
+    from rolecall.core.sso.session import SsoSession
 
 REFRESH_WINDOW = timedelta(minutes=15)  # botocore's SSOTokenProvider._REFRESH_WINDOW
 MAX_TOKEN_FILE = 1 << 20  # bytes: a token file is a few kilobytes

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.actions import SkipAction
@@ -25,13 +26,6 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Header, Input, Label, Static
 
-from rolecall.core.domain.clock import Clock
-from rolecall.core.domain.credentials import Session
-from rolecall.core.domain.profiles import Profile
-from rolecall.core.domain.search import SearchIndex
-from rolecall.core.engine import Engine
-from rolecall.core.sso.session import SsoSession
-from rolecall.core.store.settings import Settings
 from rolecall.core.store.watch import Watch
 from rolecall.core.text.display import printable
 from rolecall.tui import jobs, keys
@@ -45,6 +39,15 @@ from rolecall.tui.widgets.details import DetailsPane
 from rolecall.tui.widgets.filter import FilterInput
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.clock import Clock
+    from rolecall.core.domain.credentials import Session
+    from rolecall.core.domain.profiles import Profile
+    from rolecall.core.domain.search import SearchIndex
+    from rolecall.core.engine import Engine
+    from rolecall.core.sso.session import SsoSession
+    from rolecall.core.store.settings import Settings
 
 
 class MainScreen(Screen[None]):

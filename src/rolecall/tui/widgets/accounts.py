@@ -8,7 +8,7 @@ the live marker), and a tick repaints only the lines whose marker changed.
 
 from __future__ import annotations
 
-from typing import ClassVar, NamedTuple
+from typing import TYPE_CHECKING, ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
@@ -22,10 +22,12 @@ from textual.reactive import var
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from rolecall.core.domain.profiles import Profile
 from rolecall.core.domain.search import Query, SearchIndex
 from rolecall.core.text.display import printable
 from rolecall.tui import keys
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.profiles import Profile
 
 MATCH_STYLE = Style(bold=True, underline=True)
 LIVE = "● "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderResult
@@ -25,9 +26,11 @@ from textual.widgets import Static
 
 from rolecall.core.domain.credentials import Session, iso, mask
 from rolecall.core.domain.durations import format_duration
-from rolecall.core.domain.profiles import Profile
 from rolecall.core.text.display import printable
 from rolecall.tui.widgets.countdown import countdown, time_bar, time_left_fraction
+
+if TYPE_CHECKING:
+    from rolecall.core.domain.profiles import Profile
 
 
 class Breakable:
