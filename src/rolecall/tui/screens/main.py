@@ -52,6 +52,9 @@ if TYPE_CHECKING:
 
 class MainScreen(Screen[None]):
     BINDINGS = keys.bindings("main")
+    # Where keys go from the start, focused as the screen is composed: focusing the filter (the
+    # first focusable widget) and then the list restyled both before the first frame.
+    AUTO_FOCUS = "#accounts"
 
     class CatalogChanged(Message):
         """A discovery changed on disk: the catalog is to be made anew (the app does, in the
@@ -122,9 +125,6 @@ class MainScreen(Screen[None]):
         self.sign_ins.close()
 
     def on_mount(self) -> None:
-        # where keys go from the start (profiles given: no focus move once they show); at once, so
-        # that the screen's first activation finds a focus and does not move it to the filter
-        self.set_focus(self.accounts)
         self.timer = self.set_interval(1, self.tick)
         self.runs = SuspendedRuns(
             self.app, settings=self.settings, timer=self.timer, tick=self.tick, status=self.set_status
