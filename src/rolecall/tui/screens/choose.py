@@ -6,13 +6,20 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList
 
 from rolecall.core.text.display import printable
+from rolecall.tui.screens.dialog import Dialog
 
 
-class ChooseScreen(ModalScreen[str | None]):
+class ChooseScreen(Dialog[str | None]):
+    DEFAULT_CSS = """
+    #choices {
+        height: auto;
+        max-height: 10;
+    }
+    """
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="choose.cancel")]
 
     def __init__(self, title: str, options: list[str], selected: str | None = None):

@@ -9,18 +9,26 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from rolecall.core.text.display import printable
+from rolecall.tui.screens.dialog import Dialog
 
 HOME = "console home"
 COMMON = ("s3", "ec2", "iam", "cloudwatch", "lambda", "cloudformation", "rds", "dynamodbv2")
 SHOWN = 10
 
 
-class ConsoleScreen(ModalScreen[str | None]):
+class ConsoleScreen(Dialog[str | None]):
+    DEFAULT_CSS = """
+    #console-choices {
+        height: auto;
+        max-height: 12;
+        margin-top: 1;
+    }
+    """
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="console.cancel")]
 
     def __init__(self, profile: str, recent: list[str]):

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rolecall.tui.keys import KEYS, key_name
+from rolecall.tui.screens.dialog import Dialog
 
 LEGEND = [
     ("●", "the role has a live session"),
@@ -36,7 +36,22 @@ def bound_keys(keymap: Mapping[str, str]) -> list[tuple[str, str]]:
     return rows
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    #help-dialog {
+        width: 90;
+    }
+
+    .help-section {
+        margin-top: 1;
+    }
+
+    #help-extra {
+        margin-top: 1;
+        color: $accent;
+    }
+    """
+
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close", id="help.close")]
 
     def __init__(self, keys: list[tuple[str, str]], extra: str = ""):

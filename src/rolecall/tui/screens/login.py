@@ -13,13 +13,24 @@ import threading
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rolecall.core.text.display import printable
+from rolecall.tui.screens.dialog import Dialog
 
 
-class LoginScreen(ModalScreen[None]):
+class LoginScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    #login-url {
+        margin-top: 1;
+        color: $accent;
+    }
+
+    #login-keys {
+        margin-top: 1;
+    }
+    """
+
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="login.cancel"),
         Binding("c", "copy", "Copy", id="login.copy"),

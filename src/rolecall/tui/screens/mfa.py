@@ -11,17 +11,30 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
-from textual.screen import ModalScreen
 from textual.validation import Regex
 from textual.widgets import Input, Label
 
 from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import RolecallError
 from rolecall.core.text.display import printable
+from rolecall.tui.screens.dialog import Dialog
 
 
-class MfaScreen(ModalScreen[Session | None]):
+class MfaScreen(Dialog[Session | None]):
     """Dismisses with the Session that the code opened, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    #mfa-code {
+        margin-top: 1;
+        width: 20;
+    }
+
+    #mfa-message {
+        color: $error;
+        height: auto;
+        margin-top: 1;
+    }
+    """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="mfa.cancel")]
 

@@ -10,13 +10,23 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Label, Static
 
 from rolecall.core.text.display import printable
+from rolecall.tui.screens.dialog import Dialog
 
 
-class ProblemsScreen(ModalScreen[None]):
+class ProblemsScreen(Dialog[None]):
+    DEFAULT_CSS = """
+    #problems-dialog {
+        width: 100;
+    }
+
+    .problem {
+        margin-bottom: 1;
+    }
+    """
+
     BINDINGS = [Binding("escape,q,p", "close", "Close", id="problems.close")]
 
     def __init__(self, problems: list[str]):
