@@ -14,7 +14,6 @@ from textual.screen import Screen
 from rolecall.core.domain.credentials import Session
 from rolecall.core.domain.errors import MfaCodeRequired
 from rolecall.core.domain.profiles import Profile
-from rolecall.core.gateways import mfa
 from rolecall.tui import jobs
 
 if TYPE_CHECKING:
@@ -48,6 +47,8 @@ class Assuming:
         if self.code_source:
             return self.code_source(profile)
         if profile.mfa_process:
+            from rolecall.core.gateways import mfa  # with the first code: not before the first frame
+
             return mfa.from_process(profile)
         raise MfaCodeRequired(profile.mfa_serial or "")
 
@@ -95,6 +96,7 @@ class Assuming:
         return False
 
     def ask_code(self, engine: Engine, profile: Profile, serial: str, then: Then | None, force: bool) -> None:
+        from rolecall.core.gateways import mfa
         from rolecall.tui.screens.mfa import MfaScreen
 
         def attempt(code: str) -> Session:

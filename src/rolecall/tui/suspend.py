@@ -20,7 +20,6 @@ from textual.app import App, SuspendNotSupported
 from textual.timer import Timer
 
 from rolecall.core.domain.errors import RolecallError
-from rolecall.core.gateways import mfa, spawn
 from rolecall.core.store import paths
 from rolecall.core.text import environ
 from rolecall.tui.errors import describe
@@ -67,6 +66,8 @@ class SuspendedRuns:
             if self.settings.get("subshell_server"):
                 server = self.credential_server(engine, session.profile)
                 env = server.environ(os.environ, session.profile, session.region)
+            from rolecall.core.gateways import spawn  # with the first run: not before the first frame
+
             argv, env = spawn.shell_argv(env, session.profile, workdir)
             status = self.run(argv, env, pause=False)
         except (RolecallError, OSError) as exc:
@@ -84,6 +85,7 @@ class SuspendedRuns:
 
     def credential_server(self, engine: Engine, profile: str) -> CredentialServer:
         """A started endpoint for the subshell; an MFA code it needs later is asked on the terminal."""
+        from rolecall.core.gateways import mfa
         from rolecall.core.shell.server import CredentialServer
 
         def fetch(refresh: bool) -> Credentials:
@@ -128,6 +130,8 @@ class SuspendedRuns:
         Whatever happens while suspended, the app resumes first and the error is raised after:
         Textual's suspend() does not resume when its block raises, which stranded the terminal.
         """
+        from rolecall.core.gateways import spawn
+
         if shutil.which(argv[0], path=env.get("PATH")) is None:
             raise RolecallError(f"cannot run {argv[0]}: command not found")
         self.timer.pause()

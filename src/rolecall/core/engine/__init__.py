@@ -17,7 +17,6 @@ from rolecall.core.domain import durations
 from rolecall.core.domain.clock import Clock, SystemClock
 from rolecall.core.domain.errors import ConfigError, Problem, RolecallError
 from rolecall.core.store import paths
-from rolecall.core.store.cache import SessionCache
 
 if TYPE_CHECKING:
     import threading
@@ -30,6 +29,7 @@ if TYPE_CHECKING:
     from rolecall.core.gateways.sts import Gateway
     from rolecall.core.sso.discovery import Discovery
     from rolecall.core.sso.session import SsoSession
+    from rolecall.core.store.cache import SessionCache
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,12 @@ class MfaSession:
         return self.credentials.expiration
 
 
+def _default_cache() -> SessionCache:
+    from rolecall.core.store.cache import SessionCache  # with the first engine: the app's first frame needs none
+
+    return SessionCache(paths.cache_dir())
+
+
 def _default_gateway() -> Gateway:
     from rolecall.core.gateways.sts import StsGateway
 
@@ -53,7 +59,7 @@ def _default_gateway() -> Gateway:
 @dataclass
 class Engine:
     catalog: Catalog
-    cache: SessionCache = field(default_factory=lambda: SessionCache(paths.cache_dir()))
+    cache: SessionCache = field(default_factory=_default_cache)
     clock: Clock = field(default_factory=SystemClock)
     gateway_factory: Callable[[], Gateway] = _default_gateway
     audit_path: Path | None = field(default_factory=paths.audit_file)
