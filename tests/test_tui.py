@@ -18,6 +18,7 @@ from rolecall.tui.screens.choose import ChooseScreen
 from rolecall.tui.screens.mfa import MfaScreen
 from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
+from rolecall.tui.widgets.titlebar import TitleBar
 from tests.conftest import FIXED_NOW, seed_sessions
 from tests.tui_screen import notices, palette_lists, record_notices, settle
 
@@ -264,6 +265,23 @@ async def test_shell_without_a_terminal_to_hand_over_says_so(sandbox, fake_clock
         await pilot.press("s")
         await settle(pilot)
         assert any("rolecall shell prod/ReadOnly" in text for text in notices(app))
+
+
+async def test_the_title_bar_counts_and_its_icon_opens_the_palette(sandbox, fake_clock):
+    from textual.command import CommandPalette
+
+    app = build(fake_clock)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        bar = app.query_one(TitleBar)
+        title = str(bar.render())
+        assert title.startswith(" ⇄ ") and "rolecall — 6 profiles · 0 sessions" in title
+        await pilot.click(TitleBar, offset=(20, 0))  # the title: nothing happens
+        await pilot.pause()
+        assert not isinstance(app.screen, CommandPalette)
+        await pilot.click(TitleBar, offset=(1, 0))
+        await pilot.pause()
+        assert isinstance(app.screen, CommandPalette)
 
 
 async def test_palette_offers_assume_for_every_profile(sandbox, fake_clock):

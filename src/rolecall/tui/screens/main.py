@@ -24,7 +24,7 @@ from textual.containers import Horizontal, Vertical
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Header, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from rolecall.core.store.watch import Watch
 from rolecall.core.text.display import printable
@@ -39,6 +39,7 @@ from rolecall.tui.widgets.details import DetailsPane
 from rolecall.tui.widgets.filter import FilterInput
 from rolecall.tui.widgets.footer import KeysFooter
 from rolecall.tui.widgets.sessions import SessionRow, SessionsList
+from rolecall.tui.widgets.titlebar import TitleBar
 
 if TYPE_CHECKING:
     from rolecall.core.domain.clock import Clock
@@ -97,7 +98,7 @@ class MainScreen(Screen[None]):
         self.console = ConsoleOpening(self, self.with_session)
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="⇄")
+        yield TitleBar("⇄")
         if self.banner:
             yield Static(self.banner, id="banner")
         with Horizontal(id="main"):
