@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 from rolecall.core.domain.credentials import Credentials
 from rolecall.core.domain.errors import ConfigError
-from rolecall.core.gateways import runner
 from rolecall.core.store import paths
 
 if TYPE_CHECKING:
@@ -81,6 +80,8 @@ def from_source_profile(name: str) -> Credentials:
 
 def run_credential_process(name: str, command: str, timeout: float = 60) -> Credentials:
     """Run a credential_process and take the credentials it prints (Version 1 JSON)."""
+    from rolecall.core.gateways import runner  # when one runs: reading profiles back needs none
+
     what = f"credential_process of {name}"
     done = runner.run(what, runner.split(what, command), timeout, env=runner.helper_env())
     if done.status is None:
