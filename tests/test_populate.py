@@ -8,7 +8,7 @@ import stat
 
 import botocore.session
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from rolecall.core.domain.errors import ConfigError
@@ -362,6 +362,21 @@ def test_populate_only_appends_to_a_file_it_never_wrote(lines, final_newline):
 
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.sampled_from(FRAGMENTS + MARKS), max_size=30), st.booleans(), st.booleans())
+# a pruned section's repeated key, once left behind, went to the section above and made it one of ours
+@example(
+    lines=[
+        "[default]",
+        "sso_account_id = 100000000000",
+        "# managed by rolecall sso populate (sso-session corp)",
+        "[default]",
+        "sso_account_id = 100000000009",
+        "sso_role_name = ReadOnly",
+        "# managed by rolecall sso populate (sso-session corp)",
+        "sso_role_name = ReadOnly",
+    ],
+    final_newline=False,
+    prune=True,
+)
 def test_a_second_populate_changes_nothing_whatever_the_file_held(lines, final_newline, prune):
     _, first, again = _plan_twice(lines, final_newline, prune)
     assert not again.changed and again.after == first.after

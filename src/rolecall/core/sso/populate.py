@@ -291,12 +291,14 @@ def plan(path: Path, session: SsoSession, wants: list[Wanted], *, prune: bool = 
 
 
 def _last_content(section: _Section, lines: list[str]) -> int:
-    """The section's last line that is a key, a value continued on an indented line, or the marker
-    (comments and blank lines after it most likely introduce what follows)."""
-    last = max((index for index, _ in section.keys.values()), default=section.start)
-    for index in range(section.start, section.end):
-        if _MARK.match(lines[index].strip()) or (lines[index][:1].isspace() and lines[index].strip()):
-            last = max(last, index)
+    """The section's last line that is a key (a repeated one too), a value continued on an
+    indented line, or the marker (comments and blank lines after it most likely introduce what
+    follows). A pruned section that left a repeated key behind gave it to the section above."""
+    last = section.start
+    for index in range(section.start + 1, section.end):
+        line = lines[index]
+        if line.strip() and (_KEY.match(line) or line[:1].isspace() or _MARK.match(line.strip())):
+            last = index
     return last
 
 
