@@ -43,17 +43,17 @@ if TYPE_CHECKING:
 # move focus, as the console picker's Down does).
 INPUT_EDITING = frozenset(binding.action for binding in Input.BINDINGS if isinstance(binding, Binding))
 SIGN_IN_ADVICE = re.compile(r"run `rolecall login ([^`]+)`(?: again)?")
-WIDE = 160  # columns
+WIDE_SCREEN = 160  # columns
 
 
 class RolecallApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "rolecall"
     COMMANDS = App.COMMANDS | {RolecallCommands}
-    # From WIDE columns the sessions panel is as wide as the list (app.tcss). One class, set on the
+    # From WIDE_SCREEN columns the sessions panel is as wide as the list (app.tcss). One class, set on the
     # main screen before it is first styled (`start`): a class the first resize added or took away
     # restyled every widget just after the first frame.
-    HORIZONTAL_BREAKPOINTS = [(WIDE, "-wide")]
+    HORIZONTAL_BREAKPOINTS = [(WIDE_SCREEN, "-wide")]
 
     def __init__(
         self,
@@ -96,7 +96,7 @@ class RolecallApp(App[None]):
         """What the first frame needs, called as the main screen mounts (before it draws): the
         keys and the list, from the profiles index when it is current (one JSON read); everything
         else waits for that frame (`after_first_frame`; the main screen's panels, `show_panels`)."""
-        self.main.set_class(self.size.width >= WIDE, "-wide", update=False)  # styled as it shows
+        self.main.set_class(self.size.width >= WIDE_SCREEN, "-wide", update=False)  # styled as it shows
         if self.settings.keymap:
             self.set_keymap(self.settings.keymap)
         self.theme_changed_signal.subscribe(self, self.remember_theme)  # only the user's choices from now on
