@@ -20,7 +20,7 @@ from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from rolecall.tui.widgets.titlebar import TitleBar
 from tests.conftest import FIXED_NOW, seed_sessions
-from tests.tui_screen import notices, palette_lists, record_notices, settle
+from tests.tui_screen import notices, palette_lists, record_notices, screen_lines, settle
 
 SIZE = (120, 36)
 
@@ -276,9 +276,17 @@ async def test_the_title_bar_counts_and_its_icon_opens_the_palette(sandbox, fake
         bar = app.query_one(TitleBar)
         title = str(bar.render())
         assert title.startswith(" ⇄ ") and "rolecall — 6 profiles · 0 sessions" in title
-        await pilot.click(TitleBar, offset=(20, 0))  # the title: nothing happens
+        await pilot.hover(TitleBar, offset=(1, 0))
+        assert bar.tooltip == "Open the command palette"
+        await pilot.hover(TitleBar, offset=(20, 0))
+        assert bar.tooltip is None
+        await pilot.click(TitleBar, offset=(20, 0))  # the title: three lines tall, the title in the middle
         await pilot.pause()
         assert not isinstance(app.screen, CommandPalette)
+        assert bar.size.height == 3 and "rolecall — 6 profiles" in screen_lines(app)[1]
+        await pilot.click(TitleBar, offset=(20, 0))
+        await pilot.pause()
+        assert bar.size.height == 1
         await pilot.click(TitleBar, offset=(1, 0))
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)

@@ -1,5 +1,6 @@
 """The title bar: the app's icon on the left (a click opens the command palette) and the title with
-its subtitle (the counts) centred, where Textual's Header puts them, in one widget.
+its subtitle (the counts) centred, where Textual's Header puts them, in one widget; a click on the
+title makes the bar three lines tall and back, as Header's does.
 
 Header is four widgets (the bar, the icon, the title, the clock's space), and as it mounts it sets
 its title four times, once for each of the watchers on the app's and the screen's title and
@@ -14,10 +15,11 @@ from textual.content import Content
 from textual.widget import Widget
 
 if TYPE_CHECKING:
-    from textual.events import Click
+    from textual.events import Click, MouseMove
 
 ICON_WIDTH = 8  # Header's icon column, its padding included
 RIGHT_WIDTH = 10  # the column Header keeps for its clock: the title is centred as it was
+ICON_TIP = "Open the command palette"
 
 
 class TitleBar(Widget):
@@ -28,6 +30,11 @@ class TitleBar(Widget):
         height: 1;
         background: $panel;
         color: $foreground;
+        content-align-vertical: middle;
+    }
+
+    TitleBar.-tall {
+        height: 3;
     }
     """
 
@@ -52,6 +59,11 @@ class TitleBar(Widget):
             " " * RIGHT_WIDTH,
         )
 
+    def on_mouse_move(self, event: MouseMove) -> None:
+        self.tooltip = ICON_TIP if event.x < ICON_WIDTH else None
+
     async def on_click(self, event: Click) -> None:
         if event.x < ICON_WIDTH:
             await self.run_action("app.command_palette")
+        else:
+            self.toggle_class("-tall")
