@@ -92,6 +92,7 @@ def first_paint(argv: list[str], names: list[str], env: dict[str, str]) -> tuple
                 break
             last = time.perf_counter()
             frame.append(data)
+        stream.feed(b"".join(frame))  # the screen as it was last drawn
         screen_text = "\n".join(line.rstrip() for line in screen.display)
         raise SystemExit(f"{argv[-1]}: {names} never showed; the screen was:\n{screen_text}")
     finally:

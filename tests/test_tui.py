@@ -20,7 +20,7 @@ from rolecall.tui.widgets.accounts import AccountsTree
 from rolecall.tui.widgets.sessions import SessionsList
 from rolecall.tui.widgets.titlebar import TitleBar
 from tests.conftest import FIXED_NOW, seed_sessions
-from tests.tui_screen import notices, palette_lists, record_notices, screen_lines, settle
+from tests.tui_screen import notices, palette_lists, record_notices, screen_lines, settle, shown_lines
 
 SIZE = (120, 36)
 
@@ -213,10 +213,14 @@ async def test_forget_removes_the_session_from_panel_and_cache(sandbox, fake_clo
     app = build(fake_clock)
     async with app.run_test(size=SIZE) as pilot:
         await assume(pilot, "prod/ReadOnly")
+        details = app.query_one("#details")
+        assert not any("session    none" in line for line in shown_lines(app, details))
         await pilot.press("x")
         await pilot.pause()
         assert sessions(app) == {}
         assert app.engine.cache.get("prod/ReadOnly") is None
+        # the details pane says so at once (no tick of the clock in between)
+        assert any("session    none (enter assumes it)" in line for line in shown_lines(app, details))
 
 
 async def test_copy_offers_formats_with_env_first_and_copies_without_showing_the_secret(sandbox, fake_clock):

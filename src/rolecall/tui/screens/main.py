@@ -315,6 +315,7 @@ class MainScreen(Screen[None]):
         now = self.clock.now()
         self.sessions_list.upsert(session, now)
         self.mark_live(now)
+        self.show_details(now)  # now, not at the next tick
         self.update_subtitle()
         self.set_status("")  # the panel counts down; a "left" here would freeze
 
@@ -358,6 +359,7 @@ class MainScreen(Screen[None]):
         self.engine.forget(profile.name)
         removed = self.sessions_list.remove_profile(profile.name)
         self.mark_live()
+        self.show_details()  # now, not at the next tick
         self.update_subtitle()
         self.app.notify(
             f"forgot the session of {profile.name}" if removed else f"{profile.name} had no session", timeout=3
