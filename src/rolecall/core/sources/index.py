@@ -40,12 +40,7 @@ def current_index(profiles_path: str | os.PathLike[str] | None = None) -> str | 
     app draws its first frame from its first profiles (`first_profiles`, which parses only the
     index's front: 5,000 profiles are 1.7 MB of JSON, ~13 ms), then makes the catalog
     (`catalog_of_text`)."""
-    try:
-        text = index_file(profiles_path).read_text(encoding="utf-8")
-        front = _front(text, 0)
-        return text if front is not None and _made_from(front[0], index_key(profiles_path)) else None
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
+    return _current(index_file(profiles_path), index_key(profiles_path))
 
 
 MAX_MESSAGE = 240
@@ -59,23 +54,24 @@ def bounded(problem: Problem) -> Problem:
 
 
 def _read_index(path: Path, key: list[Any]) -> Catalog | None:
-    data = _current(path, key)
-    return None if data is None else catalog_of(data)
+    text = _current(path, key)
+    return None if text is None else catalog_of_text(text)
 
 
-def _current(path: Path, key: list[Any]) -> dict[str, Any] | None:
-    """The index's JSON when it was made from the sources as they are now, else None."""
+def _current(path: Path, key: list[Any]) -> str | None:
+    """The index's text when it was made from the sources as they are now (its front tells), else
+    None: one test of freshness for the app's front read and for the whole catalog."""
     try:
-        with open(path, "rb") as handle:
-            data = json.load(handle)
-        return data if isinstance(data, dict) and _made_from(data, key) else None
+        text = path.read_text(encoding="utf-8")
+        front = _front(text, 0)
+        return text if front is not None and _made_from(front[0], key) else None
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
-def _made_from(index: dict[str, Any], key: list[Any]) -> bool:
-    """Whether an index (its fields before the profiles will do) was made from the sources as they are now."""
-    return bool(index.get("key") == json.loads(json.dumps(key)) and watched_unchanged(index))
+def _made_from(fields: dict[str, Any], key: list[Any]) -> bool:
+    """Whether an index's fields before its profiles say it was made from the sources as they are now."""
+    return bool(fields.get("key") == json.loads(json.dumps(key)) and watched_unchanged(fields))
 
 
 def catalog_of(data: dict[str, Any]) -> Catalog | None:
